@@ -1,0 +1,102 @@
+/**
+ * The archive schema: the one definition of the `compliance_events` table that analysts query.
+ *
+ * It drives the Glue table columns (infra), the embedded archiver's Parquet writer, the Firehose
+ * record transformation and the tests. Changing a column here changes all of them; adding one is
+ * backwards compatible, renaming or retyping one is a breaking change for analysts.
+ */
+import { baseRuleName, type ComplianceChange } from './config-event.js';
+
+export type ArchiveColumnType = 'string' | 'timestamp';
+
+export interface ArchiveColumn {
+  readonly name: string;
+  readonly type: ArchiveColumnType;
+  readonly nullable: boolean;
+  readonly comment: string;
+}
+
+export const COMPLIANCE_EVENTS_TABLE = 'compliance_events';
+
+/** Columns of `compliance_events`, in file order. `dt` is the partition column and is not listed. */
+export const COMPLIANCE_EVENT_COLUMNS = [
+  { name: 'event_id', type: 'string', nullable: false, comment: 'EventBridge id; deduplicate on it' },
+  {
+    name: 'event_time',
+    type: 'timestamp',
+    nullable: false,
+    comment: 'newEvaluationResult.evaluationResultIdentifier.orderingTimestamp (UTC)',
+  },
+  {
+    name: 'recorded_time',
+    type: 'timestamp',
+    nullable: false,
+    comment: 'newEvaluationResult.resultRecordedTime (UTC)',
+  },
+  { name: 'account', type: 'string', nullable: false, comment: 'AWS account id of the resource' },
+  { name: 'region', type: 'string', nullable: false, comment: 'AWS region of the resource' },
+  { name: 'rule_name', type: 'string', nullable: false, comment: 'Config rule name as deployed' },
+  {
+    name: 'base_rule_name',
+    type: 'string',
+    nullable: false,
+    comment: 'rule_name without the conformance-pack suffix',
+  },
+  { name: 'rule_arn', type: 'string', nullable: true, comment: 'Config rule ARN' },
+  { name: 'resource_type', type: 'string', nullable: false, comment: 'for example AWS::S3::Bucket' },
+  { name: 'resource_id', type: 'string', nullable: false, comment: 'resource id as Config reports it' },
+  {
+    name: 'old_status',
+    type: 'string',
+    nullable: true,
+    comment: 'previous complianceType; null on a first evaluation',
+  },
+  {
+    name: 'new_status',
+    type: 'string',
+    nullable: false,
+    comment: 'COMPLIANT | NON_COMPLIANT | NOT_APPLICABLE | INSUFFICIENT_DATA',
+  },
+  { name: 'annotation', type: 'string', nullable: true, comment: 'evaluation annotation, untrusted text' },
+  { name: 'notification_time', type: 'timestamp', nullable: true, comment: 'notificationCreationTime (UTC)' },
+] as const satisfies readonly ArchiveColumn[];
+
+/** The Hive-style partition column: the UTC date of `event_time`, `YYYY-MM-DD`. */
+export const PARTITION_COLUMN = {
+  name: 'dt',
+  type: 'string',
+  comment: 'UTC date of event_time, YYYY-MM-DD',
+} as const;
+
+export type ComplianceEventColumn = (typeof COMPLIANCE_EVENT_COLUMNS)[number]['name'];
+
+/**
+ * One archive row. Timestamps are normalized ISO strings (`YYYY-MM-DDTHH:mm:ss.sssZ`); each
+ * writer converts them to its own encoding (Parquet TIMESTAMP, Firehose JSON).
+ */
+export type ComplianceEventRow = { [K in ComplianceEventColumn]: string | null } & {
+  readonly event_id: string;
+  readonly event_time: string;
+  readonly dt: string;
+};
+
+/** Maps a validated compliance change to its archive row. */
+export function toComplianceEventRow(event: ComplianceChange): ComplianceEventRow {
+  return {
+    event_id: event.eventId,
+    event_time: event.orderingTimestamp,
+    recorded_time: event.recordedTime,
+    account: event.account,
+    region: event.region,
+    rule_name: event.ruleName,
+    base_rule_name: baseRuleName(event.ruleName),
+    rule_arn: event.ruleArn,
+    resource_type: event.resourceType,
+    resource_id: event.resourceId,
+    old_status: event.oldStatus,
+    new_status: event.newStatus,
+    annotation: event.annotation,
+    notification_time: event.notificationTime,
+    dt: event.orderingTimestamp.slice(0, 10),
+  };
+}

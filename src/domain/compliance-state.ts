@@ -1,0 +1,122 @@
+/**
+ * Current compliance state per (account, region, rule, resource type, resource id) and the alert
+ * decisions taken when an evaluation arrives. Pure: the store and the notifier live in adapters.
+ */
+import type { ComplianceChange, ComplianceType } from './config-event.js';
+
+/** The five fields that identify one evaluated (resource, rule) pair. */
+export interface StateKey {
+  readonly account: string;
+  readonly region: string;
+  readonly ruleName: string;
+  readonly resourceType: string;
+  readonly resourceId: string;
+}
+
+/** The state kept for a key: the newest evaluation seen. */
+export interface ComplianceState extends StateKey {
+  readonly status: ComplianceType;
+  /** See {@link orderOf}: compares as text, greater is newer. */
+  readonly order: string;
+  readonly eventId: string;
+  readonly orderingTimestamp: string;
+  readonly annotation: string | null;
+}
+
+export type AlertKind = 'violation' | 'resolution';
+
+/** One alert decision. Its id is the event id: an event id never produces a second alert. */
+export interface Alert extends StateKey {
+  readonly kind: AlertKind;
+  readonly eventId: string;
+  readonly ruleArn: string | null;
+  readonly newStatus: ComplianceType;
+  readonly oldStatus: ComplianceType | null;
+  readonly annotation: string | null;
+  readonly orderingTimestamp: string;
+}
+
+export function stateKeyOf(event: StateKey): StateKey {
+  return {
+    account: event.account,
+    region: event.region,
+    ruleName: event.ruleName,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+  };
+}
+
+/** A stable text identity of a key, for maps (the unit separator cannot occur in AWS names). */
+export function stateKeyId(key: StateKey): string {
+  return `${key.account}\u001f${key.region}\u001f${key.ruleName}\u001f${key.resourceType}\u001f${key.resourceId}`;
+}
+
+/**
+ * The order of an evaluation for "latest" comparisons: greatest `orderingTimestamp`, then
+ * `recordedTime`, then event id — the pinned semantics of the archive queries. Both timestamps
+ * are normalized ISO strings of equal length, so the concatenation compares correctly as text,
+ * in code and in a DynamoDB condition expression alike.
+ */
+export function orderOf(
+  event: Pick<ComplianceChange, 'orderingTimestamp' | 'recordedTime' | 'eventId'>,
+): string {
+  return `${event.orderingTimestamp}|${event.recordedTime}|${event.eventId}`;
+}
+
+export type Decision =
+  | { readonly newest: false }
+  | { readonly newest: true; readonly state: ComplianceState; readonly alert: Alert | null };
+
+/**
+ * Decides what one evaluation does, given the current state of its key (or none).
+ *
+ * - Older than the state: stale; kept in history, changes nothing, alerts nothing.
+ * - Equal order: this very event was applied before (a redelivery after a partial failure);
+ *   it is treated as newest again so that its alert is re-derived — the outbox is keyed by event
+ *   id, so re-deriving never sends twice.
+ * - Newer: becomes the state; NON_COMPLIANT entered from absent/other is a violation, and
+ *   NON_COMPLIANT → COMPLIANT | NOT_APPLICABLE is a resolution. NON_COMPLIANT → NON_COMPLIANT
+ *   (a new annotation) is neither.
+ */
+export function decide(event: ComplianceChange, current: ComplianceState | undefined): Decision {
+  const order = orderOf(event);
+  if (current && current.order > order) return { newest: false };
+  const state: ComplianceState = {
+    ...stateKeyOf(event),
+    status: event.newStatus,
+    order,
+    eventId: event.eventId,
+    orderingTimestamp: event.orderingTimestamp,
+    annotation: event.annotation,
+  };
+  return { newest: true, state, alert: alertFor(event) };
+}
+
+function alertFor(event: ComplianceChange): Alert | null {
+  let kind: AlertKind | null = null;
+  if (event.newStatus === 'NON_COMPLIANT' && event.oldStatus !== 'NON_COMPLIANT') kind = 'violation';
+  else if (
+    event.oldStatus === 'NON_COMPLIANT' &&
+    (event.newStatus === 'COMPLIANT' || event.newStatus === 'NOT_APPLICABLE')
+  ) {
+    kind = 'resolution';
+  }
+  if (!kind) return null;
+  return {
+    kind,
+    ...stateKeyOf(event),
+    eventId: event.eventId,
+    ruleArn: event.ruleArn,
+    newStatus: event.newStatus,
+    oldStatus: event.oldStatus,
+    annotation: event.annotation,
+    orderingTimestamp: event.orderingTimestamp,
+  };
+}
+
+/** Compliance score: compliant / (compliant + non-compliant) × 100, 2 decimals; null when both are 0. */
+export function complianceScore(compliant: number, nonCompliant: number): number | null {
+  const scored = compliant + nonCompliant;
+  if (scored === 0) return null;
+  return Math.round((10_000 * compliant) / scored) / 100;
+}

@@ -1,0 +1,120 @@
+/**
+ * arktype schemas for the AWS Config events that EventBridge delivers.
+ *
+ * Built from AWS's documented shapes ("Monitoring AWS Config with Amazon EventBridge",
+ * "Example Configuration Item Change Notification", "Example Oversized Configuration Item Change
+ * Notification") and widened where real captures differ:
+ * - `oldEvaluationResult` is absent on a first evaluation;
+ * - `annotation` may be absent, null, or start with a newline;
+ * - timestamps come with and without milliseconds;
+ * - `resources` may be empty;
+ * - configuration-item events may carry account and region only inside `configurationItem`.
+ *
+ * Undeclared keys are allowed (AWS adds fields over time) and no morphs are used: morphs clone the
+ * input and cost ~35 µs an event; these schemas only validate, and `normalize*` in
+ * `config-event.ts` builds the domain value by hand.
+ */
+import { type } from 'arktype';
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** ISO 8601 date-time with a zone, with or without fractional seconds, that `Date.parse` accepts. */
+export const isoTimestamp = type('string').narrow(
+  (s, ctx) => (ISO_TIMESTAMP.test(s) && !Number.isNaN(Date.parse(s))) || ctx.mustBe('an ISO 8601 timestamp'),
+);
+
+export const accountId = type(/^\d{12}$/).describe('a 12-digit AWS account id');
+export const regionName = type(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/).describe('an AWS region name');
+
+export const COMPLIANCE_TYPES = [
+  'COMPLIANT',
+  'NON_COMPLIANT',
+  'NOT_APPLICABLE',
+  'INSUFFICIENT_DATA',
+] as const;
+export const complianceType = type.enumerated(...COMPLIANCE_TYPES);
+
+/** Fields EventBridge puts on every event. */
+export const envelopeSchema = type({
+  'version?': 'string',
+  id: 'string > 0',
+  'detail-type': 'string',
+  source: 'string',
+  account: accountId,
+  time: isoTimestamp,
+  region: regionName,
+  'resources?': 'string[]',
+  detail: 'object',
+});
+
+const evaluationResultSchema = type({
+  evaluationResultIdentifier: {
+    evaluationResultQualifier: {
+      configRuleName: '0 < string <= 256',
+      resourceType: 'string > 0',
+      resourceId: 'string > 0',
+    },
+    orderingTimestamp: isoTimestamp,
+  },
+  complianceType,
+  resultRecordedTime: isoTimestamp,
+  'configRuleInvokedTime?': isoTimestamp,
+  'annotation?': 'string | null',
+});
+
+/** `detail` of `Config Rules Compliance Change` (messageType `ComplianceChangeNotification`). */
+export const complianceChangeDetailSchema = type({
+  resourceId: 'string > 0',
+  'awsRegion?': regionName,
+  'awsAccountId?': accountId,
+  configRuleName: '0 < string <= 256',
+  'configRuleARN?': 'string',
+  'recordVersion?': 'string',
+  messageType: "'ComplianceChangeNotification'",
+  newEvaluationResult: evaluationResultSchema,
+  'oldEvaluationResult?': evaluationResultSchema.or('null'),
+  'notificationCreationTime?': isoTimestamp,
+  resourceType: 'string > 0',
+});
+
+const configurationItemCore = {
+  'configurationItemCaptureTime?': isoTimestamp,
+  'configurationItemStatus?': 'string',
+  'awsAccountId?': accountId,
+  // IAM and other global resources report "global".
+  'awsRegion?': regionName.or("'global'"),
+  resourceType: 'string > 0',
+  'resourceId?': 'string',
+  'resourceName?': 'string | null',
+  'ARN?': 'string | null',
+  'configurationStateId?': 'number | string',
+} as const;
+
+/** `detail` of `Config Configuration Item Change` with the item inline. */
+export const configurationItemDetailSchema = type({
+  messageType: "'ConfigurationItemChangeNotification'",
+  'notificationCreationTime?': isoTimestamp,
+  'configurationItemDiff?': 'object | null',
+  configurationItem: configurationItemCore,
+});
+
+/** `detail` of `Config Configuration Item Change` when the item was too large to inline. */
+export const oversizedConfigurationItemDetailSchema = type({
+  messageType: "'OversizedConfigurationItemChangeNotification'",
+  'notificationCreationTime?': isoTimestamp,
+  configurationItemSummary: {
+    ...configurationItemCore,
+    'changeType?': 'string',
+  },
+  's3DeliverySummary?': {
+    's3BucketLocation?': 'string | null',
+    'errorCode?': 'string | null',
+    'errorMessage?': 'string | null',
+  },
+});
+
+export type Envelope = typeof envelopeSchema.infer;
+export type ComplianceChangeDetail = typeof complianceChangeDetailSchema.infer;
+export type ConfigurationItemDetail = typeof configurationItemDetailSchema.infer;
+export type OversizedConfigurationItemDetail = typeof oversizedConfigurationItemDetailSchema.infer;
+export type ComplianceType = (typeof COMPLIANCE_TYPES)[number];

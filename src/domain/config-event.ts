@@ -1,0 +1,253 @@
+/**
+ * Validated, normalized AWS Config events, and the one function that turns raw input into them.
+ *
+ * Outcomes are values, not exceptions: a record is `accepted` (a compliance change or a
+ * configuration-item change), `skipped` (valid JSON that the event pattern does not select) or
+ * `rejected` (with a reason that names the field and the rule it broke).
+ */
+import { type } from 'arktype';
+import {
+  type ComplianceType,
+  complianceChangeDetailSchema,
+  configurationItemDetailSchema,
+  envelopeSchema,
+  oversizedConfigurationItemDetailSchema,
+} from './config-event.schema.js';
+import { COMPLIANCE_CHANGE, CONFIG_SOURCE, matchesConfigEventPattern } from './event-pattern.js';
+
+export type { ComplianceType } from './config-event.schema.js';
+
+interface EventBase {
+  /** EventBridge `id`: the idempotency key of the whole pipeline. */
+  readonly eventId: string;
+  /** EventBridge `time`, normalized to `YYYY-MM-DDTHH:mm:ss.sssZ`. */
+  readonly eventTime: string;
+  readonly account: string;
+  readonly region: string;
+  readonly source: string;
+  readonly detailType: string;
+  readonly resourceType: string;
+  readonly resourceId: string;
+}
+
+/** A `Config Rules Compliance Change`. */
+export interface ComplianceChange extends EventBase {
+  readonly kind: 'compliance-change';
+  readonly ruleName: string;
+  readonly ruleArn: string | null;
+  readonly newStatus: ComplianceType;
+  /** Null on a first evaluation. */
+  readonly oldStatus: ComplianceType | null;
+  /** Trimmed; null when absent, null or blank. */
+  readonly annotation: string | null;
+  /** `newEvaluationResult.evaluationResultIdentifier.orderingTimestamp`, normalized: the event time of the archive. */
+  readonly orderingTimestamp: string;
+  /** `newEvaluationResult.resultRecordedTime`, normalized. */
+  readonly recordedTime: string;
+  /** `notificationCreationTime`, normalized, or null. */
+  readonly notificationTime: string | null;
+}
+
+/** A `Config Configuration Item Change` (inline or oversized). */
+export interface ConfigurationItemChange extends EventBase {
+  readonly kind: 'configuration-item-change';
+  readonly oversized: boolean;
+  readonly resourceName: string | null;
+  readonly arn: string | null;
+  readonly changeType: string | null;
+  readonly itemStatus: string | null;
+  readonly captureTime: string | null;
+  /** `bucket/key` of the full item for oversized notifications. */
+  readonly s3Location: string | null;
+}
+
+export type ConfigEvent = ComplianceChange | ConfigurationItemChange;
+
+export type ParseOutcome =
+  | { readonly status: 'accepted'; readonly event: ConfigEvent }
+  | { readonly status: 'skipped'; readonly reason: string }
+  | { readonly status: 'rejected'; readonly reason: string };
+
+/** Normalizes any accepted ISO 8601 timestamp to `YYYY-MM-DDTHH:mm:ss.sssZ` (sorts as text). */
+export function normalizeTimestamp(iso: string): string {
+  return new Date(iso).toISOString();
+}
+
+const NOT_EVENTBRIDGE = 'not an EventBridge event';
+
+function describeNonEventBridge(value: Record<string, unknown>): string {
+  if ('Type' in value && 'Message' in value) return `${NOT_EVENTBRIDGE}: looks like an SNS envelope`;
+  if ('invokingEvent' in value || 'resultToken' in value) {
+    return `${NOT_EVENTBRIDGE}: looks like a Config rule Lambda payload`;
+  }
+  const missing = ['id', 'source', 'detail-type', 'detail'].filter((k) => !(k in value));
+  return `${NOT_EVENTBRIDGE}: missing ${missing.join(', ')}`;
+}
+
+/**
+ * Validates one raw record (JSON text or an already parsed value).
+ *
+ * Cheap checks run first so that skipped events cost one `JSON.parse` and a few property reads.
+ */
+export function parseConfigEvent(input: string | unknown): ParseOutcome {
+  let value: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input);
+    } catch (err) {
+      return { status: 'rejected', reason: `bad JSON: ${(err as Error).message}` };
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return {
+      status: 'rejected',
+      reason: `not an object: got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    };
+  }
+  const raw = value as Record<string, unknown>;
+  if (!('detail-type' in raw) || !('source' in raw) || !('detail' in raw) || !('id' in raw)) {
+    return { status: 'rejected', reason: describeNonEventBridge(raw) };
+  }
+  if (typeof raw.source === 'string' && typeof raw['detail-type'] === 'string') {
+    if (!matchesConfigEventPattern(raw)) {
+      return {
+        status: 'skipped',
+        reason:
+          raw.source === CONFIG_SOURCE
+            ? `detail-type "${raw['detail-type']}" is not monitored`
+            : `source "${raw.source}" is not ${CONFIG_SOURCE}`,
+      };
+    }
+  }
+  const envelope = envelopeSchema(raw);
+  if (envelope instanceof type.errors) return { status: 'rejected', reason: envelope.summary };
+
+  if (envelope['detail-type'] === COMPLIANCE_CHANGE) {
+    const detail = complianceChangeDetailSchema(envelope.detail);
+    if (detail instanceof type.errors) return { status: 'rejected', reason: prefixDetail(detail) };
+    return { status: 'accepted', event: normalizeComplianceChange(envelope, detail) };
+  }
+  const messageType = (envelope.detail as Record<string, unknown>).messageType;
+  if (messageType === 'OversizedConfigurationItemChangeNotification') {
+    const detail = oversizedConfigurationItemDetailSchema(envelope.detail);
+    if (detail instanceof type.errors) return { status: 'rejected', reason: prefixDetail(detail) };
+    const item = detail.configurationItemSummary;
+    return {
+      status: 'accepted',
+      event: normalizeItem(envelope, item, {
+        oversized: true,
+        changeType: item.changeType ?? null,
+        s3Location: detail.s3DeliverySummary?.s3BucketLocation ?? null,
+      }),
+    };
+  }
+  const detail = configurationItemDetailSchema(envelope.detail);
+  if (detail instanceof type.errors) return { status: 'rejected', reason: prefixDetail(detail) };
+  return {
+    status: 'accepted',
+    event: normalizeItem(envelope, detail.configurationItem, {
+      oversized: false,
+      changeType: changeTypeOf(detail.configurationItemDiff),
+      s3Location: null,
+    }),
+  };
+}
+
+function prefixDetail(errors: InstanceType<typeof type.errors>): string {
+  // arktype paths are relative to the validated value; name them from the event root.
+  return errors.map((e) => (e.path.length > 0 ? `detail.${e.message}` : `detail ${e.message}`)).join('; ');
+}
+
+function changeTypeOf(diff: object | null | undefined): string | null {
+  const changeType = (diff as { changeType?: unknown } | null | undefined)?.changeType;
+  return typeof changeType === 'string' ? changeType : null;
+}
+
+type Env = typeof envelopeSchema.infer;
+
+function base(envelope: Env, account: string, region: string, resourceType: string, resourceId: string) {
+  return {
+    eventId: envelope.id,
+    eventTime: normalizeTimestamp(envelope.time),
+    account,
+    region,
+    source: envelope.source,
+    detailType: envelope['detail-type'],
+    resourceType,
+    resourceId,
+  };
+}
+
+function normalizeComplianceChange(
+  envelope: Env,
+  detail: typeof complianceChangeDetailSchema.infer,
+): ComplianceChange {
+  const result = detail.newEvaluationResult;
+  const annotation = result.annotation?.trim();
+  return {
+    kind: 'compliance-change',
+    ...base(
+      envelope,
+      detail.awsAccountId ?? envelope.account,
+      detail.awsRegion ?? envelope.region,
+      detail.resourceType,
+      detail.resourceId,
+    ),
+    ruleName: detail.configRuleName,
+    ruleArn: detail.configRuleARN ?? null,
+    newStatus: result.complianceType,
+    oldStatus: detail.oldEvaluationResult?.complianceType ?? null,
+    annotation: annotation ? annotation : null,
+    orderingTimestamp: normalizeTimestamp(result.evaluationResultIdentifier.orderingTimestamp),
+    recordedTime: normalizeTimestamp(result.resultRecordedTime),
+    notificationTime: detail.notificationCreationTime
+      ? normalizeTimestamp(detail.notificationCreationTime)
+      : null,
+  };
+}
+
+interface ItemCore {
+  configurationItemCaptureTime?: string;
+  configurationItemStatus?: string;
+  awsAccountId?: string;
+  awsRegion?: string;
+  resourceType: string;
+  resourceId?: string;
+  resourceName?: string | null;
+  ARN?: string | null;
+}
+
+function normalizeItem(
+  envelope: Env,
+  item: ItemCore,
+  extra: { oversized: boolean; changeType: string | null; s3Location: string | null },
+): ConfigurationItemChange {
+  return {
+    kind: 'configuration-item-change',
+    ...base(
+      envelope,
+      item.awsAccountId ?? envelope.account,
+      item.awsRegion ?? envelope.region,
+      item.resourceType,
+      item.resourceId ?? item.ARN ?? item.resourceName ?? '',
+    ),
+    oversized: extra.oversized,
+    resourceName: item.resourceName ?? null,
+    arn: item.ARN ?? null,
+    changeType: extra.changeType,
+    itemStatus: item.configurationItemStatus ?? null,
+    captureTime: item.configurationItemCaptureTime
+      ? normalizeTimestamp(item.configurationItemCaptureTime)
+      : null,
+    s3Location: extra.s3Location,
+  };
+}
+
+/**
+ * Removes the random suffix AWS adds to rules deployed by a conformance pack
+ * (`s3-bucket-versioning-enabled-conformance-pack-a1b2c3d4e` → `s3-bucket-versioning-enabled`),
+ * so rules group across accounts in reports.
+ */
+export function baseRuleName(ruleName: string): string {
+  return ruleName.replace(/-conformance-pack-[a-z0-9]+$/, '');
+}

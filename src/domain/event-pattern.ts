@@ -1,0 +1,31 @@
+/**
+ * The one EventBridge event pattern of config-monitor.
+ *
+ * It is used by the CDK rules (agent default bus → master bus, master bus → Kinesis) and by the
+ * local ingest filter, so that what the embedded stack accepts is exactly what AWS forwards.
+ */
+
+export const CONFIG_SOURCE = 'aws.config';
+export const COMPLIANCE_CHANGE = 'Config Rules Compliance Change';
+export const CONFIGURATION_ITEM_CHANGE = 'Config Configuration Item Change';
+
+export const ACCEPTED_DETAIL_TYPES = [COMPLIANCE_CHANGE, CONFIGURATION_ITEM_CHANGE] as const;
+export type AcceptedDetailType = (typeof ACCEPTED_DETAIL_TYPES)[number];
+
+/** EventBridge pattern (JSON form), as given to `events.Rule({ eventPattern })` / `AWS::Events::Rule`. */
+export const CONFIG_EVENT_PATTERN = {
+  source: [CONFIG_SOURCE],
+  'detail-type': [...ACCEPTED_DETAIL_TYPES],
+} as const satisfies Record<string, readonly string[]>;
+
+/**
+ * Matches an event envelope against {@link CONFIG_EVENT_PATTERN} with EventBridge's semantics for
+ * top-level exact-value lists: every named field must be present and equal one listed value.
+ */
+export function matchesConfigEventPattern(envelope: Record<string, unknown>): boolean {
+  for (const [field, allowed] of Object.entries(CONFIG_EVENT_PATTERN)) {
+    const value = envelope[field];
+    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,35 @@
+/**
+ * The query engine port: the one interface with two implementations (Athena in AWS, DuckDB over
+ * the local Parquet archive). Both run the same saved `.sql` text from `queries/`.
+ */
+
+/** A value bound to a saved query's named parameter. Null means "not given" (the SQL treats it as "any"). */
+export type QueryParameterValue = string | number | null;
+
+/** Named parameters; the saved-query registry maps them to the file's positional `?` markers. */
+export type QueryParameters = Readonly<Record<string, QueryParameterValue>>;
+
+/**
+ * One result row. Integers and decimals are numbers, timestamps are ISO 8601 strings
+ * (`YYYY-MM-DDTHH:mm:ss.sssZ`), SQL NULL is null, whatever the engine.
+ */
+export type QueryRow = Record<string, string | number | boolean | null>;
+
+export type QueryOutcome =
+  | { readonly status: 'succeeded'; readonly queryId: string; readonly rows: QueryRow[] }
+  /** Not finished within `waitMs`: poll with {@link QueryEngine.poll} (the API answers 202). */
+  | { readonly status: 'running'; readonly queryId: string };
+
+export interface ExecuteOptions {
+  /** How long to wait before answering `running`. @default - wait until done (bounded by the engine's deadline) */
+  readonly waitMs?: number;
+}
+
+export interface QueryEngine {
+  readonly name: 'athena' | 'duckdb';
+  /** Runs the saved query `name` with named parameters, validated against the query's header. */
+  execute(name: string, params: QueryParameters, options?: ExecuteOptions): Promise<QueryOutcome>;
+  /** The outcome of a query that answered `running` before. */
+  poll(queryId: string, options?: ExecuteOptions): Promise<QueryOutcome>;
+  close(): Promise<void>;
+}

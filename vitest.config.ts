@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // 2-core machines: integration suites start kinesalite/dynalite/DuckDB/Chromium each.
+    maxWorkers: 2,
+  },
+});
