@@ -1,0 +1,42 @@
+/**
+ * The dependency rule of DESIGN.md, checked on the sources: the domain imports nothing from AWS,
+ * Slack, DuckDB or the file system, and src/ never imports pipeline/ or infra/.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? '');
+}
+
+describe('dependency rule', () => {
+  it('src/domain imports only the domain and pure libraries', () => {
+    const offenders = sourceFiles(join(ROOT, 'src/domain')).flatMap((file) =>
+      importsOf(file)
+        .filter((spec) => !(spec.startsWith('./') || spec === 'arktype'))
+        .map((spec) => `${relative(ROOT, file)} imports ${spec}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('src/ never imports pipeline/ or infra/', () => {
+    const offenders = sourceFiles(join(ROOT, 'src')).flatMap((file) =>
+      importsOf(file)
+        .filter((spec) => /(^|\/)(pipeline|infra)\//.test(spec))
+        .map((spec) => `${relative(ROOT, file)} imports ${spec}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
