@@ -1,0 +1,326 @@
+/**
+ * The transactional alert outbox: the consumer enqueues alert decisions here before it moves the
+ * compliance state forward, and the notifier drains the pending ones to Slack. Same SDK calls on
+ * DynamoDB and dynalite.
+ *
+ * Items and the access pattern each key serves (table `OUTBOX_TABLE`, see table-definitions.ts):
+ * - `pk = ALERT#<eventId>` — one item per alert decision. Get/put by event id; the conditional put
+ *   (`attribute_not_exists(pk)`) makes enqueue idempotent: an event id is enqueued at most once,
+ *   however often Kinesis/Lambda redeliver it.
+ * - GSI `pending`: `pending_pk = <route>` (the webhook, `default` today), `pending_sk =
+ *   <createdAtISO>#<eventId>` — "oldest pending alerts of a webhook", in order. Sparse: delivery
+ *   (or parking) REMOVEs both keys, so the index only ever holds what is still to be sent and a
+ *   drain reads no delivered history. One partition key per webhook is fine: the alert rate is
+ *   bounded by the transitions, not by the event rate, and the distinct sort keys let DynamoDB
+ *   split the index partition for heat during a storm.
+ * - `pk = ROUTE#<route>` — the delivery gate of one webhook (blocked until, consecutive failures,
+ *   last error), so that a Slack outage or a broken webhook is retried on a bounded cadence
+ *   across Lambda invocations. It never carries GSI keys.
+ * - `expired_at` (epoch seconds, 90 days after enqueue) — DynamoDB TTL; it also bounds how long an
+ *   alert can stay undeliverable (a webhook broken for 90 days).
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Alert } from '../../domain/compliance-state.js';
+import { HOT_RETENTION_DAYS, OUTBOX_TABLE, TTL_ATTRIBUTE } from './table-definitions.js';
+
+/** The route (webhook) of every alert until per-account routing exists. */
+export const DEFAULT_ROUTE = 'default';
+const PENDING_INDEX = OUTBOX_TABLE.indexes[0].indexName;
+/** Parallel single-item writes: conditional puts and REMOVE updates cannot be batched. */
+const WRITE_CONCURRENCY = 16;
+
+/** An alert still waiting to be delivered. `id` is the event id. */
+export interface PendingAlert {
+  readonly id: string;
+  readonly alert: Alert;
+  /** ISO time of the enqueue. */
+  readonly createdAt: string;
+  readonly attempts: number;
+  readonly lastError: string | null;
+}
+
+/** The delivery gate of one webhook, persisted so that it holds across invocations. */
+export interface RouteGate {
+  /** ISO time before which no post should be tried, or null when open. */
+  readonly blockedUntil: string | null;
+  readonly consecutiveFailures: number;
+  readonly lastError: string | null;
+}
+
+export interface AlertOutboxOptions {
+  /** Webhook route of the alerts this repository enqueues and lists. @default - `default` */
+  readonly route?: string;
+}
+
+/**
+ * The alert outbox on DynamoDB (or dynalite).
+ *
+ * `new AlertOutboxRepository(doc, tableName(prefix, OUTBOX_TABLE))`.
+ */
+export class AlertOutboxRepository {
+  readonly route: string;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    readonly tableName: string,
+    options: AlertOutboxOptions = {},
+  ) {
+    this.route = options.route ?? DEFAULT_ROUTE;
+  }
+
+  /**
+   * Enqueues alerts, one conditional put each keyed by `ALERT#<eventId>`. An alert whose event id
+   * is already in the outbox (pending or delivered) is left alone and not counted: redelivery of an
+   * event never produces a second message. Throws on any other write error, so the caller (the
+   * consumer) reports the record as a batch failure and retries it.
+   */
+  async enqueue(alerts: readonly Alert[], now: Date = new Date()): Promise<{ enqueued: number }> {
+    const createdAt = now.toISOString();
+    const expiresAt = Math.floor(now.getTime() / 1000) + HOT_RETENTION_DAYS * 86_400;
+    // Within one call, the same event id twice would race two conditional puts; keep the first.
+    const unique = [...new Map(alerts.map((a) => [a.eventId, a])).values()];
+    let enqueued = 0;
+    await forEachLimited(unique, WRITE_CONCURRENCY, async (alert) => {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              pk: alertKey(alert.eventId),
+              event_id: alert.eventId,
+              kind: alert.kind,
+              alert: { ...alert },
+              route: this.route,
+              created_at: createdAt,
+              attempts: 0,
+              pending_pk: this.route,
+              pending_sk: `${createdAt}#${alert.eventId}`,
+              [TTL_ATTRIBUTE]: expiresAt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        enqueued += 1;
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+    });
+    return { enqueued };
+  }
+
+  /**
+   * Up to `limit` pending alerts of this route, oldest first. Alerts parked for a later retry
+   * (`retry_at` in the future, see {@link recordFailure}) are skipped, so they never block the
+   * ones behind them.
+   */
+  async listPending(limit: number, now: Date = new Date()): Promise<PendingAlert[]> {
+    const out: PendingAlert[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: PENDING_INDEX,
+          KeyConditionExpression: 'pending_pk = :route',
+          FilterExpression: 'attribute_not_exists(retry_at) OR retry_at <= :now',
+          ExpressionAttributeValues: { ':route': this.route, ':now': now.toISOString() },
+          // The filter runs after Limit; ask a little more than needed to save round trips.
+          Limit: Math.min(Math.max(limit - out.length, 1) + 50, 1000),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (out.length >= limit) break;
+        out.push(toPending(item));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && out.length < limit);
+    return out;
+  }
+
+  /** Number of alerts still pending on this route (including those waiting for a retry time). */
+  async countPending(): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: PENDING_INDEX,
+          KeyConditionExpression: 'pending_pk = :route',
+          ExpressionAttributeValues: { ':route': this.route },
+          Select: 'COUNT',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
+  /**
+   * Marks alerts delivered in message `messageRef`: sets `delivered_at` and REMOVEs the pending
+   * GSI keys. Idempotent (a second call rewrites the same values); ids not in the outbox are ignored.
+   */
+  async markDelivered(ids: readonly string[], messageRef: string, now: Date = new Date()): Promise<void> {
+    await forEachLimited(ids, WRITE_CONCURRENCY, (id) =>
+      this.updateExisting(id, {
+        UpdateExpression:
+          'SET delivered_at = :now, message_ref = :ref REMOVE pending_pk, pending_sk, retry_at, parked_at',
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':ref': messageRef },
+      }),
+    );
+  }
+
+  /**
+   * Records a failed delivery attempt: `attempts + 1`, `last_error`, and, with `retryAt`, the time
+   * before which {@link listPending} skips these alerts. The alerts stay pending. Only pending items
+   * are touched (a concurrent delivery wins).
+   */
+  async recordFailure(
+    ids: readonly string[],
+    reason: string,
+    options: { now?: Date; retryAt?: Date } = {},
+  ): Promise<void> {
+    const now = (options.now ?? new Date()).toISOString();
+    const setRetry = options.retryAt ? ', retry_at = :retry' : '';
+    await forEachLimited(ids, WRITE_CONCURRENCY, (id) =>
+      this.updateExisting(
+        id,
+        {
+          UpdateExpression: `SET last_error = :reason, last_attempt_at = :now${setRetry} ADD attempts :one`,
+          ExpressionAttributeValues: {
+            ':reason': reason.slice(0, 1000),
+            ':now': now,
+            ':one': 1,
+            ...(options.retryAt ? { ':retry': options.retryAt.toISOString() } : {}),
+          },
+        },
+        'attribute_exists(pending_pk)',
+      ),
+    );
+  }
+
+  /**
+   * Takes alerts out of the pending index without delivering them (`parked_at`, `last_error`): for
+   * a message Slack rejects as invalid however often it is retried. The item stays in the table
+   * until its TTL, so it can be found and re-queued by hand; the caller logs it at error level.
+   */
+  async park(ids: readonly string[], reason: string, now: Date = new Date()): Promise<void> {
+    await forEachLimited(ids, WRITE_CONCURRENCY, (id) =>
+      this.updateExisting(
+        id,
+        {
+          UpdateExpression:
+            'SET parked_at = :now, last_error = :reason REMOVE pending_pk, pending_sk, retry_at',
+          ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason.slice(0, 1000) },
+        },
+        'attribute_exists(pending_pk)',
+      ),
+    );
+  }
+
+  /** The delivery gate of this route (open when never written). */
+  async getRouteGate(): Promise<RouteGate> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: routeKey(this.route) }, ConsistentRead: true }),
+    );
+    const item = res.Item;
+    return {
+      blockedUntil: typeof item?.blocked_until === 'string' ? item.blocked_until : null,
+      consecutiveFailures: typeof item?.consecutive_failures === 'number' ? item.consecutive_failures : 0,
+      lastError: typeof item?.last_error === 'string' ? item.last_error : null,
+    };
+  }
+
+  /** Closes the gate until `until` after a failed post; counts consecutive failures for the backoff. */
+  async blockRoute(until: Date, reason: string, now: Date = new Date()): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: routeKey(this.route) },
+        UpdateExpression:
+          'SET blocked_until = :until, last_error = :reason, updated_at = :now ADD consecutive_failures :one',
+        ExpressionAttributeValues: {
+          ':until': until.toISOString(),
+          ':reason': reason.slice(0, 1000),
+          ':now': now.toISOString(),
+          ':one': 1,
+        },
+      }),
+    );
+  }
+
+  /** Opens the gate after a successful post. */
+  async clearRouteGate(now: Date = new Date()): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: routeKey(this.route) },
+        UpdateExpression:
+          'SET consecutive_failures = :zero, updated_at = :now REMOVE blocked_until, last_error',
+        ExpressionAttributeValues: { ':zero': 0, ':now': now.toISOString() },
+      }),
+    );
+  }
+
+  private async updateExisting(
+    id: string,
+    update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+    condition = 'attribute_exists(pk)',
+  ): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: alertKey(id) },
+          ConditionExpression: condition,
+          ...update,
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+}
+
+function alertKey(eventId: string): string {
+  return `ALERT#${eventId}`;
+}
+
+function routeKey(route: string): string {
+  return `ROUTE#${route}`;
+}
+
+function toPending(item: Record<string, unknown>): PendingAlert {
+  return {
+    id: String(item.event_id),
+    alert: item.alert as Alert,
+    createdAt: String(item.created_at),
+    attempts: typeof item.attempts === 'number' ? item.attempts : 0,
+    lastError: typeof item.last_error === 'string' ? item.last_error : null,
+  };
+}
+
+async function forEachLimited<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
