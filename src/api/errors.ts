@@ -1,0 +1,54 @@
+/**
+ * Errors of the HTTP API. Each maps to one status and one public JSON body; the body never carries
+ * a stack trace, an internal class name or an AWS resource name — those go to the log, keyed by the
+ * request id that the body repeats.
+ */
+
+/** Base class: an error the API answers with a deliberate status and public body. */
+export class ApiError extends Error {
+  readonly status: 400 | 404 | 500 | 502 | 504;
+  readonly code: string;
+
+  constructor(status: ApiError['status'], code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+
+  /** The JSON body sent to the client. */
+  toBody(requestId: string): Record<string, string> {
+    return { error: this.code, message: this.message, request_id: requestId };
+  }
+}
+
+/** A query-string or path parameter broke its rule; nothing ran. */
+export class InvalidParameterError extends ApiError {
+  readonly parameter: string;
+
+  constructor(parameter: string, message: string) {
+    super(400, 'invalid_parameter', message);
+    this.name = 'InvalidParameterError';
+    this.parameter = parameter;
+  }
+
+  override toBody(requestId: string): Record<string, string> {
+    return { error: this.code, parameter: this.parameter, message: this.message, request_id: requestId };
+  }
+}
+
+/** No route, or a poll id that no engine knows any more. */
+export class NotFoundError extends ApiError {
+  constructor(message: string) {
+    super(404, 'not_found', message);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** The query engine reported the query as failed or cancelled (the cause is logged, not returned). */
+export class QueryFailedError extends ApiError {
+  constructor(message = 'the query failed; retry later or quote the request id to the operator') {
+    super(502, 'query_failed', message);
+    this.name = 'QueryFailedError';
+  }
+}
