@@ -1,0 +1,130 @@
+/**
+ * Key builders of the hot-store tables: the one place that knows how an event or a state key
+ * becomes a DynamoDB key. The consumer writes with them and the API queries with them.
+ * docs/hot-store.md lists each access pattern next to the key that serves it.
+ *
+ * DynamoDB limits: partition key ≤ 2048 UTF-8 bytes, sort key ≤ 1024 UTF-8 bytes (GSI keys alike).
+ */
+import { createHash } from 'node:crypto';
+import type { StateKey } from '../../domain/compliance-state.js';
+
+export const MAX_PARTITION_KEY_BYTES = 2048;
+export const MAX_SORT_KEY_BYTES = 1024;
+
+/**
+ * Longest event id the hot store accepts. EventBridge ids are 36-character UUIDs; the bound keeps
+ * `gsi1sk = <24-char time>#<id>` under 1024 bytes with room to spare, so a hostile id is
+ * rejected (quarantined) instead of failing the batch write for ever.
+ */
+export const MAX_EVENT_ID_BYTES = 512;
+
+/** Number of write shards of one day in the `by-day` index: spreads a storm over 8 partitions. */
+export const DAY_SHARDS = 8;
+
+const EVENT_PK_PREFIX = 'EVT#';
+/** Marks a hashed resource id in a state sort key (`<resourceType>#H#<sha256 hex>`). */
+const HASHED_MARKER = 'H#';
+
+/** UTF-8 length of a text (DynamoDB measures key sizes in UTF-8 bytes). */
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** Whether a text fits in `limit` UTF-8 bytes; a UTF-16 code unit is at most 3 UTF-8 bytes. */
+export function fitsUtf8(text: string, limit: number): boolean {
+  return text.length * 3 <= limit || utf8Length(text) <= limit;
+}
+
+// ---------------------------------------------------------------------------------------------
+// events table
+// ---------------------------------------------------------------------------------------------
+
+/** Table key of an event: `EVT#<eventId>` (one item per event id: the idempotency key). */
+export function eventPk(eventId: string): string {
+  return EVENT_PK_PREFIX + eventId;
+}
+
+/** `YYYY-MM-DD` of a normalized ISO timestamp (UTC). */
+export function dayOf(isoTimestamp: string): string {
+  return isoTimestamp.slice(0, 10);
+}
+
+/**
+ * Sort key of both event indexes: `<eventTimeISO>#<eventId>`. Normalized times sort as text,
+ * so a half-open range `[start, end)` is `gsi1sk >= :start AND gsi1sk < :end` with bare ISO
+ * bounds (`#` makes `<t>#id` sort after `<t>` and before any later time).
+ */
+export function eventTimeSortKey(eventTime: string, eventId: string): string {
+  return `${eventTime}#${eventId}`;
+}
+
+/** Partition key of the `by-account-day` index (`gsi1pk`): `<account>#<YYYY-MM-DD>`. */
+export function accountDayKey(account: string, day: string): string {
+  return `${account}#${day}`;
+}
+
+/**
+ * Stable write shard of an event in `0 … DAY_SHARDS-1`: FNV-1a (32 bit) over the id's UTF-16
+ * code units. Any reader can recompute it, but readers of a whole day simply query every shard.
+ */
+export function dayShardOf(eventId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < eventId.length; i++) {
+    hash ^= eventId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % DAY_SHARDS;
+}
+
+/** Partition key of the `by-day` index (`gsi2pk`): `<YYYY-MM-DD>#<two-digit shard>`. */
+export function dayShardKey(day: string, shard: number): string {
+  return `${day}#${shard < 10 ? '0' : ''}${shard}`;
+}
+
+/** Every `by-day` partition of a day: a reader of one day queries these and merges by sort key. */
+export function dayShardKeys(day: string): string[] {
+  return Array.from({ length: DAY_SHARDS }, (_, shard) => dayShardKey(day, shard));
+}
+
+/** Reason an event id cannot be stored, or null when it can. */
+export function eventIdProblem(eventId: string): string | null {
+  if (fitsUtf8(eventId, MAX_EVENT_ID_BYTES)) return null;
+  return `id is ${utf8Length(eventId)} UTF-8 bytes; at most ${MAX_EVENT_ID_BYTES} allowed`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// state table
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * State partition key: `<account>#<region>#<ruleName>`. Account (12 digits) and region are
+ * validated at the edge and rule names are at most 256 characters (AWS allows 128), so this is
+ * at most ~800 bytes: always under 2048.
+ */
+export function statePk(key: Pick<StateKey, 'account' | 'region' | 'ruleName'>): string {
+  return `${key.account}#${key.region}#${key.ruleName}`;
+}
+
+/**
+ * State sort key: `<resourceType>#<resourceId>` when it fits in 1024 UTF-8 bytes, else
+ * `<resourceType>#H#<sha256 hex of resourceId>` (Config resource ids reach 768 characters, up
+ * to 3 bytes each). The item keeps the full fields as attributes, so nothing is lost; the hashed
+ * form is deterministic, so every writer and reader computes the same key. A resource type too
+ * long even for that (never seen from AWS) hashes type and id together.
+ */
+export function stateSk(key: Pick<StateKey, 'resourceType' | 'resourceId'>): string {
+  const plain = `${key.resourceType}#${key.resourceId}`;
+  if (fitsUtf8(plain, MAX_SORT_KEY_BYTES)) return plain;
+  const hashed = `${key.resourceType}#${HASHED_MARKER}${sha256Hex(key.resourceId)}`;
+  if (fitsUtf8(hashed, MAX_SORT_KEY_BYTES)) return hashed;
+  return HASHED_MARKER + sha256Hex(`${key.resourceType}\u001f${key.resourceId}`);
+}
+
+/** Both key attributes of a state item. */
+export function stateKeyAttributes(key: StateKey): { pk: string; sk: string } {
+  return { pk: statePk(key), sk: stateSk(key) };
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
