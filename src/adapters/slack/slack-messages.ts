@@ -1,0 +1,147 @@
+/**
+ * Slack messages rendered from `templates/*.liquid`: the template builds Block Kit JSON with every
+ * value JSON-encoded (`json_string`) and escaped (`mrkdwn`); the output is parsed as JSON and its
+ * limits enforced on the parsed structure, so what reaches Slack is valid and within limits
+ * whatever the data. The api helper renders `daily_report.liquid` through {@link renderTemplate}.
+ */
+import type { Liquid } from 'liquidjs';
+import type { Digest } from '../../domain/alert-digest.js';
+import type { Alert } from '../../domain/compliance-state.js';
+import type { SlackMessage } from '../../ports/message-sink.js';
+import { type BLOCK_KIT_LIMITS, enforceLimits, type FittedMessage } from './block-kit.js';
+import { TemplateOutputError, TemplateRenderError } from './errors.js';
+import { sharedLiquidEngine } from './liquid-engine.js';
+
+export interface RenderOptions {
+  /** @default - the shared engine over TEMPLATES_DIR / the repository's templates/ */
+  readonly engine?: Liquid;
+  /** @default - {@link BLOCK_KIT_LIMITS} */
+  readonly limits?: typeof BLOCK_KIT_LIMITS;
+}
+
+/**
+ * Renders `<name>.liquid` with `vars`, parses the output as JSON and enforces Block Kit limits
+ * (see {@link enforceLimits}); reports what had to be cut. Throws {@link TemplateRenderError} for a
+ * missing template, variable or filter, {@link TemplateOutputError} when the output is not a
+ * `{ text, blocks }` JSON object. Errors never quote the rendered data.
+ */
+export function renderTemplateDetailed(
+  name: string,
+  vars: Record<string, unknown>,
+  options: RenderOptions = {},
+): FittedMessage {
+  const engine = options.engine ?? sharedLiquidEngine();
+  let output: string;
+  try {
+    output = engine.renderFileSync(name, vars) as string;
+  } catch (err) {
+    throw new TemplateRenderError(name, err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(output);
+  } catch (err) {
+    // V8 quotes the input around the error position; keep only the position (it may be data).
+    const position = /position (\d+)/.exec(err instanceof Error ? err.message : '')?.[1];
+    throw new TemplateOutputError(
+      name,
+      `output is not valid JSON${position ? ` (at position ${position})` : ''}`,
+    );
+  }
+  return enforceLimits(parsed, name, options.limits);
+}
+
+/** {@link renderTemplateDetailed}, returning just the message. */
+export function renderTemplate(
+  name: string,
+  vars: Record<string, unknown>,
+  options: RenderOptions = {},
+): SlackMessage {
+  return renderTemplateDetailed(name, vars, options).message;
+}
+
+/** The message for one violation (`templates/violation.liquid`). */
+export function renderViolation(alert: Alert, options: RenderOptions = {}): SlackMessage {
+  return renderTemplate('violation', alertVars(alert), options);
+}
+
+/** The message for one resolution (`templates/resolution.liquid`). */
+export function renderResolution(alert: Alert, options: RenderOptions = {}): SlackMessage {
+  return renderTemplate('resolution', alertVars(alert), options);
+}
+
+/** The message for a single alert of either kind. */
+export function renderAlert(alert: Alert, options: RenderOptions = {}): SlackMessage {
+  return alert.kind === 'violation' ? renderViolation(alert, options) : renderResolution(alert, options);
+}
+
+/**
+ * The message for one digest (`templates/digest.liquid`). `droppedBlocks > 0` in the result means
+ * some groups did not fit Slack's limits: the caller splits the digest rather than hide alerts.
+ */
+export function renderDigest(digest: Digest, threshold: number, options: RenderOptions = {}): FittedMessage {
+  return renderTemplateDetailed('digest', { digest: digestVars(digest, threshold) }, options);
+}
+
+const MAX_REGIONS_SHOWN = 5;
+
+function alertVars(alert: Alert): Record<string, unknown> {
+  return {
+    alert: {
+      event_id: alert.eventId,
+      account: alert.account,
+      region: alert.region,
+      rule_name: alert.ruleName,
+      rule_arn: alert.ruleArn,
+      resource_type: alert.resourceType,
+      resource_id: alert.resourceId,
+      new_status: alert.newStatus,
+      old_status: alert.oldStatus,
+      annotation: alert.annotation,
+      ordering_timestamp: alert.orderingTimestamp,
+    },
+    rule_url: ruleConsoleUrl(alert.region, alert.ruleName),
+  };
+}
+
+function digestVars(digest: Digest, threshold: number): Record<string, unknown> {
+  return {
+    violations: digest.violations,
+    resolutions: digest.resolutions,
+    threshold,
+    first_at: digest.firstAt,
+    last_at: digest.lastAt,
+    groups: digest.groups.map((group) => ({
+      kind: group.kind,
+      rule_name: group.ruleName,
+      account: group.account,
+      account_count: group.accountCount,
+      regions:
+        group.regions.slice(0, MAX_REGIONS_SHOWN).join(', ') +
+        (group.regions.length > MAX_REGIONS_SHOWN ? ', …' : ''),
+      count: group.count,
+      resources: group.resources.map((r) => ({ type: r.resourceType, id: r.resourceId })),
+      more: group.count - group.resources.length,
+    })),
+  };
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const RULE_NAME = /^[A-Za-z0-9_.:/-]{1,256}$/;
+
+/**
+ * The AWS Config console page of a rule, or null when the region or rule name is not of the
+ * shape AWS uses — the link is the one raw `<…|…>` in a message, so it is only built from values
+ * that cannot contain `|`, `>` or `&`.
+ */
+export function ruleConsoleUrl(region: string, ruleName: string): string | null {
+  if (!REGION.test(region) || !RULE_NAME.test(ruleName)) return null;
+  return `https://${region}.console.aws.amazon.com/config/home?region=${region}#/rules/details?configRuleName=${encodeURIComponent(ruleName)}`;
+}
+
+/** The renderer the notifier uses by default: the Liquid templates, shared engine. */
+export const slackMessageRenderer = {
+  alert: (alert: Alert): SlackMessage => renderAlert(alert),
+  digest: (digest: Digest, threshold: number): { message: SlackMessage; droppedBlocks: number } =>
+    renderDigest(digest, threshold),
+};

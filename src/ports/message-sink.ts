@@ -1,0 +1,45 @@
+/**
+ * Where rendered Slack messages go: the Slack incoming webhook in AWS (or with SLACK_WEBHOOK_URL
+ * locally), an outbox folder otherwise. The notifier use case only knows this port.
+ */
+
+/** A Block Kit text object. */
+export interface SlackText {
+  readonly type: 'plain_text' | 'mrkdwn';
+  readonly text: string;
+  readonly emoji?: boolean;
+}
+
+/** One Block Kit block (header, section, context, divider…), as parsed from a template. */
+export interface SlackBlock {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+/** An incoming-webhook payload: `text` is the notification fallback, `blocks` the message. */
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks: readonly SlackBlock[];
+}
+
+/**
+ * The outcome of one post. Failures are values: `retryable` says whether the same message may
+ * succeed later (5xx, 429, timeout, network); `scope` says, for a non-retryable failure, whether
+ * the webhook itself is broken (`webhook`: `no_service`, `channel_not_found`, 403/404/410 — every
+ * message will fail until the configuration is fixed) or only this message was refused (`message`:
+ * `invalid_payload`, `invalid_blocks`…). `reason` never contains the webhook URL.
+ */
+export type PostResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly retryable: boolean;
+      readonly reason: string;
+      readonly retryAfterMs?: number;
+      /** @default - `webhook` when not retryable */
+      readonly scope?: 'webhook' | 'message';
+    };
+
+export interface MessageSink {
+  post(message: SlackMessage): Promise<PostResult>;
+}

@@ -1,0 +1,327 @@
+/**
+ * Drains the alert outbox to Slack (or the outbox folder): paced, storm-aware, and never losing an
+ * alert.
+ *
+ * - Pacing: at most one post per `minIntervalMs` (about 1 s for a webhook) from this deliverer; in
+ *   AWS the notifier Lambda has reserved concurrency 1, so this is the rate per webhook.
+ * - Storms: when more than `digestThreshold` alerts arrive within a minute (pending now plus
+ *   delivered in the last minute), violations and resolutions go out as digests grouped by account
+ *   and rule (see domain/alert-digest.ts): 20,000 alerts become a few dozen messages at most.
+ * - Failures: an item is marked delivered only after a successful post. A failed post leaves its
+ *   alerts pending (`attempts + 1`), so alerts are delayed, never lost; the consumer only enqueues,
+ *   so the Kinesis stream is never blocked by Slack.
+ *   - Slack down (5xx, 429, timeout, network — after the client's own bounded retries): the
+ *     webhook's route gate closes for max(Retry-After, 30 s · 2^(n-1)) capped at 5 min (Retry-After
+ *     capped at 15 min), and the drain stops. Stream and schedule triggers inside that window only
+ *     read the gate.
+ *   - Webhook broken (`no_service`, `channel_not_found`, 403/404/410): logged at error level with
+ *     Slack's error text (never the URL) and counted in `failed`; the alerts stay pending and the
+ *     gate closes for 5 min · 2^(n-1), capped at 1 h — a bounded retry cadence until someone fixes
+ *     the secret or the channel, after which the backlog goes out (as digests if large). Nothing is
+ *     dropped except by the outbox TTL (90 days).
+ *   - One message refused (`invalid_payload`, `invalid_blocks`…, or a render error): only its
+ *     alerts are retried later (1 min · 2^(attempts-1), capped at 1 h) so they never block the
+ *     ones behind them; after `maxMessageAttempts` they are parked (out of the pending index, kept
+ *     in the table, logged at error level).
+ *
+ * Exactly once, as far as Slack allows: incoming webhooks have no idempotency key, so a crash (or
+ * a Lambda timeout) after Slack accepted a post and before `markDelivered` re-posts that one
+ * message on the next drain. To keep that window to one message, each message's alerts are
+ * marked delivered right after its post (not at the end of the drain), a post is never started
+ * when the time budget cannot cover it, and drains never overlap (serialized here; one Lambda at a
+ * time in AWS). A client timeout is also ambiguous (Slack may have posted) and is retried, so a
+ * hung webhook can at worst duplicate that one message too.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PendingAlert, RouteGate } from '../adapters/dynamodb/alert-outbox.repository.js';
+import { slackMessageRenderer } from '../adapters/slack/slack-messages.js';
+import {
+  DIGEST_DEFAULTS,
+  type Digest,
+  type DigestOptions,
+  digestOf,
+  type PlannedMessage,
+  planMessages,
+  StormDetector,
+} from '../domain/alert-digest.js';
+import type { Alert } from '../domain/compliance-state.js';
+import type { MessageSink, PostResult, SlackMessage } from '../ports/message-sink.js';
+
+/** The outbox operations the deliverer needs (implemented by `AlertOutboxRepository`). */
+export interface AlertOutbox {
+  listPending(limit: number, now?: Date): Promise<PendingAlert[]>;
+  countPending(): Promise<number>;
+  markDelivered(ids: readonly string[], messageRef: string, now?: Date): Promise<void>;
+  recordFailure(
+    ids: readonly string[],
+    reason: string,
+    options?: { now?: Date; retryAt?: Date },
+  ): Promise<void>;
+  park(ids: readonly string[], reason: string, now?: Date): Promise<void>;
+  getRouteGate(): Promise<RouteGate>;
+  blockRoute(until: Date, reason: string, now?: Date): Promise<void>;
+  clearRouteGate(now?: Date): Promise<void>;
+}
+
+/** Renders the two kinds of message; the default uses `templates/*.liquid`. */
+export interface MessageRenderer {
+  alert(alert: Alert): SlackMessage;
+  /** `droppedBlocks > 0` means groups did not fit; the deliverer then splits the digest. */
+  digest(digest: Digest, threshold: number): { message: SlackMessage; droppedBlocks: number };
+}
+
+/** Structured logger (Powertools Logger fits). Never given the webhook URL. */
+export interface DeliveryLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface AlertDelivererDeps {
+  readonly outbox: AlertOutbox;
+  readonly sink: MessageSink;
+  /** @default - `() => new Date()` */
+  readonly clock?: () => Date;
+  /** @default - a real timer */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Alerts a minute above which digests replace single messages. @default 10 */
+  readonly digestThreshold?: number;
+  /** Minimum time between two posts: ~1000 for a webhook, 0 for the folder sink. @default 1000 */
+  readonly minIntervalMs?: number;
+  /**
+   * Time within which a drain may *start* a post; leave the client's worst-case post duration and
+   * a few seconds for the outbox write between this and the Lambda timeout. @default 45000
+   */
+  readonly timeBudgetMs?: number;
+  /** Pending alerts read per round (a storm is digested round by round). @default 5000 */
+  readonly batchSize?: number;
+  /** Attempts before a message Slack keeps refusing is parked. @default 5 */
+  readonly maxMessageAttempts?: number;
+  readonly digest?: DigestOptions;
+  /** @default - the Liquid templates */
+  readonly renderer?: MessageRenderer;
+  readonly logger?: DeliveryLogger;
+}
+
+export interface DrainResult {
+  /** Messages posted (or written to the outbox folder) in this drain. */
+  messages: number;
+  /** Violations delivered in this drain, alone or in a digest. */
+  violations: number;
+  /** Resolutions delivered in this drain, alone or in a digest. */
+  resolutions: number;
+  /** Alerts still queued after this drain (including those waiting for a retry time). */
+  pending: number;
+  /** Alerts whose post failed in this drain (they stay pending, or are parked; see above). */
+  failed: number;
+}
+
+export interface AlertDeliverer {
+  /** Delivers what is pending until the queue is empty, the webhook fails, or the time budget is spent. */
+  drain(options?: { timeBudgetMs?: number }): Promise<DrainResult>;
+}
+
+const TRANSIENT_BASE_MS = 30_000;
+const TRANSIENT_CAP_MS = 5 * 60_000;
+const RETRY_AFTER_CAP_MS = 15 * 60_000;
+const WEBHOOK_BASE_MS = 5 * 60_000;
+const WEBHOOK_CAP_MS = 60 * 60_000;
+const MESSAGE_BASE_MS = 60_000;
+const MESSAGE_CAP_MS = 60 * 60_000;
+
+interface Outgoing {
+  readonly message: SlackMessage;
+  readonly ids: readonly string[];
+  readonly violations: number;
+  readonly resolutions: number;
+}
+
+/** Builds the notifier's use case; see the module comment for the delivery guarantees. */
+export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
+  const clock = deps.clock ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const threshold = deps.digestThreshold ?? DIGEST_DEFAULTS.threshold;
+  const minIntervalMs = deps.minIntervalMs ?? 1000;
+  const batchSize = deps.batchSize ?? 5000;
+  const maxMessageAttempts = deps.maxMessageAttempts ?? 5;
+  const renderer = deps.renderer ?? slackMessageRenderer;
+  const logger = deps.logger;
+  const detector = new StormDetector(threshold);
+  let lastPostAtMs = Number.NEGATIVE_INFINITY;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function drainOnce(timeBudgetMs: number): Promise<DrainResult> {
+    const startedMs = clock().getTime();
+    const result: DrainResult = { messages: 0, violations: 0, resolutions: 0, pending: 0, failed: 0 };
+    const remaining = () => timeBudgetMs - (clock().getTime() - startedMs);
+    const gate = await deps.outbox.getRouteGate();
+    if (gate.blockedUntil && gate.blockedUntil > clock().toISOString()) {
+      logger?.info('Slack delivery paused after a failure', {
+        blockedUntil: gate.blockedUntil,
+        lastError: gate.lastError,
+      });
+      result.pending = await deps.outbox.countPending();
+      return result;
+    }
+    let consecutiveFailures = gate.consecutiveFailures;
+    const deliveredNow = new Set<string>();
+
+    drain: while (remaining() > 0) {
+      const items = await deps.outbox.listPending(batchSize, clock());
+      if (items.length === 0) break;
+      if (items.some((item) => deliveredNow.has(item.id))) {
+        // markDelivered did not take effect: stop rather than post the same alerts again.
+        logger?.error('Delivered alerts are still pending; stopping the drain', { table: 'outbox' });
+        break;
+      }
+      const byId = new Map(items.map((item) => [item.id, item]));
+      const storm = detector.isStorm(clock().getTime(), items.length);
+      const plan = planMessages(items, storm, deps.digest);
+      if (storm)
+        logger?.info('Alert storm: sending digests', { pending: items.length, messages: plan.length });
+
+      for (const planned of plan) {
+        let outgoing: Outgoing[];
+        try {
+          outgoing = render(planned, items);
+        } catch (err) {
+          result.failed += planned.ids.length;
+          const reason = `render failed: ${err instanceof Error ? err.message : String(err)}`;
+          await refuseMessage(planned.ids, reason, byId);
+          continue;
+        }
+        for (const out of outgoing) {
+          await pace();
+          if (remaining() <= 0) break drain;
+          const posted = await deps.sink.post(out.message);
+          lastPostAtMs = clock().getTime();
+          if (posted.ok) {
+            // Mark right away: the window in which a crash re-posts is this one message.
+            await deps.outbox.markDelivered(out.ids, randomUUID(), clock());
+            for (const id of out.ids) deliveredNow.add(id);
+            detector.record(clock().getTime(), out.ids.length);
+            result.messages += 1;
+            result.violations += out.violations;
+            result.resolutions += out.resolutions;
+            if (consecutiveFailures > 0) {
+              await deps.outbox.clearRouteGate(clock());
+              consecutiveFailures = 0;
+            }
+            continue;
+          }
+          result.failed += out.ids.length;
+          if (!posted.retryable && posted.scope === 'message') {
+            await refuseMessage(out.ids, posted.reason, byId);
+            continue;
+          }
+          consecutiveFailures += 1;
+          await closeGate(posted, out.ids, consecutiveFailures);
+          break drain;
+        }
+      }
+    }
+    result.pending = await deps.outbox.countPending();
+    return result;
+  }
+
+  function render(planned: PlannedMessage, items: readonly PendingAlert[]): Outgoing[] {
+    if (planned.type === 'single') {
+      const { alert } = planned.item;
+      return [
+        {
+          message: renderer.alert(alert),
+          ids: planned.ids,
+          violations: alert.kind === 'violation' ? 1 : 0,
+          resolutions: alert.kind === 'resolution' ? 1 : 0,
+        },
+      ];
+    }
+    const createdAt = new Map(items.map((item) => [item.id, item.createdAt]));
+    return renderDigest(planned.digest, createdAt);
+  }
+
+  /** Renders a digest; if its groups do not all fit Slack's limits, splits it in two, recursively. */
+  function renderDigest(digest: Digest, createdAt: ReadonlyMap<string, string>): Outgoing[] {
+    const rendered = renderer.digest(digest, threshold);
+    if (rendered.droppedBlocks > 0 && digest.groups.length > 1) {
+      const half = Math.ceil(digest.groups.length / 2);
+      return [
+        ...renderDigest(digestOf(digest.groups.slice(0, half), createdAt), createdAt),
+        ...renderDigest(digestOf(digest.groups.slice(half), createdAt), createdAt),
+      ];
+    }
+    return [
+      {
+        message: rendered.message,
+        ids: digest.ids,
+        violations: digest.violations,
+        resolutions: digest.resolutions,
+      },
+    ];
+  }
+
+  async function pace(): Promise<void> {
+    const wait = lastPostAtMs + minIntervalMs - clock().getTime();
+    if (wait > 0) await sleep(wait);
+  }
+
+  /** Only this message was refused: retry its alerts later, park them after too many attempts. */
+  async function refuseMessage(
+    ids: readonly string[],
+    reason: string,
+    byId: ReadonlyMap<string, PendingAlert>,
+  ): Promise<void> {
+    const now = clock();
+    const attempts = 1 + Math.max(0, ...ids.map((id) => byId.get(id)?.attempts ?? 0));
+    if (attempts >= maxMessageAttempts) {
+      logger?.error('Slack refused a message repeatedly; its alerts are parked in the outbox', {
+        reason,
+        alerts: ids.length,
+        attempts,
+      });
+      await deps.outbox.park(ids, reason, now);
+      return;
+    }
+    const delay = Math.min(MESSAGE_BASE_MS * 2 ** (attempts - 1), MESSAGE_CAP_MS);
+    logger?.error('Slack refused a message; its alerts will be retried', {
+      reason,
+      alerts: ids.length,
+      attempts,
+      retryInMs: delay,
+    });
+    await deps.outbox.recordFailure(ids, reason, { now, retryAt: new Date(now.getTime() + delay) });
+  }
+
+  /** Slack is down or the webhook is broken: keep the alerts, pause the whole webhook for a while. */
+  async function closeGate(
+    posted: Extract<PostResult, { ok: false }>,
+    ids: readonly string[],
+    failures: number,
+  ): Promise<void> {
+    const now = clock();
+    const delay = posted.retryable
+      ? Math.max(
+          Math.min(posted.retryAfterMs ?? 0, RETRY_AFTER_CAP_MS),
+          Math.min(TRANSIENT_BASE_MS * 2 ** (failures - 1), TRANSIENT_CAP_MS),
+        )
+      : Math.min(WEBHOOK_BASE_MS * 2 ** (failures - 1), WEBHOOK_CAP_MS);
+    const extra = {
+      reason: posted.reason,
+      alerts: ids.length,
+      consecutiveFailures: failures,
+      retryInMs: delay,
+    };
+    if (posted.retryable) logger?.warn('Slack unavailable; alerts stay queued', extra);
+    else logger?.error('Slack webhook rejected the message: check the webhook configuration', extra);
+    await deps.outbox.recordFailure(ids, posted.reason, { now });
+    await deps.outbox.blockRoute(new Date(now.getTime() + delay), posted.reason, now);
+  }
+
+  return {
+    drain(options = {}) {
+      const run = queue.then(() => drainOnce(options.timeBudgetMs ?? deps.timeBudgetMs ?? 45_000));
+      queue = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
