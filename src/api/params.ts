@@ -118,7 +118,7 @@ export const dateParam = type('string').pipe((text, ctx) => {
 });
 
 /** The `next` cursor's outer shape; its content is checked by {@link decodeCursor}. */
-const cursorParam = type(/^[A-Za-z0-9_-]{1,2000}\.[A-Za-z0-9_-]{22}$/).describe(
+const cursorParam = type(/^[A-Za-z0-9_-]{1,4000}\.[A-Za-z0-9_-]{22}$/).describe(
   'a cursor returned by this API',
 );
 
@@ -374,8 +374,9 @@ function unseal(token: string, context: string, key: string): unknown {
 }
 
 const DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
-/** `<YYYY-MM-DDTHH:mm:ss.sssZ>#<event id>`: event ids are printable ASCII. */
-const SORT_KEY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z#[\x21-\x7e]{1,256}$/;
+/** `<YYYY-MM-DDTHH:mm:ss.sssZ>#<event id>` (src/adapters/dynamodb/keys.ts; ids are at most 512 bytes). */
+const SORT_KEY =
+  /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z#[^\u0000-\u001f\u007f]{1,512}$/;
 const cursorPayload = type({ d: DAY, k: SORT_KEY, '+': 'reject' });
 
 function filterContext(kind: string, filter: RangeFilter): string {

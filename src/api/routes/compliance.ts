@@ -1,0 +1,246 @@
+/**
+ * `GET /compliance/summary`, `/compliance/trends` and `/compliance/remediation`: saved queries over
+ * the archive (Athena in AWS, DuckDB locally), shaped into the API's JSON.
+ */
+import type { Hono } from 'hono';
+import type { QueryRow } from '../../ports/query-engine.js';
+import type { ApiEnv, RouteContext } from '../app.js';
+import {
+  parseRemediationParams,
+  parseSummaryParams,
+  parseTrendParams,
+  type RangeFilter,
+  singleValued,
+} from '../params.js';
+import { type RouteParams, runSavedQueryRoute, type SavedQueryRoute } from './query-runner.js';
+
+const STATUSES = ['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA'] as const;
+
+/** Counts of one rule or resource type in `/compliance/summary`. */
+export interface StatusCounts {
+  compliant: number;
+  non_compliant: number;
+}
+
+export interface ComplianceSummary {
+  total_events: number;
+  compliant: number;
+  non_compliant: number;
+  not_applicable: number;
+  insufficient_data: number;
+  by_rule: Record<string, StatusCounts>;
+  by_resource_type: Record<string, StatusCounts>;
+  /** As of `end_date` (now when absent), from the latest state per (resource, rule). */
+  compliance_score: number | null;
+}
+
+export interface TrendPoint {
+  day: string;
+  compliance_score: number | null;
+  compliant: number;
+  non_compliant: number;
+}
+
+export interface ComplianceTrends {
+  start_date: string;
+  end_date: string;
+  /** Every UTC day of the range, in order. */
+  days: string[];
+  /** The scope as a whole (all accounts matching the filters) per day. */
+  organization: TrendPoint[];
+  accounts: { account: string; points: TrendPoint[] }[];
+}
+
+export interface RemediationItem {
+  rule_name: string;
+  account: string;
+  remediated: number;
+  median_seconds: number | null;
+  p90_seconds: number | null;
+  open: number;
+}
+
+function num(value: QueryRow[string] | undefined): number {
+  return typeof value === 'number' ? value : Number(value ?? 0);
+}
+
+function numOrNull(value: QueryRow[string] | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+function text(value: QueryRow[string] | undefined): string {
+  return String(value ?? '');
+}
+
+/** The same rounding as the saved queries and the domain: 2 decimals, null when nothing is scored. */
+function score(compliant: number, nonCompliant: number): number | null {
+  const scored = compliant + nonCompliant;
+  return scored === 0 ? null : Math.round((10_000 * compliant) / scored) / 100;
+}
+
+function rangeParams(filter: RangeFilter): RouteParams {
+  return { account: filter.account, region: filter.region, start: filter.start, end: filter.end };
+}
+
+// Null-prototype maps: a rule named `__proto__` or `constructor` is data, not a property of Object.
+function dictionary<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+export const SUMMARY_ROUTE: SavedQueryRoute = {
+  route: 'summary',
+  calls: (p) => ({
+    summary: {
+      name: 'compliance_summary',
+      params: {
+        account: p.account ?? null,
+        region: p.region ?? null,
+        start: p.start ?? null,
+        end: p.end ?? null,
+      },
+    },
+    score: {
+      name: 'compliance_score',
+      params: { account: p.account ?? null, region: p.region ?? null, as_of: p.end ?? null },
+    },
+  }),
+  shape: (rows): ComplianceSummary => {
+    const byStatus = new Map<string, number>();
+    const byRule = dictionary<StatusCounts>();
+    const byType = dictionary<StatusCounts>();
+    for (const row of rows.summary ?? []) {
+      const value = text(row.value);
+      if (row.dimension === 'new_status') byStatus.set(value, num(row.events));
+      else if (row.dimension === 'rule_name' || row.dimension === 'resource_type') {
+        const target = row.dimension === 'rule_name' ? byRule : byType;
+        target[value] = { compliant: num(row.compliant), non_compliant: num(row.non_compliant) };
+      }
+    }
+    const scoreRow = rows.score?.[0];
+    return {
+      total_events: [...byStatus.values()].reduce((sum, n) => sum + n, 0),
+      compliant: byStatus.get(STATUSES[0]) ?? 0,
+      non_compliant: byStatus.get(STATUSES[1]) ?? 0,
+      not_applicable: byStatus.get(STATUSES[2]) ?? 0,
+      insufficient_data: byStatus.get(STATUSES[3]) ?? 0,
+      by_rule: byRule,
+      by_resource_type: byType,
+      compliance_score: scoreRow ? numOrNull(scoreRow.compliance_score) : null,
+    };
+  },
+};
+
+/** Every UTC day `YYYY-MM-DD` that overlaps `[start, end)`. */
+export function daysOf(start: string, end: string): string[] {
+  const days: string[] = [];
+  const last = Date.parse(end) - 1;
+  for (let t = Date.parse(start.slice(0, 10)); t <= last; t += 86_400_000) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+export const TRENDS_ROUTE: SavedQueryRoute = {
+  route: 'trends',
+  calls: (p) => ({
+    trend: {
+      name: 'compliance_trend',
+      params: {
+        account: p.account ?? null,
+        region: p.region ?? null,
+        start: p.start ?? null,
+        end: p.end ?? null,
+      },
+    },
+  }),
+  shape: (rows, p): ComplianceTrends => {
+    const start = p.start ?? '';
+    const end = p.end ?? '';
+    const accounts = new Map<string, TrendPoint[]>();
+    const totals = new Map<string, { compliant: number; non_compliant: number }>();
+    for (const row of rows.trend ?? []) {
+      const day = text(row.day).slice(0, 10);
+      const point: TrendPoint = {
+        day,
+        compliance_score: numOrNull(row.compliance_score),
+        compliant: num(row.compliant),
+        non_compliant: num(row.non_compliant),
+      };
+      const account = text(row.account);
+      accounts.set(account, [...(accounts.get(account) ?? []), point]);
+      const total = totals.get(day) ?? { compliant: 0, non_compliant: 0 };
+      total.compliant += point.compliant;
+      total.non_compliant += point.non_compliant;
+      totals.set(day, total);
+    }
+    const days = daysOf(start, end);
+    return {
+      start_date: start,
+      end_date: end,
+      days,
+      // The scope's score is over the summed pairs, not an average of account scores.
+      organization: days
+        .filter((day) => totals.has(day))
+        .map((day) => {
+          const t = totals.get(day) as { compliant: number; non_compliant: number };
+          return { day, compliance_score: score(t.compliant, t.non_compliant), ...t };
+        }),
+      accounts: [...accounts.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([account, points]) => ({ account, points: points.sort((a, b) => (a.day < b.day ? -1 : 1)) })),
+    };
+  },
+};
+
+export const REMEDIATION_ROUTE: SavedQueryRoute = {
+  route: 'remediation',
+  calls: (p) => ({
+    remediation: {
+      name: 'time_to_remediate',
+      params: {
+        account: p.account ?? null,
+        region: p.region ?? null,
+        start: p.start ?? null,
+        end: p.end ?? null,
+      },
+    },
+  }),
+  shape: (rows, p) => ({
+    start_date: p.start ?? null,
+    end_date: p.end ?? null,
+    items: (rows.remediation ?? []).map(
+      (row): RemediationItem => ({
+        rule_name: text(row.rule_name),
+        account: text(row.account),
+        remediated: num(row.remediated),
+        median_seconds: numOrNull(row.median_seconds),
+        p90_seconds: numOrNull(row.p90_seconds),
+        open: num(row.open),
+      }),
+    ),
+  }),
+};
+
+export const COMPLIANCE_ROUTES = {
+  summary: SUMMARY_ROUTE,
+  trends: TRENDS_ROUTE,
+  remediation: REMEDIATION_ROUTE,
+} as const;
+
+export function registerComplianceRoutes(app: Hono<ApiEnv>, ctx: RouteContext): void {
+  app.get('/compliance/summary', async (c) => {
+    const params = rangeParams(parseSummaryParams(singleValued(c.req.queries())));
+    const answer = await runSavedQueryRoute(ctx, SUMMARY_ROUTE, params);
+    return c.json(answer.body, answer.status);
+  });
+  app.get('/compliance/trends', async (c) => {
+    const params = rangeParams(parseTrendParams(singleValued(c.req.queries()), ctx.now()));
+    const answer = await runSavedQueryRoute(ctx, TRENDS_ROUTE, params);
+    return c.json(answer.body, answer.status);
+  });
+  app.get('/compliance/remediation', async (c) => {
+    const params = rangeParams(parseRemediationParams(singleValued(c.req.queries())));
+    const answer = await runSavedQueryRoute(ctx, REMEDIATION_ROUTE, params);
+    return c.json(answer.body, answer.status);
+  });
+}

@@ -1,0 +1,21 @@
+/** `GET /queries/:id`: the result of a saved-query route that answered 202, once it is done. */
+import type { Hono } from 'hono';
+import type { ApiEnv, RouteContext } from '../app.js';
+import { decodePollId, parseNoParams, singleValued } from '../params.js';
+import { COMPLIANCE_ROUTES } from './compliance.js';
+import { pollSavedQueryRoute, type SavedQueryRoute } from './query-runner.js';
+import { TIMELINE_ROUTE } from './resources.js';
+
+const ROUTES: Readonly<Record<SavedQueryRoute['route'], SavedQueryRoute>> = {
+  ...COMPLIANCE_ROUTES,
+  timeline: TIMELINE_ROUTE,
+};
+
+export function registerQueryRoutes(app: Hono<ApiEnv>, ctx: RouteContext): void {
+  app.get('/queries/:id', async (c) => {
+    parseNoParams(singleValued(c.req.queries()));
+    const pending = decodePollId(c.req.param('id'), ctx.tokenKey);
+    const answer = await pollSavedQueryRoute(ctx, ROUTES[pending.route], pending);
+    return c.json(answer.body, answer.status);
+  });
+}

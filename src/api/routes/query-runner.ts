@@ -1,0 +1,94 @@
+/**
+ * Runs the saved queries behind one route and answers 200 with the shaped result, or 202 with a
+ * poll id when the engine has not finished within the wait (API Gateway stops at 29 s, so the
+ * Lambda must answer before that; Athena keeps running and the client polls `/queries/<id>`).
+ */
+import type { QueryEngine, QueryOutcome, QueryParameters, QueryRow } from '../../ports/query-engine.js';
+import { QueryFailedError } from '../errors.js';
+import { encodePollId, type PendingQueries } from '../params.js';
+
+/** The validated parameters of a route, as plain values (they travel inside the poll id). */
+export type RouteParams = Readonly<Record<string, string | null>>;
+
+/** One saved query to run: its registry name and its named parameters. */
+export interface SavedQueryCall {
+  readonly name: string;
+  readonly params: QueryParameters;
+}
+
+/** A route backed by saved queries: what to run, and how to turn the rows into the response body. */
+export interface SavedQueryRoute {
+  readonly route: PendingQueries['route'];
+  /** The saved queries to run, keyed by a role name the shaper uses. */
+  calls(params: RouteParams): Readonly<Record<string, SavedQueryCall>>;
+  shape(rows: Readonly<Record<string, QueryRow[]>>, params: RouteParams): unknown;
+}
+
+export interface RunnerContext {
+  readonly engine: QueryEngine;
+  readonly waitMs: number;
+  readonly tokenKey: string;
+}
+
+export type RouteAnswer =
+  | { readonly status: 200; readonly body: unknown }
+  | { readonly status: 202; readonly body: { query_id: string; poll: string } };
+
+/** Starts every saved query of the route in parallel and waits at most `waitMs` for them all. */
+export async function runSavedQueryRoute(
+  ctx: RunnerContext,
+  route: SavedQueryRoute,
+  params: RouteParams,
+): Promise<RouteAnswer> {
+  const calls = Object.entries(route.calls(params));
+  const outcomes = await Promise.all(
+    calls.map(([, call]) => ctx.engine.execute(call.name, call.params, { waitMs: ctx.waitMs })),
+  );
+  return answer(
+    ctx,
+    route,
+    params,
+    calls.map(([role], i) => [role, outcomes[i] as QueryOutcome]),
+  );
+}
+
+/** Polls the engine queries a poll id stands for (each waits at most `waitMs`, in parallel). */
+export async function pollSavedQueryRoute(
+  ctx: RunnerContext,
+  route: SavedQueryRoute,
+  pending: PendingQueries,
+): Promise<RouteAnswer> {
+  const roles = Object.entries(pending.queries);
+  const outcomes = await Promise.all(roles.map(([, id]) => ctx.engine.poll(id, { waitMs: ctx.waitMs })));
+  return answer(
+    ctx,
+    route,
+    pending.params,
+    roles.map(([role], i) => [role, outcomes[i] as QueryOutcome]),
+  );
+}
+
+function answer(
+  ctx: RunnerContext,
+  route: SavedQueryRoute,
+  params: RouteParams,
+  outcomes: readonly (readonly [string, QueryOutcome])[],
+): RouteAnswer {
+  if (outcomes.some(([, outcome]) => outcome.status === 'running')) {
+    const queryId = encodePollId(
+      {
+        route: route.route,
+        queries: Object.fromEntries(outcomes.map(([role, outcome]) => [role, outcome.queryId])),
+        params,
+      },
+      ctx.tokenKey,
+    );
+    return { status: 202, body: { query_id: queryId, poll: `/queries/${queryId}` } };
+  }
+  const rows: Record<string, QueryRow[]> = {};
+  for (const [role, outcome] of outcomes) {
+    if (outcome.status !== 'succeeded') throw new QueryFailedError();
+    rows[role] = outcome.rows;
+  }
+  return { status: 200, body: route.shape(rows, params) };
+}

@@ -1,0 +1,454 @@
+/**
+ * Every route through `createApiApp`, the app the Lambda serves: valid requests, each validation
+ * rule (no query may start on a bad parameter), the 202 + poll path with a slow engine, and errors
+ * that never leak internals.
+ */
+import { describe, expect, it } from 'vitest';
+import type { EventPage, EventPageQuery } from '../../src/adapters/dynamodb/event-query.repository.js';
+import { type ApiLogger, createApiApp } from '../../src/api/app.js';
+import { FakeQueryEngine } from '../helpers/fake-query-engine.js';
+
+const NOW = new Date('2024-03-10T15:00:00Z');
+
+class FakeEvents {
+  readonly queries: EventPageQuery[] = [];
+  async page(query: EventPageQuery): Promise<EventPage> {
+    this.queries.push(query);
+    return { items: [], last: null };
+  }
+}
+
+interface Logged {
+  level: string;
+  message: string;
+  extra: Record<string, unknown> | undefined;
+}
+
+function setup(options: { waitMs?: number } = {}) {
+  const engine = new FakeQueryEngine();
+  const events = new FakeEvents();
+  const logs: Logged[] = [];
+  const logger: ApiLogger = {
+    info: (message, extra) => logs.push({ level: 'info', message, extra }),
+    error: (message, extra) => logs.push({ level: 'error', message, extra }),
+  };
+  const app = createApiApp({
+    events,
+    queryEngine: engine,
+    logger,
+    queryWaitMs: options.waitMs ?? 20_000,
+    now: () => NOW,
+  });
+  const get = async (path: string) => {
+    const res = await app.request(path);
+    return { status: res.status, body: (await res.json()) as any, headers: res.headers };
+  };
+  return { app, engine, events, logs, get };
+}
+
+const SUMMARY_ROWS = [
+  { dimension: 'new_status', value: 'COMPLIANT', events: 7, compliant: 7, non_compliant: 0 },
+  { dimension: 'new_status', value: 'NON_COMPLIANT', events: 3, compliant: 0, non_compliant: 3 },
+  { dimension: 'new_status', value: 'NOT_APPLICABLE', events: 1, compliant: 0, non_compliant: 0 },
+  {
+    dimension: 'rule_name',
+    value: 's3-bucket-versioning-enabled',
+    events: 6,
+    compliant: 4,
+    non_compliant: 2,
+  },
+  { dimension: 'rule_name', value: '__proto__', events: 5, compliant: 3, non_compliant: 1 },
+  { dimension: 'resource_type', value: 'AWS::S3::Bucket', events: 11, compliant: 7, non_compliant: 3 },
+];
+const SCORE_ROWS = [
+  { compliant: 8, non_compliant: 2, not_applicable: 1, insufficient_data: 0, compliance_score: 80 },
+];
+
+describe('GET /healthz', () => {
+  it('answers ok with a request id and touches no dependency', async () => {
+    // Prepare
+    const { get, engine, events } = setup();
+    // Act
+    const res = await get('/healthz');
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(engine.calls).toEqual([]);
+    expect(events.queries).toEqual([]);
+  });
+});
+
+describe('GET /compliance/summary', () => {
+  it('shapes the saved queries into the documented body', async () => {
+    // Prepare
+    const { get, engine } = setup();
+    engine.rows = { compliance_summary: SUMMARY_ROWS, compliance_score: SCORE_ROWS };
+    // Act
+    const res = await get(
+      '/compliance/summary?account=123456789012&region=eu-west-1&start_date=2024-03-01&end_date=2024-03-08T00:00:00%2B01:00',
+    );
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      total_events: 11,
+      compliant: 7,
+      non_compliant: 3,
+      not_applicable: 1,
+      insufficient_data: 0,
+      by_rule: {
+        's3-bucket-versioning-enabled': { compliant: 4, non_compliant: 2 },
+        // A computed key: a literal `__proto__:` would set the prototype instead of a property.
+        ['__proto__']: { compliant: 3, non_compliant: 1 },
+      },
+      by_resource_type: { 'AWS::S3::Bucket': { compliant: 7, non_compliant: 3 } },
+      compliance_score: 80,
+    });
+    expect(engine.calls).toEqual([
+      {
+        name: 'compliance_summary',
+        params: {
+          account: '123456789012',
+          region: 'eu-west-1',
+          start: '2024-03-01T00:00:00.000Z',
+          end: '2024-03-07T23:00:00.000Z',
+        },
+        waitMs: 20_000,
+      },
+      {
+        name: 'compliance_score',
+        params: { account: '123456789012', region: 'eu-west-1', as_of: '2024-03-07T23:00:00.000Z' },
+        waitMs: 20_000,
+      },
+    ]);
+  });
+
+  it('answers zeros and a null score on an empty archive', async () => {
+    const { get, engine } = setup();
+    engine.rows = {
+      compliance_score: [
+        { compliant: 0, non_compliant: 0, not_applicable: 0, insufficient_data: 0, compliance_score: null },
+      ],
+    };
+    const res = await get('/compliance/summary');
+    expect(res.body).toEqual({
+      total_events: 0,
+      compliant: 0,
+      non_compliant: 0,
+      not_applicable: 0,
+      insufficient_data: 0,
+      by_rule: {},
+      by_resource_type: {},
+      compliance_score: null,
+    });
+  });
+});
+
+describe('GET /compliance/trends', () => {
+  it('defaults to the last 30 days and sums accounts into the organization series', async () => {
+    // Prepare
+    const { get, engine } = setup();
+    engine.rows = {
+      compliance_trend: [
+        { day: '2024-03-09', account: '111111111111', compliant: 9, non_compliant: 1, compliance_score: 90 },
+        { day: '2024-03-09', account: '222222222222', compliant: 1, non_compliant: 1, compliance_score: 50 },
+        {
+          day: '2024-03-10',
+          account: '111111111111',
+          compliant: 10,
+          non_compliant: 0,
+          compliance_score: 100,
+        },
+      ],
+    };
+    // Act
+    const res = await get('/compliance/trends');
+    // Assess
+    expect(res.status).toBe(200);
+    expect(engine.calls[0]?.params).toEqual({
+      account: null,
+      region: null,
+      start: '2024-02-10T00:00:00.000Z',
+      end: '2024-03-11T00:00:00.000Z',
+    });
+    expect(res.body.days).toHaveLength(30);
+    expect(res.body.days.at(-1)).toBe('2024-03-10');
+    expect(res.body.organization).toEqual([
+      { day: '2024-03-09', compliance_score: 83.33, compliant: 10, non_compliant: 2 },
+      { day: '2024-03-10', compliance_score: 100, compliant: 10, non_compliant: 0 },
+    ]);
+    expect(res.body.accounts.map((a: any) => a.account)).toEqual(['111111111111', '222222222222']);
+  });
+});
+
+describe('GET /compliance/remediation', () => {
+  it('passes the range and shapes one item per rule and account', async () => {
+    const { get, engine } = setup();
+    engine.rows = {
+      time_to_remediate: [
+        {
+          rule_name: 'restricted-ssh',
+          account: '111111111111',
+          remediated: 4,
+          median_seconds: 3600,
+          p90_seconds: 7200,
+          open: 1,
+        },
+      ],
+    };
+    const res = await get('/compliance/remediation?start_date=2024-01-01');
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([
+      {
+        rule_name: 'restricted-ssh',
+        account: '111111111111',
+        remediated: 4,
+        median_seconds: 3600,
+        p90_seconds: 7200,
+        open: 1,
+      },
+    ]);
+  });
+});
+
+describe('GET /resources/timeline', () => {
+  it('binds an odd resource id as a parameter, unchanged', async () => {
+    // Prepare
+    const { get, engine } = setup();
+    const id = "bucket' OR 1=1 --";
+    // Act
+    const res = await get(
+      `/resources/timeline?account=123456789012&region=eu-west-1&resource_type=AWS::S3::Bucket&resource_id=${encodeURIComponent(id)}`,
+    );
+    // Assess
+    expect(res.status).toBe(200);
+    expect(engine.calls[0]).toMatchObject({
+      name: 'resource_timeline',
+      params: {
+        account: '123456789012',
+        region: 'eu-west-1',
+        resource_type: 'AWS::S3::Bucket',
+        resource_id: id,
+      },
+    });
+    expect(res.body).toMatchObject({ resource_id: id, items: [] });
+  });
+});
+
+const VALID: Record<string, string> = {
+  '/events': '',
+  '/compliance/summary': '',
+  '/compliance/trends': '',
+  '/compliance/remediation': '',
+  '/resources/timeline': 'account=123456789012&region=eu-west-1&resource_type=AWS::S3::Bucket&resource_id=b',
+};
+
+const RANGE_CASES: [string, string, string][] = [
+  ['account', '12345678901', 'short account'],
+  ['account', '1234567890123', 'long account'],
+  ['account', '12345678901x', 'non-digit account'],
+  ['account', '１２３４５６７８９０１２', 'fullwidth digits'],
+  ['account', '١٢٣٤٥٦٧٨٩٠١٢', 'Arabic-Indic digits'],
+  ['account', "' OR 1=1 --", 'SQL injection'],
+  ['account', '"; drop table events', 'SQL injection'],
+  ['region', 'eu-west-1; drop table x', 'injection in region'],
+  ['region', 'EU-WEST-1', 'upper-case region'],
+  ['start_date', '2024-02-30', 'impossible date'],
+  ['start_date', '2024-03-01T10:00:00', 'date-time without zone'],
+  ['end_date', 'next week', 'not a date'],
+];
+
+describe.each(Object.keys(VALID).filter((path) => path !== '/resources/timeline'))(
+  '%s validation',
+  (path) => {
+    it.each(RANGE_CASES)('%s=%j (%s) is a 400 naming the parameter; nothing runs', async (name, value) => {
+      // Prepare
+      const { get, engine, events } = setup();
+      // Act
+      const res = await get(`${path}?${name}=${encodeURIComponent(value)}`);
+      // Assess
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ error: 'invalid_parameter', parameter: name });
+      expect(res.body.message).toContain(name);
+      expect(engine.calls).toEqual([]);
+      expect(events.queries).toEqual([]);
+    });
+
+    it('a reversed range is a 400 naming end_date', async () => {
+      const { get, engine, events } = setup();
+      const res = await get(`${path}?start_date=2024-03-02&end_date=2024-03-01`);
+      expect(res.status).toBe(400);
+      expect(res.body.parameter).toBe('end_date');
+      expect(engine.calls).toEqual([]);
+      expect(events.queries).toEqual([]);
+    });
+
+    it('an unknown parameter is a 400', async () => {
+      const { get } = setup();
+      const res = await get(`${path}?acount=123456789012`);
+      expect(res.status).toBe(400);
+      expect(res.body.parameter).toBe('acount');
+    });
+
+    it('a repeated parameter is a 400', async () => {
+      const { get } = setup();
+      const res = await get(`${path}?account=123456789012&account=210987654321`);
+      expect(res.status).toBe(400);
+      expect(res.body.parameter).toBe('account');
+    });
+  },
+);
+
+describe('GET /events validation', () => {
+  it.each([
+    ['limit', '0'],
+    ['limit', '501'],
+    ['limit', 'ten'],
+    ['source', 'aws.ec2'],
+    ['next', 'eyJkIjoiMjAyNC0wMy0wMSJ9.AAAAAAAAAAAAAAAAAAAAAA'],
+    ['next', "' OR 1=1 --"],
+  ])('%s=%j is a 400 naming it', async (name, value) => {
+    const { get, events } = setup();
+    const res = await get(`/events?${name}=${encodeURIComponent(value)}`);
+    expect(res.status).toBe(400);
+    expect(res.body.parameter).toBe(name);
+    expect(events.queries).toEqual([]);
+  });
+
+  it('passes validated values to the hot store', async () => {
+    const { get, events } = setup();
+    const res = await get('/events?account=123456789012&limit=5&source=aws.config&start_date=1709251200');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ items: [], next: null });
+    expect(events.queries[0]).toMatchObject({
+      account: '123456789012',
+      limit: 5,
+      start: '2024-03-01T00:00:00.000Z',
+      after: null,
+      now: NOW,
+    });
+  });
+});
+
+describe('GET /resources/timeline validation', () => {
+  it.each([
+    ['account', 'empty', ''],
+    ['resource_type', 'injection', "AWS::S3::Bucket' --"],
+    ['resource_id', '769 characters', 'x'.repeat(769)],
+  ])('%s (%s) is a 400 naming it', async (name, _label, value) => {
+    const { get, engine } = setup();
+    const query = new URLSearchParams(VALID['/resources/timeline']);
+    query.set(name, value);
+    const res = await get(`/resources/timeline?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.body.parameter).toBe(name);
+    expect(engine.calls).toEqual([]);
+  });
+
+  it('a missing required parameter is a 400 naming it', async () => {
+    const { get } = setup();
+    const res = await get(
+      '/resources/timeline?account=123456789012&region=eu-west-1&resource_type=AWS::S3::Bucket',
+    );
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      parameter: 'resource_id',
+      message: expect.stringContaining('required'),
+    });
+  });
+});
+
+describe('slow queries', () => {
+  it('answer 202 with a poll URL, then the result once the engine is done', async () => {
+    // Prepare
+    const { get, engine } = setup({ waitMs: 50 });
+    engine.rows = { compliance_summary: SUMMARY_ROWS, compliance_score: SCORE_ROWS };
+    engine.slow = true;
+    // Act
+    const first = await get('/compliance/summary?account=123456789012');
+    const stillRunning = await get(first.body.poll);
+    engine.release();
+    const done = await get(first.body.poll);
+    // Assess
+    expect(engine.calls.map((c) => c.waitMs)).toEqual([50, 50]);
+    expect(first.status).toBe(202);
+    expect(first.body).toEqual({ query_id: expect.any(String), poll: `/queries/${first.body.query_id}` });
+    expect(stillRunning.status).toBe(202);
+    expect(stillRunning.body.query_id).toBe(first.body.query_id);
+    expect(done.status).toBe(200);
+    expect(done.body.compliance_score).toBe(80);
+    expect(done.body.total_events).toBe(11);
+    expect(engine.polls).toEqual(['q-1', 'q-2', 'q-1', 'q-2']);
+  });
+
+  it.each([
+    '/compliance/trends',
+    '/compliance/remediation',
+    `/resources/timeline?${VALID['/resources/timeline']}`,
+  ])('%s also answers 202 and polls to the same body as a fast run', async (path) => {
+    // Prepare
+    const fast = setup();
+    const slow = setup({ waitMs: 10 });
+    slow.engine.slow = true;
+    // Act
+    const expected = await fast.get(path);
+    const accepted = await slow.get(path);
+    slow.engine.release();
+    const polled = await slow.get(accepted.body.poll);
+    // Assess
+    expect(accepted.status).toBe(202);
+    expect(polled.status).toBe(200);
+    expect(polled.body).toEqual(expected.body);
+  });
+
+  it('a tampered poll id is a 400, not a 500', async () => {
+    // Prepare
+    const { get, engine } = setup({ waitMs: 10 });
+    engine.slow = true;
+    const first = await get('/compliance/summary');
+    const id: string = first.body.query_id;
+    const tampered = `${id.slice(0, 5)}${id[5] === 'A' ? 'B' : 'A'}${id.slice(6)}`;
+    // Act
+    const res = await get(`/queries/${tampered}`);
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'invalid_parameter', parameter: 'id' });
+    expect(engine.polls).toEqual([]);
+  });
+});
+
+describe('errors', () => {
+  it('an engine failure is a 500 with a request id and no internals; the cause is logged', async () => {
+    // Prepare
+    const { get, engine, logs } = setup();
+    engine.failure = new Error(
+      'AccessDeniedException: arn:aws:athena:eu-west-1:999999999999:workgroup/secret-wg',
+    );
+    // Act
+    const res = await get('/compliance/summary');
+    // Assess
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({
+      error: 'internal_error',
+      message: 'the request failed; quote the request id to the operator',
+      request_id: res.headers.get('x-request-id'),
+    });
+    expect(JSON.stringify(res.body)).not.toMatch(/arn:|secret-wg|Error|at /);
+    const logged = logs.find((l) => l.level === 'error');
+    expect(logged?.extra).toMatchObject({ request_id: res.body.request_id });
+    expect(JSON.stringify(logged?.extra)).toContain('secret-wg');
+  });
+
+  it('an unknown route is a JSON 404', async () => {
+    const { get } = setup();
+    const res = await get('/admin');
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ error: 'not_found' });
+  });
+
+  it('a malformed percent-encoding is a 400 or ignored, never a 500', async () => {
+    const { get } = setup();
+    const res = await get('/compliance/summary?account=%E0%A4%A');
+    expect(res.status).toBe(400);
+  });
+});
