@@ -145,6 +145,8 @@ const timelineSchema = type({
   region: regionParam,
   resource_type: resourceTypeParam,
   resource_id: resourceIdParam,
+  'start_date?': dateParam,
+  'end_date?': dateParam,
   '+': 'reject',
 });
 const noParamsSchema = type({ '+': 'reject' });
@@ -152,7 +154,7 @@ const noParamsSchema = type({ '+': 'reject' });
 const ALLOWED = {
   events: ['account', 'region', 'start_date', 'end_date', 'source', 'limit', 'next'],
   range: ['account', 'region', 'start_date', 'end_date'],
-  timeline: ['account', 'region', 'resource_type', 'resource_id'],
+  timeline: ['account', 'region', 'resource_type', 'resource_id', 'start_date', 'end_date'],
   none: [],
 } as const;
 
@@ -290,12 +292,22 @@ export interface TimelineParams {
   readonly region: string;
   readonly resourceType: string;
   readonly resourceId: string;
+  readonly start: string | null;
+  readonly end: string | null;
 }
 
-/** `GET /resources/timeline`: all four are required. */
+/** `GET /resources/timeline`: the resource's four key fields are required, the range optional. */
 export function parseTimelineParams(query: RawQuery): TimelineParams {
   const p = validate(timelineSchema, query, ALLOWED.timeline);
-  return { account: p.account, region: p.region, resourceType: p.resource_type, resourceId: p.resource_id };
+  checkRange(p.start_date, p.end_date);
+  return {
+    account: p.account,
+    region: p.region,
+    resourceType: p.resource_type,
+    resourceId: p.resource_id,
+    start: p.start_date ?? null,
+    end: p.end_date ?? null,
+  };
 }
 
 /** Routes without parameters (`/healthz`, `/queries/:id`) still reject unknown ones. */

@@ -187,12 +187,13 @@ describe('GET /compliance/remediation', () => {
     engine.rows = {
       time_to_remediate: [
         {
-          rule_name: 'restricted-ssh',
           account: '111111111111',
+          rule_name: 'restricted-ssh-conformance-pack-abc',
+          base_rule_name: 'restricted-ssh',
           remediated: 4,
           median_seconds: 3600,
           p90_seconds: 7200,
-          open: 1,
+          open_violations: 1,
         },
       ],
     };
@@ -200,14 +201,19 @@ describe('GET /compliance/remediation', () => {
     expect(res.status).toBe(200);
     expect(res.body.items).toEqual([
       {
-        rule_name: 'restricted-ssh',
         account: '111111111111',
+        rule_name: 'restricted-ssh-conformance-pack-abc',
+        base_rule_name: 'restricted-ssh',
         remediated: 4,
         median_seconds: 3600,
         p90_seconds: 7200,
-        open: 1,
+        open_violations: 1,
       },
     ]);
+    expect(engine.calls[0]).toMatchObject({
+      name: 'time_to_remediate',
+      params: { account: null, region: null, start: '2024-01-01T00:00:00.000Z', end: null },
+    });
   });
 });
 
@@ -229,6 +235,8 @@ describe('GET /resources/timeline', () => {
         region: 'eu-west-1',
         resource_type: 'AWS::S3::Bucket',
         resource_id: id,
+        start: null,
+        end: null,
       },
     });
     expect(res.body).toMatchObject({ resource_id: id, items: [] });

@@ -52,12 +52,16 @@ export interface ComplianceTrends {
 }
 
 export interface RemediationItem {
-  rule_name: string;
   account: string;
+  rule_name: string;
+  /** The rule name without the conformance-pack suffix: groups one rule across accounts. */
+  base_rule_name: string;
+  /** Resolutions in the range with a known duration. */
   remediated: number;
   median_seconds: number | null;
   p90_seconds: number | null;
-  open: number;
+  /** (resource, rule) pairs NON_COMPLIANT at the end of the range. */
+  open_violations: number;
 }
 
 function num(value: QueryRow[string] | undefined): number {
@@ -210,12 +214,13 @@ export const REMEDIATION_ROUTE: SavedQueryRoute = {
     end_date: p.end ?? null,
     items: (rows.remediation ?? []).map(
       (row): RemediationItem => ({
-        rule_name: text(row.rule_name),
         account: text(row.account),
+        rule_name: text(row.rule_name),
+        base_rule_name: text(row.base_rule_name),
         remediated: num(row.remediated),
         median_seconds: numOrNull(row.median_seconds),
         p90_seconds: numOrNull(row.p90_seconds),
-        open: num(row.open),
+        open_violations: num(row.open_violations),
       }),
     ),
   }),

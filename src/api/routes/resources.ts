@@ -1,4 +1,4 @@
-/** `GET /resources/timeline`: every evaluation of one resource, oldest first, from the archive. */
+/** `GET /resources/timeline`: every evaluation of one resource (all its rules), oldest first, from the archive. */
 import type { Hono } from 'hono';
 import type { ApiEnv, RouteContext } from '../app.js';
 import { parseTimelineParams, singleValued } from '../params.js';
@@ -14,6 +14,8 @@ export const TIMELINE_ROUTE: SavedQueryRoute = {
         region: p.region ?? null,
         resource_type: p.resource_type ?? null,
         resource_id: p.resource_id ?? null,
+        start: p.start ?? null,
+        end: p.end ?? null,
       },
     },
   }),
@@ -22,11 +24,16 @@ export const TIMELINE_ROUTE: SavedQueryRoute = {
     region: p.region,
     resource_type: p.resource_type,
     resource_id: p.resource_id,
+    start_date: p.start ?? null,
+    end_date: p.end ?? null,
     items: (rows.timeline ?? []).map((row) => ({
       event_id: row.event_id ?? null,
       event_time: row.event_time ?? null,
       recorded_time: row.recorded_time ?? null,
+      notification_time: row.notification_time ?? null,
       rule_name: row.rule_name ?? null,
+      base_rule_name: row.base_rule_name ?? null,
+      rule_arn: row.rule_arn ?? null,
       old_status: row.old_status ?? null,
       new_status: row.new_status ?? null,
       annotation: row.annotation ?? null,
@@ -42,6 +49,8 @@ export function registerResourceRoutes(app: Hono<ApiEnv>, ctx: RouteContext): vo
       region: p.region,
       resource_type: p.resourceType,
       resource_id: p.resourceId,
+      start: p.start,
+      end: p.end,
     });
     return c.json(answer.body, answer.status);
   });
