@@ -1,0 +1,164 @@
+/**
+ * The state table: the newest evaluation per (account, region, rule name, resource type,
+ * resource id). Keys in keys.ts; access patterns in docs/hot-store.md.
+ *
+ * Idempotent and order-safe: a state is written only with `attribute_not_exists(pk) OR
+ * #order <= :order`, so a replay of the same evaluation rewrites the same item and an older one
+ * can never overwrite a newer one, whatever the delivery order.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type ComplianceState, type StateKey, stateKeyId } from '../../domain/compliance-state.js';
+import type { ComplianceType } from '../../domain/config-event.js';
+import { batchGetAll, type DocumentSender, type RetryOptions } from './batch-write.js';
+import { stateKeyAttributes } from './keys.js';
+import { HOT_RETENTION_DAYS } from './table-definitions.js';
+
+const DAY_SECONDS = 86_400;
+/** Conditional puts cannot be batched; this many are in flight at once. */
+const PUT_CONCURRENCY = 16;
+
+/** A state-table item, as written. */
+export interface StateItem {
+  readonly pk: string;
+  readonly sk: string;
+  readonly account: string;
+  readonly region: string;
+  readonly rule_name: string;
+  readonly resource_type: string;
+  readonly resource_id: string;
+  readonly status: ComplianceType;
+  /** {@link orderOf} of the evaluation: compares as text, greater is newer. */
+  readonly order: string;
+  readonly event_id: string;
+  readonly ordering_timestamp: string;
+  readonly annotation: string | null;
+  /** ISO time of the write. */
+  readonly updated_at: string;
+  /** TTL: 90 days after the evaluation's `orderingTimestamp`, epoch seconds. */
+  readonly expired_at: number;
+}
+
+/** Builds the item of a state. */
+export function toStateItem(state: ComplianceState, now: Date): StateItem {
+  return {
+    ...stateKeyAttributes(state),
+    account: state.account,
+    region: state.region,
+    rule_name: state.ruleName,
+    resource_type: state.resourceType,
+    resource_id: state.resourceId,
+    status: state.status,
+    order: state.order,
+    event_id: state.eventId,
+    ordering_timestamp: state.orderingTimestamp,
+    annotation: state.annotation,
+    updated_at: now.toISOString(),
+    expired_at: Math.floor(Date.parse(state.orderingTimestamp) / 1000) + HOT_RETENTION_DAYS * DAY_SECONDS,
+  };
+}
+
+/** Reads a state back from its item (the full key fields are attributes, even when `sk` is hashed). */
+export function fromStateItem(item: Record<string, unknown>): ComplianceState {
+  return {
+    account: String(item.account),
+    region: String(item.region),
+    ruleName: String(item.rule_name),
+    resourceType: String(item.resource_type),
+    resourceId: String(item.resource_id),
+    status: item.status as ComplianceType,
+    order: String(item.order),
+    eventId: String(item.event_id),
+    orderingTimestamp: String(item.ordering_timestamp),
+    annotation: typeof item.annotation === 'string' ? item.annotation : null,
+  };
+}
+
+/** Outcome of {@link ComplianceStateRepository.putIfNewer}, per state key id. */
+export interface PutStatesResult {
+  /** States written. */
+  readonly written: number;
+  /** States not written because a newer (greater order) state was already there: expected, not an error. */
+  readonly superseded: number;
+  /** Key id ({@link stateKeyId}) → error, for writes that failed (throttling, timeouts…). */
+  readonly failed: Map<string, unknown>;
+}
+
+export class ComplianceStateRepository {
+  constructor(
+    private readonly doc: DocumentSender,
+    readonly tableName: string,
+    private readonly retry: RetryOptions = {},
+  ) {}
+
+  /** The stored state of one key, or null. */
+  async get(key: StateKey): Promise<ComplianceState | null> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: stateKeyAttributes(key), ConsistentRead: true }),
+    );
+    return res.Item ? fromStateItem(res.Item) : null;
+  }
+
+  /**
+   * Current states of `keys`, by {@link stateKeyId}; keys without a state are absent. Strongly
+   * consistent: a stale read could make a late, older evaluation look newest and raise an alert.
+   */
+  async getMany(keys: readonly StateKey[]): Promise<Map<string, ComplianceState>> {
+    const byKey = new Map<string, { pk: string; sk: string; ids: string[] }>();
+    for (const key of keys) {
+      const attributes = stateKeyAttributes(key);
+      const composite = `${attributes.pk}\u0000${attributes.sk}`;
+      const entry = byKey.get(composite);
+      if (entry) entry.ids.push(stateKeyId(key));
+      else byKey.set(composite, { ...attributes, ids: [stateKeyId(key)] });
+    }
+    const result = new Map<string, ComplianceState>();
+    if (byKey.size === 0) return result;
+    const items = await batchGetAll(
+      this.doc,
+      this.tableName,
+      [...byKey.values()].map(({ pk, sk }) => ({ pk, sk })),
+      { ...this.retry, consistentRead: true },
+    );
+    for (const item of items) {
+      const entry = byKey.get(`${String(item.pk)}\u0000${String(item.sk)}`);
+      if (!entry) continue;
+      const state = fromStateItem(item);
+      for (const id of entry.ids) result.set(id, state);
+    }
+    return result;
+  }
+
+  /**
+   * Writes each state unless the stored one is newer (`order` greater). Never throws for one
+   * key: failures are returned per key id so the caller retries just the events of those keys.
+   */
+  async putIfNewer(states: readonly ComplianceState[], now: Date = new Date()): Promise<PutStatesResult> {
+    let written = 0;
+    let superseded = 0;
+    const failed = new Map<string, unknown>();
+    let next = 0;
+    const worker = async () => {
+      while (next < states.length) {
+        const state = states[next++] as ComplianceState;
+        try {
+          await this.doc.send(
+            new PutCommand({
+              TableName: this.tableName,
+              Item: toStateItem(state, now),
+              ConditionExpression: 'attribute_not_exists(pk) OR #order <= :order',
+              ExpressionAttributeNames: { '#order': 'order' },
+              ExpressionAttributeValues: { ':order': state.order },
+            }),
+          );
+          written += 1;
+        } catch (err) {
+          if (err instanceof ConditionalCheckFailedException) superseded += 1;
+          else failed.set(stateKeyId(state), err);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, states.length) }, worker));
+    return { written, superseded, failed };
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The events table: every accepted Config event (compliance changes and configuration-item
+ * changes) for 90 days, one item per EventBridge id. Keys in keys.ts; access patterns in
+ * docs/hot-store.md.
+ *
+ * Idempotent by construction: the item key is the event id and a write is a whole-item overwrite
+ * with values derived only from the event, so writing an event twice leaves the same item.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { ConfigEvent } from '../../domain/config-event.js';
+import { batchGetAll, batchWriteAll, type DocumentSender, type RetryOptions } from './batch-write.js';
+import {
+  accountDayKey,
+  dayOf,
+  dayShardKey,
+  dayShardOf,
+  eventIdProblem,
+  eventPk,
+  eventTimeSortKey,
+} from './keys.js';
+import { HOT_RETENTION_DAYS } from './table-definitions.js';
+
+const DAY_SECONDS = 86_400;
+/**
+ * Budget for one event item (DynamoDB's limit is 400 KB, names included). Only hostile input gets
+ * near it: the normalized event keeps ids, names and the annotation, never the configuration item.
+ */
+export const MAX_EVENT_ITEM_BYTES = 350_000;
+
+/** An events-table item, as written (plain JS values; numbers are epoch seconds). */
+export interface EventItem {
+  readonly pk: string;
+  readonly id: string;
+  readonly account: string;
+  readonly region: string;
+  readonly source: string;
+  readonly detail_type: string;
+  /** EventBridge `time`, epoch seconds. */
+  readonly published_at: number;
+  /** TTL: `published_at` + 90 days, epoch seconds. */
+  readonly expired_at: number;
+  readonly detail: ConfigEvent;
+  readonly kind: ConfigEvent['kind'];
+  /** True once the consumer finished every effect of the event (state, alert). */
+  readonly done: boolean;
+  /** `YYYY-MM-DD` of the event time. */
+  readonly day: string;
+  readonly gsi1pk: string;
+  readonly gsi1sk: string;
+  readonly gsi2pk: string;
+  readonly gsi2sk: string;
+}
+
+/** Builds the item of an event; pure, so the same event always gives the same item. */
+export function toEventItem(event: ConfigEvent): EventItem {
+  const publishedAt = Math.floor(Date.parse(event.eventTime) / 1000);
+  const day = dayOf(event.eventTime);
+  const sortKey = eventTimeSortKey(event.eventTime, event.eventId);
+  return {
+    pk: eventPk(event.eventId),
+    id: event.eventId,
+    account: event.account,
+    region: event.region,
+    source: event.source,
+    detail_type: event.detailType,
+    published_at: publishedAt,
+    expired_at: publishedAt + HOT_RETENTION_DAYS * DAY_SECONDS,
+    detail: event,
+    kind: event.kind,
+    done: true,
+    day,
+    gsi1pk: accountDayKey(event.account, day),
+    gsi1sk: sortKey,
+    gsi2pk: dayShardKey(day, dayShardOf(event.eventId)),
+    gsi2sk: sortKey,
+  };
+}
+
+/**
+ * Why an event cannot be stored, or null: an id too long for the keys, or an item over
+ * {@link MAX_EVENT_ITEM_BYTES}. Such an event is quarantined: a write that can never succeed
+ * would otherwise fail its batch for ever and block the shard.
+ */
+export function eventStorableProblem(event: ConfigEvent): string | null {
+  const idProblem = eventIdProblem(event.eventId);
+  if (idProblem) return idProblem;
+  // Cheap bound first (≤ 3 UTF-8 bytes per UTF-16 unit); measure exactly only when it may be big.
+  let units = 0;
+  for (const value of Object.values(event)) if (typeof value === 'string') units += value.length;
+  if (units * 3 + 8_192 <= MAX_EVENT_ITEM_BYTES) return null;
+  const bytes = Buffer.byteLength(JSON.stringify(toEventItem(event)), 'utf8');
+  if (bytes <= MAX_EVENT_ITEM_BYTES) return null;
+  return `event is ${bytes} bytes once stored; at most ${MAX_EVENT_ITEM_BYTES} allowed (resourceId, annotation too long)`;
+}
+
+export class EventStoreRepository {
+  constructor(
+    private readonly doc: DocumentSender,
+    readonly tableName: string,
+    private readonly retry: RetryOptions = {},
+  ) {}
+
+  /** See {@link eventStorableProblem}. */
+  storableProblem(event: ConfigEvent): string | null {
+    return eventStorableProblem(event);
+  }
+
+  /** The stored item of an event id, or null. */
+  async get(eventId: string): Promise<EventItem | null> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: eventPk(eventId) }, ConsistentRead: true }),
+    );
+    return (res.Item as EventItem | undefined) ?? null;
+  }
+
+  /**
+   * Ids among `eventIds` whose event is stored with `done = true`: their processing finished
+   * before, so a redelivery of them is a duplicate. Strongly consistent, so an event finished by
+   * the previous batch of the shard is always seen.
+   */
+  async findDone(eventIds: readonly string[]): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
+    const items = await batchGetAll(
+      this.doc,
+      this.tableName,
+      eventIds.map((id) => ({ pk: eventPk(id) })),
+      { ...this.retry, attributes: ['id', 'done'], consistentRead: true },
+    );
+    return new Set(items.filter((item) => item.done === true).map((item) => String(item.id)));
+  }
+
+  /**
+   * Stores the events with `done = true`, after every other effect of theirs is durable.
+   * Returns the ids still unwritten after the bounded retries of `UnprocessedItems` (those
+   * events are not finished and must be redelivered).
+   */
+  async markDone(events: readonly ConfigEvent[]): Promise<{ failed: Set<string> }> {
+    if (events.length === 0) return { failed: new Set() };
+    const { unprocessed } = await batchWriteAll(
+      this.doc,
+      this.tableName,
+      events.map((event) => ({
+        PutRequest: { Item: toEventItem(event) as unknown as Record<string, unknown> },
+      })),
+      this.retry,
+    );
+    return { failed: new Set(unprocessed.map((request) => String(request.PutRequest?.Item?.id))) };
+  }
+}

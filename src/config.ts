@@ -1,0 +1,59 @@
+/**
+ * Configuration of the Lambda entrypoints, read once at cold start from the environment. A missing
+ * or malformed variable fails the cold start with an error naming it, never a record later.
+ * Each entrypoint has its own section; the variable names are the ones pinned in the brief.
+ */
+import { InvalidEnvironmentVariableError, MissingEnvironmentVariableError } from './handlers/errors.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The value of a required variable; throws {@link MissingEnvironmentVariableError} when absent or blank. */
+export function requireEnv(name: string, env: Env = process.env): string {
+  const value = env[name]?.trim();
+  if (!value) throw new MissingEnvironmentVariableError(name);
+  return value;
+}
+
+/** The value of an optional variable, or undefined when absent or blank. */
+export function optionalEnv(name: string, env: Env = process.env): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** An optional positive integer; throws {@link InvalidEnvironmentVariableError} when set to anything else. */
+export function positiveIntegerEnv(name: string, fallback: number, env: Env = process.env): number {
+  const value = optionalEnv(name, env);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    throw new InvalidEnvironmentVariableError(name, value, 'a positive integer');
+  }
+  return Number(value);
+}
+
+/** A required http(s) URL; the value is not echoed in the error when `secret`. */
+export function urlEnv(name: string, env: Env = process.env, secret = false): string {
+  const value = requireEnv(name, env);
+  if (!/^https?:\/\/[^\s/]+/.test(value)) {
+    throw new InvalidEnvironmentVariableError(name, secret ? '<redacted>' : value, 'an http(s) URL');
+  }
+  return value;
+}
+
+/** Configuration of `src/handlers/consumer.lambda.ts`. */
+export interface ConsumerConfig {
+  readonly eventsTableName: string;
+  readonly stateTableName: string;
+  readonly outboxTableName: string;
+  /** The SQS queue that receives rejected records. */
+  readonly quarantineQueueUrl: string;
+}
+
+/** Reads the consumer's variables: EVENTS_TABLE_NAME, STATE_TABLE_NAME, OUTBOX_TABLE_NAME, QUARANTINE_QUEUE_URL. */
+export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
+  return {
+    eventsTableName: requireEnv('EVENTS_TABLE_NAME', env),
+    stateTableName: requireEnv('STATE_TABLE_NAME', env),
+    outboxTableName: requireEnv('OUTBOX_TABLE_NAME', env),
+    quarantineQueueUrl: urlEnv('QUARANTINE_QUEUE_URL', env),
+  };
+}

@@ -1,0 +1,357 @@
+/**
+ * The consumer use case: one ordered batch of raw records (a Kinesis shard's batch) → events
+ * stored once, compliance state moved forward in order, alert decisions queued, poison records
+ * quarantined.
+ *
+ * Steps, batch-wide so that each costs one round trip per 25–100 records rather than one per event:
+ * 1. validate every record; rejected → quarantine, skipped → counted; repeated ids → duplicates;
+ * 2. read which event ids are already done (duplicates) and the current state of every key;
+ * 3. decide each compliance change in record order against the state, kept up to date in memory;
+ * 4. enqueue the alerts (conditional per event id) BEFORE the state moves;
+ * 5. write the newest state of each key, conditionally on its order;
+ * 6. store the events with `done = true` — last, so that "done" means every effect is durable.
+ *
+ * At-least-once: a crash or a failed step leaves records not done; their redelivery repeats
+ * steps 3–5, which are idempotent (equal order counts as newest and re-derives the same alert,
+ * which the outbox ignores because its event id is already there; the state write is the same).
+ *
+ * Failures are values: the result names the first record whose processing did not complete,
+ * and the caller has that record and everything after it redelivered. Only the records before it
+ * count in the summary, so that a redelivered record is counted once, when it completes.
+ */
+import {
+  type Alert,
+  type ComplianceState,
+  decide,
+  type StateKey,
+  stateKeyId,
+} from '../domain/compliance-state.js';
+import { type ComplianceChange, type ConfigEvent, parseConfigEvent } from '../domain/config-event.js';
+import type { Quarantine, QuarantinedRecord } from '../ports/quarantine.js';
+
+/** One raw record, in stream order. */
+export interface IncomingRecord {
+  /** The record's text (base64 already decoded). */
+  readonly text: string;
+  readonly sequenceNumber?: string;
+  readonly partitionKey?: string;
+}
+
+/** The events table, as the use case needs it (DynamoDB: `EventStoreRepository`). */
+export interface EventStore {
+  /** Why this event cannot be stored (a key or item size limit), or null. Checked before any write. */
+  storableProblem(event: ConfigEvent): string | null;
+  /** The ids among these that are stored and done. */
+  findDone(eventIds: readonly string[]): Promise<Set<string>>;
+  /** Stores the events as done; returns the ids that could not be written. */
+  markDone(events: readonly ConfigEvent[]): Promise<{ failed: Set<string> }>;
+}
+
+/** The state table, as the use case needs it (DynamoDB: `ComplianceStateRepository`). */
+export interface StateStore {
+  /** Current state by {@link stateKeyId}; absent keys have none. */
+  getMany(keys: readonly StateKey[]): Promise<Map<string, ComplianceState>>;
+  /** Writes each state unless a newer one is stored; returns the key ids whose write failed. */
+  putIfNewer(states: readonly ComplianceState[]): Promise<{ failed: Map<string, unknown> }>;
+}
+
+/** The alert outbox (DynamoDB: `AlertOutboxRepository`): conditional per event id. */
+export interface AlertOutbox {
+  enqueue(alerts: readonly Alert[]): Promise<{ enqueued: number }>;
+}
+
+export interface ProcessBatchDeps {
+  readonly events: EventStore;
+  readonly states: StateStore;
+  readonly outbox: AlertOutbox;
+  readonly quarantine: Quarantine;
+  /** @default - the system clock */
+  readonly now?: () => Date;
+}
+
+/**
+ * Counts of one batch. Only the records that completed count; `failed` records (from the first
+ * unfinished one to the end) are redelivered and counted when they complete.
+ * received = accepted + duplicates + skipped + rejected + failed; stale ⊂ accepted.
+ */
+export interface BatchSummary {
+  received: number;
+  /** Valid events stored for the first time. */
+  accepted: number;
+  /** Valid events already stored (done), or repeated within the batch. */
+  duplicates: number;
+  /** Accepted compliance changes older than their key's state: kept in history, no state change, no alert. */
+  stale: number;
+  skipped: number;
+  rejected: number;
+  violations: number;
+  resolutions: number;
+  failed: number;
+}
+
+/** What happened to one record. */
+export type RecordOutcome =
+  | {
+      readonly kind: 'accepted';
+      readonly event: ConfigEvent;
+      /** Older than the state of its key. */
+      stale: boolean;
+      alert: Alert | null;
+    }
+  | { readonly kind: 'duplicate'; readonly event: ConfigEvent }
+  | { readonly kind: 'skipped'; readonly reason: string }
+  | { readonly kind: 'rejected'; readonly reason: string };
+
+export type BatchStep =
+  | 'quarantine'
+  | 'read-events'
+  | 'read-states'
+  | 'enqueue-alerts'
+  | 'write-states'
+  | 'write-events';
+
+/** A step that failed (after the SDK's and our own bounded retries). */
+export interface BatchFailure {
+  readonly step: BatchStep;
+  readonly error: unknown;
+  /** Records whose processing it left unfinished. */
+  readonly records: number;
+}
+
+export interface BatchResult {
+  readonly summary: BatchSummary;
+  /** Index of the first record whose processing did not complete, or null when all did. */
+  readonly firstFailed: number | null;
+  /** Outcome per record, in order (past `firstFailed`: what was decided before the failure). */
+  readonly outcomes: readonly RecordOutcome[];
+  readonly failures: readonly BatchFailure[];
+}
+
+interface Candidate {
+  readonly index: number;
+  readonly event: ConfigEvent;
+  readonly outcome: Extract<RecordOutcome, { kind: 'accepted' }>;
+}
+
+/**
+ * Processes one ordered batch. Never throws for an expected outcome (rejected, skipped,
+ * duplicate, stale) nor for a failed store call: those come back in the result.
+ */
+export async function processBatch(
+  records: readonly IncomingRecord[],
+  deps: ProcessBatchDeps,
+): Promise<BatchResult> {
+  const n = records.length;
+  const outcomes = new Array<RecordOutcome>(n);
+  const failures: BatchFailure[] = [];
+  let firstFailed = n;
+  const failAt = (index: number) => {
+    if (index < firstFailed) firstFailed = index;
+  };
+  const receivedAt = (deps.now?.() ?? new Date()).toISOString();
+
+  // 1. Validate. Repeated ids within the batch: the first occurrence is the event.
+  const rejected: { index: number; record: QuarantinedRecord }[] = [];
+  const candidates: Candidate[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const record = records[i] as IncomingRecord;
+    const parsed = parseConfigEvent(record.text);
+    let reason: string;
+    if (parsed.status === 'accepted') {
+      const event = parsed.event;
+      const problem = deps.events.storableProblem(event);
+      if (problem === null) {
+        if (seen.has(event.eventId)) {
+          outcomes[i] = { kind: 'duplicate', event };
+        } else {
+          seen.add(event.eventId);
+          const outcome = { kind: 'accepted' as const, event, stale: false, alert: null };
+          outcomes[i] = outcome;
+          candidates.push({ index: i, event, outcome });
+        }
+        continue;
+      }
+      reason = problem;
+    } else if (parsed.status === 'skipped') {
+      outcomes[i] = { kind: 'skipped', reason: parsed.reason };
+      continue;
+    } else {
+      reason = parsed.reason;
+    }
+    outcomes[i] = { kind: 'rejected', reason };
+    rejected.push({
+      index: i,
+      record: {
+        reason,
+        data: record.text,
+        ...(record.sequenceNumber === undefined ? {} : { sequenceNumber: record.sequenceNumber }),
+        ...(record.partitionKey === undefined ? {} : { partitionKey: record.partitionKey }),
+        receivedAt,
+      },
+    });
+  }
+
+  // Quarantine runs alongside the rest; a failure there only marks the rejected records unfinished.
+  const quarantined =
+    rejected.length === 0
+      ? Promise.resolve()
+      : deps.quarantine.put(rejected.map((r) => r.record)).catch((error: unknown) => {
+          failures.push({ step: 'quarantine', error, records: rejected.length });
+          failAt((rejected[0] as { index: number }).index);
+        });
+
+  const fresh = await applyEvents(candidates, outcomes, deps, failures, failAt);
+  // 6. Done marks only for the completed prefix: a record past the first failure is redelivered
+  // and must then be processed (and counted) as new, not as a duplicate.
+  await quarantined;
+  const finished = fresh.filter((c) => c.index < firstFailed);
+  if (finished.length > 0) {
+    try {
+      const { failed } = await deps.events.markDone(finished.map((c) => c.event));
+      if (failed.size > 0) {
+        failures.push({
+          step: 'write-events',
+          error: new Error(`${failed.size} event(s) left unprocessed`),
+          records: failed.size,
+        });
+        for (const c of finished) if (failed.has(c.event.eventId)) failAt(c.index);
+      }
+    } catch (error) {
+      failures.push({ step: 'write-events', error, records: finished.length });
+      failAt((finished[0] as Candidate).index);
+    }
+  }
+
+  return {
+    summary: summarize(outcomes, firstFailed),
+    firstFailed: firstFailed === n ? null : firstFailed,
+    outcomes,
+    failures,
+  };
+}
+
+/** Steps 2–5 for the valid, first-seen events; returns those not done before (to be marked done). */
+async function applyEvents(
+  candidates: readonly Candidate[],
+  outcomes: RecordOutcome[],
+  deps: ProcessBatchDeps,
+  failures: BatchFailure[],
+  failAt: (index: number) => void,
+): Promise<Candidate[]> {
+  if (candidates.length === 0) return [];
+
+  // 2. Which ids are done, and the current states, read together (one round trip of latency).
+  const changeKeys = new Map<string, StateKey>();
+  for (const c of candidates) {
+    if (c.event.kind === 'compliance-change') changeKeys.set(stateKeyId(c.event), c.event);
+  }
+  const [doneRead, statesRead] = await Promise.allSettled([
+    deps.events.findDone(candidates.map((c) => c.event.eventId)),
+    changeKeys.size > 0 ? deps.states.getMany([...changeKeys.values()]) : Promise.resolve(new Map()),
+  ]);
+  if (doneRead.status === 'rejected') {
+    failures.push({ step: 'read-events', error: doneRead.reason, records: candidates.length });
+    failAt((candidates[0] as Candidate).index);
+    return [];
+  }
+  const fresh: Candidate[] = [];
+  for (const c of candidates) {
+    if (doneRead.value.has(c.event.eventId)) outcomes[c.index] = { kind: 'duplicate', event: c.event };
+    else fresh.push(c);
+  }
+  const changes = fresh.filter((c) => c.event.kind === 'compliance-change');
+  if (changes.length === 0) return fresh;
+  if (statesRead.status === 'rejected') {
+    failures.push({ step: 'read-states', error: statesRead.reason, records: changes.length });
+    failAt((changes[0] as Candidate).index);
+    return fresh;
+  }
+  const stored: Map<string, ComplianceState> = statesRead.value;
+
+  // 3. Decide in record order; several events of one key in a batch see each other's effect.
+  const current = new Map(stored);
+  const newest = new Map<string, ComplianceState>();
+  const alerts: Alert[] = [];
+  const keyOf = new Map<Candidate, string>();
+  for (const c of changes) {
+    const event = c.event as ComplianceChange;
+    const keyId = stateKeyId(event);
+    const decision = decide(event, current.get(keyId));
+    if (!decision.newest) {
+      c.outcome.stale = true;
+      continue;
+    }
+    keyOf.set(c, keyId);
+    current.set(keyId, decision.state);
+    newest.set(keyId, decision.state);
+    if (decision.alert) {
+      c.outcome.alert = decision.alert;
+      alerts.push(decision.alert);
+    }
+  }
+  if (keyOf.size === 0) return fresh;
+  const firstMoving = (keyOf.keys().next().value as Candidate).index; // changes are in record order
+
+  // 4. Alerts before state: once the state has moved, a redelivery would find the event stale and
+  // never re-derive its alert.
+  if (alerts.length > 0) {
+    try {
+      await deps.outbox.enqueue(alerts);
+    } catch (error) {
+      failures.push({ step: 'enqueue-alerts', error, records: keyOf.size });
+      failAt(firstMoving);
+      return fresh;
+    }
+  }
+
+  // 5. The newest state of each key (unless it is exactly the stored one: a redelivery).
+  const writes = [...newest].filter(([keyId, state]) => stored.get(keyId)?.order !== state.order);
+  if (writes.length === 0) return fresh;
+  try {
+    const { failed } = await deps.states.putIfNewer(writes.map(([, state]) => state));
+    if (failed.size > 0) {
+      failures.push({ step: 'write-states', error: failed.values().next().value, records: failed.size });
+      for (const [c, keyId] of keyOf) if (failed.has(keyId)) failAt(c.index);
+    }
+  } catch (error) {
+    failures.push({ step: 'write-states', error, records: keyOf.size });
+    failAt(firstMoving);
+  }
+  return fresh;
+}
+
+function summarize(outcomes: readonly RecordOutcome[], completed: number): BatchSummary {
+  const summary: BatchSummary = {
+    received: outcomes.length,
+    accepted: 0,
+    duplicates: 0,
+    stale: 0,
+    skipped: 0,
+    rejected: 0,
+    violations: 0,
+    resolutions: 0,
+    failed: outcomes.length - completed,
+  };
+  for (let i = 0; i < completed; i++) {
+    const outcome = outcomes[i] as RecordOutcome;
+    switch (outcome.kind) {
+      case 'accepted':
+        summary.accepted += 1;
+        if (outcome.stale) summary.stale += 1;
+        if (outcome.alert?.kind === 'violation') summary.violations += 1;
+        else if (outcome.alert?.kind === 'resolution') summary.resolutions += 1;
+        break;
+      case 'duplicate':
+        summary.duplicates += 1;
+        break;
+      case 'skipped':
+        summary.skipped += 1;
+        break;
+      case 'rejected':
+        summary.rejected += 1;
+        break;
+    }
+  }
+  return summary;
+}

@@ -1,0 +1,152 @@
+/**
+ * In-memory stand-ins of the hot store, the outbox and the quarantine, with the same semantics
+ * as the DynamoDB adapters (done marks by event id, state written only when not older, enqueue
+ * once per event id). For unit tests of the consumer's logic and for the benchmark only;
+ * integration tests use dynalite.
+ *
+ * `failNext` makes the next call(s) of a method throw, to exercise partial batch failures.
+ */
+import { eventStorableProblem } from '../../src/adapters/dynamodb/event-store.repository.js';
+import {
+  type Alert,
+  type ComplianceState,
+  type StateKey,
+  stateKeyId,
+} from '../../src/domain/compliance-state.js';
+import type { ConfigEvent } from '../../src/domain/config-event.js';
+import type { Quarantine, QuarantinedRecord } from '../../src/ports/quarantine.js';
+import type {
+  AlertOutbox,
+  EventStore,
+  ProcessBatchDeps,
+  StateStore,
+} from '../../src/use-cases/process-batch.js';
+
+/** Counts down failures per method name: `failures.fail('markDone')` makes the next call throw. */
+class FaultPlan {
+  private readonly pending = new Map<string, number>();
+  readonly calls = new Map<string, number>();
+
+  fail(method: string, times = 1): void {
+    this.pending.set(method, (this.pending.get(method) ?? 0) + times);
+  }
+
+  check(method: string): void {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+    const left = this.pending.get(method) ?? 0;
+    if (left > 0) {
+      this.pending.set(method, left - 1);
+      const error = new Error(`injected failure of ${method}`);
+      error.name = 'ProvisionedThroughputExceededException';
+      throw error;
+    }
+  }
+}
+
+export class InMemoryEventStore implements EventStore {
+  readonly items = new Map<string, ConfigEvent>();
+  readonly faults = new FaultPlan();
+  /** Ids whose next markDone is reported unprocessed (like BatchWriteItem leftovers). */
+  readonly leaveUnprocessed = new Set<string>();
+
+  storableProblem(event: ConfigEvent): string | null {
+    return eventStorableProblem(event);
+  }
+
+  async findDone(eventIds: readonly string[]): Promise<Set<string>> {
+    this.faults.check('findDone');
+    return new Set(eventIds.filter((id) => this.items.has(id)));
+  }
+
+  async markDone(events: readonly ConfigEvent[]): Promise<{ failed: Set<string> }> {
+    this.faults.check('markDone');
+    const failed = new Set<string>();
+    for (const event of events) {
+      if (this.leaveUnprocessed.delete(event.eventId)) failed.add(event.eventId);
+      else this.items.set(event.eventId, event);
+    }
+    return { failed };
+  }
+}
+
+export class InMemoryStateStore implements StateStore {
+  readonly states = new Map<string, ComplianceState>();
+  readonly faults = new FaultPlan();
+  /** Key ids whose next put fails (per key, like one throttled PutItem). */
+  readonly failKeys = new Set<string>();
+  writes = 0;
+
+  get(key: StateKey): ComplianceState | undefined {
+    return this.states.get(stateKeyId(key));
+  }
+
+  async getMany(keys: readonly StateKey[]): Promise<Map<string, ComplianceState>> {
+    this.faults.check('getMany');
+    const out = new Map<string, ComplianceState>();
+    for (const key of keys) {
+      const state = this.states.get(stateKeyId(key));
+      if (state) out.set(stateKeyId(key), state);
+    }
+    return out;
+  }
+
+  async putIfNewer(states: readonly ComplianceState[]): Promise<{ failed: Map<string, unknown> }> {
+    this.faults.check('putIfNewer');
+    const failed = new Map<string, unknown>();
+    for (const state of states) {
+      const id = stateKeyId(state);
+      if (this.failKeys.delete(id)) {
+        failed.set(id, new Error('injected put failure'));
+        continue;
+      }
+      const stored = this.states.get(id);
+      if (!stored || stored.order <= state.order) {
+        this.states.set(id, state);
+        this.writes += 1;
+      }
+    }
+    return { failed };
+  }
+}
+
+export class InMemoryOutbox implements AlertOutbox {
+  /** By event id, in enqueue order. */
+  readonly alerts = new Map<string, Alert>();
+  readonly faults = new FaultPlan();
+  /** Called with each newly enqueued alert (the benchmark renders it there). */
+  constructor(private readonly onEnqueue?: (alert: Alert) => void) {}
+
+  async enqueue(alerts: readonly Alert[]): Promise<{ enqueued: number }> {
+    this.faults.check('enqueue');
+    let enqueued = 0;
+    for (const alert of alerts) {
+      if (this.alerts.has(alert.eventId)) continue;
+      this.alerts.set(alert.eventId, alert);
+      this.onEnqueue?.(alert);
+      enqueued += 1;
+    }
+    return { enqueued };
+  }
+}
+
+export class InMemoryQuarantine implements Quarantine {
+  readonly records: QuarantinedRecord[] = [];
+  readonly faults = new FaultPlan();
+
+  async put(records: readonly QuarantinedRecord[]): Promise<void> {
+    this.faults.check('put');
+    this.records.push(...records);
+  }
+}
+
+/** A fresh set of in-memory stores, ready for `processBatch` / `createBatchHandler`. */
+export function inMemoryDeps(options: { now?: () => Date; onEnqueue?: (alert: Alert) => void } = {}) {
+  const deps = {
+    events: new InMemoryEventStore(),
+    states: new InMemoryStateStore(),
+    outbox: new InMemoryOutbox(options.onEnqueue),
+    quarantine: new InMemoryQuarantine(),
+    ...(options.now ? { now: options.now } : {}),
+  };
+  return deps satisfies ProcessBatchDeps;
+}
