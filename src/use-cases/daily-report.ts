@@ -1,0 +1,281 @@
+/**
+ * The daily compliance report: the saved `daily_report`, `daily_top_rules` and
+ * `daily_top_accounts` queries for one UTC day, gathered into one report object, rendered from
+ * `templates/daily_report.liquid` with the alerts' escaping and Block Kit limits, and posted through
+ * the message sink. The same use case runs in the report Lambda (Athena, Slack webhook) and in
+ * `config-monitor report` (DuckDB, webhook or outbox folder).
+ *
+ * Figures follow the archive's pinned semantics (queries/daily_report.sql): the day is
+ * `[day 00:00, day+1 00:00)` UTC on event time; the score is over the latest state of every
+ * (resource, rule) at the end of the day; its change is against the end of the day before.
+ */
+import type { FittedMessage } from '../adapters/slack/block-kit.js';
+import { type RenderOptions, renderTemplateDetailed } from '../adapters/slack/slack-messages.js';
+import type { MessageSink, PostResult } from '../ports/message-sink.js';
+import type { QueryEngine, QueryRow } from '../ports/query-engine.js';
+
+/** The report's rule list: the top 5 by resources non-compliant at the end of the day, ties by name. */
+export const TOP_RULES = 5;
+/** Accounts listed in the message (the JSON keeps all the query returns). */
+export const TOP_ACCOUNTS_SHOWN = 5;
+
+export interface ReportRule {
+  /** Rule name without the conformance-pack suffix. */
+  readonly name: string;
+  /** (resource, rule) pairs NON_COMPLIANT at the end of the day. */
+  readonly count: number;
+  readonly affected_accounts: number;
+  readonly new_violations: number;
+  readonly resolved_violations: number;
+}
+
+export interface ReportAccount {
+  readonly account: string;
+  readonly open_violations: number;
+  readonly compliance_score: number | null;
+  readonly new_violations: number;
+  readonly resolved_violations: number;
+}
+
+/** The report object: what `config-monitor report --json` prints and the template renders. */
+export interface DailyReport {
+  /** UTC day, `YYYY-MM-DD`. */
+  readonly day: string;
+  /** `day` 00:00 UTC, inclusive. */
+  readonly start_date: string;
+  /** The next day 00:00 UTC, exclusive. */
+  readonly end_date: string;
+  /** Distinct compliance-change events of the day. */
+  readonly total_evaluations: number;
+  /** Score at the end of the day, 0–100 with 2 decimals; null when nothing is scored. */
+  readonly compliance_percentage: number | null;
+  /** Score at the end of the day before. */
+  readonly previous_compliance_percentage: number | null;
+  /** `compliance_percentage - previous_compliance_percentage`, 2 decimals; null if either is null. */
+  readonly compliance_change: number | null;
+  readonly new_violations: number;
+  readonly resolved_violations: number;
+  /** (resource, rule) pairs NON_COMPLIANT at the end of the day. */
+  readonly open_violations: number;
+  readonly compliant: number;
+  readonly not_applicable: number;
+  readonly insufficient_data: number;
+  readonly top_rules: readonly ReportRule[];
+  /** Accounts with the most open violations at the end of the day (ties by account id). */
+  readonly top_accounts: readonly ReportAccount[];
+  /** The dashboard, else the AWS Config console; null when neither is known. */
+  readonly link: string | null;
+}
+
+/** Base class of the report's errors. */
+export class DailyReportError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DailyReportError';
+  }
+}
+
+/** A day that is not a real `YYYY-MM-DD` calendar date. */
+export class InvalidReportDayError extends DailyReportError {
+  constructor(readonly day: string) {
+    super(
+      `report day ${JSON.stringify(day)} is not a UTC calendar date; expected YYYY-MM-DD, for example 2024-03-01`,
+    );
+    this.name = 'InvalidReportDayError';
+  }
+}
+
+/** The query engine did not answer with rows (the report waits for its queries; it has no 202). */
+export class ReportQueryError extends DailyReportError {
+  constructor(
+    readonly queryName: string,
+    status: string,
+  ) {
+    super(`saved query ${queryName} ended ${status}; expected rows`);
+    this.name = 'ReportQueryError';
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+/** Yesterday in UTC, `YYYY-MM-DD`: the day a morning report covers. */
+export function yesterdayUtc(now: Date = new Date()): string {
+  return new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Throws {@link InvalidReportDayError} unless `day` is a real calendar date. */
+export function checkReportDay(day: string): string {
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00.000Z`) : Number.NaN;
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day)
+    throw new InvalidReportDayError(day);
+  return day;
+}
+
+/** The AWS Config console dashboard of a region (the report's link when no dashboard is deployed). */
+export function configConsoleUrl(region: string | undefined): string | null {
+  if (!region || !/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/.test(region)) return null;
+  return `https://${region}.console.aws.amazon.com/config/home?region=${region}#/dashboard`;
+}
+
+async function rows(engine: QueryEngine, name: string, day: string): Promise<QueryRow[]> {
+  const outcome = await engine.execute(name, { day });
+  if (outcome.status !== 'succeeded') throw new ReportQueryError(name, outcome.status);
+  return outcome.rows;
+}
+
+const num = (value: QueryRow[string] | undefined): number => Number(value ?? 0);
+const numOrNull = (value: QueryRow[string] | undefined): number | null =>
+  value === null || value === undefined ? null : Number(value);
+
+export interface BuildReportOptions {
+  /** DASHBOARD_URL; the report links it when set. */
+  readonly dashboardUrl?: string | null;
+  /** Region of the AWS Config console link used when there is no dashboard. */
+  readonly consoleRegion?: string;
+}
+
+/** Runs the report's saved queries for `day` (in parallel) and builds the report object. */
+export async function buildDailyReport(
+  engine: QueryEngine,
+  day: string,
+  options: BuildReportOptions = {},
+): Promise<DailyReport> {
+  checkReportDay(day);
+  const [headline, rules, accounts] = await Promise.all([
+    rows(engine, 'daily_report', day),
+    rows(engine, 'daily_top_rules', day),
+    rows(engine, 'daily_top_accounts', day),
+  ]);
+  const h = headline[0] ?? {};
+  const start = Date.parse(`${day}T00:00:00.000Z`);
+  return {
+    day,
+    start_date: new Date(start).toISOString(),
+    end_date: new Date(start + DAY_MS).toISOString(),
+    total_evaluations: num(h.evaluations),
+    compliance_percentage: numOrNull(h.compliance_score),
+    previous_compliance_percentage: numOrNull(h.previous_compliance_score),
+    compliance_change: numOrNull(h.compliance_score_change),
+    new_violations: num(h.new_violations),
+    resolved_violations: num(h.resolved_violations),
+    open_violations: num(h.non_compliant),
+    compliant: num(h.compliant),
+    not_applicable: num(h.not_applicable),
+    insufficient_data: num(h.insufficient_data),
+    // The query ranks (count desc, name asc); sort again so the order never depends on the engine.
+    top_rules: rules
+      .map((r) => ({
+        name: String(r.base_rule_name ?? ''),
+        count: num(r.non_compliant_resources),
+        affected_accounts: num(r.affected_accounts),
+        new_violations: num(r.new_violations),
+        resolved_violations: num(r.resolved_violations),
+      }))
+      .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .slice(0, TOP_RULES),
+    top_accounts: accounts
+      .map((a) => ({
+        account: String(a.account ?? ''),
+        open_violations: num(a.open_violations),
+        compliance_score: numOrNull(a.compliance_score),
+        new_violations: num(a.new_violations),
+        resolved_violations: num(a.resolved_violations),
+      }))
+      .sort(
+        (a, b) =>
+          b.open_violations - a.open_violations ||
+          (a.account < b.account ? -1 : a.account > b.account ? 1 : 0),
+      ),
+    link: safeLink(options.dashboardUrl) ?? configConsoleUrl(options.consoleRegion),
+  };
+}
+
+/** A link target Slack cannot misread: plain http(s), none of ` <>|&` (the link is written raw). */
+function safeLink(url: string | null | undefined): string | null {
+  return url && /^https?:\/\/[^\s<>|&]+$/.test(url) ? url : null;
+}
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+function percent(value: number | null): string {
+  return value === null ? 'n/a' : `${value.toFixed(2)}%`;
+}
+
+function change(value: number | null): string {
+  if (value === null) return 'no change to compare';
+  if (value === 0) return '■ unchanged from the day before';
+  return `${value > 0 ? '▲ +' : '▼ −'}${Math.abs(value).toFixed(2)} pts from the day before`;
+}
+
+/**
+ * The template variables: numbers pre-formatted here (Liquid has no locale formatting), untrusted
+ * names passed raw — the template clips and escapes them.
+ */
+export function reportTemplateVars(report: DailyReport, maxRules = TOP_RULES): Record<string, unknown> {
+  return {
+    report: {
+      day: report.day,
+      score: percent(report.compliance_percentage),
+      change: change(report.compliance_change),
+      trend: report.compliance_change === null ? 'flat' : report.compliance_change >= 0 ? 'up' : 'down',
+      evaluations: integer.format(report.total_evaluations),
+      new_violations: integer.format(report.new_violations),
+      resolved_violations: integer.format(report.resolved_violations),
+      open_violations: integer.format(report.open_violations),
+      rules: report.top_rules.slice(0, maxRules).map((rule, i) => ({
+        rank: i + 1,
+        name: rule.name,
+        count: integer.format(rule.count),
+        accounts: integer.format(rule.affected_accounts),
+        plural_accounts: rule.affected_accounts !== 1,
+        new_violations: integer.format(rule.new_violations),
+      })),
+      accounts: report.top_accounts.slice(0, TOP_ACCOUNTS_SHOWN).map((account, i) => ({
+        rank: i + 1,
+        account: account.account,
+        open_violations: integer.format(account.open_violations),
+        score: percent(account.compliance_score),
+      })),
+      more_accounts: Math.max(0, report.top_accounts.length - TOP_ACCOUNTS_SHOWN),
+    },
+    // Validated again here: the template writes the link raw, whoever built the report.
+    link: safeLink(report.link),
+  };
+}
+
+/** Renders the report to a Block Kit message within Slack's limits (see block-kit.ts). */
+export function renderDailyReport(
+  report: DailyReport,
+  options: RenderOptions & { readonly maxRules?: number } = {},
+): FittedMessage {
+  return renderTemplateDetailed('daily_report', reportTemplateVars(report, options.maxRules), options);
+}
+
+export interface SendDailyReportDeps {
+  readonly engine: QueryEngine;
+  readonly sink: MessageSink;
+  readonly dashboardUrl?: string | null;
+  readonly consoleRegion?: string;
+  readonly render?: RenderOptions;
+}
+
+export interface SentReport {
+  readonly report: DailyReport;
+  readonly message: FittedMessage;
+  readonly post: PostResult;
+}
+
+/**
+ * Builds, renders and posts the report of `day`. A failed post is returned, not thrown, so the
+ * caller decides (the Lambda throws to let the scheduler retry; the CLI reports and exits non-zero).
+ * Posting twice posts twice: a rerun of the same day is a deliberate resend.
+ */
+export async function sendDailyReport(deps: SendDailyReportDeps, day: string): Promise<SentReport> {
+  const report = await buildDailyReport(deps.engine, day, {
+    dashboardUrl: deps.dashboardUrl ?? null,
+    ...(deps.consoleRegion ? { consoleRegion: deps.consoleRegion } : {}),
+  });
+  const message = renderDailyReport(report, deps.render);
+  const post = await deps.sink.post(message.message);
+  return { report, message, post };
+}
