@@ -1,0 +1,120 @@
+/**
+ * The local HTTP server of `config-monitor up`: the same API app the Lambda serves, plus the
+ * dashboard's static files, on 127.0.0.1 only.
+ *
+ * Bound to loopback, the server is still reachable from a web page the user visits through DNS
+ * rebinding (a hostile name resolving to 127.0.0.1); requests whose Host is not a loopback name of
+ * this port are refused for that reason.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { ApiEnv } from '../../src/api/app.js';
+
+export const DEFAULT_PORT = 8787;
+/** The repository's `dashboard/` folder. */
+export const DASHBOARD_DIR = new URL('../../dashboard/', import.meta.url).pathname;
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.png': 'image/png',
+};
+
+/** Everything the page needs comes from this server: no CDN, no inline script. */
+const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+export interface LocalServerOptions {
+  /** The API app (`createApiApp`). */
+  readonly app: Hono<ApiEnv>;
+  /** @default 8787; 0 picks a free port */
+  readonly port?: number;
+  /** @default - the repository's dashboard/ */
+  readonly dashboardDir?: string;
+}
+
+export interface LocalServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+interface StaticFile {
+  readonly body: Buffer;
+  readonly type: string;
+}
+
+/** Reads the dashboard once: a handful of small files, served from memory. */
+function loadDashboard(dir: string): Map<string, StaticFile> {
+  const files = new Map<string, StaticFile>();
+  for (const name of readdirSync(dir)) {
+    const type = CONTENT_TYPES[extname(name)];
+    if (type === undefined) continue;
+    files.set(`/${name}`, { body: readFileSync(join(dir, name)), type });
+  }
+  const index = files.get('/index.html');
+  if (index) files.set('/', index);
+  return files;
+}
+
+/** Starts the server on 127.0.0.1; rejects (for example on EADDRINUSE) instead of exiting. */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const files = loadDashboard(options.dashboardDir ?? DASHBOARD_DIR);
+  let port = options.port ?? DEFAULT_PORT;
+  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  let hosts = allowedHosts();
+
+  const server = createAdaptorServer({
+    hostname: '127.0.0.1',
+    fetch: (request: Request) => {
+      if (!hosts.has(request.headers.get('host') ?? '')) {
+        return new Response(JSON.stringify({ error: 'forbidden', message: 'unexpected Host header' }), {
+          status: 403,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
+      const { pathname } = new URL(request.url);
+      const file = request.method === 'GET' || request.method === 'HEAD' ? files.get(pathname) : undefined;
+      if (file) {
+        return new Response(request.method === 'HEAD' ? null : new Uint8Array(file.body), {
+          headers: {
+            'content-type': file.type,
+            'content-security-policy': CONTENT_SECURITY_POLICY,
+            'x-content-type-options': 'nosniff',
+            'referrer-policy': 'no-referrer',
+            'cache-control': 'no-cache',
+          },
+        });
+      }
+      return options.app.fetch(request, {});
+    },
+  }) as Server;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  hosts = allowedHosts();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
