@@ -70,9 +70,12 @@ export interface ProcessBatchDeps {
 }
 
 /**
- * Counts of one batch. Only the records that completed count; `failed` records (from the first
- * unfinished one to the end) are redelivered and counted when they complete.
+ * Counts of one batch. Record counts cover only the records that completed; `failed` records
+ * (from the first unfinished one to the end) are redelivered and counted when they complete:
  * received = accepted + duplicates + skipped + rejected + failed; stale ⊂ accepted.
+ * Alert counts are the alerts this batch newly put in the outbox, so that summed over batches each
+ * decision counts once, even when it was queued by a run that failed later and its redelivery
+ * finds the event stale or re-derives the same alert.
  */
 export interface BatchSummary {
   received: number;
@@ -84,7 +87,9 @@ export interface BatchSummary {
   stale: number;
   skipped: number;
   rejected: number;
+  /** Violations newly queued. */
   violations: number;
+  /** Resolutions newly queued. */
   resolutions: number;
   failed: number;
 }
@@ -96,6 +101,7 @@ export type RecordOutcome =
       readonly event: ConfigEvent;
       /** Older than the state of its key. */
       stale: boolean;
+      /** The alert decided for it (queued now, or already queued by an earlier delivery). */
       alert: Alert | null;
     }
   | { readonly kind: 'duplicate'; readonly event: ConfigEvent }
@@ -201,7 +207,8 @@ export async function processBatch(
           failAt((rejected[0] as { index: number }).index);
         });
 
-  const fresh = await applyEvents(candidates, outcomes, deps, failures, failAt);
+  const queued = { violations: 0, resolutions: 0 };
+  const fresh = await applyEvents(candidates, outcomes, deps, failures, failAt, queued);
   // 6. Done marks only for the completed prefix: a record past the first failure is redelivered
   // and must then be processed (and counted) as new, not as a duplicate.
   await quarantined;
@@ -224,7 +231,7 @@ export async function processBatch(
   }
 
   return {
-    summary: summarize(outcomes, firstFailed),
+    summary: { ...summarize(outcomes, firstFailed), ...queued },
     firstFailed: firstFailed === n ? null : firstFailed,
     outcomes,
     failures,
@@ -238,6 +245,7 @@ async function applyEvents(
   deps: ProcessBatchDeps,
   failures: BatchFailure[],
   failAt: (index: number) => void,
+  queued: { violations: number; resolutions: number },
 ): Promise<Candidate[]> {
   if (candidates.length === 0) return [];
 
@@ -272,7 +280,8 @@ async function applyEvents(
   // 3. Decide in record order; several events of one key in a batch see each other's effect.
   const current = new Map(stored);
   const newest = new Map<string, ComplianceState>();
-  const alerts: Alert[] = [];
+  const violations: Alert[] = [];
+  const resolutions: Alert[] = [];
   const keyOf = new Map<Candidate, string>();
   for (const c of changes) {
     const event = c.event as ComplianceChange;
@@ -287,7 +296,7 @@ async function applyEvents(
     newest.set(keyId, decision.state);
     if (decision.alert) {
       c.outcome.alert = decision.alert;
-      alerts.push(decision.alert);
+      (decision.alert.kind === 'violation' ? violations : resolutions).push(decision.alert);
     }
   }
   if (keyOf.size === 0) return fresh;
@@ -295,11 +304,17 @@ async function applyEvents(
 
   // 4. Alerts before state: once the state has moved, a redelivery would find the event stale and
   // never re-derive its alert.
-  if (alerts.length > 0) {
-    try {
-      await deps.outbox.enqueue(alerts);
-    } catch (error) {
-      failures.push({ step: 'enqueue-alerts', error, records: keyOf.size });
+  // One call per kind, so the outbox's count of new items tells how many of each were new.
+  if (violations.length + resolutions.length > 0) {
+    const [v, r] = await Promise.allSettled([
+      violations.length > 0 ? deps.outbox.enqueue(violations) : { enqueued: 0 },
+      resolutions.length > 0 ? deps.outbox.enqueue(resolutions) : { enqueued: 0 },
+    ]);
+    if (v.status === 'fulfilled') queued.violations = v.value.enqueued;
+    if (r.status === 'fulfilled') queued.resolutions = r.value.enqueued;
+    const failed = v.status === 'rejected' ? v : r.status === 'rejected' ? r : null;
+    if (failed) {
+      failures.push({ step: 'enqueue-alerts', error: failed.reason, records: keyOf.size });
       failAt(firstMoving);
       return fresh;
     }
@@ -339,8 +354,6 @@ function summarize(outcomes: readonly RecordOutcome[], completed: number): Batch
       case 'accepted':
         summary.accepted += 1;
         if (outcome.stale) summary.stale += 1;
-        if (outcome.alert?.kind === 'violation') summary.violations += 1;
-        else if (outcome.alert?.kind === 'resolution') summary.resolutions += 1;
         break;
       case 'duplicate':
         summary.duplicates += 1;
