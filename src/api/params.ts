@@ -421,8 +421,8 @@ export interface PendingQueries {
   readonly params: Readonly<Record<string, string | null>>;
 }
 
-/** Athena execution ids are UUIDs; the local engine's ids are as short and as plain. */
-const ENGINE_QUERY_ID = /^[A-Za-z0-9_-]{1,128}$/;
+/** Athena execution ids are UUIDs, DuckDB's too; empty marks a query that had finished (query-runner.ts). */
+const ENGINE_QUERY_ID = /^[A-Za-z0-9_-]{0,128}$/;
 const pendingSchema = type({
   r: "'summary' | 'trends' | 'remediation' | 'timeline'",
   q: { '[string]': ENGINE_QUERY_ID },

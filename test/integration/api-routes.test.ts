@@ -409,6 +409,41 @@ describe('slow queries', () => {
     expect(polled.body).toEqual(expected.body);
   });
 
+  it('reruns on poll a query that had already finished when the 202 was sent', async () => {
+    // Prepare: the score is fast, the summary slow; the engine forgets returned results.
+    const { get, engine } = setup({ waitMs: 10 });
+    engine.rows = { compliance_summary: SUMMARY_ROWS, compliance_score: SCORE_ROWS };
+    engine.slowQueries.add('compliance_summary');
+    // Act
+    const first = await get('/compliance/summary');
+    engine.release();
+    const done = await get(first.body.poll);
+    // Assess
+    expect(first.status).toBe(202);
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ total_events: 11, compliance_score: 80 });
+    expect(engine.calls.map((c) => c.name)).toEqual([
+      'compliance_summary',
+      'compliance_score',
+      'compliance_score',
+    ]);
+    expect(engine.polls).toEqual(['q-1']);
+  });
+
+  it('a poll id whose result the engine forgot is a 404', async () => {
+    // Prepare
+    const { get, engine } = setup({ waitMs: 10 });
+    engine.slow = true;
+    const first = await get('/compliance/trends');
+    engine.release();
+    await get(first.body.poll);
+    // Act
+    const again = await get(first.body.poll);
+    // Assess
+    expect(again.status).toBe(404);
+    expect(again.body).toMatchObject({ error: 'not_found' });
+  });
+
   it('a tampered poll id is a 400, not a 500', async () => {
     // Prepare
     const { get, engine } = setup({ waitMs: 10 });

@@ -4,7 +4,7 @@
  * Lambda must answer before that; Athena keeps running and the client polls `/queries/<id>`).
  */
 import type { QueryEngine, QueryOutcome, QueryParameters, QueryRow } from '../../ports/query-engine.js';
-import { QueryFailedError } from '../errors.js';
+import { NotFoundError, QueryFailedError } from '../errors.js';
 import { encodePollId, type PendingQueries } from '../params.js';
 
 /** The validated parameters of a route, as plain values (they travel inside the poll id). */
@@ -30,6 +30,9 @@ export interface RunnerContext {
   readonly tokenKey: string;
 }
 
+/** Marks, in a poll id, a role whose query had finished: it is run again on poll. */
+const FINISHED = '';
+
 export type RouteAnswer =
   | { readonly status: 200; readonly body: unknown }
   | { readonly status: 202; readonly body: { query_id: string; poll: string } };
@@ -52,19 +55,52 @@ export async function runSavedQueryRoute(
   );
 }
 
-/** Polls the engine queries a poll id stands for (each waits at most `waitMs`, in parallel). */
+/**
+ * Polls the engine queries a poll id stands for (each waits at most `waitMs`, in parallel). A role
+ * that had already finished when the 202 was sent is run again: engines need not keep a result
+ * after returning it once (DuckDB does not), and Athena's result reuse makes the rerun cheap.
+ */
 export async function pollSavedQueryRoute(
   ctx: RunnerContext,
   route: SavedQueryRoute,
   pending: PendingQueries,
 ): Promise<RouteAnswer> {
+  const calls = route.calls(pending.params);
   const roles = Object.entries(pending.queries);
-  const outcomes = await Promise.all(roles.map(([, id]) => ctx.engine.poll(id, { waitMs: ctx.waitMs })));
+  const outcomes = await Promise.all(
+    roles.map(async ([role, id]) => {
+      const call = calls[role];
+      if (id !== FINISHED || call === undefined) return pollOne(ctx, id);
+      return ctx.engine.execute(call.name, call.params, { waitMs: ctx.waitMs });
+    }),
+  );
   return answer(
     ctx,
     route,
     pending.params,
     roles.map(([role], i) => [role, outcomes[i] as QueryOutcome]),
+  );
+}
+
+async function pollOne(ctx: RunnerContext, id: string): Promise<QueryOutcome> {
+  try {
+    return await ctx.engine.poll(id, { waitMs: ctx.waitMs });
+  } catch (err) {
+    // DuckDB forgets a result after 10 minutes; Athena after 45 days (and rejects ids it never saw).
+    if (isUnknownQuery(err)) {
+      throw new NotFoundError(
+        'this query id is unknown or its result has expired; send the original request again',
+      );
+    }
+    throw err;
+  }
+}
+
+function isUnknownQuery(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return (
+    err.name === 'UnknownQueryIdError' ||
+    (err.name === 'InvalidRequestException' && /QueryExecution/i.test(err.message))
   );
 }
 
@@ -78,7 +114,12 @@ function answer(
     const queryId = encodePollId(
       {
         route: route.route,
-        queries: Object.fromEntries(outcomes.map(([role, outcome]) => [role, outcome.queryId])),
+        queries: Object.fromEntries(
+          outcomes.map(([role, outcome]) => [
+            role,
+            outcome.status === 'running' ? outcome.queryId : FINISHED,
+          ]),
+        ),
         params,
       },
       ctx.tokenKey,
