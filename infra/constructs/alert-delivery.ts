@@ -1,0 +1,137 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { MonitorFunction } from '../lambda-defaults.js';
+import { acknowledge, acknowledgeTableIndexes } from '../nag.js';
+
+export interface SlackWebhookSecretProps {
+  /** Secrets Manager name; its secret string must be set to the incoming-webhook URL after deploy. */
+  readonly secretName: string;
+  readonly encryptionKey: kms.IKey;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * A Slack incoming-webhook URL in Secrets Manager. CloudFormation creates it with a random
+ * placeholder; `aws secretsmanager put-secret-value` sets the real URL (docs/deploy.md).
+ */
+export class SlackWebhookSecret extends Construct {
+  readonly secret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: SlackWebhookSecretProps) {
+    super(scope, id);
+    this.secret = new secretsmanager.Secret(this, 'Secret', {
+      secretName: props.secretName,
+      description: 'Slack incoming-webhook URL used by config-monitor (set with put-secret-value)',
+      encryptionKey: props.encryptionKey,
+      removalPolicy: props.removalPolicy,
+    });
+    acknowledge(
+      this.secret,
+      'AwsSolutions-SMG4',
+      'A Slack incoming-webhook URL is issued by Slack and cannot be rotated by a rotation Lambda; it is rotated by creating a new webhook in Slack and calling put-secret-value.',
+    );
+  }
+}
+
+export interface AlertDeliveryProps {
+  /** The alert outbox; its stream (new images) wakes the notifier when alerts are enqueued. */
+  readonly outboxTable: dynamodb.ITable;
+  readonly webhookSecret: secretsmanager.ISecret;
+  /** Receives stream batches and schedule ticks that failed after their retries. */
+  readonly failureQueue: sqs.IQueue;
+  /** Violations per minute past which alerts are grouped into digests. */
+  readonly digestThreshold: number;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+  readonly tracing: boolean;
+  /**
+   * Link put in Slack messages.
+   * @default - no link
+   */
+  readonly dashboardUrl?: string;
+  /**
+   * How often the notifier drains the outbox even without new alerts (retries, digests).
+   * @default Duration.minutes(1)
+   */
+  readonly drainInterval?: Duration;
+}
+
+/**
+ * The notifier: drains the alert outbox to Slack. Reserved concurrency 1 makes it the only writer
+ * to the webhook (Slack accepts about one message a second), and lets two triggers share the work:
+ * the outbox stream for latency, a one-minute schedule for retries and digests.
+ */
+export class AlertDelivery extends Construct {
+  readonly function: MonitorFunction;
+  readonly scheduleRule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: AlertDeliveryProps) {
+    super(scope, id);
+    this.function = new MonitorFunction(this, 'Function', {
+      handler: 'notifier',
+      description: 'config-monitor: drains the alert outbox to Slack (single instance)',
+      serviceName: 'notifier',
+      memorySize: 256,
+      timeout: Duration.seconds(55),
+      reservedConcurrentExecutions: 1,
+      // A missed tick is harmless (the next one drains the same outbox); retrying it would only
+      // queue behind the single instance. Failed ticks still land in the failure queue, so a
+      // notifier that keeps failing fills it and trips its depth alarm.
+      retryAttempts: 0,
+      onFailure: props.failureQueue,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      tracing: props.tracing,
+      environment: {
+        OUTBOX_TABLE_NAME: props.outboxTable.tableName,
+        SLACK_WEBHOOK_SECRET_ARN: props.webhookSecret.secretArn,
+        ALERT_DIGEST_THRESHOLD: String(props.digestThreshold),
+        ...(props.dashboardUrl ? { DASHBOARD_URL: props.dashboardUrl } : {}),
+      },
+    });
+    props.outboxTable.grantReadWriteData(this.function);
+    props.webhookSecret.grantRead(this.function);
+    acknowledgeTableIndexes(this.function.executionRole, [props.outboxTable]);
+    acknowledge(
+      this.function.executionRole,
+      'AwsSolutions-IAM5[Resource::*]',
+      'dynamodb:ListStreams (added by the DynamoDB event source) and, with tracing, xray:PutTraceSegments/PutTelemetryRecords do not support resource-level permissions; test/infra checks that no other action is granted on "*".',
+    );
+
+    this.function.addEventSource(
+      new DynamoEventSource(props.outboxTable, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        // Only new alerts wake the notifier; its own updates (delivery) and TTL deletions do not.
+        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
+        batchSize: 100,
+        // A burst of alerts becomes one drain instead of many queued behind the single instance.
+        maxBatchingWindow: Duration.seconds(5),
+        retryAttempts: 2,
+        maxRecordAge: Duration.hours(1),
+        bisectBatchOnError: false,
+        onFailure: new SqsDlq(props.failureQueue),
+      }),
+    );
+
+    this.scheduleRule = new events.Rule(this, 'DrainSchedule', {
+      description: 'Drains the config-monitor alert outbox every minute (retries, digests)',
+      schedule: events.Schedule.rate(props.drainInterval ?? Duration.minutes(1)),
+      targets: [
+        new targets.LambdaFunction(this.function, {
+          deadLetterQueue: props.failureQueue,
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(2),
+        }),
+      ],
+    });
+  }
+}

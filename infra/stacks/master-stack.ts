@@ -1,0 +1,331 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { CONFIG_EVENT_PATTERN } from '../../src/domain/event-pattern.js';
+import { type MonitorConfig, masterBusName, resourcePrefix } from '../config.js';
+import { AgentStackSet } from '../constructs/agent-stack-set.js';
+import { Alarms } from '../constructs/alarms.js';
+import { AlertDelivery, SlackWebhookSecret } from '../constructs/alert-delivery.js';
+import { Analytics, type SavedQueryDefinition } from '../constructs/analytics.js';
+import { Api } from '../constructs/api.js';
+import { Archive, ArchiveBuckets } from '../constructs/archive.js';
+import { Consumer } from '../constructs/consumer.js';
+import { Dashboard } from '../constructs/dashboard.js';
+import { DeadLetterQueue } from '../constructs/dead-letter-queue.js';
+import { HotStore } from '../constructs/hot-store.js';
+import { Ingest } from '../constructs/ingest.js';
+import { Quarantine } from '../constructs/quarantine.js';
+import { Reporting } from '../constructs/reporting.js';
+import { EventStream } from '../constructs/stream.js';
+import { acknowledge, acknowledgeTableIndexes } from '../nag.js';
+import { STREAM_ROUTES } from '../stream-routes.js';
+
+export interface MasterStackProps extends StackProps {
+  readonly config: MonitorConfig;
+  /** One Athena named query is deployed per saved query (from src/queries/saved-queries.ts). */
+  readonly savedQueries: readonly SavedQueryDefinition[];
+  /**
+   * The agent template, when `config.stackSet` asks for a StackSet.
+   * @default - no StackSet
+   */
+  readonly agentTemplateBody?: string;
+}
+
+/**
+ * The central account: the organization bus, the stream, the consumer and hot store, alert
+ * delivery, the Parquet archive with Glue and Athena, the API, the daily report, alarms and the
+ * dashboard; optionally the StackSet that deploys the agent to the organization.
+ */
+export class MasterStack extends Stack {
+  readonly key: kms.Key;
+  readonly hotStore: HotStore;
+  readonly stream: EventStream;
+  readonly ingest: Ingest;
+  readonly consumer: Consumer;
+  readonly quarantine: Quarantine;
+  readonly alertDelivery: AlertDelivery;
+  readonly buckets: ArchiveBuckets;
+  readonly analytics: Analytics;
+  readonly archive: Archive;
+  readonly api: Api;
+  readonly reporting: Reporting;
+  readonly alarms: Alarms;
+  readonly dashboard: Dashboard;
+  readonly stackSet?: AgentStackSet;
+
+  constructor(scope: Construct, id: string, props: MasterStackProps) {
+    super(scope, id, {
+      description: 'config-monitor master: organization bus, stream, hot store, alerts, archive, API, report',
+      ...props,
+    });
+    const { config } = props;
+    const prefix = resourcePrefix(config);
+    const dataRemoval = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = config.retention.logDays as logs.RetentionDays;
+    const common = { logRetention, logRemovalPolicy: RemovalPolicy.DESTROY, tracing: config.tracing };
+
+    this.key = new kms.Key(this, 'DataKey', {
+      alias: `alias/${prefix}`,
+      description:
+        'config-monitor data at rest: stream, tables, archive, query results, secrets, alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: dataRemoval,
+    });
+    // CloudWatch alarms publish to the encrypted alarm topic with this key.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+
+    this.hotStore = new HotStore(this, 'HotStore', {
+      tablePrefix: prefix,
+      encryptionKey: this.key,
+      removalPolicy: dataRemoval,
+    });
+    const eventsTable = this.hotStore.table('events');
+    const stateTable = this.hotStore.table('state');
+    const outboxTable = this.hotStore.table('outbox');
+
+    const streamRetention = Duration.hours(config.retention.streamHours);
+    this.stream = new EventStream(this, 'Stream', {
+      streamName: `${prefix}-events`,
+      encryptionKey: this.key,
+      retentionPeriod: streamRetention,
+    });
+
+    const busDeadLetters = new DeadLetterQueue(this, 'BusDeadLetters', {
+      purpose: 'events the master bus could not put into the stream',
+    });
+    this.ingest = new Ingest(this, 'Ingest', {
+      busName: masterBusName(config),
+      organizationId: config.organizationId,
+      allowedAccounts: config.allowedAccounts,
+      stream: this.stream.stream,
+      routes: STREAM_ROUTES,
+      deadLetterQueue: busDeadLetters.queue,
+      archivePattern: CONFIG_EVENT_PATTERN,
+    });
+
+    this.quarantine = new Quarantine(this, 'Quarantine');
+    const consumerFailures = new DeadLetterQueue(this, 'ConsumerFailures', {
+      purpose: 'stream batches the consumer failed after its retries (shard and sequence range)',
+    });
+    this.consumer = new Consumer(this, 'Consumer', {
+      ...common,
+      stream: this.stream.stream,
+      eventsTable,
+      stateTable,
+      outboxTable,
+      quarantine: this.quarantine.queue,
+      onFailure: consumerFailures.queue,
+    });
+
+    const alertsSecret = new SlackWebhookSecret(this, 'AlertsWebhook', {
+      secretName: config.slack.alertsWebhookSecretName,
+      encryptionKey: this.key,
+      removalPolicy: dataRemoval,
+    }).secret;
+    const reportSecret =
+      config.slack.reportWebhookSecretName === config.slack.alertsWebhookSecretName
+        ? alertsSecret
+        : new SlackWebhookSecret(this, 'ReportWebhook', {
+            secretName: config.slack.reportWebhookSecretName,
+            encryptionKey: this.key,
+            removalPolicy: dataRemoval,
+          }).secret;
+
+    const notifierFailures = new DeadLetterQueue(this, 'NotifierFailures', {
+      purpose: 'outbox stream batches and drain ticks the notifier could not process',
+    });
+    this.alertDelivery = new AlertDelivery(this, 'AlertDelivery', {
+      ...common,
+      outboxTable,
+      webhookSecret: alertsSecret,
+      failureQueue: notifierFailures.queue,
+      digestThreshold: config.slack.digestThreshold,
+      dashboardUrl: config.dashboardUrl,
+    });
+
+    this.buckets = new ArchiveBuckets(this, 'Buckets', {
+      encryptionKey: this.key,
+      archiveDays: config.retention.archiveDays,
+      athenaResultsDays: config.retention.athenaResultsDays,
+      removalPolicy: dataRemoval,
+    });
+    this.analytics = new Analytics(this, 'Analytics', {
+      databaseName: prefix.replaceAll('-', '_'),
+      workGroupName: prefix,
+      archiveBucket: this.buckets.archive,
+      resultsBucket: this.buckets.athenaResults,
+      encryptionKey: this.key,
+      archiveDays: config.retention.archiveDays,
+      bytesScannedCutoffPerQuery: config.athena.bytesScannedCutoffPerQuery,
+      savedQueries: props.savedQueries,
+    });
+    this.archive = new Archive(this, 'Archive', {
+      ...common,
+      stream: this.stream.stream,
+      bucket: this.buckets.archive,
+      table: this.analytics,
+      encryptionKey: this.key,
+    });
+
+    const athenaEnvironment = {
+      ATHENA_WORKGROUP: this.analytics.workGroupName,
+      ATHENA_DATABASE: this.analytics.databaseName,
+    };
+    this.api = new Api(this, 'Api', {
+      ...common,
+      apiName: `${prefix}-api`,
+      throttlingRateLimit: config.api.throttlingRateLimit,
+      throttlingBurstLimit: config.api.throttlingBurstLimit,
+      environment: {
+        EVENTS_TABLE_NAME: eventsTable.tableName,
+        STATE_TABLE_NAME: stateTable.tableName,
+        ...athenaEnvironment,
+      },
+    });
+    eventsTable.grantReadData(this.api.function);
+    stateTable.grantReadData(this.api.function);
+    acknowledgeTableIndexes(this.api.function.executionRole, [eventsTable, stateTable]);
+    this.analytics.grantQuery(this.api.function);
+
+    const reportFailures = new DeadLetterQueue(this, 'ReportFailures', {
+      purpose: 'daily report runs that failed or could not be invoked',
+    });
+    this.reporting = new Reporting(this, 'Reporting', {
+      ...common,
+      scheduleExpression: config.report.schedule,
+      timeZone: config.report.timeZone,
+      failureQueue: reportFailures.queue,
+      environment: withOptional(
+        {
+          SLACK_WEBHOOK_SECRET_ARN: reportSecret.secretArn,
+          STATE_TABLE_NAME: stateTable.tableName,
+          ...athenaEnvironment,
+        },
+        { DASHBOARD_URL: config.dashboardUrl },
+      ),
+    });
+    this.analytics.grantQuery(this.reporting.function);
+    reportSecret.grantRead(this.reporting.function);
+    stateTable.grantReadData(this.reporting.function);
+    acknowledgeTableIndexes(this.reporting.function.executionRole, [stateTable]);
+
+    const functions = {
+      Consumer: this.consumer.function,
+      Notifier: this.alertDelivery.function,
+      ArchiveTransform: this.archive.transformFunction,
+      Api: this.api.function,
+      Report: this.reporting.function,
+    };
+    const queues = {
+      BusDeadLetters: busDeadLetters.queue,
+      ConsumerFailures: consumerFailures.queue,
+      Quarantine: this.quarantine.queue,
+      NotifierFailures: notifierFailures.queue,
+      ReportFailures: reportFailures.queue,
+    };
+    const { Report, ...fastFunctions } = functions;
+    this.alarms = new Alarms(this, 'Alarms', {
+      encryptionKey: this.key,
+      consumer: this.consumer.function,
+      notifier: this.alertDelivery.function,
+      stream: this.stream.stream,
+      streamRetention,
+      functions: fastFunctions,
+      // The report waits for several Athena queries; alarm when it nears its 5-minute timeout.
+      slowFunctions: { Report: { fn: Report, p99: Duration.minutes(4) } },
+      erroringFunctions: { Report },
+      queues,
+      deliveryStreamName: this.archive.deliveryStream.ref,
+      firehoseBufferInterval: Duration.seconds(900),
+      email: config.alarmEmail,
+    });
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: prefix,
+      consumer: this.consumer.function,
+      stream: this.stream.stream,
+      functions,
+      queues,
+      deliveryStreamName: this.archive.deliveryStream.ref,
+      restApi: this.api.restApi,
+      alarms: this.alarms.alarms,
+    });
+
+    if (config.stackSet) {
+      if (!props.agentTemplateBody) {
+        throw new Error('config.stackSet is set but MasterStack received no agentTemplateBody');
+      }
+      this.stackSet = new AgentStackSet(this, 'AgentStackSet', {
+        stackSetName: `${prefix}-agent`,
+        templateBody: props.agentTemplateBody,
+        organizationalUnitIds: config.stackSet.organizationalUnitIds,
+        regions: config.stackSet.regions,
+        callAs: config.stackSet.callAs,
+      });
+    }
+
+    this.acknowledgeStackFindings(config);
+
+    new CfnOutput(this, 'MasterBusArn', { value: this.ingest.bus.eventBusArn });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'AthenaWorkGroup', { value: this.analytics.workGroupName });
+    new CfnOutput(this, 'GlueDatabase', { value: this.analytics.databaseName });
+    new CfnOutput(this, 'ArchiveBucket', { value: this.buckets.archive.bucketName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'AlertsWebhookSecretName', { value: config.slack.alertsWebhookSecretName });
+    new CfnOutput(this, 'ReportWebhookSecretName', { value: config.slack.reportWebhookSecretName });
+  }
+
+  /** Findings that hold for the whole stack, each with its reason. */
+  private acknowledgeStackFindings(config: MonitorConfig): void {
+    acknowledge(
+      this,
+      'AwsSolutions-L1',
+      'The runtime is pinned to nodejs22.x on purpose: it is the runtime the handlers are tested on (CI) and the esbuild target; moving to a newer runtime is a deliberate upgrade, not a drift.',
+    );
+    acknowledge(
+      this,
+      'Serverless-LambdaLatestVersion',
+      'The runtime is pinned to nodejs22.x on purpose: it is the runtime the handlers are tested on (CI) and the esbuild target; moving to a newer runtime is a deliberate upgrade, not a drift.',
+    );
+    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
+      acknowledge(
+        this,
+        `AwsSolutions-IAM5[Action::${action}]`,
+        `${action} comes from the CDK grants on the stack's one customer-managed key; the resource of every such statement is that key's ARN.`,
+      );
+    }
+    for (const action of ['s3:Abort*', 's3:GetBucket*', 's3:GetObject*', 's3:List*']) {
+      acknowledge(
+        this,
+        `AwsSolutions-IAM5[Action::${action}]`,
+        `${action} is an action group of the CDK bucket grants (read/put); every such statement names the archive or results bucket ARN or one of their prefixes.`,
+      );
+    }
+    if (!config.tracing) {
+      const reason =
+        'X-Ray tracing is turned off in this stage by configuration (tracing: false) to save cost.';
+      acknowledge(this, 'Serverless-LambdaTracing', reason);
+      acknowledge(this, 'Serverless-APIGWXrayEnabled', reason);
+    }
+  }
+}
+
+/** `base` plus the optional entries that have a value. */
+function withOptional(
+  base: Record<string, string>,
+  optional: Record<string, string | undefined>,
+): Record<string, string> {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) out[key] = value;
+  return out;
+}
