@@ -34,7 +34,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PendingAlert, RouteGate } from '../adapters/dynamodb/alert-outbox.repository.js';
-import { slackMessageRenderer } from '../adapters/slack/slack-messages.js';
+import { createSlackMessageRenderer } from '../adapters/slack/slack-messages.js';
 import {
   DIGEST_DEFAULTS,
   type Digest,
@@ -72,9 +72,9 @@ export interface MessageRenderer {
 
 /** Structured logger (Powertools Logger fits). Never given the webhook URL. */
 export interface DeliveryLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
 export interface AlertDelivererDeps {
@@ -144,7 +144,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
   const minIntervalMs = deps.minIntervalMs ?? 1000;
   const batchSize = deps.batchSize ?? 5000;
   const maxMessageAttempts = deps.maxMessageAttempts ?? 5;
-  const renderer = deps.renderer ?? slackMessageRenderer;
+  const renderer = deps.renderer ?? createSlackMessageRenderer();
   const logger = deps.logger;
   const detector = new StormDetector(threshold);
   let lastPostAtMs = Number.NEGATIVE_INFINITY;

@@ -121,3 +121,19 @@ export async function startSlackServer(): Promise<SlackServer> {
       }),
   };
 }
+
+/**
+ * Alerts counted by digest messages: the sum of the `*N violations*` / `*N resolved*` group lines
+ * of digest.liquid (single-alert messages count nothing).
+ */
+export function countDigestAlerts(messages: readonly { blocks: readonly unknown[] }[]): number {
+  let total = 0;
+  for (const message of messages) {
+    for (const match of JSON.stringify(message.blocks).matchAll(
+      /\\n\*([\d,]+) (?:violations?|resolved)\*/g,
+    )) {
+      total += Number(match[1]!.replace(/,/g, ''));
+    }
+  }
+  return total;
+}

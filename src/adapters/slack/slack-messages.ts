@@ -17,6 +17,8 @@ export interface RenderOptions {
   readonly engine?: Liquid;
   /** @default - {@link BLOCK_KIT_LIMITS} */
   readonly limits?: typeof BLOCK_KIT_LIMITS;
+  /** DASHBOARD_URL, linked from every message when set (ignored unless a plain http(s) URL). @default - no link */
+  readonly dashboardUrl?: string | null;
 }
 
 /**
@@ -62,12 +64,12 @@ export function renderTemplate(
 
 /** The message for one violation (`templates/violation.liquid`). */
 export function renderViolation(alert: Alert, options: RenderOptions = {}): SlackMessage {
-  return renderTemplate('violation', alertVars(alert), options);
+  return renderTemplate('violation', alertVars(alert, options), options);
 }
 
 /** The message for one resolution (`templates/resolution.liquid`). */
 export function renderResolution(alert: Alert, options: RenderOptions = {}): SlackMessage {
-  return renderTemplate('resolution', alertVars(alert), options);
+  return renderTemplate('resolution', alertVars(alert, options), options);
 }
 
 /** The message for a single alert of either kind. */
@@ -80,12 +82,16 @@ export function renderAlert(alert: Alert, options: RenderOptions = {}): SlackMes
  * some groups did not fit Slack's limits: the caller splits the digest rather than hide alerts.
  */
 export function renderDigest(digest: Digest, threshold: number, options: RenderOptions = {}): FittedMessage {
-  return renderTemplateDetailed('digest', { digest: digestVars(digest, threshold) }, options);
+  return renderTemplateDetailed(
+    'digest',
+    { digest: digestVars(digest, threshold), dashboard_url: dashboardLink(options.dashboardUrl) },
+    options,
+  );
 }
 
 const MAX_REGIONS_SHOWN = 5;
 
-function alertVars(alert: Alert): Record<string, unknown> {
+function alertVars(alert: Alert, options: RenderOptions): Record<string, unknown> {
   return {
     alert: {
       event_id: alert.eventId,
@@ -101,6 +107,7 @@ function alertVars(alert: Alert): Record<string, unknown> {
       ordering_timestamp: alert.orderingTimestamp,
     },
     rule_url: ruleConsoleUrl(alert.region, alert.ruleName),
+    dashboard_url: dashboardLink(options.dashboardUrl),
   };
 }
 
@@ -126,6 +133,11 @@ function digestVars(digest: Digest, threshold: number): Record<string, unknown> 
   };
 }
 
+/** A link target Slack cannot misread: http(s), no spaces, `<`, `>`, `|` or `&`. */
+function dashboardLink(url: string | null | undefined): string | null {
+  return url && /^https?:\/\/[^\s<>|&]+$/.test(url) ? url : null;
+}
+
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const RULE_NAME = /^[A-Za-z0-9_.:/-]{1,256}$/;
 
@@ -139,9 +151,11 @@ export function ruleConsoleUrl(region: string, ruleName: string): string | null 
   return `https://${region}.console.aws.amazon.com/config/home?region=${region}#/rules/details?configRuleName=${encodeURIComponent(ruleName)}`;
 }
 
-/** The renderer the notifier uses by default: the Liquid templates, shared engine. */
-export const slackMessageRenderer = {
-  alert: (alert: Alert): SlackMessage => renderAlert(alert),
-  digest: (digest: Digest, threshold: number): { message: SlackMessage; droppedBlocks: number } =>
-    renderDigest(digest, threshold),
-};
+/** The renderer of the notifier: the Liquid templates, shared engine, optional dashboard link. */
+export function createSlackMessageRenderer(options: RenderOptions = {}) {
+  return {
+    alert: (alert: Alert): SlackMessage => renderAlert(alert, options),
+    digest: (digest: Digest, threshold: number): { message: SlackMessage; droppedBlocks: number } =>
+      renderDigest(digest, threshold, options),
+  };
+}

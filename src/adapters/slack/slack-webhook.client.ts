@@ -40,7 +40,7 @@ export interface SlackWebhookClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** In [0, 1); the jitter source. @default Math.random */
   readonly random?: () => number;
-  readonly logger?: { warn(message: string, extra?: Record<string, unknown>): void };
+  readonly logger?: { warn(message: string, ...extra: Record<string, unknown>[]): void };
 }
 
 export interface SlackWebhookClient extends MessageSink {

@@ -1,0 +1,66 @@
+/**
+ * Lambda entrypoint of the notifier: drains the alert outbox to Slack. Triggered by the outbox
+ * table's stream (INSERTs, for latency) and a one-minute schedule (retries, storm digests); the
+ * event itself carries nothing needed — every invocation drains the same outbox. Reserved
+ * concurrency 1 (set by infra) keeps one writer per webhook, so the deliverer's pacing holds.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { createDocumentClient } from '../adapters/aws-clients.js';
+import { AlertOutboxRepository } from '../adapters/dynamodb/alert-outbox.repository.js';
+import { createSlackMessageRenderer } from '../adapters/slack/slack-messages.js';
+import { createSlackWebhookClient } from '../adapters/slack/slack-webhook.client.js';
+import { createWebhookUrlSecret } from '../adapters/slack/webhook-url.secret.js';
+import { createAlertDeliverer } from '../use-cases/deliver-alerts.js';
+import { loadNotifierConfig } from './notifier.config.js';
+
+/** Left after the last post may start: its outbox write and the metrics flush. */
+const SAFETY_MS = 5_000;
+
+const config = loadNotifierConfig();
+const logger = new Logger();
+const metrics = new Metrics();
+const webhookUrl = createWebhookUrlSecret({
+  client: new SecretsManagerClient({ maxAttempts: 3 }),
+  secretId: config.webhookSecretArn,
+});
+// Short attempts: a drain that cannot post soon pauses the webhook and the next tick retries.
+const sink = createSlackWebhookClient({
+  url: webhookUrl.get,
+  onWebhookRejected: webhookUrl.invalidate,
+  timeoutMs: 4_000,
+  maxAttempts: 2,
+  maxRetryAfterMs: 5_000,
+  logger,
+});
+const deliverer = createAlertDeliverer({
+  outbox: new AlertOutboxRepository(createDocumentClient(), config.outboxTableName),
+  sink,
+  digestThreshold: config.digestThreshold,
+  minIntervalMs: 1_000,
+  renderer: createSlackMessageRenderer({ dashboardUrl: config.dashboardUrl }),
+  logger,
+});
+
+/** Any trigger (stream batch or schedule tick) → one drain within the remaining time. */
+export async function handler(_event: unknown, context: Context): Promise<void> {
+  logger.addContext(context);
+  metrics.captureColdStartMetric(context.functionName);
+  const timeBudgetMs = Math.max(
+    context.getRemainingTimeInMillis() - sink.maxPostDurationMs - SAFETY_MS,
+    1_000,
+  );
+  try {
+    const result = await deliverer.drain({ timeBudgetMs });
+    metrics.addMetric('SlackMessagesPosted', MetricUnit.Count, result.messages);
+    metrics.addMetric('SlackViolationsDelivered', MetricUnit.Count, result.violations);
+    metrics.addMetric('SlackResolutionsDelivered', MetricUnit.Count, result.resolutions);
+    metrics.addMetric('SlackDeliveryFailures', MetricUnit.Count, result.failed);
+    metrics.addMetric('AlertOutboxPending', MetricUnit.Count, result.pending);
+    logger.info('Alert outbox drained', { ...result, timeBudgetMs });
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}

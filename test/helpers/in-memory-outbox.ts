@@ -1,0 +1,110 @@
+/**
+ * An in-memory alert outbox with the semantics of `AlertOutboxRepository` (enqueue once per event
+ * id, oldest pending first, retry times, parking, route gate), for tests whose subject is the
+ * deliverer at volumes dynalite is too slow for (20,000 conditional puts take ~40 s there). The
+ * DynamoDB behaviour itself is covered by test/integration/alert-outbox.test.ts.
+ */
+import type { PendingAlert, RouteGate } from '../../src/adapters/dynamodb/alert-outbox.repository.js';
+import type { Alert } from '../../src/domain/compliance-state.js';
+import type { AlertOutbox } from '../../src/use-cases/deliver-alerts.js';
+
+interface Item {
+  alert: Alert;
+  createdAt: string;
+  attempts: number;
+  lastError: string | null;
+  retryAt: string | null;
+  pending: boolean;
+  deliveredIn: string | null;
+  parked: boolean;
+}
+
+export class InMemoryOutbox implements AlertOutbox {
+  readonly items = new Map<string, Item>();
+  private gate: { blockedUntil: string | null; consecutiveFailures: number; lastError: string | null } = {
+    blockedUntil: null,
+    consecutiveFailures: 0,
+    lastError: null,
+  };
+
+  async enqueue(alerts: readonly Alert[], now: Date = new Date()): Promise<{ enqueued: number }> {
+    let enqueued = 0;
+    for (const alert of alerts) {
+      if (this.items.has(alert.eventId)) continue;
+      this.items.set(alert.eventId, {
+        alert,
+        createdAt: now.toISOString(),
+        attempts: 0,
+        lastError: null,
+        retryAt: null,
+        pending: true,
+        deliveredIn: null,
+        parked: false,
+      });
+      enqueued += 1;
+    }
+    return { enqueued };
+  }
+
+  async listPending(limit: number, now: Date = new Date()): Promise<PendingAlert[]> {
+    return [...this.items.entries()]
+      .filter(([, i]) => i.pending && (!i.retryAt || i.retryAt <= now.toISOString()))
+      .sort(([a, x], [b, y]) => `${x.createdAt}#${a}`.localeCompare(`${y.createdAt}#${b}`))
+      .slice(0, limit)
+      .map(([id, i]) => ({
+        id,
+        alert: i.alert,
+        createdAt: i.createdAt,
+        attempts: i.attempts,
+        lastError: i.lastError,
+      }));
+  }
+
+  async countPending(): Promise<number> {
+    return [...this.items.values()].filter((i) => i.pending).length;
+  }
+
+  async markDelivered(ids: readonly string[], messageRef: string): Promise<void> {
+    for (const id of ids) {
+      const item = this.items.get(id);
+      if (item) Object.assign(item, { pending: false, deliveredIn: messageRef, retryAt: null });
+    }
+  }
+
+  async recordFailure(
+    ids: readonly string[],
+    reason: string,
+    options: { retryAt?: Date } = {},
+  ): Promise<void> {
+    for (const id of ids) {
+      const item = this.items.get(id);
+      if (!item?.pending) continue;
+      item.attempts += 1;
+      item.lastError = reason;
+      if (options.retryAt) item.retryAt = options.retryAt.toISOString();
+    }
+  }
+
+  async park(ids: readonly string[], reason: string): Promise<void> {
+    for (const id of ids) {
+      const item = this.items.get(id);
+      if (item?.pending) Object.assign(item, { pending: false, parked: true, lastError: reason });
+    }
+  }
+
+  async getRouteGate(): Promise<RouteGate> {
+    return { ...this.gate };
+  }
+
+  async blockRoute(until: Date, reason: string): Promise<void> {
+    this.gate = {
+      blockedUntil: until.toISOString(),
+      consecutiveFailures: this.gate.consecutiveFailures + 1,
+      lastError: reason,
+    };
+  }
+
+  async clearRouteGate(): Promise<void> {
+    this.gate = { blockedUntil: null, consecutiveFailures: 0, lastError: null };
+  }
+}

@@ -1,0 +1,297 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AlertOutboxRepository } from '../../src/adapters/dynamodb/alert-outbox.repository.js';
+import { OUTBOX_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
+import { allTexts, limitViolations } from '../../src/adapters/slack/block-kit.js';
+import { createSlackWebhookClient } from '../../src/adapters/slack/slack-webhook.client.js';
+import type { Alert } from '../../src/domain/compliance-state.js';
+import type { SlackMessage } from '../../src/ports/message-sink.js';
+import { createAlertDeliverer, type DeliveryLogger } from '../../src/use-cases/deliver-alerts.js';
+import { HOSTILE, makeAlert } from '../helpers/alerts.js';
+import { type LocalDynamo, startLocalDynamo } from '../helpers/local-aws.js';
+import { countDigestAlerts, reply, type SlackServer, startSlackServer } from '../helpers/slack-server.js';
+
+const START = Date.parse('2024-05-01T10:00:00.000Z');
+
+let dynamo: LocalDynamo;
+let slack: SlackServer;
+
+beforeAll(async () => {
+  [dynamo, slack] = await Promise.all([startLocalDynamo(), startSlackServer()]);
+});
+afterAll(async () => {
+  await Promise.all([dynamo?.close(), slack?.close()]);
+});
+beforeEach(() => {
+  slack.requests.length = 0;
+  slack.setDefault(reply.ok);
+});
+
+/** A deliverer on a fresh outbox, a fake clock that sleeps instantly, and a log capture. */
+async function setup(options: { timeoutMs?: number; maxMessageAttempts?: number } = {}) {
+  const prefix = await dynamo.newPrefix();
+  const outbox = new AlertOutboxRepository(dynamo.doc, tableName(prefix, OUTBOX_TABLE));
+  const time = { now: START, sleeps: [] as number[] };
+  const logs: string[] = [];
+  const log =
+    (level: string) =>
+    (message: string, ...extra: Record<string, unknown>[]) =>
+      logs.push(`${level} ${message} ${JSON.stringify(extra)}`);
+  const logger: DeliveryLogger = { info: log('info'), warn: log('warn'), error: log('error') };
+  const sink = createSlackWebhookClient({
+    url: slack.url,
+    timeoutMs: options.timeoutMs ?? 1000,
+    maxAttempts: 2,
+    sleep: async () => {},
+    logger,
+  });
+  const deliverer = createAlertDeliverer({
+    outbox,
+    sink,
+    clock: () => new Date(time.now),
+    sleep: async (ms) => {
+      time.sleeps.push(ms);
+      time.now += ms;
+    },
+    minIntervalMs: 1000,
+    timeBudgetMs: 10 * 60_000,
+    maxMessageAttempts: options.maxMessageAttempts ?? 5,
+    logger,
+  });
+  const enqueue = (alerts: Alert[]) => outbox.enqueue(alerts, new Date(time.now));
+  return { outbox, deliverer, time, logs, enqueue };
+}
+
+const posted = (): SlackMessage[] => slack.delivered().map((body) => JSON.parse(body) as SlackMessage);
+
+/** How many times each event id reached the channel (single messages name it in the context). */
+function deliveriesOf(ids: readonly string[]): number[] {
+  const texts = posted().map((m) => allTexts(m).join('\n'));
+  return ids.map((id) => texts.filter((t) => t.includes(`\`${id}\``)).length);
+}
+
+describe('deliver alerts from the outbox to a local Slack webhook', () => {
+  it('posts one message per alert, paced one a second, and marks them delivered once', async () => {
+    // Prepare
+    const { deliverer, time, enqueue, outbox } = await setup();
+    const alerts = [makeAlert(), makeAlert({ kind: 'resolution' }), makeAlert()];
+    await enqueue(alerts);
+
+    // Act
+    const first = await deliverer.drain();
+    const second = await deliverer.drain();
+
+    // Assess
+    expect(first).toEqual({ messages: 3, violations: 2, resolutions: 1, pending: 0, failed: 0 });
+    expect(second).toEqual({ messages: 0, violations: 0, resolutions: 0, pending: 0, failed: 0 });
+    expect(time.sleeps).toEqual([1000, 1000]);
+    expect(deliveriesOf(alerts.map((a) => a.eventId))).toEqual([1, 1, 1]);
+    const item = await dynamo.doc.send(
+      new GetCommand({ TableName: outbox.tableName, Key: { pk: `ALERT#${alerts[0]!.eventId}` } }),
+    );
+    expect(item.Item?.delivered_at).toBeDefined();
+  });
+
+  it('survives a Slack outage (500): alerts stay pending, the webhook pauses, then each is delivered exactly once', async () => {
+    // Prepare
+    const { deliverer, time, enqueue, outbox, logs } = await setup();
+    const alerts = [makeAlert(), makeAlert(), makeAlert()];
+    await enqueue(alerts);
+    slack.setDefault(reply.serverError(500));
+
+    // Act: the outage
+    const during = await deliverer.drain();
+    const requestsDuringOutage = slack.requests.length;
+    time.now += 10_000;
+    const paused = await deliverer.drain();
+    const requestsAfterPause = slack.requests.length;
+    // Act: Slack recovers; the next scheduled drain after the pause delivers
+    slack.setDefault(reply.ok);
+    time.now += 60_000;
+    const after = await deliverer.drain();
+
+    // Assess
+    expect(during).toEqual({ messages: 0, violations: 0, resolutions: 0, pending: 3, failed: 1 });
+    expect(requestsDuringOutage).toBe(2); // one message, the client's 2 attempts, then the drain stops
+    expect(paused).toMatchObject({ messages: 0, pending: 3, failed: 0 });
+    expect(requestsAfterPause).toBe(requestsDuringOutage);
+    expect(after).toEqual({ messages: 3, violations: 3, resolutions: 0, pending: 0, failed: 0 });
+    expect(deliveriesOf(alerts.map((a) => a.eventId))).toEqual([1, 1, 1]);
+    expect(await outbox.getRouteGate()).toEqual({
+      blockedUntil: null,
+      consecutiveFailures: 0,
+      lastError: null,
+    });
+    expect(logs.some((l) => l.startsWith('warn Slack unavailable') && l.includes('HTTP 500'))).toBe(true);
+  });
+
+  it('honours a long 429 Retry-After across drains', async () => {
+    // Prepare
+    const { deliverer, time, enqueue } = await setup();
+    const [alert] = [makeAlert()];
+    await enqueue([alert!]);
+    slack.script(reply.rateLimited(120));
+
+    // Act
+    const limited = await deliverer.drain();
+    time.now += 60_000;
+    const tooEarly = await deliverer.drain();
+    time.now += 61_000;
+    const later = await deliverer.drain();
+
+    // Assess
+    expect(limited).toMatchObject({ messages: 0, pending: 1, failed: 1 });
+    expect(tooEarly).toMatchObject({ messages: 0, pending: 1 });
+    expect(later).toMatchObject({ messages: 1, pending: 0 });
+    expect(slack.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('treats a webhook that hangs past the timeout as an outage and loses nothing', async () => {
+    // Prepare
+    const { deliverer, time, enqueue } = await setup({ timeoutMs: 150 });
+    const alerts = [makeAlert(), makeAlert()];
+    await enqueue(alerts);
+    slack.setDefault(reply.hang);
+
+    // Act
+    const hung = await deliverer.drain();
+    slack.setDefault(reply.ok);
+    time.now += 5 * 60_000;
+    const recovered = await deliverer.drain();
+
+    // Assess
+    expect(hung).toMatchObject({ messages: 0, pending: 2, failed: 1 });
+    expect(recovered).toMatchObject({ messages: 2, pending: 0, failed: 0 });
+    expect(deliveriesOf(alerts.map((a) => a.eventId))).toEqual([1, 1]);
+  });
+
+  it('reports 404 channel_not_found clearly, does not retry in a loop, and delivers after the fix', async () => {
+    // Prepare
+    const { deliverer, time, enqueue, logs, outbox } = await setup();
+    const alerts = [makeAlert(), makeAlert()];
+    await enqueue(alerts);
+    slack.setDefault(reply.channelNotFound);
+
+    // Act: the broken webhook, then stream/schedule triggers within the pause
+    const broken = await deliverer.drain();
+    for (let i = 0; i < 4; i++) {
+      time.now += 60_000;
+      await deliverer.drain();
+    }
+    const requestsWhileBroken = slack.requests.length;
+    const gate = await outbox.getRouteGate();
+    // Act: the channel is fixed; the pause (5 min after the first failure) ends
+    slack.setDefault(reply.ok);
+    time.now += 60_000;
+    const fixed = await deliverer.drain();
+
+    // Assess
+    expect(broken).toMatchObject({ messages: 0, pending: 2, failed: 1 });
+    expect(requestsWhileBroken).toBe(1);
+    expect(gate).toMatchObject({
+      consecutiveFailures: 1,
+      lastError: 'Slack webhook answered HTTP 404 channel_not_found',
+    });
+    const reported = logs.filter((l) => l.startsWith('error Slack webhook rejected the message'));
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toContain('channel_not_found');
+    expect(logs.join('\n')).not.toContain(slack.url);
+    expect(logs.join('\n')).not.toContain('XXXXXXXX');
+    expect(fixed).toMatchObject({ messages: 2, pending: 0, failed: 0 });
+    expect(deliveriesOf(alerts.map((a) => a.eventId))).toEqual([1, 1]);
+  });
+
+  it('backs off a still-broken webhook: 5, 10, 20 minutes between attempts', async () => {
+    // Prepare
+    const { deliverer, time, enqueue } = await setup();
+    await enqueue([makeAlert()]);
+    slack.setDefault(reply.noService);
+    const attemptsAt: number[] = [];
+
+    // Act: a drain every minute for 40 minutes
+    for (let minute = 0; minute <= 40; minute++) {
+      const before = slack.requests.length;
+      await deliverer.drain();
+      if (slack.requests.length > before) attemptsAt.push(minute);
+      time.now += 60_000;
+    }
+
+    // Assess
+    expect(attemptsAt).toEqual([0, 5, 15, 35]);
+  });
+
+  it('retries a message Slack refuses (400 invalid_payload) later without blocking the others, then parks it', async () => {
+    // Prepare
+    const { deliverer, time, enqueue, outbox } = await setup({ maxMessageAttempts: 2 });
+    const [bad, good] = [makeAlert(), makeAlert()];
+    await enqueue([bad!, good!]);
+    slack.script(reply.invalidPayload);
+
+    // Act
+    const first = await deliverer.drain();
+    slack.script(reply.invalidPayload);
+    time.now += 61_000;
+    const second = await deliverer.drain();
+
+    // Assess
+    expect(first).toMatchObject({ messages: 1, failed: 1, pending: 1 });
+    expect(deliveriesOf([bad!.eventId, good!.eventId])).toEqual([0, 1]);
+    expect(second).toMatchObject({ messages: 0, failed: 1, pending: 0 });
+    const parked = await dynamo.doc.send(
+      new GetCommand({ TableName: outbox.tableName, Key: { pk: `ALERT#${bad!.eventId}` } }),
+    );
+    expect(parked.Item).toMatchObject({
+      attempts: 1,
+      last_error: 'Slack webhook answered HTTP 400 invalid_payload',
+    });
+    expect(parked.Item?.parked_at).toBeDefined();
+  });
+
+  it('posts hostile alerts as valid JSON, within limits, mentioning nobody', async () => {
+    // Prepare
+    const { deliverer, enqueue } = await setup();
+    const long = HOSTILE.repeat(80).slice(0, 10_000);
+    const alerts = [
+      makeAlert({ annotation: '<!channel> <@U123> <!here|x> "q" \\ \n \u202E' }),
+      makeAlert({ annotation: long, resourceId: long, ruleName: long }),
+      makeAlert({ kind: 'resolution', resourceId: HOSTILE, ruleName: HOSTILE, account: HOSTILE }),
+    ];
+    await enqueue(alerts);
+
+    // Act
+    const result = await deliverer.drain();
+
+    // Assess
+    expect(result).toMatchObject({ messages: 3, failed: 0 });
+    for (const body of slack.delivered()) {
+      const message = JSON.parse(body) as SlackMessage;
+      expect(limitViolations(message)).toEqual([]);
+      expect(Buffer.byteLength(body)).toBeLessThan(13_000);
+      for (const text of allTexts(message)) expect(text).not.toMatch(/<[!@#]/);
+    }
+  });
+
+  it('turns a storm in the real outbox into a few digests that count every alert, each delivered once', async () => {
+    // Prepare: 1,000 violations (the 20,000 case is deliver-alerts-storm.test.ts: dynalite takes ~2 ms a write)
+    const { deliverer, enqueue, outbox } = await setup();
+    const alerts = Array.from({ length: 1000 }, (_, i) =>
+      makeAlert({
+        account: (100000000000 + (i % 10)).toString(),
+        ruleName: i % 97 === 0 ? HOSTILE : `conformance-rule-${i % 15}`,
+        resourceId: i % 101 === 0 ? HOSTILE : `i-${i.toString(16).padStart(17, '0')}`,
+      }),
+    );
+    await enqueue(alerts);
+
+    // Act
+    const result = await deliverer.drain();
+
+    // Assess
+    const messages = posted();
+    expect(result).toMatchObject({ violations: 1000, pending: 0, failed: 0, messages: messages.length });
+    expect(messages.length).toBeLessThanOrEqual(10);
+    expect(countDigestAlerts(messages)).toBe(1000);
+    for (const m of messages) expect(limitViolations(m)).toEqual([]);
+    expect(await outbox.countPending()).toBe(0);
+  });
+});
