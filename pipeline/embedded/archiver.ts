@@ -1,0 +1,311 @@
+/**
+ * The embedded archiver: the local stand-in for Firehose. A second consumer of the embedded stream
+ * that applies the same transformation as the Firehose Lambda (src/use-cases/archive-transform.ts),
+ * buffers by size and time, and writes Parquet with Hive partitions:
+ *
+ *   <data-dir>/archive/compliance_events/dt=YYYY-MM-DD/part-<ms>-<uuid>.parquet
+ *
+ * Buffer. Like Firehose with dynamic partitioning, records are buffered per `dt`. The buffer is a
+ * spool of the exact Firehose JSON records on disk (`archive/.spool/dt=…/*.jsonl`), appended before
+ * the handler returns: a crash after the stream checkpoint loses nothing, and the next flush picks
+ * the spool up. A flush turns each partition's spool into one Parquet file.
+ *
+ * Writer, chosen by measurement on this machine class (2 cores, 200k real rows, ZSTD):
+ * spool NDJSON → DuckDB `read_json` → `COPY … (FORMAT parquet)` 120k rows/s including writing the
+ * spool, 29 bytes a row; DuckDB appender → `COPY` 97k rows/s (the per-value JS calls dominate);
+ * parquetjs-lite 16k rows/s, 32 bytes a row. The JSON path also reads the very bytes Firehose
+ * would convert, which keeps the two archives identical.
+ *
+ * Crash safety. Every Parquet file is written under a hidden temporary name in its partition
+ * directory and renamed into place, so readers never see a partial file (`*.parquet` globs skip it).
+ *
+ * Idempotence. A redelivered batch appends the same records again; flushes and compactions keep
+ * one copy of identical rows (`select distinct`), and a crash between a rename and the spool's
+ * removal leaves duplicates that every saved query ignores (they deduplicate by event_id) and the
+ * next compaction removes.
+ *
+ * Compaction. When a partition holds more than `maxFilesPerPartition` files, they are rewritten as
+ * one (deduplicated, ordered by event_time), so a partition holds a handful of files however the
+ * events trickled in.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { complianceEventsDir } from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import { COMPLIANCE_EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/domain/archive-schema.js';
+import { transformForArchive } from '../../src/use-cases/archive-transform.js';
+
+export interface EmbeddedArchiverOptions {
+  /** The data directory; the archive goes to `<dataDir>/archive/`. */
+  readonly dataDir: string;
+  /** Buffered rows (all partitions) that trigger a flush. @default 100_000 */
+  readonly maxBufferRows?: number;
+  /** Age of the oldest buffered row that triggers a flush, ms. @default 60_000 */
+  readonly maxBufferMs?: number;
+  /** Parquet files in one partition above which it is compacted into one. @default 8 */
+  readonly maxFilesPerPartition?: number;
+  /** Errors of timer-triggered flushes (they have no caller to throw to). @default - written to stderr */
+  readonly onError?: (err: unknown) => void;
+}
+
+export interface ArchiverStats {
+  /** Rows in the spool, not yet in Parquet. */
+  readonly bufferedRows: number;
+  /** Rows written to Parquet by flushes (before compaction's deduplication). */
+  readonly archivedRows: number;
+  readonly dropped: number;
+  readonly processingFailed: number;
+  readonly filesWritten: number;
+  readonly compactions: number;
+}
+
+export interface EmbeddedArchiver {
+  /** The Kinesis consumer entrypoint, same event shape as Lambda's. Never reports item failures. */
+  handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse>;
+  /** Writes everything buffered (and any spool left by a crash) to Parquet, then compacts what needs it. */
+  flush(): Promise<void>;
+  /** Compacts one partition, or every partition, whatever its file count. */
+  compact(dt?: string): Promise<void>;
+  stats(): ArchiverStats;
+  /** Flushes, then releases DuckDB. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BUFFER_ROWS = 100_000;
+const DEFAULT_MAX_BUFFER_MS = 60_000;
+const DEFAULT_MAX_FILES_PER_PARTITION = 8;
+
+const PARTITION_PREFIX = `${PARTITION_COLUMN.name}=`;
+const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
+const sqlList = (paths: readonly string[]) => `[${paths.map(sqlString).join(', ')}]`;
+const COLUMN_LIST = COMPLIANCE_EVENT_COLUMNS.map((c) => c.name).join(', ');
+/** read_json column types from the one schema: no inference, so a file of nulls still types right. */
+const JSON_COLUMNS = `{${COMPLIANCE_EVENT_COLUMNS.map(
+  (c) => `${c.name}: '${c.type === 'timestamp' ? 'TIMESTAMP' : 'VARCHAR'}'`,
+).join(', ')}}`;
+const PARQUET_OPTIONS = '(format parquet, compression zstd)';
+
+/** Creates the archiver; nothing is opened until the first record or flush. */
+export function createEmbeddedArchiver(options: EmbeddedArchiverOptions): EmbeddedArchiver {
+  const maxBufferRows = options.maxBufferRows ?? DEFAULT_MAX_BUFFER_ROWS;
+  const maxBufferMs = options.maxBufferMs ?? DEFAULT_MAX_BUFFER_MS;
+  const maxFiles = options.maxFilesPerPartition ?? DEFAULT_MAX_FILES_PER_PARTITION;
+  const onError = options.onError ?? ((err: unknown) => console.error('archiver flush failed:', err));
+  const archiveDir = join(options.dataDir, 'archive');
+  const tableDir = complianceEventsDir(options.dataDir);
+  const spoolDir = join(archiveDir, '.spool');
+  const failedDir = join(archiveDir, 'processing-failed');
+
+  /** The spool file each partition appends to until the next flush seals it. */
+  const openSpool = new Map<string, string>();
+  let bufferedRows = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let chain: Promise<void> = Promise.resolve();
+  let instance: Promise<DuckDBInstance> | undefined;
+  let closed = false;
+  const counters = { archivedRows: 0, dropped: 0, processingFailed: 0, filesWritten: 0, compactions: 0 };
+
+  mkdirSync(spoolDir, { recursive: true });
+  removeTemporaryFiles(tableDir);
+  // Spool left by a crash: flush it soon, as Firehose would deliver its buffer.
+  if (listSpool(spoolDir).size > 0) armTimer();
+
+  function armTimer() {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      flush().catch(onError);
+    }, maxBufferMs);
+    timer.unref();
+  }
+
+  function duckdb(): Promise<DuckDBInstance> {
+    instance ??= DuckDBInstance.create(':memory:');
+    return instance;
+  }
+
+  /** Runs `task` after every earlier flush or compaction: one writer at a time. */
+  function serialized(task: () => Promise<void>): Promise<void> {
+    const run = chain.then(task);
+    chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
+    if (closed) throw new Error('archiver is closed');
+    const byPartition = new Map<string, string[]>();
+    const failed: string[] = [];
+    for (const record of event.Records) {
+      const text = Buffer.from(record.kinesis.data, 'base64').toString('utf8');
+      const outcome = transformForArchive(text);
+      if (outcome.result === 'Ok') {
+        const lines = byPartition.get(outcome.dt) ?? [];
+        lines.push(outcome.record);
+        byPartition.set(outcome.dt, lines);
+      } else if (outcome.result === 'Dropped') {
+        counters.dropped += 1;
+      } else {
+        counters.processingFailed += 1;
+        // As Firehose's error output prefix: the raw record (base64, as Firehose stores it) and why.
+        failed.push(
+          `${JSON.stringify({ reason: outcome.reason, sequenceNumber: record.kinesis.sequenceNumber, data: record.kinesis.data })}\n`,
+        );
+      }
+    }
+    // Appended synchronously before returning: once the poller checkpoints, the rows are on disk.
+    for (const [dt, lines] of byPartition) {
+      let file = openSpool.get(dt);
+      if (!file) {
+        const dir = join(spoolDir, `${PARTITION_PREFIX}${dt}`);
+        mkdirSync(dir, { recursive: true });
+        file = join(dir, `${Date.now()}-${randomUUID()}.jsonl`);
+        openSpool.set(dt, file);
+      }
+      appendFileSync(file, lines.join(''));
+      bufferedRows += lines.length;
+    }
+    if (failed.length > 0) {
+      mkdirSync(failedDir, { recursive: true });
+      appendFileSync(join(failedDir, `${new Date().toISOString().slice(0, 10)}.jsonl`), failed.join(''));
+    }
+    if (bufferedRows >= maxBufferRows) await flush();
+    else if (bufferedRows > 0) armTimer();
+    return { batchItemFailures: [] };
+  }
+
+  function flush(): Promise<void> {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    // Seal the open spool files now, synchronously: records arriving during the flush start new ones.
+    openSpool.clear();
+    const sealedRows = bufferedRows;
+    bufferedRows = 0;
+    return serialized(async () => {
+      const spool = listSpool(spoolDir);
+      if (spool.size === 0) return;
+      const db = await duckdb();
+      const connection = await db.connect();
+      const touched: string[] = [];
+      try {
+        for (const [dt, files] of spool) {
+          const partitionDir = join(tableDir, `${PARTITION_PREFIX}${dt}`);
+          mkdirSync(partitionDir, { recursive: true });
+          const name = `part-${Date.now()}-${randomUUID()}.parquet`;
+          const temporary = join(partitionDir, `.${name}.tmp`);
+          const result = await connection.run(
+            `copy (select distinct ${COLUMN_LIST} from read_json(${sqlList(files)}, format = 'newline_delimited', columns = ${JSON_COLUMNS}) order by event_time, event_id) to ${sqlString(temporary)} ${PARQUET_OPTIONS}`,
+          );
+          renameSync(temporary, join(partitionDir, name));
+          for (const file of files) unlinkSync(file);
+          counters.archivedRows += Number(result.rowsChanged);
+          counters.filesWritten += 1;
+          touched.push(dt);
+        }
+        for (const dt of touched) {
+          if (parquetFiles(tableDir, dt).length > maxFiles) await compactPartition(connection, dt);
+        }
+      } catch (err) {
+        // The spool stays on disk; the next flush retries it.
+        bufferedRows += sealedRows;
+        armTimer();
+        throw err;
+      } finally {
+        connection.closeSync();
+      }
+    });
+  }
+
+  async function compactPartition(connection: Awaited<ReturnType<DuckDBInstance['connect']>>, dt: string) {
+    const files = parquetFiles(tableDir, dt);
+    if (files.length <= 1) return;
+    const partitionDir = join(tableDir, `${PARTITION_PREFIX}${dt}`);
+    const name = `part-${Date.now()}-${randomUUID()}.parquet`;
+    const temporary = join(partitionDir, `.${name}.tmp`);
+    await connection.run(
+      `copy (select distinct ${COLUMN_LIST} from read_parquet(${sqlList(files)}, union_by_name = true) order by event_time, event_id) to ${sqlString(temporary)} ${PARQUET_OPTIONS}`,
+    );
+    renameSync(temporary, join(partitionDir, name));
+    for (const file of files) unlinkSync(file);
+    counters.compactions += 1;
+  }
+
+  function compact(dt?: string): Promise<void> {
+    return serialized(async () => {
+      const partitions = dt ? [dt] : listPartitions(tableDir);
+      const db = await duckdb();
+      const connection = await db.connect();
+      try {
+        for (const p of partitions) await compactPartition(connection, p);
+      } finally {
+        connection.closeSync();
+      }
+    });
+  }
+
+  return {
+    handler,
+    flush,
+    compact,
+    stats: () => ({ bufferedRows, ...counters }),
+    async close() {
+      if (closed) return;
+      await flush();
+      closed = true;
+      if (timer) clearTimeout(timer);
+      const db = instance;
+      instance = undefined;
+      if (db) (await db).closeSync();
+    },
+  };
+}
+
+/** Sealed and open spool files per partition (`dt`), oldest first. */
+function listSpool(spoolDir: string): Map<string, string[]> {
+  const spool = new Map<string, string[]>();
+  for (const entry of safeReaddir(spoolDir)) {
+    if (!entry.startsWith(PARTITION_PREFIX)) continue;
+    const dir = join(spoolDir, entry);
+    const files = safeReaddir(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()
+      .map((f) => join(dir, f));
+    if (files.length > 0) spool.set(entry.slice(PARTITION_PREFIX.length), files);
+  }
+  return spool;
+}
+
+function listPartitions(tableDir: string): string[] {
+  return safeReaddir(tableDir)
+    .filter((d) => d.startsWith(PARTITION_PREFIX))
+    .map((d) => d.slice(PARTITION_PREFIX.length))
+    .sort();
+}
+
+/** The visible Parquet files of one partition. */
+export function parquetFiles(tableDir: string, dt: string): string[] {
+  const dir = join(tableDir, `${PARTITION_PREFIX}${dt}`);
+  return safeReaddir(dir)
+    .filter((f) => f.endsWith('.parquet') && !f.startsWith('.'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Temporary files of a write interrupted by a crash: never visible to readers, safe to delete. */
+function removeTemporaryFiles(tableDir: string) {
+  for (const dt of listPartitions(tableDir)) {
+    const dir = join(tableDir, `${PARTITION_PREFIX}${dt}`);
+    for (const f of safeReaddir(dir)) if (f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

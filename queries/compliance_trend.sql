@@ -1,0 +1,201 @@
+-- name: compliance_trend
+-- description: Compliance score per UTC day and per account over a range, from the latest state of every (resource, rule) at the end of each day.
+--
+-- Days run from the UTC date of start to the UTC date of the last instant before end (start and
+-- end default to the first and last day in the archive). A day's counts are the latest states
+-- (greatest event_time, recorded_time, event_id) of every (account, region, rule_name,
+-- resource_type, resource_id) among events before the end of that day, or before end for a last,
+-- partial day; states set before start carry into the range. Score as in compliance_score.
+-- Copies of an event tie on the max_by order, so they cannot change a state.
+-- How: the state of each key at the end of each day it changed, as an interval until its next
+-- change; +1/-1 deltas per account, day and status; a running sum over a dense calendar.
+-- Rows where the account has no state yet are left out.
+--
+-- @param account varchar optional  AWS account id
+-- @param account varchar optional
+-- @param region varchar optional  AWS region
+-- @param region varchar optional
+-- @param end timestamp optional  exclusive upper bound of event_time
+-- @param end timestamp optional
+-- @param end timestamp optional
+-- @param start timestamp optional  first day = its UTC date
+-- @param end timestamp optional
+--
+-- @column day varchar  UTC day, YYYY-MM-DD
+-- @column account varchar  AWS account id
+-- @column compliant bigint  (resource, rule) pairs COMPLIANT at the end of the day
+-- @column non_compliant bigint  ... NON_COMPLIANT
+-- @column not_applicable bigint  ... NOT_APPLICABLE
+-- @column insufficient_data bigint  ... INSUFFICIENT_DATA
+-- @column compliance_score double  0-100 with 2 decimals; null when nothing is scored
+--
+-- Ordered by day, account.
+
+with
+
+history as (
+    select
+        account,
+        region,
+        rule_name,
+        resource_type,
+        resource_id,
+        event_id,
+        event_time,
+        recorded_time,
+        new_status,
+        dt
+    from compliance_events
+    where
+        (? is null or account = ?)
+        and (? is null or region = ?)
+        and (? is null or (dt <= substr(?, 1, 10) and event_time < cast(from_iso8601_timestamp(?) as timestamp)))
+),
+
+daily_states as (
+    select
+        account,
+        region,
+        rule_name,
+        resource_type,
+        resource_id,
+        dt as changed_day,
+        max_by(new_status, row(event_time, recorded_time, event_id)) as status
+    from history
+    group by
+        account,
+        region,
+        rule_name,
+        resource_type,
+        resource_id,
+        dt
+),
+
+state_intervals as (
+    select
+        account,
+        status,
+        changed_day as valid_from,
+        lead(changed_day) over (
+            partition by account, region, rule_name, resource_type, resource_id
+            order by changed_day
+        ) as valid_until
+    from daily_states
+),
+
+bounds as (
+    select
+        coalesce(substr(?, 1, 10), min(changed_day)) as first_day,
+        coalesce(
+            substr(cast(date_add('millisecond', -1, cast(from_iso8601_timestamp(?) as timestamp)) as varchar), 1, 10),
+            max(changed_day)
+        ) as last_day
+    from daily_states
+),
+
+calendar as (
+    select
+        substr(cast(days.calendar_day as varchar), 1, 10) as calendar_day
+    from bounds
+    cross join unnest(
+        sequence(from_iso8601_date(bounds.first_day), from_iso8601_date(greatest(bounds.first_day, bounds.last_day)))
+    ) as days (calendar_day)
+    where
+        bounds.first_day <= bounds.last_day
+),
+
+deltas as (
+    select
+        state_intervals.account,
+        state_intervals.status,
+        greatest(state_intervals.valid_from, bounds.first_day) as delta_day,
+        1 as delta
+    from state_intervals
+    cross join bounds
+    where
+        state_intervals.valid_from <= bounds.last_day
+    union all
+    select
+        state_intervals.account,
+        state_intervals.status,
+        greatest(state_intervals.valid_until, bounds.first_day) as delta_day,
+        -1 as delta
+    from state_intervals
+    cross join bounds
+    where
+        state_intervals.valid_until <= bounds.last_day
+),
+
+delta_totals as (
+    select
+        account,
+        delta_day,
+        sum(case when status = 'COMPLIANT' then delta else 0 end) as compliant_delta,
+        sum(case when status = 'NON_COMPLIANT' then delta else 0 end) as non_compliant_delta,
+        sum(case when status = 'NOT_APPLICABLE' then delta else 0 end) as not_applicable_delta,
+        sum(case when status = 'INSUFFICIENT_DATA' then delta else 0 end) as insufficient_data_delta
+    from deltas
+    group by
+        account,
+        delta_day
+),
+
+accounts as (
+    select distinct
+        account
+    from daily_states
+),
+
+grid as (
+    select
+        accounts.account,
+        calendar.calendar_day
+    from accounts
+    cross join calendar
+),
+
+running as (
+    select
+        grid.calendar_day,
+        grid.account,
+        sum(coalesce(delta_totals.compliant_delta, 0)) over (
+            partition by grid.account
+            order by grid.calendar_day
+            rows between unbounded preceding and current row
+        ) as compliant,
+        sum(coalesce(delta_totals.non_compliant_delta, 0)) over (
+            partition by grid.account
+            order by grid.calendar_day
+            rows between unbounded preceding and current row
+        ) as non_compliant,
+        sum(coalesce(delta_totals.not_applicable_delta, 0)) over (
+            partition by grid.account
+            order by grid.calendar_day
+            rows between unbounded preceding and current row
+        ) as not_applicable,
+        sum(coalesce(delta_totals.insufficient_data_delta, 0)) over (
+            partition by grid.account
+            order by grid.calendar_day
+            rows between unbounded preceding and current row
+        ) as insufficient_data
+    from grid
+    left join delta_totals
+        on
+            grid.account = delta_totals.account
+            and grid.calendar_day = delta_totals.delta_day
+)
+
+select
+    calendar_day as day,
+    account,
+    compliant,
+    non_compliant,
+    not_applicable,
+    insufficient_data,
+    round(10000 * cast(compliant as double) / nullif(compliant + non_compliant, 0)) / 100 as compliance_score
+from running
+where
+    compliant + non_compliant + not_applicable + insufficient_data > 0
+order by
+    day,
+    account

@@ -1,0 +1,372 @@
+/**
+ * Every saved query runs on DuckDB over Parquet written by the embedded archiver, and its result
+ * equals the TypeScript reference of the pinned semantics (test/helpers/reference-semantics.ts).
+ * The archive holds duplicates (redelivered batches, in other files), late events (older
+ * evaluations flushed after newer ones), ties on event_time and recorded_time, midnight boundaries
+ * and inconsistent old_status chains.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmbeddedArchiver } from '../../pipeline/embedded/archiver.js';
+import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import { toComplianceEventRow } from '../../src/domain/archive-schema.js';
+import { type ComplianceChange, parseConfigEvent } from '../../src/domain/config-event.js';
+import type { QueryParameters, QueryRow } from '../../src/ports/query-engine.js';
+import { loadSavedQueries } from '../../src/queries/saved-queries.js';
+import { complianceEvent, kinesisEvent, type Status } from '../helpers/archive-events.js';
+import * as ref from '../helpers/reference-semantics.js';
+
+const ACCOUNTS = ['111111111111', '222222222222', '333333333333'];
+const REGIONS = ['eu-west-1', 'us-east-1'] as const;
+const RULES = [
+  's3-bucket-versioning-enabled',
+  's3-bucket-versioning-enabled-conformance-pack-ab12cd34e',
+  'encrypted-volumes',
+  'restricted-ssh-conformance-pack-zz99yy88x',
+];
+const STATUSES: Status[] = [
+  'COMPLIANT',
+  'NON_COMPLIANT',
+  'NON_COMPLIANT',
+  'NOT_APPLICABLE',
+  'INSUFFICIENT_DATA',
+];
+const FIRST_DAY = Date.parse('2026-03-01T00:00:00.000Z');
+const DAY_MS = 86_400_000;
+
+/** Deterministic PRNG (mulberry32), so a failure reproduces. */
+function random(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Sent {
+  readonly text: string;
+  readonly batch: number;
+}
+
+/** ~1500 events over 8 days for 3 × 2 × 4 × 12 (resource, rule) pairs, spread over 4 batches. */
+function buildArchiveInput(): Sent[] {
+  const rnd = random(20260301);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(rnd() * items.length)] as T;
+  const sent: Sent[] = [];
+  let id = 0;
+  for (const account of ACCOUNTS) {
+    for (const region of REGIONS) {
+      for (const rule of RULES) {
+        for (let r = 0; r < 12; r++) {
+          const resourceId = `res-${r}`;
+          let previous: Status | null = null;
+          let t = FIRST_DAY + Math.floor(rnd() * 2 * DAY_MS);
+          while (t < FIRST_DAY + 8 * DAY_MS) {
+            const status = pick(STATUSES);
+            // Mostly a consistent chain; sometimes AWS's old status disagrees with what we saw.
+            const oldStatus: Status | null = rnd() < 0.1 ? pick([null, ...STATUSES]) : previous;
+            // Midnight exactly, now and then.
+            const at = rnd() < 0.05 ? Math.ceil(t / DAY_MS) * DAY_MS : t;
+            // Late: a batch after the one its time belongs to.
+            const batch = Math.min(
+              3,
+              Math.floor(((at - FIRST_DAY) / (8 * DAY_MS)) * 4) + (rnd() < 0.1 ? 1 : 0),
+            );
+            const spec = {
+              id: `evt-${String(id++).padStart(5, '0')}`,
+              account,
+              region,
+              rule,
+              resourceType: rule.startsWith('encrypted') ? 'AWS::EC2::Volume' : 'AWS::S3::Bucket',
+              resourceId,
+              newStatus: status,
+              oldStatus,
+              at: new Date(at).toISOString(),
+              recordedAt: new Date(at + 1000 + Math.floor(rnd() * 5000)).toISOString(),
+              annotation: status === 'NON_COMPLIANT' ? `Finding ${id} "quoted"\nsecond line` : null,
+            };
+            sent.push({ text: JSON.stringify(complianceEvent(spec)), batch });
+            // Ties: same event_time, other recorded_time; and same both, other event id.
+            if (rnd() < 0.05) {
+              sent.push({
+                text: JSON.stringify(
+                  complianceEvent({
+                    ...spec,
+                    id: `evt-${String(id++).padStart(5, '0')}`,
+                    newStatus: pick(STATUSES),
+                  }),
+                ),
+                batch,
+              });
+            }
+            if (rnd() < 0.05) {
+              sent.push({
+                text: JSON.stringify(
+                  complianceEvent({
+                    ...spec,
+                    id: `evt-${String(id++).padStart(5, '0')}`,
+                    recordedAt: new Date(at + 9000).toISOString(),
+                    newStatus: pick(STATUSES),
+                  }),
+                ),
+                batch,
+              });
+            }
+            // Redelivery of the same event in a later batch (another file).
+            if (rnd() < 0.08)
+              sent.push({ text: sent[sent.length - 1]?.text as string, batch: Math.min(3, batch + 1) });
+            previous = status;
+            t += Math.floor(rnd() * 1.5 * DAY_MS);
+          }
+        }
+      }
+    }
+  }
+  return sent;
+}
+
+function toRow(text: string): ref.ArchiveRow {
+  const outcome = parseConfigEvent(text);
+  if (outcome.status !== 'accepted') throw new Error(`fixture not accepted: ${JSON.stringify(outcome)}`);
+  return toComplianceEventRow(outcome.event as ComplianceChange);
+}
+
+/** JSON equality, where -0 and 0 are one number. */
+const normalize = (rows: readonly Record<string, unknown>[]) =>
+  rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === 0 ? 0 : v])));
+
+let dataDir: string;
+let emptyDir: string;
+let engine: DuckDbQueryEngine;
+let emptyEngine: DuckDbQueryEngine;
+let rows: ref.ArchiveRow[];
+
+async function run(name: string, params: QueryParameters, on = engine): Promise<QueryRow[]> {
+  const outcome = await on.execute(name, params);
+  if (outcome.status !== 'succeeded') throw new Error(`${name} did not finish`);
+  return outcome.rows;
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'cm-queries-'));
+  emptyDir = mkdtempSync(join(tmpdir(), 'cm-queries-empty-'));
+  const sent = buildArchiveInput();
+  rows = sent.map((s) => toRow(s.text));
+  // Batches arrive in order; each is flushed to its own files (no compaction), like a trickle.
+  const archiver = createEmbeddedArchiver({ dataDir, maxFilesPerPartition: 100, maxBufferMs: 3_600_000 });
+  for (let batch = 0; batch < 4; batch++) {
+    const texts = sent.filter((s) => s.batch === batch).map((s) => s.text);
+    await archiver.handler(kinesisEvent(texts));
+    // A redelivered Kinesis batch: the same records again, in the same flush.
+    if (batch === 1) await archiver.handler(kinesisEvent(texts.slice(0, 50)));
+    await archiver.flush();
+  }
+  await archiver.close();
+  engine = new DuckDbQueryEngine({ dataDir, threads: 2 });
+  emptyEngine = new DuckDbQueryEngine({ dataDir: emptyDir, threads: 1 });
+});
+
+afterAll(async () => {
+  await engine?.close();
+  await emptyEngine?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(emptyDir, { recursive: true, force: true });
+});
+
+const A = ACCOUNTS[0] as string;
+const B = ACCOUNTS[1] as string;
+const day = (n: number, time = '00:00:00.000') =>
+  `${new Date(FIRST_DAY + n * DAY_MS).toISOString().slice(0, 10)}T${time}Z`;
+
+describe('the test archive', () => {
+  it('has duplicates, late events and ties, so dedupe and ordering are really exercised', async () => {
+    const ids = rows.map((r) => r.event_id);
+    expect(ids.length - new Set(ids).size).toBeGreaterThan(50);
+    const stored = await engine.runSql(
+      'select count(*) as n, count(distinct event_id) as d from compliance_events',
+    );
+    expect(Number(stored[0]?.n)).toBeGreaterThan(Number(stored[0]?.d));
+    const tiedTimes = new Set<string>();
+    let ties = 0;
+    for (const r of rows) {
+      const k = `${r.account}|${r.region}|${r.rule_name}|${r.resource_id}|${r.event_time}|${r.event_id}`;
+      if (!tiedTimes.has(k)) tiedTimes.add(k);
+    }
+    const byTime = new Map<string, Set<string>>();
+    for (const r of rows) {
+      const k = `${r.account}|${r.region}|${r.rule_name}|${r.resource_id}|${r.event_time}`;
+      byTime.set(k, (byTime.get(k) ?? new Set()).add(r.event_id));
+    }
+    for (const s of byTime.values()) if (s.size > 1) ties += 1;
+    expect(ties).toBeGreaterThan(10);
+  });
+});
+
+describe.each([
+  ['all', {}],
+  ['one account', { account: A }],
+  [
+    'region and a range with partial days',
+    { region: REGIONS[1], start: day(1, '10:30:00.000'), end: day(5) },
+  ],
+  ['account, region and a midnight range', { account: B, region: REGIONS[0], start: day(2), end: day(4) }],
+  ['start only', { start: day(6, '12:00:00.000') }],
+  [
+    'an offset timestamp, normalized to UTC',
+    { start: '2026-03-03T01:00:00+02:00', end: '2026-03-04T00:00:00Z' },
+  ],
+] as [string, QueryParameters][])(
+  'compliance_summary, time_to_remediate and compliance_trend: %s',
+  (_label, params) => {
+    it('compliance_summary equals the reference', async () => {
+      const expected = ref.complianceSummary(rows, normalizeParams(params));
+      expect(normalize(await run('compliance_summary', params))).toEqual(normalize(expected));
+    });
+    it('time_to_remediate equals the reference', async () => {
+      const expected = ref.timeToRemediate(rows, normalizeParams(params));
+      expect(expected.length).toBeGreaterThan(0);
+      expect(normalize(await run('time_to_remediate', params))).toEqual(normalize(expected));
+    });
+    it('compliance_trend equals the reference', async () => {
+      const expected = ref.complianceTrend(rows, normalizeParams(params));
+      expect(normalize(await run('compliance_trend', params))).toEqual(normalize(expected));
+    });
+  },
+);
+
+describe.each([
+  ['now', {}],
+  ['as of a midnight', { as_of: day(4) }],
+  ['one account as of mid-day', { account: A, as_of: day(2, '13:37:00.000') }],
+  ['one region', { region: REGIONS[0] }],
+  ['before any event', { as_of: day(-3) }],
+] as [string, QueryParameters][])('current_state and compliance_score: %s', (_label, params) => {
+  it('current_state equals the reference', async () => {
+    const expected = ref.currentState(rows, normalizeParams(params));
+    expect(normalize(await run('current_state', params))).toEqual(normalize(expected));
+  });
+  it('compliance_score equals the reference', async () => {
+    const expected = ref.complianceScoreRow(rows, normalizeParams(params));
+    expect(normalize(await run('compliance_score', params))).toEqual(normalize(expected));
+  });
+});
+
+describe.each([-1, 0, 1, 3, 5, 7, 8, 12])('the daily report of day %i', (n) => {
+  const report = () => day(n).slice(0, 10);
+  it('daily_report equals the reference', async () => {
+    expect(normalize(await run('daily_report', { day: report() }))).toEqual(
+      normalize(ref.dailyReport(rows, report())),
+    );
+  });
+  it('daily_top_rules equals the reference', async () => {
+    expect(normalize(await run('daily_top_rules', { day: report() }))).toEqual(
+      normalize(ref.dailyTopRules(rows, report())),
+    );
+  });
+  it('daily_top_accounts equals the reference', async () => {
+    expect(normalize(await run('daily_top_accounts', { day: report() }))).toEqual(
+      normalize(ref.dailyTopAccounts(rows, report())),
+    );
+  });
+});
+
+describe.each([
+  [
+    'a versioned bucket',
+    { account: A, region: REGIONS[0] as string, resource_type: 'AWS::S3::Bucket', resource_id: 'res-3' },
+  ],
+  [
+    'a volume, in a range',
+    {
+      account: B,
+      region: REGIONS[1] as string,
+      resource_type: 'AWS::EC2::Volume',
+      resource_id: 'res-7',
+      start: day(2),
+      end: day(6, '06:00:00.000'),
+    },
+  ],
+  [
+    'an unknown resource',
+    { account: A, region: REGIONS[0] as string, resource_type: 'AWS::S3::Bucket', resource_id: 'nope' },
+  ],
+] as [string, QueryParameters][])('resource_timeline: %s', (_label, params) => {
+  it('equals the reference', async () => {
+    const expected = ref.resourceTimeline(rows, normalizeParams(params) as unknown as ref.ResourceScope);
+    expect(normalize(await run('resource_timeline', params))).toEqual(normalize(expected));
+  });
+});
+
+describe('every saved query', () => {
+  const queries = loadSavedQueries();
+  const sample: Record<string, QueryParameters> = {
+    daily_report: { day: '2026-03-03' },
+    daily_top_rules: { day: '2026-03-03' },
+    daily_top_accounts: { day: '2026-03-03' },
+    resource_timeline: {
+      account: A,
+      region: 'eu-west-1',
+      resource_type: 'AWS::S3::Bucket',
+      resource_id: 'res-1',
+    },
+  };
+
+  it.each(queries.map((q) => [q.name]))(
+    '%s returns exactly the columns its header documents',
+    async (name) => {
+      const query = queries.find((q) => q.name === name)!;
+      const rowsOut = await run(name, sample[name] ?? {});
+      expect(rowsOut.length).toBeGreaterThan(0);
+      expect(Object.keys(rowsOut[0] ?? {})).toEqual(query.columns.map((c) => c.name));
+    },
+  );
+
+  it.each(queries.map((q) => [q.name]))(
+    '%s runs on an empty archive and equals the reference',
+    async (name) => {
+      const params = sample[name] ?? {};
+      const expected = referenceFor(name, [], params);
+      expect(normalize(await run(name, params, emptyEngine))).toEqual(normalize(expected));
+    },
+  );
+});
+
+function referenceFor(name: string, data: ref.ArchiveRow[], params: QueryParameters) {
+  const p = normalizeParams(params);
+  switch (name) {
+    case 'compliance_summary':
+      return ref.complianceSummary(data, p);
+    case 'current_state':
+      return ref.currentState(data, p);
+    case 'compliance_score':
+      return ref.complianceScoreRow(data, p);
+    case 'daily_report':
+      return ref.dailyReport(data, params.day as string);
+    case 'daily_top_rules':
+      return ref.dailyTopRules(data, params.day as string);
+    case 'daily_top_accounts':
+      return ref.dailyTopAccounts(data, params.day as string);
+    case 'compliance_trend':
+      return ref.complianceTrend(data, p);
+    case 'time_to_remediate':
+      return ref.timeToRemediate(data, p);
+    case 'resource_timeline':
+      return ref.resourceTimeline(data, p as unknown as ref.ResourceScope);
+    default:
+      throw new Error(`no reference for ${name}`);
+  }
+}
+
+/** The registry normalizes timestamps to UTC ISO; the reference compares ISO text, so do the same. */
+function normalizeParams(params: QueryParameters): Record<string, string | null> {
+  return Object.fromEntries(
+    Object.entries(params).map(([k, v]) => [
+      k,
+      typeof v === 'string' && /T/.test(v) ? new Date(Date.parse(v)).toISOString() : (v as string | null),
+    ]),
+  );
+}

@@ -1,0 +1,192 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import nodeSqlParser from 'node-sql-parser';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  QueryParameterError,
+  SavedQueryDefinitionError,
+  UnknownSavedQueryError,
+} from '../../src/queries/errors.js';
+import {
+  bindParameters,
+  countPlaceholders,
+  defaultQueriesDir,
+  getSavedQuery,
+  loadSavedQueries,
+  parseSavedQuery,
+} from '../../src/queries/saved-queries.js';
+
+const { Parser } = nodeSqlParser;
+const queries = loadSavedQueries();
+
+/** The queries the API, the report and the infra rely on, with their named parameters. */
+const PINNED: Record<string, string[]> = {
+  compliance_summary: ['account', 'region', 'start', 'end'],
+  current_state: ['account', 'region', 'as_of'],
+  compliance_score: ['account', 'region', 'as_of'],
+  daily_report: ['day'],
+  daily_top_rules: ['day'],
+  daily_top_accounts: ['day'],
+  compliance_trend: ['account', 'region', 'end', 'start'],
+  time_to_remediate: ['account', 'region', 'end', 'start'],
+  resource_timeline: ['account', 'region', 'resource_type', 'resource_id', 'start', 'end'],
+};
+
+/** SQL text without comments and string literals, for style checks. */
+function code(sql: string): string {
+  return sql.replace(/--.*$/gm, '').replace(/'(?:[^']|'')*'/g, "''");
+}
+
+describe.each(queries.map((q) => [q.name, q] as const))('saved query %s', (_name, query) => {
+  it('parses as Athena SQL (node-sql-parser, trino dialect)', () => {
+    expect(() => new Parser().astify(query.sql, { database: 'trino' })).not.toThrow();
+  });
+
+  it('documents a description, its parameters (one per ?) and its columns', () => {
+    expect(query.description.length).toBeGreaterThan(20);
+    expect(query.positional).toHaveLength(countPlaceholders(query.sql));
+    expect(query.columns.length).toBeGreaterThan(0);
+  });
+
+  it('prunes partitions through dt and deduplicates by event_id', () => {
+    const body = code(query.sql);
+    expect(body).toMatch(/\bdt\s*(<=|>=|=|<)/);
+    // Either an explicit group by event_id, or the max_by order key that ends with event_id (copies tie).
+    expect(body).toMatch(/group by event_id|row\(event_time, recorded_time, event_id\)/);
+  });
+
+  it('follows the house style: lowercase keywords, values only as ? parameters', () => {
+    const body = code(query.sql);
+    expect(body).not.toMatch(/\b(SELECT|FROM|WHERE|GROUP BY|ORDER BY|WITH|JOIN|AND|OR|AS|CASE|WHEN)\b/);
+    // No literal account ids, dates or timestamps: those are always parameters.
+    expect(query.sql.replace(/^--.*$/gm, '')).not.toMatch(/'\d{4}-\d{2}-\d{2}|'\d{12}'/);
+  });
+});
+
+describe('the registry', () => {
+  it('holds the pinned queries with their named parameters', () => {
+    for (const [name, params] of Object.entries(PINNED)) {
+      expect(getSavedQuery(name).parameters.map((p) => p.name)).toEqual(params);
+    }
+  });
+
+  it('reads QUERIES_DIR when set', () => {
+    const before = process.env.QUERIES_DIR;
+    process.env.QUERIES_DIR = '/opt/queries';
+    try {
+      expect(defaultQueriesDir()).toBe('/opt/queries');
+    } finally {
+      if (before === undefined) delete process.env.QUERIES_DIR;
+      else process.env.QUERIES_DIR = before;
+    }
+  });
+
+  it('names the known queries when asked for an unknown one', () => {
+    expect(() => getSavedQuery('drop_everything')).toThrow(UnknownSavedQueryError);
+    expect(() => getSavedQuery('drop_everything')).toThrow(/known: .*compliance_summary/);
+  });
+});
+
+describe('bindParameters', () => {
+  const summary = getSavedQuery('compliance_summary');
+  const report = getSavedQuery('daily_report');
+
+  it('maps named values to every positional ?, omitted optional ones to NULL', () => {
+    // Act
+    const values = bindParameters(summary, { account: '111122223333', end: '2026-03-02T00:00:00Z' });
+
+    // Assess
+    expect(values).toEqual([
+      '111122223333',
+      '111122223333',
+      null,
+      null,
+      null,
+      null,
+      null,
+      '2026-03-02T00:00:00.000Z',
+      '2026-03-02T00:00:00.000Z',
+      '2026-03-02T00:00:00.000Z',
+    ]);
+  });
+
+  it('normalizes timestamps with an offset to UTC, which the dt predicates rely on', () => {
+    const values = bindParameters(summary, { start: '2026-03-02T01:30:00+02:00' });
+    expect(values[4]).toBe('2026-03-01T23:30:00.000Z');
+  });
+
+  it('treats an empty string as not given', () => {
+    expect(bindParameters(summary, { region: '' })[2]).toBeNull();
+  });
+
+  it.each([
+    [{ acount: '1' }, /parameter "acount" is unknown; allowed: account, region, start, end/],
+    [{ start: 'yesterday' }, /parameter "start" is "yesterday"; expected an ISO 8601 timestamp/],
+    [{ start: '2026-03-02T10:00:00' }, /expected an ISO 8601 timestamp with a zone/],
+    [{ account: 'x'.repeat(1001) }, /at most 1000/],
+  ])('rejects %j', (params, message) => {
+    expect(() => bindParameters(summary, params)).toThrow(QueryParameterError);
+    expect(() => bindParameters(summary, params)).toThrow(message);
+  });
+
+  it.each([
+    [{}, /parameter "day" is required \(date\)/],
+    [{ day: '2026-02-30' }, /expected a date YYYY-MM-DD/],
+    [{ day: '2026-3-1' }, /expected a date YYYY-MM-DD/],
+  ])('daily_report rejects %j', (params, message) => {
+    expect(() => bindParameters(report, params)).toThrow(message);
+  });
+});
+
+describe('parseSavedQuery', () => {
+  const header = (extra: string) =>
+    `-- name: q\n-- description: a test query that counts\n${extra}-- @column n bigint  count\nselect count(*) as n from t where a = ?\n`;
+
+  it.each([
+    [
+      'a name that is not the file name',
+      `-- name: other\n-- description: x\n-- @param a varchar\n-- @column n bigint\nselect ?`,
+      /must be the file name "q"/,
+    ],
+    ['fewer @param lines than ?', header(''), /1 "\?" placeholders but 0 @param lines/],
+    ['an unknown type', header('-- @param a text\n'), /type "text"; allowed: varchar, timestamp/],
+    [
+      'a name repeated with another type',
+      `-- name: q\n-- description: x\n-- @param a varchar\n-- @param a date\n-- @column n bigint\nselect ?, ?`,
+      /declared both as varchar and as date/,
+    ],
+    ['no columns', `-- name: q\n-- description: x\n-- @param a varchar\nselect ?`, /no @column lines/],
+  ])('rejects %s', (_label, text, message) => {
+    expect(() => parseSavedQuery('q.sql', text)).toThrow(SavedQueryDefinitionError);
+    expect(() => parseSavedQuery('q.sql', text)).toThrow(message);
+  });
+
+  it('counts only the ? outside comments, literals and quoted identifiers', () => {
+    expect(
+      countPlaceholders(`select '?', "a?b", ? -- why?\n/* ? */ from t where x = 'it''s ?' and y = ?`),
+    ).toBe(2);
+  });
+
+  it('loads a directory of queries, sorted by name', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'cm-sq-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'q.sql'), header('-- @param a varchar optional  the a\n'));
+    writeFileSync(join(dir, 'a.sql'), '-- name: a\n-- description: d\n-- @column x bigint\nselect 1 as x\n');
+
+    // Act
+    const loaded = loadSavedQueries(dir);
+
+    // Assess
+    expect(loaded.map((q) => q.name)).toEqual(['a', 'q']);
+    expect(loaded[1]?.parameters).toEqual([
+      { name: 'a', type: 'varchar', optional: true, description: 'the a' },
+    ]);
+  });
+});
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
