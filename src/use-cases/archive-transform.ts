@@ -3,7 +3,7 @@
  * record that Firehose's record format conversion turns into Parquet.
  *
  * Used by the Firehose data-transformation Lambda in AWS and by the embedded archiver locally, so the
- * two archives hold the same rows byte for byte (test/unit/archive-parity.test.ts checks it).
+ * two archives hold the same rows byte for byte (test/integration/archive-parity.test.ts checks it).
  */
 import {
   COMPLIANCE_EVENT_COLUMNS,

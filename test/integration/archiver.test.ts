@@ -1,0 +1,224 @@
+/**
+ * The embedded archiver on a real temp dir and DuckDB: buffering by size and time, flush, dt
+ * partitions, compaction to few files, redelivery, crash leftovers, dropped and failed records.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEmbeddedArchiver, parquetFiles } from '../../pipeline/embedded/archiver.js';
+import { complianceEventsDir, DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import { complianceEvent, kinesisEvent } from '../helpers/archive-events.js';
+import { fixtureText } from '../helpers/fixtures.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function tempDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-archiver-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function engineOn(dataDir: string) {
+  const engine = new DuckDbQueryEngine({ dataDir, threads: 1 });
+  cleanups.push(() => engine.close());
+  return engine;
+}
+
+/** `n` compliance-change events on `day`, ids `<prefix>-<i>`. */
+function events(n: number, day: string, prefix = day): string[] {
+  return Array.from({ length: n }, (_, i) =>
+    JSON.stringify(
+      complianceEvent({
+        id: `${prefix}-${i}`,
+        resourceId: `bucket-${i}`,
+        newStatus: i % 2 ? 'COMPLIANT' : 'NON_COMPLIANT',
+        at: `${day}T${String(i % 24).padStart(2, '0')}:00:00.000Z`,
+      }),
+    ),
+  );
+}
+
+const partitions = (dataDir: string) => readdirSync(complianceEventsDir(dataDir)).sort();
+const waitFor = async (check: () => boolean, ms = 5_000) => {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('embedded archiver', () => {
+  it('writes each event to the dt partition of its event_time, once flushed', async () => {
+    // Prepare
+    const dataDir = tempDir();
+    const archiver = createEmbeddedArchiver({ dataDir });
+    const texts = [...events(3, '2026-04-01'), ...events(2, '2026-04-03')];
+
+    // Act
+    await archiver.handler(kinesisEvent(texts));
+    const before = existsSync(complianceEventsDir(dataDir)) ? partitions(dataDir) : [];
+    await archiver.flush();
+    await archiver.close();
+
+    // Assess
+    expect(before).toEqual([]);
+    expect(partitions(dataDir)).toEqual(['dt=2026-04-01', 'dt=2026-04-03']);
+    const rows = await engineOn(dataDir).runSql(
+      'select dt, substr(cast(event_time as varchar), 1, 10) as day, count(*) as n from compliance_events group by 1, 2 order by 1',
+    );
+    expect(rows).toEqual([
+      { dt: '2026-04-01', day: '2026-04-01', n: 3 },
+      { dt: '2026-04-03', day: '2026-04-03', n: 2 },
+    ]);
+  });
+
+  it('flushes by itself when the buffer reaches maxBufferRows', async () => {
+    // Prepare
+    const dataDir = tempDir();
+    const archiver = createEmbeddedArchiver({ dataDir, maxBufferRows: 10, maxBufferMs: 3_600_000 });
+    cleanups.push(() => archiver.close());
+
+    // Act
+    await archiver.handler(kinesisEvent(events(6, '2026-04-01', 'a')));
+    const afterFirst = archiver.stats();
+    await archiver.handler(kinesisEvent(events(6, '2026-04-01', 'b')));
+
+    // Assess
+    expect(afterFirst).toMatchObject({ bufferedRows: 6, archivedRows: 0 });
+    expect(archiver.stats()).toMatchObject({ bufferedRows: 0, archivedRows: 12, filesWritten: 1 });
+    expect(parquetFiles(complianceEventsDir(dataDir), '2026-04-01')).toHaveLength(1);
+  });
+
+  it('flushes by itself when the oldest buffered row is maxBufferMs old', async () => {
+    // Prepare
+    const dataDir = tempDir();
+    const archiver = createEmbeddedArchiver({ dataDir, maxBufferMs: 100 });
+    cleanups.push(() => archiver.close());
+
+    // Act
+    await archiver.handler(kinesisEvent(events(2, '2026-04-01')));
+
+    // Assess
+    expect(archiver.stats().archivedRows).toBe(0);
+    await waitFor(() => archiver.stats().archivedRows === 2);
+    expect(parquetFiles(complianceEventsDir(dataDir), '2026-04-01')).toHaveLength(1);
+  });
+
+  it('compacts a partition that events trickled into, keeping a handful of files and every event once', async () => {
+    // Prepare: 20 flushes of 3 events into the same day, plus a redelivered batch
+    const dataDir = tempDir();
+    const archiver = createEmbeddedArchiver({ dataDir, maxFilesPerPartition: 4 });
+    const all: string[] = [];
+
+    // Act
+    for (let i = 0; i < 20; i++) {
+      const batch = events(3, '2026-04-02', `trickle-${i}`);
+      all.push(...batch);
+      await archiver.handler(kinesisEvent(batch));
+      if (i === 7) await archiver.handler(kinesisEvent(batch));
+      await archiver.flush();
+      expect(parquetFiles(complianceEventsDir(dataDir), '2026-04-02').length).toBeLessThanOrEqual(4);
+    }
+    await archiver.compact('2026-04-02');
+    await archiver.close();
+
+    // Assess
+    expect(archiver.stats().compactions).toBeGreaterThanOrEqual(4);
+    expect(parquetFiles(complianceEventsDir(dataDir), '2026-04-02')).toHaveLength(1);
+    const [counts] = await engineOn(dataDir).runSql(
+      'select count(*) as n, count(distinct event_id) as ids from compliance_events',
+    );
+    expect(counts).toEqual({ n: all.length, ids: all.length });
+  });
+
+  it('keeps one copy of a redelivered batch and of an event delivered twice in one flush', async () => {
+    // Prepare
+    const dataDir = tempDir();
+    const archiver = createEmbeddedArchiver({ dataDir });
+    const batch = events(5, '2026-04-05');
+
+    // Act
+    await archiver.handler(kinesisEvent(batch));
+    await archiver.handler(kinesisEvent([...batch, batch[0] as string]));
+    await archiver.close();
+
+    // Assess
+    const [counts] = await engineOn(dataDir).runSql('select count(*) as n from compliance_events');
+    expect(counts).toEqual({ n: 5 });
+  });
+
+  it('recovers the spool of a process that died before flushing, and ignores half-written files', async () => {
+    // Prepare: an archiver that buffered rows and never flushed (the process died)
+    const dataDir = tempDir();
+    const crashed = createEmbeddedArchiver({ dataDir, maxBufferMs: 3_600_000 });
+    await crashed.handler(kinesisEvent(events(4, '2026-04-06')));
+    const partitionDir = join(complianceEventsDir(dataDir), 'dt=2026-04-06');
+    mkdirSync(partitionDir, { recursive: true });
+    writeFileSync(join(partitionDir, '.part-1-crashed.parquet.tmp'), 'half a parquet file');
+
+    // Act
+    const restarted = createEmbeddedArchiver({ dataDir });
+    await restarted.flush();
+    await restarted.close();
+
+    // Assess
+    expect(readdirSync(partitionDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const [counts] = await engineOn(dataDir).runSql('select count(*) as n from compliance_events');
+    expect(counts).toEqual({ n: 4 });
+  });
+
+  it('drops non-compliance events and keeps failed records under processing-failed/, as Firehose does', async () => {
+    // Prepare
+    const dataDir = tempDir();
+    const archiver = createEmbeddedArchiver({ dataDir });
+
+    // Act
+    const response = await archiver.handler(
+      kinesisEvent([
+        fixtureText('compliance-change', 'first-evaluation'),
+        fixtureText('configuration-item', 'oversized'),
+        fixtureText('other', 'ec2-state-change'),
+        '{"broken',
+      ]),
+    );
+    await archiver.close();
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(archiver.stats()).toMatchObject({ archivedRows: 1, dropped: 2, processingFailed: 1 });
+    const failedDir = join(dataDir, 'archive', 'processing-failed');
+    const [file] = readdirSync(failedDir);
+    const failed = JSON.parse(readFileSync(join(failedDir, file as string), 'utf8'));
+    expect(failed.reason).toMatch(/bad JSON/);
+    expect(Buffer.from(failed.data, 'base64').toString('utf8')).toBe('{"broken');
+  });
+
+  it('lets the query engine read an empty archive, then see files as they land', async () => {
+    // Prepare
+    const dataDir = tempDir();
+    const engine = engineOn(dataDir);
+    const archiver = createEmbeddedArchiver({ dataDir });
+
+    // Act
+    const before = await engine.runSql('select count(*) as n from compliance_events');
+    await archiver.handler(kinesisEvent(events(3, '2026-04-07')));
+    await archiver.close();
+    const after = await engine.runSql('select count(*) as n from compliance_events');
+
+    // Assess
+    expect(before).toEqual([{ n: 0 }]);
+    expect(after).toEqual([{ n: 3 }]);
+  });
+});
