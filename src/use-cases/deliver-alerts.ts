@@ -110,7 +110,10 @@ export interface DrainResult {
   violations: number;
   /** Resolutions delivered in this drain, alone or in a digest. */
   resolutions: number;
-  /** Alerts still queued after this drain (including those waiting for a retry time). */
+  /**
+   * Alerts still queued after this drain (including those waiting for a retry time); read from the
+   * pending index, eventually consistent, so it may briefly include alerts just delivered.
+   */
   pending: number;
   /** Alerts whose post failed in this drain (they stay pending, or are parked; see above). */
   failed: number;
@@ -128,6 +131,8 @@ const WEBHOOK_BASE_MS = 5 * 60_000;
 const WEBHOOK_CAP_MS = 60 * 60_000;
 const MESSAGE_BASE_MS = 60_000;
 const MESSAGE_CAP_MS = 60 * 60_000;
+/** Far longer than the pending index's propagation lag (usually well under a second). */
+const RECENTLY_DELIVERED_MS = 5 * 60_000;
 
 interface Outgoing {
   readonly message: SlackMessage;
@@ -148,6 +153,8 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
   const logger = deps.logger;
   const detector = new StormDetector(threshold);
   let lastPostAtMs = Number.NEGATIVE_INFINITY;
+  /** Event ids delivered in the last few minutes by this process (see the GSI note in drainOnce). */
+  const recentlyDelivered = new Map<string, number>();
   let queue: Promise<unknown> = Promise.resolve();
 
   async function drainOnce(timeBudgetMs: number): Promise<DrainResult> {
@@ -164,16 +171,15 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       return result;
     }
     let consecutiveFailures = gate.consecutiveFailures;
-    const deliveredNow = new Set<string>();
+    forgetOldDeliveries();
 
     drain: while (remaining() > 0) {
-      const items = await deps.outbox.listPending(batchSize, clock());
+      const listed = await deps.outbox.listPending(batchSize, clock());
+      // The pending index is a GSI, read eventually consistent: an alert marked delivered a moment
+      // ago can still be listed. Never post it again; if nothing else is listed, let the index
+      // catch up until the next trigger.
+      const items = listed.filter((item) => !recentlyDelivered.has(item.id));
       if (items.length === 0) break;
-      if (items.some((item) => deliveredNow.has(item.id))) {
-        // markDelivered did not take effect: stop rather than post the same alerts again.
-        logger?.error('Delivered alerts are still pending; stopping the drain', { table: 'outbox' });
-        break;
-      }
       const byId = new Map(items.map((item) => [item.id, item]));
       const storm = detector.isStorm(clock().getTime(), items.length);
       const plan = planMessages(items, storm, deps.digest);
@@ -198,7 +204,8 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
           if (posted.ok) {
             // Mark right away: the window in which a crash re-posts is this one message.
             await deps.outbox.markDelivered(out.ids, randomUUID(), clock());
-            for (const id of out.ids) deliveredNow.add(id);
+            const deliveredAt = clock().getTime();
+            for (const id of out.ids) recentlyDelivered.set(id, deliveredAt);
             detector.record(clock().getTime(), out.ids.length);
             result.messages += 1;
             result.violations += out.violations;
@@ -258,6 +265,14 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         resolutions: digest.resolutions,
       },
     ];
+  }
+
+  function forgetOldDeliveries(): void {
+    const horizon = clock().getTime() - RECENTLY_DELIVERED_MS;
+    for (const [id, at] of recentlyDelivered) {
+      if (at >= horizon) break; // insertion order is delivery order
+      recentlyDelivered.delete(id);
+    }
   }
 
   async function pace(): Promise<void> {

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../src/domain/compliance-state.js';
+import type { MessageSink, PostResult, SlackMessage } from '../../src/ports/message-sink.js';
+import { createAlertDeliverer, type MessageRenderer } from '../../src/use-cases/deliver-alerts.js';
+import { makeAlert } from '../helpers/alerts.js';
+import { InMemoryOutbox } from '../helpers/in-memory-outbox.js';
+
+/** A sink that records messages and answers from a script (default ok). */
+function recordingSink(script: PostResult[] = []): MessageSink & { posted: SlackMessage[] } {
+  const posted: SlackMessage[] = [];
+  return {
+    posted,
+    async post(message) {
+      posted.push(message);
+      await new Promise((r) => setTimeout(r, 1));
+      return script.shift() ?? { ok: true };
+    },
+  };
+}
+
+/** An outbox whose pending index lags: delivered alerts stay listed (as a GSI may for a moment). */
+class LaggingOutbox extends InMemoryOutbox {
+  override async markDelivered(ids: readonly string[], messageRef: string): Promise<void> {
+    for (const id of ids) {
+      const item = this.items.get(id);
+      if (item) item.deliveredIn = messageRef;
+    }
+  }
+}
+
+const fixedClock = () => new Date('2024-05-01T10:00:00.000Z');
+
+describe('alert deliverer', () => {
+  it('never re-posts an alert that the lagging pending index still lists', async () => {
+    // Prepare
+    const outbox = new LaggingOutbox();
+    const alerts = [makeAlert(), makeAlert()];
+    await outbox.enqueue(alerts, fixedClock());
+    const sink = recordingSink();
+    const deliverer = createAlertDeliverer({ outbox, sink, minIntervalMs: 0, clock: fixedClock });
+
+    // Act
+    const first = await deliverer.drain();
+    const second = await deliverer.drain();
+
+    // Assess
+    expect(first.messages).toBe(2);
+    expect(second.messages).toBe(0);
+    expect(sink.posted).toHaveLength(2);
+  });
+
+  it('serializes concurrent drains so an alert is posted once', async () => {
+    // Prepare
+    const outbox = new InMemoryOutbox();
+    await outbox.enqueue([makeAlert(), makeAlert(), makeAlert()], fixedClock());
+    const sink = recordingSink();
+    const deliverer = createAlertDeliverer({ outbox, sink, minIntervalMs: 0 });
+
+    // Act
+    const results = await Promise.all([deliverer.drain(), deliverer.drain(), deliverer.drain()]);
+
+    // Assess
+    expect(results.map((r) => r.messages)).toEqual([3, 0, 0]);
+    expect(sink.posted).toHaveLength(3);
+  });
+
+  it('keeps an alert whose message cannot be rendered pending for a later retry, and sends the others', async () => {
+    // Prepare
+    const outbox = new InMemoryOutbox();
+    const [broken, fine] = [makeAlert({ resourceId: 'boom' }), makeAlert()];
+    await outbox.enqueue([broken!, fine!], fixedClock());
+    const renderer: MessageRenderer = {
+      alert: (alert: Alert) => {
+        if (alert.resourceId === 'boom') throw new Error('template bug');
+        return { text: alert.eventId, blocks: [] };
+      },
+      digest: () => ({ message: { text: 'd', blocks: [] }, droppedBlocks: 0 }),
+    };
+    const sink = recordingSink();
+    const deliverer = createAlertDeliverer({ outbox, sink, renderer, minIntervalMs: 0, clock: fixedClock });
+
+    // Act
+    const result = await deliverer.drain();
+
+    // Assess
+    expect(result).toEqual({ messages: 1, violations: 1, resolutions: 0, pending: 1, failed: 1 });
+    expect(sink.posted.map((m) => m.text)).toEqual([fine!.eventId]);
+    expect(outbox.items.get(broken!.eventId)).toMatchObject({
+      attempts: 1,
+      lastError: 'render failed: template bug',
+    });
+  });
+
+  it('splits a digest whose groups do not fit one message instead of hiding alerts', async () => {
+    // Prepare: 40 alerts in 40 rules → one planned digest; the renderer says only 10 groups fit
+    const outbox = new InMemoryOutbox();
+    await outbox.enqueue(
+      Array.from({ length: 40 }, (_, i) => makeAlert({ ruleName: `rule-${i}` })),
+      fixedClock(),
+    );
+    const sizes: number[] = [];
+    const renderer: MessageRenderer = {
+      alert: () => ({ text: 'single', blocks: [] }),
+      digest: (digest) => {
+        sizes.push(digest.groups.length);
+        return {
+          message: { text: `${digest.violations}`, blocks: [] },
+          droppedBlocks: digest.groups.length > 10 ? 1 : 0,
+        };
+      },
+    };
+    const sink = recordingSink();
+    const deliverer = createAlertDeliverer({ outbox, sink, renderer, minIntervalMs: 0, clock: fixedClock });
+
+    // Act
+    const result = await deliverer.drain();
+
+    // Assess
+    expect(result).toMatchObject({ violations: 40, pending: 0 });
+    expect(sink.posted.map((m) => Number(m.text)).reduce((a, b) => a + b, 0)).toBe(40);
+    expect(sink.posted.every((m) => Number(m.text) <= 10)).toBe(true);
+    expect(sizes[0]).toBe(20);
+  });
+});
