@@ -54,7 +54,8 @@ describe('planMessages', () => {
 
     // Assess
     expect(plan).toHaveLength(1);
-    const digest = plan[0]!.type === 'digest' ? plan[0].digest : undefined;
+    const first = plan[0]!;
+    const digest = first.type === 'digest' ? first.digest : undefined;
     expect(digest?.violations).toBe(600);
     expect(digest?.resolutions).toBe(5);
     expect(digest?.groups).toHaveLength(7);
