@@ -1,14 +1,17 @@
 -- name: compliance_trend
 -- description: Compliance score per UTC day and per account over a range, from the latest state of every (resource, rule) at the end of each day.
 --
--- Days run from the UTC date of start to the UTC date of the last instant before end (start and
--- end default to the first and last day in the archive). A day's counts are the latest states
+-- Days run from the UTC date of start to the UTC date of the last instant before end, within the
+-- days that have a state: from the first day with an event, to the last one when end is null, and
+-- never past the current UTC date (the future has no state yet). A day's counts are the latest states
 -- (greatest event_time, recorded_time, event_id) of every (account, region, rule_name,
 -- resource_type, resource_id) among events before the end of that day, or before end for a last,
 -- partial day; states set before start carry into the range. Score as in compliance_score.
 -- Copies of an event tie on the max_by order, so they cannot change a state.
 -- How: the state of each key at the end of each day it changed, as an interval until its next
--- change; +1/-1 deltas per account, day and status; a running sum over a dense calendar.
+-- change; +1/-1 deltas per account, day and status; a running sum over a dense calendar. The
+-- calendar is generated from the data and cut by the range in a WHERE clause, because Athena
+-- accepts execution parameters only there.
 -- Rows where the account has no state yet are left out.
 --
 -- @param account varchar optional  AWS account id
@@ -19,6 +22,8 @@
 -- @param end timestamp optional
 -- @param end timestamp optional
 -- @param start timestamp optional  first day = its UTC date
+-- @param start timestamp optional
+-- @param end timestamp optional
 -- @param end timestamp optional
 --
 -- @column day varchar  UTC day, YYYY-MM-DD
@@ -83,25 +88,37 @@ state_intervals as (
     from daily_states
 ),
 
-bounds as (
+event_days as (
     select
-        coalesce(substr(?, 1, 10), min(changed_day)) as first_day,
-        coalesce(
-            substr(cast(date_add('millisecond', -1, cast(from_iso8601_timestamp(?) as timestamp)) as varchar), 1, 10),
-            max(changed_day)
-        ) as last_day
+        min(changed_day) as first_event_day,
+        max(changed_day) as last_event_day
     from daily_states
 ),
 
 calendar as (
     select
         substr(cast(days.calendar_day as varchar), 1, 10) as calendar_day
-    from bounds
+    from event_days
     cross join unnest(
-        sequence(from_iso8601_date(bounds.first_day), from_iso8601_date(greatest(bounds.first_day, bounds.last_day)))
+        sequence(
+            from_iso8601_date(event_days.first_event_day),
+            greatest(from_iso8601_date(event_days.last_event_day), current_date)
+        )
     ) as days (calendar_day)
     where
-        bounds.first_day <= bounds.last_day
+        (? is null or substr(cast(days.calendar_day as varchar), 1, 10) >= substr(?, 1, 10))
+        and (
+            (? is null and substr(cast(days.calendar_day as varchar), 1, 10) <= event_days.last_event_day)
+            or substr(cast(days.calendar_day as varchar), 1, 10)
+            <= substr(cast(date_add('millisecond', -1, cast(from_iso8601_timestamp(?) as timestamp)) as varchar), 1, 10)
+        )
+),
+
+bounds as (
+    select
+        min(calendar_day) as first_day,
+        max(calendar_day) as last_day
+    from calendar
 ),
 
 deltas as (

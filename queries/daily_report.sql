@@ -6,21 +6,15 @@
 --   new violation: new_status NON_COMPLIANT and old_status null or not NON_COMPLIANT;
 --   resolved violation: old_status NON_COMPLIANT and new_status COMPLIANT or NOT_APPLICABLE.
 -- States and scores are those of compliance_score as of the end of the day (events before
--- day+1 00:00) and as of its start (events before day 00:00), computed in one pass over history:
--- max_by ignores rows whose key is null, so the CASE key restricts the second state to earlier events.
+-- day+1 00:00, that is dt <= day) and as of its start (dt < day). Athena accepts execution
+-- parameters only in WHERE clauses, so each boundary is a partition predicate of its own scan.
 -- Always exactly one row. The top rules and accounts of the report are daily_top_rules and
--- daily_top_accounts.
+-- daily_top_accounts; the period is [day 00:00, day+1 00:00) UTC, which callers know from the day.
 --
 -- @param day date  UTC day, YYYY-MM-DD
 -- @param day date
 -- @param day date
--- @param day date
--- @param day date
--- @param day date
 --
--- @column day varchar  the day, YYYY-MM-DD
--- @column period_start timestamp  day 00:00 UTC (inclusive)
--- @column period_end timestamp  next day 00:00 UTC (exclusive)
 -- @column evaluations bigint  distinct compliance-change events of the day
 -- @column new_violations bigint  new violations of the day
 -- @column resolved_violations bigint  resolved violations of the day
@@ -33,13 +27,6 @@
 -- @column compliance_score_change double  compliance_score - previous_compliance_score, 2 decimals; null if either is null
 
 with
-
-period as (
-    select
-        cast(from_iso8601_date(?) as varchar) as report_day,
-        cast(from_iso8601_date(?) as timestamp) as period_start,
-        date_add('day', 1, cast(from_iso8601_date(?) as timestamp)) as period_end
-),
 
 day_events as (
     select
@@ -66,38 +53,17 @@ day_counts as (
     from day_events
 ),
 
-history as (
+states_at_end as (
     select
         account,
         region,
         rule_name,
         resource_type,
         resource_id,
-        event_id,
-        event_time,
-        recorded_time,
-        new_status
+        max_by(new_status, row(event_time, recorded_time, event_id)) as status
     from compliance_events
     where
         dt <= ?
-),
-
-states as (
-    select
-        account,
-        region,
-        rule_name,
-        resource_type,
-        resource_id,
-        max_by(new_status, row(event_time, recorded_time, event_id)) as status_at_end,
-        max_by(
-            new_status,
-            case
-                when event_time < cast(from_iso8601_date(?) as timestamp)
-                    then row(event_time, recorded_time, event_id)
-            end
-        ) as status_at_start
-    from history
     group by
         account,
         region,
@@ -106,34 +72,56 @@ states as (
         resource_id
 ),
 
-state_counts as (
+states_at_start as (
     select
-        count_if(status_at_end = 'COMPLIANT') as compliant,
-        count_if(status_at_end = 'NON_COMPLIANT') as non_compliant,
-        count_if(status_at_end = 'NOT_APPLICABLE') as not_applicable,
-        count_if(status_at_end = 'INSUFFICIENT_DATA') as insufficient_data,
-        count_if(status_at_start = 'COMPLIANT') as previous_compliant,
-        count_if(status_at_start = 'NON_COMPLIANT') as previous_non_compliant
-    from states
+        account,
+        region,
+        rule_name,
+        resource_type,
+        resource_id,
+        max_by(new_status, row(event_time, recorded_time, event_id)) as status
+    from compliance_events
+    where
+        dt < ?
+    group by
+        account,
+        region,
+        rule_name,
+        resource_type,
+        resource_id
+),
+
+end_counts as (
+    select
+        count_if(status = 'COMPLIANT') as compliant,
+        count_if(status = 'NON_COMPLIANT') as non_compliant,
+        count_if(status = 'NOT_APPLICABLE') as not_applicable,
+        count_if(status = 'INSUFFICIENT_DATA') as insufficient_data
+    from states_at_end
+),
+
+start_counts as (
+    select
+        count_if(status = 'COMPLIANT') as compliant,
+        count_if(status = 'NON_COMPLIANT') as non_compliant
+    from states_at_start
 ),
 
 scores as (
     select
-        compliant,
-        non_compliant,
-        not_applicable,
-        insufficient_data,
-        round(10000 * cast(compliant as double) / nullif(compliant + non_compliant, 0)) / 100
+        end_counts.compliant,
+        end_counts.non_compliant,
+        end_counts.not_applicable,
+        end_counts.insufficient_data,
+        round(10000 * cast(end_counts.compliant as double) / nullif(end_counts.compliant + end_counts.non_compliant, 0)) / 100
             as compliance_score,
-        round(10000 * cast(previous_compliant as double) / nullif(previous_compliant + previous_non_compliant, 0)) / 100
+        round(10000 * cast(start_counts.compliant as double) / nullif(start_counts.compliant + start_counts.non_compliant, 0)) / 100
             as previous_compliance_score
-    from state_counts
+    from end_counts
+    cross join start_counts
 )
 
 select
-    period.report_day as day,
-    period.period_start,
-    period.period_end,
     day_counts.evaluations,
     day_counts.new_violations,
     day_counts.resolved_violations,
@@ -144,6 +132,5 @@ select
     scores.compliance_score,
     scores.previous_compliance_score,
     round(100 * (scores.compliance_score - scores.previous_compliance_score)) / 100 as compliance_score_change
-from period
-cross join day_counts
+from day_counts
 cross join scores

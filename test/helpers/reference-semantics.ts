@@ -164,9 +164,6 @@ export function dailyReport(rows: readonly ArchiveRow[], day: string): Row[] {
   const previous = complianceScore(atStart.compliant, atStart.non_compliant);
   return [
     {
-      day,
-      period_start: start,
-      period_end: end,
       evaluations: events.length,
       new_violations: events.filter(isNewViolation).length,
       resolved_violations: events.filter(isResolution).length,
@@ -229,19 +226,21 @@ export function dailyTopAccounts(rows: readonly ArchiveRow[], day: string): Row[
 
 // compliance_trend -----------------------------------------------------------------------------
 
-export function complianceTrend(rows: readonly ArchiveRow[], p: RangeScope): Row[] {
+export function complianceTrend(rows: readonly ArchiveRow[], p: RangeScope, today = utcToday()): Row[] {
   const history = rows.filter((r) => inScope(r, p) && (p.end == null || r.event_time < p.end));
-  if (history.length === 0 && p.start == null) return [];
-  const days = history.map((r) => r.dt);
-  const first = p.start != null ? dateOf(p.start) : ([...days].sort()[0] as string);
-  const last =
-    p.end != null
-      ? dateOf(new Date(Date.parse(p.end) - 1).toISOString())
-      : ([...days].sort().at(-1) as string);
+  if (history.length === 0) return [];
+  const days = history.map((r) => r.dt as string).sort();
+  const firstEvent = days[0] as string;
+  const lastEvent = days.at(-1) as string;
+  // Days with a state: from the first event day; to the last before end, but not past today.
+  const first = p.start != null && dateOf(p.start) > firstEvent ? dateOf(p.start) : firstEvent;
+  const lastBeforeEnd = p.end != null ? dateOf(new Date(Date.parse(p.end) - 1).toISOString()) : null;
+  const ceiling = lastEvent > today ? lastEvent : today;
+  const last = lastBeforeEnd === null ? lastEvent : lastBeforeEnd < ceiling ? lastBeforeEnd : ceiling;
   const out: Row[] = [];
   for (let day = first; day <= last; day = dateOf(nextDay(day))) {
     const byAccount = new Map<string, ArchiveRow[]>();
-    for (const s of latestStates(history.filter((r) => r.dt <= day)).values()) {
+    for (const s of latestStates(history.filter((r) => (r.dt as string) <= day)).values()) {
       byAccount.set(s.account as string, [...(byAccount.get(s.account as string) ?? []), s]);
     }
     for (const account of [...byAccount.keys()].sort()) {
@@ -255,6 +254,11 @@ export function complianceTrend(rows: readonly ArchiveRow[], p: RangeScope): Row
     }
   }
   return out;
+}
+
+/** The current UTC date, as the engines' `current_date` (Athena's session zone is UTC). */
+export function utcToday(): string {
+  return new Date().toISOString().slice(0, 10);
 }
 
 // time_to_remediate ----------------------------------------------------------------------------

@@ -219,6 +219,7 @@ describe.each([
     'an offset timestamp, normalized to UTC',
     { start: '2026-03-03T01:00:00+02:00', end: '2026-03-04T00:00:00Z' },
   ],
+  ['a range ending in the future', { account: B, start: day(6), end: '2099-01-01T00:00:00Z' }],
 ] as [string, QueryParameters][])(
   'compliance_summary, time_to_remediate and compliance_trend: %s',
   (_label, params) => {

@@ -33,6 +33,24 @@ const PINNED: Record<string, string[]> = {
   resource_timeline: ['account', 'region', 'resource_type', 'resource_id', 'start', 'end'],
 };
 
+/** Counts `?` nodes of a node-sql-parser AST, by whether a WHERE clause of their own SELECT holds them. */
+function walk(node: unknown, inWhere: boolean, found: { inWhere: number; elsewhere: number }): void {
+  if (Array.isArray(node)) {
+    for (const item of node) walk(item, inWhere, found);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  if (record.type === 'origin' && record.value === '?') {
+    found[inWhere ? 'inWhere' : 'elsewhere'] += 1;
+    return;
+  }
+  const isSelect = record.type === 'select';
+  for (const [key, child] of Object.entries(record)) {
+    walk(child, isSelect ? key === 'where' : inWhere, found);
+  }
+}
+
 /** SQL text without comments and string literals, for style checks. */
 function code(sql: string): string {
   return sql.replace(/--.*$/gm, '').replace(/'(?:[^']|'')*'/g, "''");
@@ -41,6 +59,14 @@ function code(sql: string): string {
 describe.each(queries.map((q) => [q.name, q] as const))('saved query %s', (_name, query) => {
   it('parses as Athena SQL (node-sql-parser, trino dialect)', () => {
     expect(() => new Parser().astify(query.sql, { database: 'trino' })).not.toThrow();
+  });
+
+  it('places every ? in a WHERE clause, the only place Athena accepts execution parameters', () => {
+    // https://docs.aws.amazon.com/athena/latest/ug/querying-with-prepared-statements.html
+    const ast = new Parser().astify(query.sql, { database: 'trino' });
+    const found = { inWhere: 0, elsewhere: 0 };
+    walk(ast, false, found);
+    expect(found).toEqual({ inWhere: countPlaceholders(query.sql), elsewhere: 0 });
   });
 
   it('documents a description, its parameters (one per ?) and its columns', () => {
@@ -160,6 +186,18 @@ describe('parseSavedQuery', () => {
   ])('rejects %s', (_label, text, message) => {
     expect(() => parseSavedQuery('q.sql', text)).toThrow(SavedQueryDefinitionError);
     expect(() => parseSavedQuery('q.sql', text)).toThrow(message);
+  });
+
+  it('tells a ? in a select list from one in a WHERE clause', () => {
+    const found = { inWhere: 0, elsewhere: 0 };
+    walk(
+      new Parser().astify('with a as (select ? as y from t where b = ?) select y from a where y = ?', {
+        database: 'trino',
+      }),
+      false,
+      found,
+    );
+    expect(found).toEqual({ inWhere: 2, elsewhere: 1 });
   });
 
   it('counts only the ? outside comments, literals and quoted identifiers', () => {
