@@ -233,10 +233,11 @@ export function complianceTrend(rows: readonly ArchiveRow[], p: RangeScope, toda
   const firstEvent = days[0] as string;
   const lastEvent = days.at(-1) as string;
   // Days with a state: from the first event day; to the last before end, but not past today.
-  const first = p.start != null && dateOf(p.start) > firstEvent ? dateOf(p.start) : firstEvent;
+  const latestText = (...texts: string[]) => texts.sort().at(-1) as string;
+  const earliestText = (...texts: string[]) => texts.sort()[0] as string;
+  const first = p.start != null ? latestText(dateOf(p.start), firstEvent) : firstEvent;
   const lastBeforeEnd = p.end != null ? dateOf(new Date(Date.parse(p.end) - 1).toISOString()) : null;
-  const ceiling = lastEvent > today ? lastEvent : today;
-  const last = lastBeforeEnd === null ? lastEvent : lastBeforeEnd < ceiling ? lastBeforeEnd : ceiling;
+  const last = lastBeforeEnd === null ? lastEvent : earliestText(lastBeforeEnd, latestText(lastEvent, today));
   const out: Row[] = [];
   for (let day = first; day <= last; day = dateOf(nextDay(day))) {
     const byAccount = new Map<string, ArchiveRow[]>();
