@@ -1,0 +1,247 @@
+/**
+ * `config-monitor ingest FILE|-`: sends AWS Config events through the embedded pipeline, exactly
+ * as the EventBridge rule would send them to Kinesis, and waits until they are processed,
+ * archived and their alerts delivered (or safely queued).
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ingestThroughRunningStack } from '../../embedded/control.js';
+import {
+  type IngestProgress,
+  type IngestRecord,
+  type IngestReport,
+  readRunningStack,
+  startEmbeddedStack,
+} from '../../embedded/stack.js';
+import { type Command, type CommandIo, dataDirOption, parseCommandArgs } from '../args.js';
+import { UsageError } from '../errors.js';
+import { createProgress, type Progress } from '../progress.js';
+
+const NAME = 'ingest';
+/** Inputs above this size get a progress display even without a terminal. */
+const LONG_INPUT_BYTES = 5_000_000;
+
+export const command: Command = {
+  usage: `Usage: config-monitor ingest FILE|- [--data-dir DIR] [--json]
+
+Sends AWS Config events (EventBridge events) through the embedded pipeline: stream → consumer
+(hot store, alerts) and archiver. FILE holds one JSON event, a JSON array of events, or JSON
+Lines; - reads stdin. The EventBridge rule's pattern is applied: other events are skipped;
+input that is not an EventBridge event (bad JSON, SNS envelopes…) is rejected and kept in
+<data-dir>/rejected/ with the reason. Waits until everything is processed, archived and the
+alerts are delivered or safely queued.
+
+If a "config-monitor up" is running on the data directory, the ingest runs inside it.
+
+Options:
+  --data-dir DIR   data directory (default ./.config-monitor)
+  --json           print exactly one JSON object on stdout:
+                   {"received","accepted","duplicates","stale","skipped","rejected",
+                    "alerts":{"violations","resolved","messages"}}
+  -h, --help       this help
+
+Counts: received = accepted + duplicates + skipped + rejected. accepted = valid events stored
+for the first time; duplicates = already stored (same id); stale = accepted events older than
+the state of their resource and rule (history only, no alert). violations/resolved = alert
+decisions; messages = Slack messages posted (SLACK_WEBHOOK_URL) or written to <data-dir>/outbox/.
+`,
+
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(
+      NAME,
+      argv,
+      { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      { min: 1, max: 1 },
+    );
+    const dataDir = dataDirOption(values['data-dir'], io.cwd);
+    const source = positionals[0]!;
+    const { stream, size } = openInput(source, io);
+    const progress = createProgress({ stream: io.stderr, long: (size ?? 0) > LONG_INPUT_BYTES });
+    let bytes = 0;
+    const records = readIngestRecords(stream, (n) => {
+      bytes += n;
+    });
+    const show = progressReporter(progress, size, () => bytes);
+
+    const running = await readRunningStack(dataDir);
+    let report: IngestReport;
+    if (running) {
+      report = await ingestThroughRunningStack(running, records, show);
+    } else {
+      const stack = await startEmbeddedStack({ dataDir, idleDelayMs: 50 });
+      try {
+        report = await stack.ingest(records, { onProgress: show });
+      } finally {
+        await stack.close();
+      }
+    }
+    progress.finish();
+
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify(report.summary)}\n`);
+    } else {
+      io.stdout.write(formatReport(report, source, relative(io.cwd, dataDir) || '.', running?.pid));
+    }
+    if (report.pendingAlerts > 0) {
+      io.stderr.write(
+        `${report.pendingAlerts} alert(s) are still queued in the outbox` +
+          `${report.failedAlerts > 0 ? ' (the message sink is failing)' : ''}; "config-monitor up" delivers them.\n`,
+      );
+    }
+    return 0;
+  },
+};
+
+function openInput(source: string, io: CommandIo): { stream: Readable; size: number | undefined } {
+  if (source === '-') return { stream: io.stdin, size: undefined };
+  const path = resolve(io.cwd, source);
+  let size: number;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new UsageError(`${source} is not a file`, NAME);
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(
+      `cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      NAME,
+    );
+  }
+  return { stream: createReadStream(path), size };
+}
+
+/**
+ * The records of an input: JSON Lines (one record a line), or a single JSON document (one event
+ * or an array of events, possibly pretty-printed). The first line decides: if it is a complete
+ * JSON value the input is JSON Lines; otherwise the whole input is parsed as one document, and if
+ * that fails too, every line is a record (so each bad line is rejected with its own reason).
+ */
+export async function* readIngestRecords(
+  input: AsyncIterable<Buffer | string>,
+  onBytes?: (bytes: number) => void,
+): AsyncGenerator<IngestRecord> {
+  const decoder = new TextDecoder('utf-8');
+  let text = '';
+  let mode: 'detect' | 'lines' | 'document' = 'detect';
+  let first = true;
+
+  function* lines(final: boolean): Generator<IngestRecord> {
+    // Walk with an index and cut the buffer once: slicing per line would copy it per line.
+    let start = 0;
+    let newline = text.indexOf('\n');
+    while (newline !== -1) {
+      const line = text.slice(start, newline).replace(/\r$/, '');
+      if (line.trim() !== '') yield { text: line };
+      start = newline + 1;
+      newline = text.indexOf('\n', start);
+    }
+    text = text.slice(start);
+    if (final && text.trim() !== '') {
+      yield { text: text.replace(/\r$/, '') };
+      text = '';
+    }
+  }
+
+  const detect = (final: boolean): 'detect' | 'lines' | 'document' => {
+    const start = text.search(/\S/);
+    if (start === -1) return final ? 'lines' : 'detect';
+    if (text[start] === '[') return 'document';
+    if (text[start] !== '{') return 'lines';
+    const end = text.indexOf('\n', start);
+    if (end === -1 && !final) return 'detect';
+    const firstLine = end === -1 ? text.slice(start) : text.slice(start, end);
+    try {
+      JSON.parse(firstLine);
+      return 'lines';
+    } catch {
+      return 'document';
+    }
+  };
+
+  for await (const chunk of input) {
+    onBytes?.(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+    let piece = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    if (first) {
+      piece = piece.replace(/^\uFEFF/, '');
+      first = false;
+    }
+    text += piece;
+    if (mode === 'detect') mode = detect(false);
+    if (mode === 'lines') yield* lines(false);
+  }
+  text += decoder.decode();
+  if (mode === 'detect') mode = detect(true);
+  if (mode === 'lines') {
+    yield* lines(true);
+    return;
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    yield* lines(true);
+    return;
+  }
+  if (Array.isArray(document)) {
+    for (const value of document) yield { value };
+  } else {
+    yield { value: document };
+  }
+}
+
+function progressReporter(progress: Progress, size: number | undefined, bytesRead: () => number) {
+  let phase: IngestProgress['phase'] | undefined;
+  return (update: IngestProgress) => {
+    if (update.phase !== phase) {
+      phase = update.phase;
+      if (update.phase === 'sending') progress.phase('sending   ', size, size ? 'MB' : 'events');
+      else if (update.phase === 'processing') progress.phase('processing', update.total, 'events');
+      else if (update.phase === 'recovering') progress.phase('recovering records of an interrupted run…');
+      else if (update.phase === 'archiving') progress.phase('archiving');
+      else progress.phase('delivering alerts', undefined, 'messages');
+    }
+    if (update.phase === 'sending') progress.update(size ? bytesRead() : update.read);
+    else if (update.phase === 'processing') progress.update(update.processed, update.total);
+    else if (update.phase === 'delivering') progress.update(update.messages);
+  };
+}
+
+function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** The human summary of an ingest. */
+export function formatReport(
+  report: IngestReport,
+  source: string,
+  dataDir: string,
+  runningPid?: number,
+): string {
+  const s = report.summary;
+  const seconds = report.durationMs / 1000;
+  const rate = seconds > 0 ? Math.round(s.received / seconds) : s.received;
+  const width = Math.max(
+    ...[s.received, s.accepted, s.duplicates, s.skipped, s.rejected].map((n) => formatCount(n).length),
+  );
+  const row = (label: string, n: number, note = '') =>
+    `  ${label.padEnd(11)}${formatCount(n).padStart(width)}${note}\n`;
+  const where = runningPid ? ` (through the running config-monitor, pid ${runningPid})` : '';
+  return (
+    `Ingested ${source === '-' ? 'stdin' : source} in ${seconds.toFixed(1)} s (${formatCount(rate)} events/s)${where}\n` +
+    (report.recovered > 0
+      ? `  first finished ${formatCount(report.recovered)} record(s) left by an interrupted run\n`
+      : '') +
+    row('received', s.received) +
+    row(
+      'accepted',
+      s.accepted,
+      s.stale > 0 ? `   ${formatCount(s.stale)} stale (older than the current state: history only)` : '',
+    ) +
+    row('duplicates', s.duplicates, s.duplicates > 0 ? '   already stored (same event id)' : '') +
+    row('skipped', s.skipped, s.skipped > 0 ? '   not selected by the EventBridge rule' : '') +
+    row('rejected', s.rejected, s.rejected > 0 ? `   reasons in ${dataDir}/rejected/` : '') +
+    `Alerts: ${formatCount(s.alerts.violations)} violation(s), ${formatCount(s.alerts.resolved)} resolved → ` +
+    `${formatCount(s.alerts.messages)} message(s)\n`
+  );
+}

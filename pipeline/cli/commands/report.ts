@@ -1,0 +1,140 @@
+/**
+ * `config-monitor report`: the daily compliance report of one UTC day, computed by the same use
+ * case as the report Lambda, on DuckDB over the local archive (no stack needed, so it also runs
+ * while `up` holds the data directory).
+ */
+import { join } from 'node:path';
+import { archiveHasFiles, DuckDbQueryEngine } from '../../../src/adapters/duckdb/duckdb.query-engine.js';
+import { createFolderMessageSink } from '../../../src/adapters/slack/folder.message-sink.js';
+import {
+  createSlackWebhookClient,
+  parseWebhookUrl,
+} from '../../../src/adapters/slack/slack-webhook.client.js';
+import type { MessageSink } from '../../../src/ports/message-sink.js';
+import {
+  buildDailyReport,
+  type DailyReport,
+  renderDailyReport,
+  yesterdayUtc,
+} from '../../../src/use-cases/daily-report.js';
+import { readRunningStack } from '../../embedded/stack.js';
+import {
+  COMMON_OPTIONS,
+  type Command,
+  type CommandIo,
+  dataDirOption,
+  dateOption,
+  parseCommandArgs,
+} from '../args.js';
+import { CliError } from '../errors.js';
+
+const USAGE = `Usage: config-monitor report [--date YYYY-MM-DD] [--json] [--post] [--data-dir DIR]
+
+The daily compliance report of one UTC day, from the local archive (<data-dir>/archive):
+score at the end of the day and its change, evaluations, new and resolved violations, the top 5
+non-compliant rules and the accounts with the most open violations.
+
+Options:
+  --date YYYY-MM-DD  the UTC day to report (default: yesterday, UTC)
+  --json             print the report as one JSON object on stdout
+  --post             send the Slack message: to SLACK_WEBHOOK_URL when set, else to <data-dir>/outbox/
+  --data-dir DIR     data directory (default ./.config-monitor)
+  -h, --help         show this help
+
+Environment: SLACK_WEBHOOK_URL (with --post), DASHBOARD_URL (linked from the message).
+`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  date: { type: 'string' },
+  json: { type: 'boolean' },
+  post: { type: 'boolean' },
+} as const;
+
+/** Terminal-safe text: control characters (escape sequences) and bidi overrides from rule names are shown as `?`. */
+function plain(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
+}
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const percent = (value: number | null) => (value === null ? 'n/a' : `${value.toFixed(2)}%`);
+
+/** The readable form printed without `--json`. */
+export function formatReport(report: DailyReport): string {
+  const change =
+    report.compliance_change === null
+      ? 'no previous score'
+      : `${report.compliance_change >= 0 ? '▲ +' : '▼ −'}${Math.abs(report.compliance_change).toFixed(2)} pts from the day before`;
+  const lines = [
+    `Daily compliance report — ${report.day} (UTC)`,
+    '',
+    `  Compliance score      ${percent(report.compliance_percentage).padStart(8)}   ${change}`,
+    `  Evaluations           ${integer.format(report.total_evaluations).padStart(8)}`,
+    `  New violations        ${integer.format(report.new_violations).padStart(8)}`,
+    `  Resolved violations   ${integer.format(report.resolved_violations).padStart(8)}`,
+    `  Open at end of day    ${integer.format(report.open_violations).padStart(8)}`,
+    '',
+    'Top non-compliant rules (resources non-compliant at the end of the day)',
+  ];
+  if (report.top_rules.length === 0) lines.push('  none');
+  const width = Math.min(60, Math.max(10, ...report.top_rules.map((r) => plain(r.name).length)));
+  report.top_rules.forEach((rule, i) => {
+    lines.push(
+      `  ${i + 1}. ${plain(rule.name).slice(0, 60).padEnd(width)}  ${integer.format(rule.count).padStart(6)} resources · ${rule.affected_accounts} account${rule.affected_accounts === 1 ? '' : 's'}`,
+    );
+  });
+  lines.push('', 'Accounts with the most open violations');
+  if (report.top_accounts.length === 0) lines.push('  none');
+  report.top_accounts.forEach((account, i) => {
+    lines.push(
+      `  ${String(i + 1).padStart(2)}. ${plain(account.account)}  ${integer.format(account.open_violations).padStart(6)} open · score ${percent(account.compliance_score)}`,
+    );
+  });
+  if (report.link) lines.push('', `Dashboard: ${report.link}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function createSink(io: CommandIo, dataDir: string): { sink: MessageSink; where: string } {
+  const url = io.env.SLACK_WEBHOOK_URL?.trim();
+  if (url) {
+    return {
+      sink: createSlackWebhookClient({ url: parseWebhookUrl(url, 'SLACK_WEBHOOK_URL').toString() }),
+      where: 'Slack (SLACK_WEBHOOK_URL)',
+    };
+  }
+  const dir = join(dataDir, 'outbox');
+  return {
+    sink: createFolderMessageSink({ dir, log: (line) => io.stderr.write(`${line}\n`) }),
+    where: `${dir}/ (set SLACK_WEBHOOK_URL to post to Slack)`,
+  };
+}
+
+export const command: Command = {
+  usage: USAGE,
+  async run(argv, io) {
+    const { values } = parseCommandArgs('report', argv, OPTIONS);
+    const dataDir = dataDirOption(values['data-dir'], io.cwd);
+    const day = dateOption('report', 'date', values.date) ?? yesterdayUtc();
+    if (!archiveHasFiles(dataDir)) {
+      io.stderr.write(
+        `config-monitor report: the archive under ${dataDir} is empty; run "config-monitor ingest" or "config-monitor up --demo" first\n`,
+      );
+    }
+    const running = await readRunningStack(dataDir);
+    const dashboardUrl = io.env.DASHBOARD_URL?.trim() || (running?.api ? `${running.api}/` : null);
+    const engine = new DuckDbQueryEngine({ dataDir });
+    try {
+      const report = await buildDailyReport(engine, day, { dashboardUrl });
+      io.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+      if (!values.post) return 0;
+      const { sink, where } = createSink(io, dataDir);
+      const fitted = renderDailyReport(report, { dashboardUrl });
+      const result = await sink.post(fitted.message);
+      if (!result.ok) throw new CliError(`could not post the report to ${where}: ${result.reason}`);
+      io.stderr.write(`Report for ${day} sent to ${where}\n`);
+      return 0;
+    } finally {
+      await engine.close();
+    }
+  },
+};

@@ -1,0 +1,209 @@
+/**
+ * `config-monitor up`: runs the embedded stack until Ctrl-C — stream, consumer, archiver, alert
+ * delivery, the API and the dashboard on 127.0.0.1 — and advertises it in
+ * `<data-dir>/endpoints.json` so that `ingest`, `query` and `report` use it instead of starting
+ * their own (LevelDB allows one process per data directory).
+ */
+
+import { existsSync, readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { relative } from 'node:path';
+import { startControlServer } from '../../embedded/control.js';
+import {
+  dataDirLayout,
+  type EmbeddedStack,
+  type IngestProgress,
+  readRunningStack,
+  removeStackEndpoints,
+  startEmbeddedStack,
+  writeStackEndpoints,
+} from '../../embedded/stack.js';
+import {
+  type GenerateOptions,
+  generateOrganization,
+  organizationProfile,
+} from '../../generate/organization.js';
+import { type Command, dataDirOption, integerOption, parseCommandArgs } from '../args.js';
+import { CliError } from '../errors.js';
+import { createProgress } from '../progress.js';
+import { formatReport } from './ingest.js';
+
+const NAME = 'up';
+export const DEFAULT_PORT = 8787;
+
+/** The demo organization of `npm start`: 90 days ending yesterday (UTC), one storm. */
+export function demoOrganization(): GenerateOptions {
+  return { accounts: 12, regions: 3, days: 90, seed: 1, storm: 1500, redeliveries: 0.005, late: 0.005 };
+}
+
+export const command: Command = {
+  usage: `Usage: config-monitor up [--data-dir DIR] [--port 8787] [--demo]
+
+Runs the embedded stack until Ctrl-C: kinesalite + dynalite persisted in the data directory, the
+stream consumer and archiver, Slack delivery (SLACK_WEBHOOK_URL, else <data-dir>/outbox/), and
+the API + dashboard on http://127.0.0.1:PORT. While it runs, "ingest", "query" and "report" on
+the same data directory go through it (see <data-dir>/endpoints.json).
+
+Options:
+  --data-dir DIR   data directory (default ./.config-monitor)
+  --port N         HTTP port on 127.0.0.1 (default 8787; 0 picks a free one)
+  --demo           on an empty data directory, first generate and ingest a demo organization
+                   (12 accounts, 3 regions, ~30 rules, 90 days ending yesterday, one storm)
+  -h, --help       this help
+`,
+
+  async run(argv, io) {
+    const { values } = parseCommandArgs(NAME, argv, {
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      demo: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    const dataDir = dataDirOption(values['data-dir'], io.cwd);
+    const port = integerOption(NAME, 'port', values.port, DEFAULT_PORT, 0, 65_535);
+    const shownDir = relative(io.cwd, dataDir) || '.';
+    const running = await readRunningStack(dataDir);
+    if (running) {
+      throw new CliError(
+        `config-monitor is already running on ${shownDir} (pid ${running.pid})${running.api ? `: ${running.api}` : ''}`,
+      );
+    }
+    const fresh = isEmptyDataDir(dataDir);
+    const log = (line: string) => io.stderr.write(`${line}\n`);
+
+    const startedAt = Date.now();
+    const stack = await startEmbeddedStack({ dataDir, autoDeliver: true });
+    const closers: Array<() => Promise<void>> = [];
+    let stopped = false;
+    const shutdown = async () => {
+      if (stopped) return;
+      stopped = true;
+      await removeStackEndpoints(dataDir);
+      for (const close of closers.reverse()) await close().catch(() => undefined);
+      await stack.close();
+    };
+    try {
+      const control = await startControlServer(stack);
+      closers.push(() => control.close());
+      const http = await startHttp(stack, port);
+      closers.push(() => http.close());
+      await writeStackEndpoints(dataDir, {
+        pid: process.pid,
+        startedAt: new Date(startedAt).toISOString(),
+        kinesis: stack.endpoints.kinesis,
+        dynamodb: stack.endpoints.dynamodb,
+        region: stack.region,
+        tablePrefix: stack.tablePrefix,
+        streamName: stack.streamName,
+        control: control.url,
+        token: control.token,
+        api: http.url,
+      });
+      log(`config-monitor: embedded stack on ${shownDir} (started in ${Date.now() - startedAt} ms)`);
+
+      if (values.demo) {
+        if (fresh) await loadDemo(stack, io.stderr, log);
+        else
+          log(`--demo: ${shownDir} already holds data; keeping it (use a new --data-dir for a fresh demo)`);
+      }
+      const sink = stack.sink.kind === 'slack' ? 'Slack webhook (SLACK_WEBHOOK_URL)' : `${shownDir}/outbox/`;
+      io.stdout.write(`\nDashboard and API: ${http.url}\nAlerts go to ${sink}. Press Ctrl-C to stop.\n`);
+
+      const signal = await io.interrupted;
+      log(`\n${signal ?? 'stop'}: shutting down…`);
+    } finally {
+      await shutdown();
+    }
+    log('stopped.');
+    return 0;
+  },
+};
+
+function isEmptyDataDir(dataDir: string): boolean {
+  const { dynamodb } = dataDirLayout(dataDir);
+  return !existsSync(dynamodb) || readdirSync(dynamodb).length === 0;
+}
+
+async function loadDemo(
+  stack: EmbeddedStack,
+  stderr: Parameters<typeof createProgress>[0]['stream'],
+  log: (line: string) => void,
+): Promise<void> {
+  const options = {
+    ...demoOrganization(),
+    end: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+  };
+  const profile = organizationProfile(options);
+  const generatedAt = Date.now();
+  const events = [...generateOrganization(options)];
+  log(
+    `Demo organization: ${profile.accounts.length} accounts, ${profile.regions.join(', ')}, ${profile.rules.length} rules, ` +
+      `${profile.firstDay} to ${profile.lastDay}, storm at ${profile.stormAt} — ${events.length.toLocaleString('en-US')} events ` +
+      `(generated in ${Date.now() - generatedAt} ms)`,
+  );
+  const progress = createProgress({ stream: stderr, long: true });
+  let phase: IngestProgress['phase'] | undefined;
+  const report = await stack.ingest(
+    (function* () {
+      for (const event of events) yield { value: event };
+    })(),
+    {
+      onProgress: (update) => {
+        if (update.phase !== phase) {
+          phase = update.phase;
+          if (update.phase === 'sending') progress.phase('sending   ', events.length, 'events');
+          else if (update.phase === 'processing') progress.phase('processing', update.total, 'events');
+          else if (update.phase === 'delivering') progress.phase('delivering alerts', undefined, 'messages');
+          else if (update.phase === 'archiving') progress.phase('archiving');
+        }
+        if (update.phase === 'sending') progress.update(update.read);
+        else if (update.phase === 'processing') progress.update(update.processed, update.total);
+        else if (update.phase === 'delivering') progress.update(update.messages);
+      },
+    },
+  );
+  progress.finish();
+  log(formatReport(report, 'the demo organization', relative(process.cwd(), stack.dataDir) || '.').trimEnd());
+}
+
+interface HttpServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP server of `up`. The API + dashboard (src/api, pipeline/server, api helper) plug in
+ * here: build the app from `stack` and serve it on `port`. Until then, a placeholder that answers
+ * `/healthz`, so the printed URL works.
+ */
+async function startHttp(stack: EmbeddedStack, port: number): Promise<HttpServer> {
+  const server: Server = createServer((req, res) => {
+    const ok = req.url === '/healthz';
+    res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify(
+        ok ? { status: 'ok', stream: stack.streamName } : { error: 'the dashboard is not installed yet' },
+      ),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new CliError(`port ${port} on 127.0.0.1 is in use; choose another with --port`)
+          : err,
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,66 @@
+// Runs kinesalite or dynalite in a worker thread (see service-threads.ts): the LevelDB work and the
+// servers' request handling then use a second core instead of competing with the consumer on the
+// main thread. Plain JavaScript so that the worker needs no TypeScript loader.
+import { mkdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { parentPort, workerData } from 'node:worker_threads';
+import dynalite from 'dynalite';
+import kinesalite from 'kinesalite';
+
+const { kind, path } = workerData;
+if (path) mkdirSync(path, { recursive: true });
+const server =
+  kind === 'dynalite'
+    ? dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
+    : kinesalite({
+        ...(path ? { path } : {}),
+        createStreamMs: 0,
+        deleteStreamMs: 0,
+        updateStreamMs: 0,
+        shardLimit: 100,
+      });
+
+server.once('error', (err) => {
+  throw err;
+});
+// LevelDB opens after listen; a lock held by another process only shows on the first request.
+// So probe with a cheap read before announcing the port: if the open fails, the worker dies with
+// that error and the main thread reports it.
+const PROBE =
+  kind === 'dynalite'
+    ? { target: 'DynamoDB_20120810.ListTables', type: 'application/x-amz-json-1.0', service: 'dynamodb' }
+    : { target: 'Kinesis_20131202.ListStreams', type: 'application/x-amz-json-1.1', service: 'kinesis' };
+
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address();
+  const probe = request(
+    {
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/',
+      headers: {
+        'content-type': PROBE.type,
+        'x-amz-target': PROBE.target,
+        'x-amz-date': '20200101T000000Z',
+        authorization: `AWS4-HMAC-SHA256 Credential=local/20200101/us-east-1/${PROBE.service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=0`,
+      },
+    },
+    (response) => {
+      response.resume();
+      response.on('end', () => parentPort.postMessage({ type: 'listening', port }));
+    },
+  );
+  probe.on('error', (err) => {
+    throw err;
+  });
+  probe.end('{}');
+});
+parentPort.on('message', (message) => {
+  if (message?.type !== 'close') return;
+  server.closeAllConnections?.();
+  server.close(() => {
+    parentPort.postMessage({ type: 'closed' });
+    parentPort.close();
+  });
+});

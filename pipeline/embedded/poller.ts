@@ -1,0 +1,459 @@
+/**
+ * A local stand-in for the Lambda Kinesis event source mapping: it reads every shard of a stream
+ * and calls a handler with the very event Lambda would build, with Lambda's batch semantics.
+ *
+ * - One loop per shard (Lambda's parallelization factor 1): batches of one shard are in order and
+ *   never overlap, batches of different shards run concurrently.
+ * - `batchItemFailures` (ReportBatchItemFailures): the checkpoint moves to just before the first
+ *   failed record and the shard is read again from there after a bounded backoff. A thrown
+ *   handler error retries the whole batch. Records are never skipped: locally there is no
+ *   on-failure destination, a stuck shard is reported through `onError` and `status()`.
+ * - Checkpoints (the last sequence number processed) are written per shard to
+ *   `<checkpointDir>/<consumer>/<shardId>`, by writing a temporary file and renaming it over the
+ *   old one, so that a killed process finds either the old or the new value, never a torn one.
+ *   A restart reads them and resumes AFTER_SEQUENCE_NUMBER; without one it starts at TRIM_HORIZON.
+ *   Delivery is therefore at-least-once, like Lambda: a batch whose handler finished just before a
+ *   kill is delivered again, and the handlers are idempotent by event id.
+ * - Expired shard iterators (5 minutes) and invalid ones are renewed from the checkpoint.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  type _Record as KinesisRecord,
+  ListShardsCommand,
+  type Shard,
+} from '@aws-sdk/client-kinesis';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { PollerStateError } from './errors.js';
+
+/** The handler contract of a Lambda Kinesis consumer with ReportBatchItemFailures. */
+export type KinesisBatchHandler = (
+  event: KinesisStreamEvent,
+) => Promise<KinesisStreamBatchResponse | undefined | undefined>;
+
+export interface PollerOptions {
+  readonly kinesis: KinesisClient;
+  readonly streamName: string;
+  readonly streamArn: string;
+  readonly region: string;
+  /** Names the consumer; its checkpoints live in `<checkpointDir>/<consumerName>/`. */
+  readonly consumerName: string;
+  readonly checkpointDir: string;
+  readonly handler: KinesisBatchHandler;
+  /** Records per handler call, as the event source mapping's BatchSize. @default 100 */
+  readonly batchSize?: number;
+  /** Pause after an empty read (Lambda polls each shard about once a second). @default 250 */
+  readonly idleDelayMs?: number;
+  /** First retry delay after a failed batch; doubles up to `retryMaxMs`. @default 100 */
+  readonly retryBaseMs?: number;
+  /** @default 5000 */
+  readonly retryMaxMs?: number;
+  /**
+   * `batch`: persist the checkpoint after every successful batch (the consumer: its effects are
+   * durable when the handler returns). `manual`: only on {@link KinesisPoller.commit}, for a
+   * handler that buffers (the archiver commits after it has flushed). @default 'batch'
+   */
+  readonly checkpointMode?: 'batch' | 'manual';
+  /** Called for every failed batch or read; the poller keeps retrying. */
+  readonly onError?: (
+    error: unknown,
+    context: { shardId: string; consumer: string; attempt: number },
+  ) => void;
+}
+
+export interface ShardStatus {
+  readonly shardId: string;
+  /** Last sequence number the handler finished (in memory). */
+  readonly processed: string | null;
+  /** Last sequence number persisted. */
+  readonly checkpoint: string | null;
+  /** Consecutive failed attempts of the current batch (0 when healthy). */
+  readonly failures: number;
+}
+
+export interface PollerStatus {
+  readonly consumer: string;
+  readonly shards: readonly ShardStatus[];
+  readonly batches: number;
+  readonly records: number;
+  readonly lastError: string | null;
+}
+
+export interface KinesisPoller {
+  /** Lists the shards, reads the checkpoints and starts one loop per shard. */
+  start(): Promise<void>;
+  /** Finishes the batch in flight, persists checkpoints (batch mode) and stops. Idempotent. */
+  stop(): Promise<void>;
+  /** Ends the idle pause of every shard now (after a publish). */
+  wake(): void;
+  /** The last processed sequence number per shard (for `commit` in manual mode). */
+  positions(): ReadonlyMap<string, string>;
+  /** Persists the given (or the current) positions as checkpoints. */
+  commit(positions?: ReadonlyMap<string, string>): Promise<void>;
+  /** Whether every shard has processed at least up to the given sequence numbers. */
+  hasProcessed(targets: ReadonlyMap<string, string>): boolean;
+  /**
+   * Resolves once every shard has returned an empty read that started after this call: all
+   * records that were in the stream at the time of the call have been handled.
+   */
+  caughtUp(signal?: AbortSignal): Promise<void>;
+  /** Resolves on the next successful batch or caught-up read of any shard (to re-check a condition). */
+  progressed(signal?: AbortSignal): Promise<void>;
+  status(): PollerStatus;
+}
+
+interface ShardState {
+  readonly shardId: string;
+  processed: string | null;
+  checkpoint: string | null;
+  failures: number;
+  /** Sequence (of this poller's reads) of the last read that returned nothing. */
+  lastEmptyRead: number;
+  sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null;
+}
+
+const SCHEMA_VERSION = '1.0';
+/** Lambda's execution role stands here; the handlers do not read it. */
+const INVOKE_IDENTITY_ARN = 'arn:aws:iam::000000000000:role/config-monitor-local-consumer';
+
+/** Builds the `KinesisStreamEvent` Lambda gives a handler, from GetRecords output. */
+export function toKinesisStreamEvent(
+  records: readonly KinesisRecord[],
+  shardId: string,
+  streamArn: string,
+  region: string,
+): KinesisStreamEvent {
+  return {
+    Records: records.map(
+      (record): KinesisStreamRecord => ({
+        kinesis: {
+          kinesisSchemaVersion: SCHEMA_VERSION,
+          partitionKey: record.PartitionKey!,
+          sequenceNumber: record.SequenceNumber!,
+          data: Buffer.from(record.Data!.buffer, record.Data!.byteOffset, record.Data!.byteLength).toString(
+            'base64',
+          ),
+          approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${shardId}:${record.SequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: INVOKE_IDENTITY_ARN,
+        awsRegion: region,
+        eventSourceARN: streamArn,
+      }),
+    ),
+  };
+}
+
+/** Sequence numbers are decimal strings of up to 128 bits: compare them as big integers. */
+export function compareSequenceNumbers(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Writes a small file so that readers see the old or the new content, never a torn one. */
+async function writeAtomically(path: string, content: string): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile(temp, content, 'utf8');
+  await rename(temp, path);
+}
+
+async function readCheckpoint(path: string): Promise<string | null> {
+  try {
+    const text = (await readFile(path, 'utf8')).trim();
+    return /^\d+$/.test(text) ? text : null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+function errorName(err: unknown): string {
+  return (err as { name?: string } | null)?.name ?? '';
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** Creates a poller for one consumer of a stream (call `start`). */
+export function createKinesisPoller(options: PollerOptions): KinesisPoller {
+  const batchSize = options.batchSize ?? 100;
+  const idleDelayMs = options.idleDelayMs ?? 250;
+  const retryBaseMs = options.retryBaseMs ?? 100;
+  const retryMaxMs = options.retryMaxMs ?? 5000;
+  const mode = options.checkpointMode ?? 'batch';
+  const dir = join(options.checkpointDir, options.consumerName);
+
+  let state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  const shards = new Map<string, ShardState>();
+  const loops: Promise<void>[] = [];
+  let reads = 0;
+  let batches = 0;
+  let records = 0;
+  let lastError: string | null = null;
+  let waiters: Array<() => void> = [];
+  /** Serializes checkpoint writes per shard so a slow older write never lands after a newer one. */
+  const writes = new Map<string, Promise<void>>();
+
+  const notify = () => {
+    const current = waiters;
+    waiters = [];
+    for (const resolve of current) resolve();
+  };
+
+  const persist = (shard: ShardState, sequenceNumber: string): Promise<void> => {
+    const previous = writes.get(shard.shardId) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      if (shard.checkpoint && compareSequenceNumbers(shard.checkpoint, sequenceNumber) >= 0) return;
+      await writeAtomically(join(dir, shard.shardId), `${sequenceNumber}\n`);
+      shard.checkpoint = sequenceNumber;
+    });
+    writes.set(
+      shard.shardId,
+      next.catch(() => undefined),
+    );
+    return next;
+  };
+
+  const sleep = (shard: ShardState, ms: number) =>
+    new Promise<void>((resolve) => {
+      if (state !== 'running') return resolve();
+      const timer = setTimeout(() => {
+        shard.sleeper = null;
+        resolve();
+      }, ms);
+      shard.sleeper = {
+        timer,
+        resolve: () => {
+          clearTimeout(timer);
+          shard.sleeper = null;
+          resolve();
+        },
+      };
+    });
+
+  const backoff = (attempt: number) =>
+    Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempt - 1, 16)) * (0.5 + Math.random() / 2);
+
+  async function iteratorFor(shard: ShardState): Promise<string | undefined> {
+    // Resume after what was processed in this process (manual mode has not persisted it yet).
+    const from = shard.processed ?? shard.checkpoint;
+    const output = await options.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: options.streamName,
+        ShardId: shard.shardId,
+        ...(from
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: from }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return output.ShardIterator;
+  }
+
+  async function runShard(shard: ShardState): Promise<void> {
+    let iterator: string | undefined;
+    let attempt = 0;
+    const fail = async (err: unknown) => {
+      attempt++;
+      shard.failures = attempt;
+      lastError = describe(err);
+      options.onError?.(err, { shardId: shard.shardId, consumer: options.consumerName, attempt });
+      iterator = undefined;
+      await sleep(shard, backoff(attempt));
+    };
+
+    while (state === 'running') {
+      let output: GetRecordsCommandOutput;
+      const readNumber = ++reads;
+      try {
+        iterator ??= await iteratorFor(shard);
+        if (!iterator) return; // a closed shard, fully read
+        output = await options.kinesis.send(
+          new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }),
+        );
+      } catch (err) {
+        if (err instanceof ExpiredIteratorException || errorName(err) === 'ExpiredIteratorException') {
+          iterator = undefined; // renewed from the checkpoint, nothing is skipped
+          continue;
+        }
+        await fail(err);
+        continue;
+      }
+      const batch = output.Records ?? [];
+      if (batch.length === 0) {
+        iterator = output.NextShardIterator;
+        shard.lastEmptyRead = readNumber;
+        notify();
+        if (!iterator) return;
+        await sleep(shard, idleDelayMs);
+        continue;
+      }
+
+      let response: KinesisStreamBatchResponse | undefined | undefined;
+      try {
+        response = await options.handler(
+          toKinesisStreamEvent(batch, shard.shardId, options.streamArn, options.region),
+        );
+      } catch (err) {
+        await fail(err); // the whole batch again, from the checkpoint
+        continue;
+      }
+      const failures = response?.batchItemFailures ?? [];
+      let done = batch.length;
+      if (failures.length > 0) {
+        const failed = new Set(failures.map((f) => f.itemIdentifier));
+        const first = batch.findIndex((record) => failed.has(record.SequenceNumber!));
+        // An identifier that names no record of the batch fails the whole batch, as in Lambda.
+        done = first === -1 ? 0 : first;
+      }
+      if (done > 0) {
+        const last = batch[done - 1]!.SequenceNumber!;
+        shard.processed = last;
+        records += done;
+        batches++;
+        if (mode === 'batch') {
+          try {
+            await persist(shard, last);
+          } catch (err) {
+            // Not fatal: the next batch writes a newer checkpoint; a crash before it redelivers.
+            lastError = describe(err);
+            options.onError?.(err, { shardId: shard.shardId, consumer: options.consumerName, attempt: 0 });
+          }
+        }
+        notify();
+      }
+      if (done < batch.length) {
+        await fail(new Error(`${batch.length - done} record(s) reported in batchItemFailures`));
+        continue;
+      }
+      attempt = 0;
+      shard.failures = 0;
+      iterator = output.NextShardIterator;
+      if (!iterator) return;
+    }
+  }
+
+  return {
+    async start() {
+      if (state !== 'new') throw new PollerStateError(options.consumerName, state, 'start');
+      await mkdir(dir, { recursive: true });
+      const listed: Shard[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await options.kinesis.send(
+          new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: options.streamName }),
+        );
+        listed.push(...(page.Shards ?? []));
+        nextToken = page.NextToken;
+      } while (nextToken);
+      for (const { ShardId } of listed) {
+        const shardId = ShardId!;
+        const checkpoint = await readCheckpoint(join(dir, shardId));
+        shards.set(shardId, {
+          shardId,
+          processed: checkpoint,
+          checkpoint,
+          failures: 0,
+          lastEmptyRead: 0,
+          sleeper: null,
+        });
+      }
+      state = 'running';
+      for (const shard of shards.values()) {
+        loops.push(
+          runShard(shard).catch((err: unknown) => {
+            lastError = describe(err);
+            options.onError?.(err, { shardId: shard.shardId, consumer: options.consumerName, attempt: -1 });
+          }),
+        );
+      }
+    },
+
+    async stop() {
+      if (state === 'stopped' || state === 'stopping') return;
+      if (state === 'new') {
+        state = 'stopped';
+        return;
+      }
+      state = 'stopping';
+      for (const shard of shards.values()) shard.sleeper?.resolve();
+      notify();
+      await Promise.all(loops);
+      await Promise.all([...writes.values()]);
+      state = 'stopped';
+    },
+
+    wake() {
+      for (const shard of shards.values()) shard.sleeper?.resolve();
+    },
+
+    positions() {
+      const out = new Map<string, string>();
+      for (const shard of shards.values()) if (shard.processed) out.set(shard.shardId, shard.processed);
+      return out;
+    },
+
+    async commit(positions) {
+      const targets = positions ?? this.positions();
+      await Promise.all(
+        [...targets].map(([shardId, sequenceNumber]) => {
+          const shard = shards.get(shardId);
+          return shard ? persist(shard, sequenceNumber) : Promise.resolve();
+        }),
+      );
+    },
+
+    hasProcessed(targets) {
+      for (const [shardId, target] of targets) {
+        const processed = shards.get(shardId)?.processed;
+        if (!processed || compareSequenceNumbers(processed, target) < 0) return false;
+      }
+      return true;
+    },
+
+    async caughtUp(signal) {
+      const since = reads;
+      this.wake();
+      while (![...shards.values()].every((shard) => shard.lastEmptyRead > since)) {
+        if (state !== 'running') throw new PollerStateError(options.consumerName, state, 'wait');
+        await this.progressed(signal);
+      }
+    },
+
+    progressed(signal) {
+      return new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const onAbort = () => reject(signal?.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        waiters.push(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        });
+      });
+    },
+
+    status() {
+      return {
+        consumer: options.consumerName,
+        shards: [...shards.values()].map(({ shardId, processed, checkpoint, failures }) => ({
+          shardId,
+          processed,
+          checkpoint,
+          failures,
+        })),
+        batches,
+        records,
+        lastError,
+      };
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { RULES } from '../../pipeline/generate/catalog.js';
+import { GenerateOptionError } from '../../pipeline/generate/errors.js';
+import {
+  type EventBridgeEvent,
+  type GenerateOptions,
+  generateOrganization,
+  organizationProfile,
+} from '../../pipeline/generate/organization.js';
+import { Random } from '../../pipeline/generate/random.js';
+import { type ComplianceState, decide, stateKeyId } from '../../src/domain/compliance-state.js';
+import { type ComplianceChange, parseConfigEvent } from '../../src/domain/config-event.js';
+
+const SMALL: GenerateOptions = { accounts: 3, regions: 2, days: 20, end: '2026-11-20', seed: 7 };
+
+function generate(options: GenerateOptions): EventBridgeEvent[] {
+  return [...generateOrganization(options)];
+}
+
+function complianceChanges(events: readonly EventBridgeEvent[]): ComplianceChange[] {
+  const out: ComplianceChange[] = [];
+  for (const event of events) {
+    const outcome = parseConfigEvent(event);
+    if (outcome.status === 'accepted' && outcome.event.kind === 'compliance-change') out.push(outcome.event);
+  }
+  return out;
+}
+
+describe('Random', () => {
+  it('repeats a sequence for a seed and label, and forks independent streams', () => {
+    // Prepare
+    const a = new Random(42, 'x');
+    const b = new Random(42, 'x');
+    // Act
+    const first = Array.from({ length: 5 }, () => a.next());
+    const second = Array.from({ length: 5 }, () => b.next());
+    const forked = new Random(42).fork('y').next();
+    // Assess
+    expect(first).toEqual(second);
+    expect(first.every((n) => n >= 0 && n < 1)).toBe(true);
+    expect(forked).not.toBe(new Random(42).fork('z').next());
+    expect(new Random(1).uuid()).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+  });
+});
+
+describe('generateOrganization', () => {
+  const events = generate({ ...SMALL, storm: 300, redeliveries: 0.05, late: 0.05 });
+
+  it('is deterministic: the same options give the same events in the same order', () => {
+    // Act
+    const again = generate({ ...SMALL, storm: 300, redeliveries: 0.05, late: 0.05 });
+    // Assess
+    expect(JSON.stringify(again)).toBe(JSON.stringify(events));
+  });
+
+  it('changes with the seed', () => {
+    expect(generate({ ...SMALL, seed: 8 })[0]?.id).not.toBe(generate(SMALL)[0]?.id);
+  });
+
+  it('keeps the other options stable when the storm changes', () => {
+    // Prepare: without the storm and its redeliveries, the same accounts and first evaluations.
+    const without = generate(SMALL);
+    const withStorm = generate({ ...SMALL, storm: 50 });
+    // Assess
+    expect(organizationProfile(SMALL).accounts).toEqual(
+      organizationProfile({ ...SMALL, storm: 50 }).accounts,
+    );
+    expect(new Set(withStorm.map((e) => e.account))).toEqual(new Set(without.map((e) => e.account)));
+  });
+
+  it('produces only events the parser accepts, with 12-digit accounts and the chosen regions', () => {
+    // Act
+    const outcomes = events.map((event) => parseConfigEvent(JSON.stringify(event)));
+    const profile = organizationProfile(SMALL);
+    // Assess
+    expect(outcomes.filter((o) => o.status !== 'accepted')).toEqual([]);
+    expect(profile.accounts).toHaveLength(3);
+    for (const account of profile.accounts) expect(account).toMatch(/^[1-9]\d{11}$/);
+    expect(new Set(events.map((e) => e.region))).toEqual(new Set(profile.regions));
+  });
+
+  it('covers the variations of real captures', () => {
+    // Prepare
+    const changes = complianceChanges(events);
+    const statuses = new Set(changes.map((c) => c.newStatus));
+    const raw = events.map((e) => JSON.stringify(e));
+    // Assess: every status, first evaluations, NC→NC, conformance packs, account-level resources,
+    // both timestamp precisions, annotations starting with a newline, both item notification kinds.
+    expect(statuses).toEqual(new Set(['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA']));
+    expect(changes.some((c) => c.oldStatus === null)).toBe(true);
+    expect(changes.some((c) => c.oldStatus === 'NON_COMPLIANT' && c.newStatus === 'NON_COMPLIANT')).toBe(
+      true,
+    );
+    expect(changes.some((c) => /-conformance-pack-[a-z0-9]{9}$/.test(c.ruleName))).toBe(true);
+    expect(changes.some((c) => c.resourceType === 'AWS::::Account')).toBe(true);
+    expect(raw.some((r) => /"orderingTimestamp":"[^"]+T\d\d:\d\d:\d\dZ"/.test(r))).toBe(true);
+    expect(raw.some((r) => /"orderingTimestamp":"[^"]+\.\d{3}Z"/.test(r))).toBe(true);
+    expect(raw.some((r) => r.includes('"annotation":"\\n'))).toBe(true);
+    expect(raw.some((r) => r.includes('"ConfigurationItemChangeNotification"'))).toBe(true);
+    expect(raw.some((r) => r.includes('"OversizedConfigurationItemChangeNotification"'))).toBe(true);
+  });
+
+  it('uses about 30 real managed rules with their resource types', () => {
+    // Prepare
+    const byRule = new Map(RULES.map((r) => [r.name, r.resourceType]));
+    const changes = complianceChanges(events);
+    // Assess
+    expect(RULES.length).toBeGreaterThanOrEqual(28);
+    expect(byRule.get('s3-bucket-versioning-enabled')).toBe('AWS::S3::Bucket');
+    expect(byRule.get('encrypted-volumes')).toBe('AWS::EC2::Volume');
+    expect(byRule.get('iam-password-policy')).toBe('AWS::::Account');
+    expect(byRule.get('restricted-ssh')).toBe('AWS::EC2::SecurityGroup');
+    for (const change of changes) {
+      const base = change.ruleName.replace(/-conformance-pack-[a-z0-9]+$/, '');
+      expect(byRule.get(base)).toBe(change.resourceType);
+    }
+  });
+
+  it('chains each evaluation to the previous one of its (rule, resource), in strictly increasing order', () => {
+    // Prepare: the first delivery of each id, by key in generation order of orderingTimestamp.
+    const seen = new Set<string>();
+    const byKey = new Map<string, ComplianceChange[]>();
+    for (const change of complianceChanges(events)) {
+      if (seen.has(change.eventId)) continue;
+      seen.add(change.eventId);
+      const list = byKey.get(stateKeyId(change)) ?? [];
+      list.push(change);
+      byKey.set(stateKeyId(change), list);
+    }
+    // Assess
+    for (const list of byKey.values()) {
+      list.sort((a, b) => a.orderingTimestamp.localeCompare(b.orderingTimestamp));
+      for (let i = 1; i < list.length; i++) {
+        expect(list[i]!.orderingTimestamp > list[i - 1]!.orderingTimestamp).toBe(true);
+        expect(list[i]!.oldStatus).toBe(list[i - 1]!.newStatus);
+      }
+      expect(list[0]!.oldStatus).toBeNull();
+    }
+  });
+
+  it('redelivers events with the same id and delivers some late, making older evaluations stale', () => {
+    // Prepare
+    const withLate = generate({ ...SMALL, late: 0.3, redeliveries: 0.1 });
+    const ids = withLate.map((e) => e.id);
+    const state = new Map<string, ComplianceState>();
+    const done = new Set<string>();
+    let stale = 0;
+    // Act: what the consumer would decide, in delivery order.
+    for (const change of complianceChanges(withLate)) {
+      if (done.has(change.eventId)) continue;
+      done.add(change.eventId);
+      const decision = decide(change, state.get(stateKeyId(change)));
+      if (!decision.newest) stale++;
+      else state.set(stateKeyId(change), decision.state);
+    }
+    // Assess
+    expect(ids.length - new Set(ids).size).toBeGreaterThan(0);
+    expect(stale).toBeGreaterThan(0);
+  });
+
+  it('turns the storm into thousands of violations within minutes, on conformance-pack rules', () => {
+    // Prepare
+    const options: GenerateOptions = { accounts: 12, regions: 3, days: 10, end: '2026-11-20', storm: 2000 };
+    const stormAt = Date.parse(organizationProfile(options).stormAt!);
+    // Act
+    const inStorm = complianceChanges(generate(options)).filter((c) => {
+      const t = Date.parse(c.orderingTimestamp);
+      return t >= stormAt && t < stormAt + 10 * 60_000 && c.newStatus === 'NON_COMPLIANT';
+    });
+    // Assess
+    const pack = inStorm.filter((c) => c.ruleName.includes('-conformance-pack-'));
+    expect(pack.length).toBeGreaterThanOrEqual(2000);
+    expect(inStorm.length - pack.length).toBeLessThan(50);
+  });
+
+  it('spreads history over the days ending at --end', () => {
+    // Prepare
+    const profile = organizationProfile(SMALL);
+    const times = complianceChanges(events).map((c) => c.orderingTimestamp);
+    // Assess
+    expect(profile.firstDay).toBe('2026-11-01');
+    expect(profile.lastDay).toBe('2026-11-20');
+    expect(times.every((t) => t >= profile.start && t < profile.end)).toBe(true);
+    expect(new Set(times.map((t) => t.slice(0, 10))).size).toBeGreaterThan(15);
+  });
+
+  describe.each([
+    ['accounts', { accounts: 0 }],
+    ['regions', { regions: 9 }],
+    ['days', { days: 1.5 }],
+    ['late', { late: 2 }],
+    ['redeliveries', { redeliveries: -0.1 }],
+    ['end', { end: '2026-13-01' }],
+    ['scale', { scale: 0 }],
+  ] as const)('rejects a bad %s', (option, bad) => {
+    it('naming the option and the allowed range', () => {
+      expect(() => organizationProfile(bad as GenerateOptions)).toThrow(GenerateOptionError);
+      expect(() => organizationProfile(bad as GenerateOptions)).toThrow(new RegExp(`^${option} must be`));
+    });
+  });
+});
