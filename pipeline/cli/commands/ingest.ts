@@ -118,7 +118,7 @@ function openInput(source: string, io: CommandIo): { stream: Readable; size: num
  * that fails too, every line is a record (so each bad line is rejected with its own reason).
  */
 export async function* readIngestRecords(
-  input: AsyncIterable<Buffer | string>,
+  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   onBytes?: (bytes: number) => void,
 ): AsyncGenerator<IngestRecord> {
   const decoder = new TextDecoder('utf-8');
