@@ -171,10 +171,10 @@ function showNotice(text, kind = 'error') {
  * Line chart of scores per day. `series`: [{ label, values: (number|null)[], colour, width, opacity }].
  * Background bands show the score thresholds (≥ 90 good, ≥ 75 warning).
  */
-function lineChart(days, series) {
-  const width = 820;
-  const height = 270;
-  const m = { top: 14, right: 56, bottom: 26, left: 40 };
+function lineChart(days, series, size) {
+  const width = Math.max(320, Math.round(size.width));
+  const height = Math.max(200, Math.round(size.height));
+  const m = { top: 12, right: 58, bottom: 26, left: 42 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
   const values = series.flatMap((one) => one.values).filter((v) => v !== null);
@@ -255,11 +255,7 @@ function lineChart(days, series) {
           stroke: '#fff',
           'stroke-width': 2,
         }),
-        s(
-          'text',
-          { x: x(lastIndex) + 8, y: y(v) + 4, style: `fill:${main.colour};font-weight:700;font-size:12px` },
-          `${v.toFixed(1)}%`,
-        ),
+        s('text', { x: x(lastIndex) + 8, y: y(v) + 4, class: 'value-label' }, `${v.toFixed(1)}%`),
       );
       // Hover targets: one invisible column per day with a native tooltip.
       main.values.forEach((value, i) => {
@@ -395,6 +391,7 @@ function renderTrend(trends, filters) {
   const byDay = new Map(focus.map((p) => [p.day, p.compliance_score]));
   const mainValues = trends.days.map((day) => byDay.get(day) ?? null);
   if (mainValues.every((v) => v === null)) {
+    chartRedraw = null;
     replace(chart, empty('No scored evaluations in this range', 'Pick a longer range or another account.'));
     $('trend-legend').replaceChildren();
     return;
@@ -410,25 +407,40 @@ function renderTrend(trends, filters) {
           opacity: 0.45,
         };
       });
-  const mainColour = '#2457c5';
-  replace(
-    chart,
-    lineChart(trends.days, [...context, { values: mainValues, colour: mainColour, width: 2.6 }]),
-  );
+  const series = [...context, { values: mainValues, colour: '#2457c5', width: 2.6 }];
+  // Drawn at the container's pixel size (no stretched text); redrawn when the page is resized.
+  const draw = () => replace(chart, lineChart(trends.days, series, chart.getBoundingClientRect()));
+  draw();
+  chartRedraw = draw;
   const legend = $('trend-legend');
   legend.replaceChildren(
     h(
       'span',
       {},
-      h('i', { style: `background:${mainColour}` }),
+      h('i', { class: 'swatch main' }),
       filters.account ? `Account ${filters.account}` : 'Organization',
     ),
   );
-  if (context.length > 0)
-    legend.append(h('span', {}, h('i', { style: 'background:#b8c2cf' }), 'Each account'));
+  if (context.length > 0) legend.append(h('span', {}, h('i', { class: 'swatch context' }), 'Each account'));
+  legend.append(
+    h(
+      'span',
+      { class: 'bands' },
+      h('b', { class: 'band-key good' }),
+      '≥ 90',
+      h('b', { class: 'band-key warn' }),
+      '75–90',
+      h('b', { class: 'band-key bad' }),
+      '< 75',
+    ),
+  );
 }
 
-function renderAccounts(trends) {
+let chartRedraw = null;
+new ResizeObserver(() => chartRedraw?.()).observe(document.getElementById('trend-chart'));
+
+/** Every account of the scope (the account filter aside), the selected one highlighted; a click filters. */
+function renderAccounts(trends, selected) {
   const container = $('accounts');
   if (trends.accounts.length === 0) {
     replace(
@@ -470,7 +482,11 @@ function renderAccounts(trends) {
         const score = row.last?.compliance_score ?? null;
         return h(
           'tr',
-          { 'data-account': row.account },
+          {
+            'data-account': row.account,
+            class: row.account === selected ? 'selected' : null,
+            title: row.account === selected ? 'Show all accounts' : `Show account ${row.account}`,
+          },
           h('td', { class: 'mono nowrap' }, row.account),
           h('td', {}, sparkline(row.values, BAND_COLOURS[band(score)])),
           h(
@@ -561,7 +577,7 @@ function renderRemediation(remediation) {
     replace(container, empty('Nothing remediated in this range', 'No violation was resolved in these days.'));
     return;
   }
-  const shown = rows.slice(0, 10);
+  const shown = rows.slice(0, 12);
   const maxP90 = Math.max(...shown.map((r) => r.p90_seconds ?? 0));
   replace(
     container,
@@ -590,7 +606,7 @@ function renderRemediation(remediation) {
           h(
             'tr',
             { 'data-rule': item.rule_name, 'data-account': item.account },
-            h('td', { class: 'name', title: item.rule_name }, item.rule_name),
+            h('td', { class: 'name', title: item.rule_name }, item.base_rule_name || item.rule_name),
             h('td', { class: 'mono nowrap' }, item.account),
             h('td', { class: 'n', 'data-field': 'remediated' }, integer.format(item.remediated)),
             h('td', { class: 'n nowrap', 'data-field': 'median' }, formatDuration(item.median_seconds)),
@@ -680,13 +696,13 @@ function renderLatest(latest, now) {
             h('td', { class: 'nowrap' }, item.region),
             h(
               'td',
-              { class: 'name', title: d.ruleName },
+              { class: 'name w-rule', title: d.ruleName },
               d.ruleName,
               d.annotation ? h('span', { class: 'sub', title: d.annotation }, d.annotation) : null,
             ),
             h(
               'td',
-              { class: 'name', title: `${d.resourceType} ${d.resourceId}` },
+              { class: 'name w-resource', title: `${d.resourceType} ${d.resourceId}` },
               h('span', { class: 'mono' }, d.resourceId),
               h('span', { class: 'sub' }, d.resourceType),
             ),
@@ -736,14 +752,17 @@ async function load() {
   $('main').setAttribute('aria-busy', 'true');
   $('notice').hidden = true;
   try {
-    const [summary, trends, remediation, latest] = await Promise.all([
+    const trendsRequest = api('/compliance/trends', scope);
+    const [summary, trends, remediation, latest, allAccounts] = await Promise.all([
       api('/compliance/summary', scope),
-      api('/compliance/trends', scope),
+      trendsRequest,
       api('/compliance/remediation', scope),
       loadLatest(range, filters),
+      // With an account picked, the account list still shows every account for comparison.
+      filters.account ? api('/compliance/trends', { ...scope, account: '' }) : trendsRequest,
     ]);
     if (mine !== generation) return;
-    for (const a of trends.accounts) known.accounts.add(a.account);
+    for (const a of allAccounts.accounts) known.accounts.add(a.account);
     for (const e of latest.items) known.regions.add(e.region);
     fillSelect($('f-account'), known.accounts, filters.account, 'All accounts');
     fillSelect($('f-region'), known.regions, filters.region, 'All regions');
@@ -751,7 +770,7 @@ async function load() {
     renderPeriod(range, trends, filters);
     renderKpis(summary, trends, remediation, filters);
     renderTrend(trends, filters);
-    renderAccounts(trends);
+    renderAccounts(allAccounts, filters.account);
     renderRules(remediation);
     renderRemediation(remediation);
     renderLatest(latest, now);
@@ -778,6 +797,15 @@ async function loadRegions() {
     // The filter still works with the regions the main load finds.
   }
 }
+
+$('accounts').addEventListener('click', (event) => {
+  const row = event.target.closest('tr[data-account]');
+  if (!row) return;
+  const filters = readFilters();
+  const account = row.dataset.account === filters.account ? '' : row.dataset.account;
+  writeFilters({ ...filters, account });
+  load();
+});
 
 $('filters').addEventListener('change', () => {
   writeFilters({

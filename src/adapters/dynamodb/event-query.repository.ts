@@ -19,6 +19,8 @@ import { EVENTS_TABLE, HOT_RETENTION_DAYS } from './table-definitions.js';
 const DAY_MS = 86_400_000;
 /** Largest page DynamoDB is asked for; a filtered query may need several. */
 const MAX_QUERY_LIMIT = 1_000;
+/** Days read in parallel at most (× 8 shards without an account filter). */
+const MAX_DAY_BATCH = 8;
 
 /** One event as the API returns it. Times are epoch seconds. */
 export interface EventView {
@@ -86,16 +88,27 @@ export class EventQueryRepository {
     const hits: Hit[] = [];
     // A bare ISO bound is exclusive (its day is that of the instant before); a sort key holds its own day.
     const lastDay = upper.length > 24 ? upper.slice(0, 10) : dayOfInstant(Date.parse(upper) - 1);
-    for (let day = lastDay; day >= lower.slice(0, 10) && hits.length < query.limit; day = previousDay(day)) {
-      const partitions = query.account === null ? dayShardKeys(day) : [accountDayKey(query.account, day)];
-      const remaining = query.limit - hits.length;
-      const perPartition = await Promise.all(
-        partitions.map((pk) => this.queryPartition(query, pk, lower, upper, remaining)),
+    const firstDay = lower.slice(0, 10);
+    // Days are read newest first; after a day that did not fill the page, the next ones are read
+    // in parallel batches (1, 2, 4, 8 days) so a sparse tail of retention costs a few round trips.
+    let batch = 1;
+    for (let day = lastDay; day >= firstDay && hits.length < query.limit; ) {
+      const days: string[] = [];
+      for (; days.length < batch && day >= firstDay; day = previousDay(day)) days.push(day);
+      const wanted = query.limit - hits.length;
+      const perDay = await Promise.all(
+        days.map((d) =>
+          this.mergeDay(
+            query,
+            query.account === null ? dayShardKeys(d) : [accountDayKey(query.account, d)],
+            lower,
+            upper,
+            wanted,
+          ),
+        ),
       );
-      const merged = perPartition
-        .flat()
-        .sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0));
-      hits.push(...merged.slice(0, remaining));
+      hits.push(...perDay.flat().slice(0, wanted));
+      batch = Math.min(MAX_DAY_BATCH, batch * 2);
     }
     const lastHit = hits.length === query.limit ? hits[hits.length - 1] : undefined;
     return {
@@ -104,20 +117,57 @@ export class EventQueryRepository {
     };
   }
 
-  /** Up to `wanted` matching items of one index partition with `lower ≤ sort key < upper`, newest first. */
-  private async queryPartition(
+  /**
+   * The newest `wanted` items of one day over its partitions: a k-way merge by sort key that reads
+   * each partition lazily, a small page at a time, so a page of N events reads about N items plus
+   * one page per shard rather than N per shard.
+   */
+  private async mergeDay(
     query: EventPageQuery,
-    pk: string,
+    partitions: readonly string[],
     lower: string,
     upper: string,
     wanted: number,
   ): Promise<Hit[]> {
+    const chunk = Math.min(MAX_QUERY_LIMIT, Math.ceil(wanted / partitions.length) + 8);
+    const cursors: PartitionCursor[] = partitions.map((pk) => ({
+      pk,
+      buffer: [],
+      next: undefined,
+      done: false,
+    }));
+    const out: Hit[] = [];
+    while (out.length < wanted) {
+      await Promise.all(
+        cursors
+          .filter((c) => c.buffer.length === 0 && !c.done)
+          .map((c) => this.fill(query, c, lower, upper, chunk)),
+      );
+      let best: PartitionCursor | undefined;
+      for (const cursor of cursors) {
+        const head = cursor.buffer[0];
+        if (head && (!best || head.sortKey > (best.buffer[0] as Hit).sortKey)) best = cursor;
+      }
+      if (!best) break;
+      out.push(best.buffer.shift() as Hit);
+    }
+    return out;
+  }
+
+  /** Reads the partition's next page(s) until it yields a matching item or is exhausted. */
+  private async fill(
+    query: EventPageQuery,
+    cursor: PartitionCursor,
+    lower: string,
+    upper: string,
+    limit: number,
+  ): Promise<void> {
     const byAccount = query.account !== null;
     const [pkName, skName] = byAccount ? ['gsi1pk', 'gsi1sk'] : ['gsi2pk', 'gsi2sk'];
     const index = EVENTS_TABLE.indexes[byAccount ? 0 : 1].indexName;
     const filters = ['expired_at > :now'];
     const values: Record<string, unknown> = {
-      ':pk': pk,
+      ':pk': cursor.pk,
       ':lower': lower,
       // BETWEEN is inclusive: a bare ISO `end` equals no sort key (they all carry `#<id>`), and an
       // `after` key equals exactly the item already returned, dropped below.
@@ -137,23 +187,29 @@ export class EventQueryRepository {
       ExpressionAttributeNames: NAMES,
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
-      Limit: Math.min(MAX_QUERY_LIMIT, wanted + 1),
+      Limit: limit,
     };
-    const hits: Hit[] = [];
-    let startKey: Record<string, unknown> | undefined;
     do {
       const res = await this.doc.send(
-        new QueryCommand(startKey === undefined ? input : { ...input, ExclusiveStartKey: startKey }),
+        new QueryCommand(cursor.next === undefined ? input : { ...input, ExclusiveStartKey: cursor.next }),
       );
       for (const item of res.Items ?? []) {
         const sortKey = String(item.gsi1sk);
-        if (sortKey >= upper) continue;
-        hits.push({ view: toView(item), sortKey });
+        if (sortKey < upper) cursor.buffer.push({ view: toView(item), sortKey });
       }
-      startKey = res.LastEvaluatedKey;
-    } while (startKey !== undefined && hits.length < wanted);
-    return hits.slice(0, wanted);
+      cursor.next = res.LastEvaluatedKey;
+      cursor.done = cursor.next === undefined;
+    } while (cursor.buffer.length === 0 && !cursor.done);
   }
+}
+
+/** Read state of one index partition during a merge. */
+interface PartitionCursor {
+  readonly pk: string;
+  /** Items read and not merged yet, newest first. */
+  buffer: Hit[];
+  next: Record<string, unknown> | undefined;
+  done: boolean;
 }
 
 function toView(item: Record<string, unknown>): EventView {

@@ -1,0 +1,311 @@
+/**
+ * `/compliance/summary` and the daily report over a generated organization (storm, redeliveries,
+ * late arrivals) archived as Parquet by the embedded archiver and queried on DuckDB, against a plain
+ * reference computation of the pinned semantics (test/helpers/reference-semantics.ts).
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../pipeline/cli/main.js';
+import { createEmbeddedArchiver } from '../../pipeline/embedded/archiver.js';
+import { generateOrganization, organizationProfile } from '../../pipeline/generate/organization.js';
+import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import { createApiApp } from '../../src/api/app.js';
+import { toComplianceEventRow } from '../../src/domain/archive-schema.js';
+import { complianceScore } from '../../src/domain/compliance-state.js';
+import { baseRuleName, parseConfigEvent } from '../../src/domain/config-event.js';
+import { buildDailyReport } from '../../src/use-cases/daily-report.js';
+import { kinesisEvent } from '../helpers/kinesis-event.js';
+import {
+  type ArchiveRow,
+  dedupe,
+  isNewViolation,
+  isResolution,
+  latestStates,
+} from '../helpers/reference-semantics.js';
+
+const ORG = {
+  accounts: 4,
+  regions: 2,
+  days: 20,
+  end: '2024-03-10',
+  seed: 7,
+  storm: 60,
+  redeliveries: 0.03,
+  late: 0.05,
+};
+const DAY_MS = 86_400_000;
+
+let dataDir: string;
+let rows: ArchiveRow[];
+let engine: DuckDbQueryEngine;
+let app: ReturnType<typeof createApiApp>;
+
+beforeAll(async () => {
+  // Prepare: generate, archive through the embedded archiver (the Firehose stand-in), keep the
+  // same events as plain rows for the reference.
+  dataDir = mkdtempSync(join(tmpdir(), 'report-test-'));
+  const texts = [...generateOrganization(ORG)].map((event) => JSON.stringify(event));
+  const archiver = createEmbeddedArchiver({ dataDir });
+  for (let i = 0; i < texts.length; i += 500) {
+    await archiver.handler(kinesisEvent(texts.slice(i, i + 500), { firstSequence: BigInt(1000 + i) }));
+  }
+  await archiver.close();
+  rows = [];
+  for (const text of texts) {
+    const outcome = parseConfigEvent(text);
+    if (outcome.status === 'accepted' && outcome.event.kind === 'compliance-change') {
+      rows.push(toComplianceEventRow(outcome.event));
+    }
+  }
+  engine = new DuckDbQueryEngine({ dataDir, threads: 2 });
+  app = createApiApp({
+    events: { page: async () => ({ items: [], last: null }) },
+    queryEngine: engine,
+    logger: { info: () => {}, error: () => {} },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await engine?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+// ------------------------------------------------------------------------------------------------
+// Reference computations, written from the pinned semantics (issue 3 §5) and nothing else.
+
+interface Scope {
+  account?: string;
+  region?: string;
+  start?: string;
+  end?: string;
+}
+
+function inScope(r: ArchiveRow, s: Scope): boolean {
+  return (!s.account || r.account === s.account) && (!s.region || r.region === s.region);
+}
+
+function referenceSummary(s: Scope) {
+  const events = dedupe(rows).filter(
+    (r) => inScope(r, s) && (!s.start || r.event_time >= s.start) && (!s.end || r.event_time < s.end),
+  );
+  const count = (status: string) => events.filter((r) => r.new_status === status).length;
+  const group = (key: 'rule_name' | 'resource_type') => {
+    const out: Record<string, { compliant: number; non_compliant: number }> = {};
+    for (const r of events) {
+      const name = r[key] as string;
+      out[name] ??= { compliant: 0, non_compliant: 0 };
+      if (r.new_status === 'COMPLIANT') out[name].compliant++;
+      if (r.new_status === 'NON_COMPLIANT') out[name].non_compliant++;
+    }
+    return out;
+  };
+  const states = [
+    ...latestStates(
+      rows.filter((r) => inScope(r, s)),
+      s.end ?? null,
+    ).values(),
+  ];
+  return {
+    total_events: events.length,
+    compliant: count('COMPLIANT'),
+    non_compliant: count('NON_COMPLIANT'),
+    not_applicable: count('NOT_APPLICABLE'),
+    insufficient_data: count('INSUFFICIENT_DATA'),
+    by_rule: group('rule_name'),
+    by_resource_type: group('resource_type'),
+    compliance_score: complianceScore(
+      states.filter((r) => r.new_status === 'COMPLIANT').length,
+      states.filter((r) => r.new_status === 'NON_COMPLIANT').length,
+    ),
+  };
+}
+
+function scoreAt(before: string): number | null {
+  const states = [...latestStates(rows, before).values()];
+  return complianceScore(
+    states.filter((r) => r.new_status === 'COMPLIANT').length,
+    states.filter((r) => r.new_status === 'NON_COMPLIANT').length,
+  );
+}
+
+function referenceReport(day: string) {
+  const start = `${day}T00:00:00.000Z`;
+  const end = new Date(Date.parse(start) + DAY_MS).toISOString();
+  const ofDay = dedupe(rows).filter((r) => r.event_time >= start && r.event_time < end);
+  const open = [...latestStates(rows, end).values()].filter((r) => r.new_status === 'NON_COMPLIANT');
+  const score = scoreAt(end);
+  const previous = scoreAt(start);
+  const byRule = new Map<string, number>();
+  for (const r of open)
+    byRule.set(
+      baseRuleName(r.rule_name as string),
+      (byRule.get(baseRuleName(r.rule_name as string)) ?? 0) + 1,
+    );
+  const byAccount = new Map<string, number>();
+  for (const r of open) byAccount.set(r.account as string, (byAccount.get(r.account as string) ?? 0) + 1);
+  const byCountThenName = (a: [string, number], b: [string, number]) =>
+    b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+  return {
+    day,
+    start_date: start,
+    end_date: end,
+    total_evaluations: ofDay.length,
+    new_violations: ofDay.filter(isNewViolation).length,
+    resolved_violations: ofDay.filter(isResolution).length,
+    compliance_percentage: score,
+    previous_compliance_percentage: previous,
+    compliance_change:
+      score === null || previous === null ? null : Math.round(100 * (score - previous)) / 100,
+    open_violations: open.length,
+    top_rules: [...byRule.entries()]
+      .sort(byCountThenName)
+      .slice(0, 5)
+      .map(([name, count]) => ({ name, count })),
+    top_accounts: [...byAccount.entries()]
+      .sort(byCountThenName)
+      .slice(0, 10)
+      .map(([account, count]) => ({ account, open_violations: count })),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------
+
+describe('the generated organization', () => {
+  it('has duplicates, a storm and several accounts, so the comparison means something', () => {
+    expect(rows.length).toBeGreaterThan(dedupe(rows).length);
+    expect(new Set(rows.map((r) => r.account)).size).toBe(ORG.accounts);
+    expect(rows.filter(isNewViolation).length).toBeGreaterThan(ORG.storm);
+  });
+});
+
+describe('GET /compliance/summary equals the reference', () => {
+  const profile = organizationProfile(ORG);
+  const scopes: [string, Scope][] = [
+    ['everything', {}],
+    [
+      'one account, a week',
+      { account: profile.accounts[1], start: '2024-03-01T00:00:00.000Z', end: '2024-03-08T00:00:00.000Z' },
+    ],
+    [
+      'one region, mid-day bounds',
+      { region: profile.regions[1], start: '2024-02-25T13:30:00.000Z', end: '2024-03-09T06:00:00.000Z' },
+    ],
+    [
+      'the storm day',
+      { start: `${profile.stormAt?.slice(0, 10)}T00:00:00.000Z`, end: '2024-03-10T00:00:00.000Z' },
+    ],
+    ['before any event', { end: '2000-01-01T00:00:00.000Z' }],
+  ];
+
+  it.each(scopes)('%s', async (_label, scope) => {
+    // Act
+    const query = new URLSearchParams();
+    if (scope.account) query.set('account', scope.account);
+    if (scope.region) query.set('region', scope.region);
+    if (scope.start) query.set('start_date', scope.start);
+    if (scope.end) query.set('end_date', scope.end);
+    const res = await app.request(`/compliance/summary?${query}`);
+    // Assess
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(referenceSummary(scope));
+  });
+});
+
+describe('the daily report equals the reference', () => {
+  const profile = organizationProfile(ORG);
+  const days = [
+    profile.firstDay,
+    profile.stormAt?.slice(0, 10) ?? profile.lastDay,
+    profile.lastDay,
+    '2024-02-27',
+  ];
+
+  it.each(days)('%s', async (day) => {
+    // Act
+    const report = await buildDailyReport(engine, day);
+    // Assess
+    const expected = referenceReport(day);
+    expect(report).toMatchObject({
+      ...expected,
+      top_rules: expected.top_rules.map((r) => expect.objectContaining(r)),
+      top_accounts: expected.top_accounts.map((a) => expect.objectContaining(a)),
+    });
+    expect(report.top_rules).toHaveLength(expected.top_rules.length);
+    expect(report.top_accounts).toHaveLength(expected.top_accounts.length);
+  });
+
+  it('a day with no events still reports the standing posture', async () => {
+    const report = await buildDailyReport(engine, '2024-04-01');
+    expect(report.total_evaluations).toBe(0);
+    expect(report.compliance_percentage).toBe(scoreAt('2024-04-02T00:00:00.000Z'));
+    expect(report.compliance_change).toBe(0);
+  });
+});
+
+describe('config-monitor report', () => {
+  function io(env: Record<string, string> = {}) {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    stderr.on('data', (chunk) => {
+      err += chunk;
+    });
+    return {
+      io: { stdin: new PassThrough(), stdout, stderr, env, cwd: dataDir },
+      out: () => out,
+      err: () => err,
+    };
+  }
+
+  it('--json prints one object with the report figures', async () => {
+    // Act
+    const run = io();
+    const code = await main(['report', '--date', '2024-03-08', '--json', '--data-dir', dataDir], run.io);
+    // Assess
+    expect(code).toBe(0);
+    const printed = JSON.parse(run.out());
+    const expected = referenceReport('2024-03-08');
+    expect(printed).toMatchObject({
+      start_date: expected.start_date,
+      end_date: expected.end_date,
+      total_evaluations: expected.total_evaluations,
+      compliance_percentage: expected.compliance_percentage,
+      new_violations: expected.new_violations,
+      resolved_violations: expected.resolved_violations,
+      top_rules: expected.top_rules.map((r) => expect.objectContaining(r)),
+    });
+    expect(run.out().trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--post without a webhook writes the Block Kit message to the outbox folder', async () => {
+    // Act
+    const run = io();
+    const code = await main(['report', '--date', '2024-03-08', '--post', '--data-dir', dataDir], run.io);
+    // Assess
+    expect(code).toBe(0);
+    expect(run.out()).toContain('Daily compliance report — 2024-03-08 (UTC)');
+    const files = readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(1);
+    const message = JSON.parse(readFileSync(join(dataDir, 'outbox', files[0] as string), 'utf8'));
+    expect(message.blocks[0].text.text).toContain('2024-03-08');
+    expect(run.err()).toContain('sent to');
+  });
+
+  it.each([
+    [['--date', '2024-02-30'], '--date'],
+    [['--date', 'yesterday'], '--date'],
+    [['--format', 'x'], "'--format'"],
+  ])('%j is a usage error (exit 2) naming %s', async (args, named) => {
+    const run = io();
+    const code = await main(['report', ...args, '--data-dir', dataDir], run.io);
+    expect(code).toBe(2);
+    expect(run.err()).toContain(named);
+  });
+});
