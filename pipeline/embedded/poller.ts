@@ -53,12 +53,6 @@ export interface PollerOptions {
   readonly retryBaseMs?: number;
   /** @default 5000 */
   readonly retryMaxMs?: number;
-  /**
-   * `batch`: persist the checkpoint after every successful batch (the consumer: its effects are
-   * durable when the handler returns). `manual`: only on {@link KinesisPoller.commit}, for a
-   * handler that buffers (the archiver commits after it has flushed). @default 'batch'
-   */
-  readonly checkpointMode?: 'batch' | 'manual';
   /** Called for every failed batch or read; the poller keeps retrying. */
   readonly onError?: (
     error: unknown,
@@ -87,14 +81,12 @@ export interface PollerStatus {
 export interface KinesisPoller {
   /** Lists the shards, reads the checkpoints and starts one loop per shard. */
   start(): Promise<void>;
-  /** Finishes the batch in flight, persists checkpoints (batch mode) and stops. Idempotent. */
+  /** Finishes the batch in flight, waits for its checkpoint and stops. Idempotent. */
   stop(): Promise<void>;
   /** Ends the idle pause of every shard now (after a publish). */
   wake(): void;
-  /** The last processed sequence number per shard (for `commit` in manual mode). */
+  /** The last processed sequence number per shard. */
   positions(): ReadonlyMap<string, string>;
-  /** Persists the given (or the current) positions as checkpoints. */
-  commit(positions?: ReadonlyMap<string, string>): Promise<void>;
   /** Whether every shard has processed at least up to the given sequence numbers. */
   hasProcessed(targets: ReadonlyMap<string, string>): boolean;
   /**
@@ -190,7 +182,6 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
   const idleDelayMs = options.idleDelayMs ?? 250;
   const retryBaseMs = options.retryBaseMs ?? 100;
   const retryMaxMs = options.retryMaxMs ?? 5000;
-  const mode = options.checkpointMode ?? 'batch';
   const dir = join(options.checkpointDir, options.consumerName);
 
   let state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -245,7 +236,7 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
     Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempt - 1, 16)) * (0.5 + Math.random() / 2);
 
   async function iteratorFor(shard: ShardState): Promise<string | undefined> {
-    // Resume after what was processed in this process (manual mode has not persisted it yet).
+    // Resume after what this process processed (its checkpoint write may have failed).
     const from = shard.processed ?? shard.checkpoint;
     const output = await options.kinesis.send(
       new GetShardIteratorCommand({
@@ -320,14 +311,12 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
         shard.processed = last;
         records += done;
         batches++;
-        if (mode === 'batch') {
-          try {
-            await persist(shard, last);
-          } catch (err) {
-            // Not fatal: the next batch writes a newer checkpoint; a crash before it redelivers.
-            lastError = describe(err);
-            options.onError?.(err, { shardId: shard.shardId, consumer: options.consumerName, attempt: 0 });
-          }
+        try {
+          await persist(shard, last);
+        } catch (err) {
+          // Not fatal: the next batch writes a newer checkpoint; a crash before it redelivers.
+          lastError = describe(err);
+          options.onError?.(err, { shardId: shard.shardId, consumer: options.consumerName, attempt: 0 });
         }
         notify();
       }
@@ -400,16 +389,6 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
       const out = new Map<string, string>();
       for (const shard of shards.values()) if (shard.processed) out.set(shard.shardId, shard.processed);
       return out;
-    },
-
-    async commit(positions) {
-      const targets = positions ?? this.positions();
-      await Promise.all(
-        [...targets].map(([shardId, sequenceNumber]) => {
-          const shard = shards.get(shardId);
-          return shard ? persist(shard, sequenceNumber) : Promise.resolve();
-        }),
-      );
     },
 
     hasProcessed(targets) {

@@ -9,7 +9,8 @@
  * - the consumer (`createConsumerHandler`, the code the Lambda runs) fed by a {@link createKinesisPoller}
  *   with Lambda's event shape and batch semantics, checkpoints under `<data-dir>/checkpoints/consumer`;
  * - the archiver (the stand-in for Firehose) as a second consumer of the same stream, with its own
- *   checkpoints (`<data-dir>/checkpoints/archiver`), committed only after it has flushed;
+ *   checkpoints (`<data-dir>/checkpoints/archiver`); it spools each batch to disk before returning,
+ *   so its checkpoint never passes a record that a kill could lose;
  * - rejected records in `<data-dir>/rejected/`, alerts through the DynamoDB outbox to Slack
  *   (`SLACK_WEBHOOK_URL`) or to `<data-dir>/outbox/*.json`.
  *
@@ -33,12 +34,12 @@ import {
   waitUntilStreamExists,
 } from '@aws-sdk/client-kinesis';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import {
   createDocumentClient,
   createDynamoClient,
   createKinesisClient,
 } from '../../src/adapters/aws-clients.js';
+import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { AlertOutboxRepository } from '../../src/adapters/dynamodb/alert-outbox.repository.js';
 import { ensureTables } from '../../src/adapters/dynamodb/create-tables.js';
 import {
@@ -61,6 +62,7 @@ import {
   createAlertDeliverer,
   type DrainResult,
 } from '../../src/use-cases/deliver-alerts.js';
+import { createEmbeddedArchiver, type EmbeddedArchiver } from './archiver.js';
 import { EmbeddedError, ProcessingTimeoutError, PublishError, StackAlreadyRunningError } from './errors.js';
 import type { LocalService } from './local-services.js';
 import { compareSequenceNumbers, createKinesisPoller, type PollerStatus } from './poller.js';
@@ -82,23 +84,6 @@ const PUT_RECORDS_MAX = 500;
 const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
 const PARTITION_KEY_MAX = 256;
 const PUBLISH_ATTEMPTS = 8;
-
-// ---------------------------------------------------------------------------------------------
-// The embedded archiver (pipeline/embedded/archiver.ts, archive helper) has not landed yet: this
-// stand-in has its signature and archives nothing. Replaced by the import once it is committed.
-interface EmbeddedArchiver {
-  handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse>;
-  flush(): Promise<void>;
-  close(): Promise<void>;
-}
-function createEmbeddedArchiver(_options: { dataDir: string }): EmbeddedArchiver {
-  return {
-    handler: async () => ({ batchItemFailures: [] }),
-    flush: async () => undefined,
-    close: async () => undefined,
-  };
-}
-// ---------------------------------------------------------------------------------------------
 
 /** Where a running `up` can be reached; written to `<data-dir>/endpoints.json`. */
 export interface StackEndpoints {
@@ -145,8 +130,6 @@ export interface EmbeddedStackOptions {
   readonly minPostIntervalMs?: number;
   /** Deliver alerts in the background as they are queued (`up`). @default false */
   readonly autoDeliver?: boolean;
-  /** Commit the archive (flush + checkpoint) at least this often. @default 60000 */
-  readonly archiveCommitIntervalMs?: number;
   /** Warnings and errors of the consumer, deliverer and pollers. @default - one line each on stderr */
   readonly logger?: StackLogger;
   /** The folder sink's one line per message. @default - stderr */
@@ -510,7 +493,10 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     logger,
   });
 
-  const archiver = createEmbeddedArchiver({ dataDir });
+  const archiver = createEmbeddedArchiver({
+    dataDir,
+    onError: (err) => logger.error('archiver flush failed', { error: String(err) }),
+  });
   const onPollerError = (error: unknown, context: { shardId: string; consumer: string; attempt: number }) => {
     // The first failures of a batch are routine retries; keep the console for persistent ones.
     if (context.attempt === 1 || context.attempt % 10 === 0 || context.attempt < 0) {
@@ -538,9 +524,9 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
   const archiverPoller = createKinesisPoller({
     ...pollerBase,
     consumerName: 'archiver',
+    // The archiver appends each batch to its on-disk spool before returning, so its checkpoint
+    // may move per batch like the consumer's: a kill loses nothing, the next flush writes the spool.
     handler: (event) => archiver.handler(event),
-    // The archiver buffers rows in memory: its checkpoint may only pass what is flushed to Parquet.
-    checkpointMode: 'manual',
   });
   const pollers = [consumerPoller, archiverPoller];
   await Promise.all(pollers.map((poller) => poller.start()));
@@ -552,21 +538,8 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
   let ingesting = 0;
   let engine: Promise<QueryEngine> | undefined;
 
-  let commitQueue: Promise<void> = Promise.resolve();
-  /** Flush the archive, then move its checkpoints to what the flush covered. */
-  const commitArchive = (): Promise<void> => {
-    const run = commitQueue.then(async () => {
-      const positions = archiverPoller.positions();
-      await archiver.flush();
-      await archiverPoller.commit(positions);
-    });
-    commitQueue = run.catch(() => undefined);
-    return run;
-  };
-  const commitTimer = setInterval(() => {
-    commitArchive().catch((err: unknown) => logger.error('archive commit failed', { error: String(err) }));
-  }, options.archiveCommitIntervalMs ?? 60_000);
-  commitTimer.unref();
+  // The archiver flushes by size and time itself (as Firehose buffers); ingest and close flush now.
+  const commitArchive = (): Promise<void> => archiver.flush();
 
   // Background delivery (`up`): soon after alerts are queued, and every minute for retries, as the
   // outbox stream trigger and the 1-minute schedule do in AWS. Paused while an ingest runs: it
@@ -875,14 +848,12 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(commitTimer);
       if (scheduleTimer) clearInterval(scheduleTimer);
       if (deliveryTimer) clearTimeout(deliveryTimer);
       await Promise.all(pollers.map((poller) => poller.stop()));
       try {
-        await commitArchive();
+        await archiver.close(); // flushes the spool to Parquet
       } finally {
-        await archiver.close();
         if (engine) await engine.then((e) => e.close()).catch(() => undefined);
         kinesis.destroy();
         dynamo.destroy();
