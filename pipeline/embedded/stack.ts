@@ -835,11 +835,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
       return () => batchListeners.delete(listener);
     },
     queryEngine() {
-      engine ??= Promise.reject(
-        new EmbeddedError(
-          'the DuckDB query engine is not available yet (archive helper: duckdb.query-engine.ts)',
-        ),
-      );
+      engine ??= Promise.resolve(new DuckDbQueryEngine({ dataDir }));
       return engine;
     },
     status() {
