@@ -12,7 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
-import type { ApiEnv } from '../../src/api/app.js';
+import { EventQueryRepository } from '../../src/adapters/dynamodb/event-query.repository.js';
+import { type ApiEnv, type ApiLogger, createApiApp } from '../../src/api/app.js';
+import type { EmbeddedStack } from '../embedded/stack.js';
 
 export const DEFAULT_PORT = 8787;
 /** The repository's `dashboard/` folder. */
@@ -117,4 +119,39 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         server.close(() => resolve());
       }),
   };
+}
+
+/** The port is taken: a message that says what to do, without a stack trace. */
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} on 127.0.0.1 is in use; choose another with --port`);
+    this.name = 'PortInUseError';
+  }
+}
+
+/**
+ * The API + dashboard of `config-monitor up`: the app the Lambda serves, over the embedded stack's
+ * hot store and its DuckDB engine. Only errors are logged (one line each, with the request id);
+ * the per-request access log is for CloudWatch.
+ */
+export async function startStackServer(
+  stack: Pick<EmbeddedStack, 'doc' | 'tables' | 'queryEngine'>,
+  port: number = DEFAULT_PORT,
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<LocalServer> {
+  const logger: ApiLogger = {
+    info: () => undefined,
+    error: (message, extra) => log(`api: ${message} ${JSON.stringify(extra ?? {})}`),
+  };
+  const app = createApiApp({
+    events: new EventQueryRepository(stack.doc, stack.tables.events),
+    queryEngine: await stack.queryEngine(),
+    logger,
+  });
+  try {
+    return await startLocalServer({ app, port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(port);
+    throw err;
+  }
 }

@@ -6,7 +6,6 @@
  */
 
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { relative } from 'node:path';
 import { startControlServer } from '../../embedded/control.js';
 import {
@@ -23,6 +22,7 @@ import {
   generateOrganization,
   organizationProfile,
 } from '../../generate/organization.js';
+import { startStackServer } from '../../server/local-server.js';
 import { type Command, dataDirOption, integerOption, parseCommandArgs } from '../args.js';
 import { CliError } from '../errors.js';
 import { createProgress } from '../progress.js';
@@ -171,39 +171,7 @@ interface HttpServer {
   close(): Promise<void>;
 }
 
-/**
- * The HTTP server of `up`. The API + dashboard (src/api, pipeline/server, api helper) plug in
- * here: build the app from `stack` and serve it on `port`. Until then, a placeholder that answers
- * `/healthz`, so the printed URL works.
- */
+/** The API + dashboard over this stack on 127.0.0.1:`port` (pipeline/server/local-server.ts). */
 async function startHttp(stack: EmbeddedStack, port: number): Promise<HttpServer> {
-  const server: Server = createServer((req, res) => {
-    const ok = req.url === '/healthz';
-    res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-    res.end(
-      JSON.stringify(
-        ok ? { status: 'ok', stream: stack.streamName } : { error: 'the dashboard is not installed yet' },
-      ),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new CliError(`port ${port} on 127.0.0.1 is in use; choose another with --port`)
-          : err,
-      ),
-    );
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
-  return {
-    url: `http://127.0.0.1:${bound}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return startStackServer(stack, port);
 }
