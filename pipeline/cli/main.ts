@@ -29,6 +29,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/generate.js'),
   },
   {
+    name: 'query',
+    summary: 'run a saved query on the embedded DuckDB engine or on Athena; --list shows them',
+    load: () => import('./commands/query.js'),
+  },
+  {
     name: 'report',
     summary: 'the daily compliance report of one UTC day (--json, --post)',
     load: () => import('./commands/report.js'),
