@@ -69,7 +69,11 @@ decisions; messages = Slack messages posted (SLACK_WEBHOOK_URL) or written to <d
     if (running) {
       report = await ingestThroughRunningStack(running, records, show);
     } else {
-      const stack = await startEmbeddedStack({ dataDir, idleDelayMs: 50 });
+      const stack = await startEmbeddedStack({
+        dataDir,
+        idleDelayMs: 50,
+        messageLog: (line) => io.stderr.write(`${line}\n`),
+      });
       try {
         report = await stack.ingest(records, { onProgress: show });
       } finally {
