@@ -178,9 +178,11 @@ function lineChart(days, series, size) {
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
   const values = series.flatMap((one) => one.values).filter((v) => v !== null);
-  let lo = Math.min(...values);
-  lo = Math.max(0, Math.min(80, Math.floor((lo - 5) / 10) * 10));
   const hi = 100;
+  // The floor: 5 points under the lowest score, on a tick, so that 100 and the floor are both labelled.
+  const lowest = Math.min(...values);
+  const step = hi - (lowest - 5) > 40 ? 20 : 10;
+  const lo = Math.max(0, Math.min(hi - 2 * step, Math.floor((lowest - 5) / step) * step));
   const x = (i) => m.left + (days.length <= 1 ? plotW / 2 : (i * plotW) / (days.length - 1));
   const y = (v) => m.top + ((hi - v) * plotH) / (hi - lo);
 
@@ -199,7 +201,6 @@ function lineChart(days, series, size) {
     if (to <= top) continue;
     svg.append(s('rect', { x: m.left, y: y(to), width: plotW, height: y(top) - y(to), fill }));
   }
-  const step = hi - lo > 40 ? 20 : 10;
   for (let v = lo; v <= hi; v += step) {
     svg.append(
       s('line', { x1: m.left, x2: m.left + plotW, y1: y(v), y2: y(v), stroke: '#dfe3e9', 'stroke-width': 1 }),
