@@ -6,11 +6,11 @@
 
 /** Base class: an error the API answers with a deliberate status and public body. */
 export class ApiError extends Error {
-  readonly status: 400 | 404 | 500 | 502 | 504;
+  readonly status: 400 | 404 | 500 | 502 | 503;
   readonly code: string;
 
-  constructor(status: ApiError['status'], code: string, message: string) {
-    super(message);
+  constructor(status: ApiError['status'], code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
@@ -47,8 +47,19 @@ export class NotFoundError extends ApiError {
 
 /** The query engine reported the query as failed or cancelled (the cause is logged, not returned). */
 export class QueryFailedError extends ApiError {
-  constructor(message = 'the query failed; retry later or quote the request id to the operator') {
-    super(502, 'query_failed', message);
+  constructor(
+    message = 'the query failed; retry later or quote the request id to the operator',
+    options?: ErrorOptions,
+  ) {
+    super(502, 'query_failed', message, options);
     this.name = 'QueryFailedError';
+  }
+}
+
+/** The query engine is throttling (Athena TooManyRequestsException after retries): retry later. */
+export class EngineBusyError extends ApiError {
+  constructor(options?: ErrorOptions) {
+    super(503, 'engine_busy', 'the query engine is busy; retry in a minute', options);
+    this.name = 'EngineBusyError';
   }
 }

@@ -482,6 +482,26 @@ describe('errors', () => {
     expect(JSON.stringify(logged?.extra)).toContain('secret-wg');
   });
 
+  it.each([
+    ['AthenaQueryFailedError', 502, 'query_failed'],
+    ['DuckDbQueryFailedError', 502, 'query_failed'],
+    ['AthenaQueryTimeoutError', 502, 'query_failed'],
+    ['AthenaThrottledError', 503, 'engine_busy'],
+  ])('an engine %s is a %i %s, logged with its cause', async (name, status, code) => {
+    // Prepare
+    const { get, engine, logs } = setup();
+    const failure = new Error('SYNTAX_ERROR: table secret_db.compliance_events');
+    failure.name = name;
+    engine.failure = failure;
+    // Act
+    const res = await get('/compliance/trends');
+    // Assess
+    expect(res.status).toBe(status);
+    expect(res.body).toMatchObject({ error: code, request_id: res.headers.get('x-request-id') });
+    expect(JSON.stringify(res.body)).not.toContain('secret_db');
+    expect(JSON.stringify(logs.find((l) => l.level === 'error')?.extra)).toContain('secret_db');
+  });
+
   it('an unknown route is a JSON 404', async () => {
     const { get } = setup();
     const res = await get('/admin');

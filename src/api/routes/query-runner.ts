@@ -4,7 +4,7 @@
  * Lambda must answer before that; Athena keeps running and the client polls `/queries/<id>`).
  */
 import type { QueryEngine, QueryOutcome, QueryParameters, QueryRow } from '../../ports/query-engine.js';
-import { NotFoundError, QueryFailedError } from '../errors.js';
+import { EngineBusyError, NotFoundError, QueryFailedError } from '../errors.js';
 import { encodePollId, type PendingQueries } from '../params.js';
 
 /** The validated parameters of a route, as plain values (they travel inside the poll id). */
@@ -45,7 +45,9 @@ export async function runSavedQueryRoute(
 ): Promise<RouteAnswer> {
   const calls = Object.entries(route.calls(params));
   const outcomes = await Promise.all(
-    calls.map(([, call]) => ctx.engine.execute(call.name, call.params, { waitMs: ctx.waitMs })),
+    calls.map(([, call]) =>
+      engineCall(() => ctx.engine.execute(call.name, call.params, { waitMs: ctx.waitMs })),
+    ),
   );
   return answer(
     ctx,
@@ -70,8 +72,8 @@ export async function pollSavedQueryRoute(
   const outcomes = await Promise.all(
     roles.map(async ([role, id]) => {
       const call = calls[role];
-      if (id !== FINISHED || call === undefined) return pollOne(ctx, id);
-      return ctx.engine.execute(call.name, call.params, { waitMs: ctx.waitMs });
+      if (id !== FINISHED || call === undefined) return engineCall(() => pollOne(ctx, id));
+      return engineCall(() => ctx.engine.execute(call.name, call.params, { waitMs: ctx.waitMs }));
     }),
   );
   return answer(
@@ -92,6 +94,23 @@ async function pollOne(ctx: RunnerContext, id: string): Promise<QueryOutcome> {
         'this query id is unknown or its result has expired; send the original request again',
       );
     }
+    throw err;
+  }
+}
+
+/**
+ * Engine outcomes the client should see as such: a failed, cancelled or timed-out query is a 502,
+ * throttling a 503 (retry later). The engine's message (table, workgroup, SQL) goes to the log as
+ * the cause, never to the client. Anything else is a bug: a 500 from the app's error handler.
+ */
+async function engineCall(run: () => Promise<QueryOutcome>): Promise<QueryOutcome> {
+  try {
+    return await run();
+  } catch (err) {
+    const name = err instanceof Error ? err.name : '';
+    if (/Query(Failed|Cancelled|Timeout)Error$/.test(name))
+      throw new QueryFailedError(undefined, { cause: err });
+    if (/ThrottledError$/.test(name)) throw new EngineBusyError({ cause: err });
     throw err;
   }
 }
