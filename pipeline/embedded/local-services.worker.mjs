@@ -8,6 +8,12 @@ import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 
 const { kind, path } = workerData;
+// LevelDB's errors do not survive the structured clone of a worker 'error' event (they arrive as
+// {}), so report the message and code explicitly, then end the thread.
+process.on('uncaughtException', (err) => {
+  parentPort.postMessage({ type: 'error', message: String(err?.message ?? err), code: err?.code ?? null });
+  process.exit(1);
+});
 if (path) mkdirSync(path, { recursive: true });
 const server =
   kind === 'dynalite'

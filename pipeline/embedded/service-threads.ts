@@ -35,23 +35,30 @@ export function startServiceThread(kind: 'dynalite' | 'kinesalite', path: string
     worker.once('error', (err) => {
       if (!listening) fail(err);
     });
-    worker.on('message', (message: { type: string; port?: number }) => {
-      if (message.type !== 'listening' || listening) return;
-      listening = true;
-      const endpoint = `http://127.0.0.1:${message.port}`;
-      resolve({
-        endpoint,
-        close: () =>
-          new Promise<void>((done) => {
-            const timer = setTimeout(() => void worker.terminate().then(() => done()), 5000);
-            worker.once('exit', () => {
-              clearTimeout(timer);
-              done();
-            });
-            worker.postMessage({ type: 'close' });
-          }),
-      });
-    });
+    worker.on(
+      'message',
+      (message: { type: string; port?: number; message?: string; code?: string | null }) => {
+        if (message.type === 'error' && !listening) {
+          fail(Object.assign(new Error(message.message), { code: message.code ?? undefined }));
+          return;
+        }
+        if (message.type !== 'listening' || listening) return;
+        listening = true;
+        const endpoint = `http://127.0.0.1:${message.port}`;
+        resolve({
+          endpoint,
+          close: () =>
+            new Promise<void>((done) => {
+              const timer = setTimeout(() => void worker.terminate().then(() => done()), 5000);
+              worker.once('exit', () => {
+                clearTimeout(timer);
+                done();
+              });
+              worker.postMessage({ type: 'close' });
+            }),
+        });
+      },
+    );
     worker.once('exit', (code) => {
       if (!listening) fail(new Error(`worker exited with code ${code} before listening`));
     });

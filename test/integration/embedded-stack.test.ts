@@ -1,0 +1,218 @@
+/**
+ * The embedded stack on a temp data directory: publish → both consumers → waitUntilProcessed,
+ * persistence across restarts, the one-process-per-data-directory rule, and ingest through a
+ * running stack's control endpoint.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestThroughRunningStack, startControlServer } from '../../pipeline/embedded/control.js';
+import { EmbeddedError, StackAlreadyRunningError } from '../../pipeline/embedded/errors.js';
+import {
+  admit,
+  type EmbeddedStack,
+  partitionKeyFor,
+  readRunningStack,
+  removeStackEndpoints,
+  startEmbeddedStack,
+  writeStackEndpoints,
+} from '../../pipeline/embedded/stack.js';
+import { fixture, fixtureText } from '../helpers/fixtures.js';
+
+const quiet = { messageLog: () => {} };
+
+describe('partition keys and admission (the EventBridge rule locally)', () => {
+  it('keys by detail.resourceId, else the event id, hashing keys longer than Kinesis allows', () => {
+    const long = 'r'.repeat(768);
+    expect(partitionKeyFor({ id: 'e1', detail: { resourceId: 'bucket-1' } }, '')).toBe('bucket-1');
+    expect(partitionKeyFor({ id: 'e1', detail: { configurationItem: {} } }, '')).toBe('e1');
+    expect(partitionKeyFor({ id: 'e1', detail: { resourceId: long } }, '')).toMatch(/^[0-9a-f]{64}$/);
+    expect(partitionKeyFor({ id: 'e1', detail: { resourceId: long } }, '')).toBe(
+      partitionKeyFor({ id: 'e2', detail: { resourceId: long } }, 'other'),
+    );
+    expect(partitionKeyFor(null, 'raw text')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  describe.each([
+    ['a compliance change', { text: fixtureText('compliance-change', 'first-evaluation') }, 'publish'],
+    ['a configuration item', { value: fixture('configuration-item', 'oversized') }, 'publish'],
+    [
+      'an invalid event matching the pattern (the consumer rejects it)',
+      { value: fixture('hostile', 'short-account') },
+      'publish',
+    ],
+    ['another aws.config detail type', { value: fixture('other', 'config-snapshot-delivery') }, 'skipped'],
+    ['another source', { value: fixture('other', 'ec2-state-change') }, 'skipped'],
+    ['an SNS envelope', { value: fixture('other', 'sns-envelope') }, 'rejected'],
+    ['bad JSON', { text: '{"id": ' }, 'rejected'],
+    ['an array', { value: [1] }, 'rejected'],
+  ] as const)('%s', (_name, record, status) => {
+    it(`is ${status}`, () => {
+      const outcome = admit(record);
+      expect(outcome.status).toBe(status);
+      if (outcome.status === 'rejected') expect(outcome.reason.length).toBeGreaterThan(5);
+    });
+  });
+});
+
+describe('embedded stack', () => {
+  let dataDir: string;
+  let stack: EmbeddedStack;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'embedded-stack-'));
+    stack = await startEmbeddedStack({ dataDir, shards: 3, ...quiet });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('creates the stream with its shards and the tables with the prefix', () => {
+    expect(stack.streamName).toBe('config-events');
+    expect(stack.streamArn).toMatch(/^arn:aws:kinesis:us-east-1:\d+:stream\/config-events$/);
+    expect(stack.tables).toEqual({ events: 'local-events', state: 'local-state', outbox: 'local-outbox' });
+    expect(stack.status().consumer.shards).toHaveLength(3);
+    expect(stack.status().archiver.shards).toHaveLength(3);
+  });
+
+  it('publish + waitUntilProcessed: both consumers done, state stored, archive flushed', async () => {
+    // Prepare
+    const event = fixture<Record<string, unknown>>('compliance-change', 'first-evaluation');
+    const batches: number[] = [];
+    const off = stack.onBatch((s) => batches.push(s.accepted));
+    // Act
+    const result = await stack.publish([event, JSON.stringify({ ...event, id: 'second-copy-of-it' })]);
+    await stack.waitUntilProcessed();
+    off();
+    // Assess
+    expect(result.published).toBe(2);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(2);
+    const state = await stack.doc.send(new ScanCommand({ TableName: stack.tables.state }));
+    expect(state.Items?.length).toBe(1);
+    const engine = await stack.queryEngine();
+    const [row] = await (
+      engine as unknown as { runSql(sql: string): Promise<Array<Record<string, unknown>>> }
+    ).runSql('select count(distinct event_id) as n from compliance_events');
+    expect(row?.n).toBe(2);
+    for (const status of Object.values(stack.status())) {
+      expect(status.shards.every((s) => s.failures === 0)).toBe(true);
+    }
+    // Two first evaluations NON_COMPLIANT, two alerts queued; delivering them empties the outbox.
+    const delivered = await stack.deliverAlerts();
+    expect(delivered).toMatchObject({ violations: 2, pending: 0, failed: 0 });
+  });
+
+  it('refuses a second stack on the same data directory (LevelDB lock) with a clear error', async () => {
+    const attempt = startEmbeddedStack({ dataDir, ignoreRunning: true, ...quiet });
+    await expect(attempt).rejects.toThrow(EmbeddedError);
+    await expect(attempt).rejects.toThrow(/in use by another config-monitor process/);
+  });
+
+  it('ingests through the control endpoint of a running stack, with the same counts', async () => {
+    // Prepare: the control server of `up`, and the endpoints file the CLI would read.
+    const control = await startControlServer(stack);
+    const endpoints = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      kinesis: stack.endpoints.kinesis,
+      dynamodb: stack.endpoints.dynamodb,
+      region: stack.region,
+      tablePrefix: stack.tablePrefix,
+      streamName: stack.streamName,
+      control: control.url,
+      token: control.token,
+      api: null,
+    };
+    const records = [
+      {
+        text: fixtureText('compliance-change', 'account-resource-annotation-newline').replace(/\n\s*/g, ' '),
+      },
+      { value: fixture('other', 'ec2-state-change') },
+      { text: 'not json' },
+    ];
+    async function* source() {
+      yield* records;
+    }
+    try {
+      // Act
+      const report = await ingestThroughRunningStack(endpoints, source());
+      const wrongToken = ingestThroughRunningStack({ ...endpoints, token: 'nope' }, source());
+      // Assess
+      expect(report.summary).toEqual({
+        received: 3,
+        accepted: 1,
+        duplicates: 0,
+        stale: 0,
+        skipped: 1,
+        rejected: 1,
+        alerts: { violations: 1, resolved: 0, messages: 1 },
+      });
+      await expect(wrongToken).rejects.toThrow(/control token/);
+    } finally {
+      await control.close();
+    }
+  });
+});
+
+describe('running-stack discovery (endpoints.json)', () => {
+  it('ignores a missing file, a dead pid and its own pid; reports a live one', async () => {
+    // Prepare
+    const dataDir = mkdtempSync(join(tmpdir(), 'endpoints-'));
+    const base = {
+      startedAt: new Date().toISOString(),
+      kinesis: 'http://127.0.0.1:1',
+      dynamodb: 'http://127.0.0.1:2',
+      region: 'us-east-1',
+      tablePrefix: 'local',
+      streamName: 'config-events',
+      control: null,
+      token: null,
+      api: null,
+    };
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      // Act + Assess
+      expect(await readRunningStack(dataDir)).toBeNull();
+      writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify({ ...base, pid: 2 ** 22 + 12_345 }));
+      expect(await readRunningStack(dataDir)).toBeNull();
+      await writeStackEndpoints(dataDir, { ...base, pid: process.pid });
+      expect(statSync(join(dataDir, 'endpoints.json')).mode & 0o777).toBe(0o600);
+      expect(await readRunningStack(dataDir)).toBeNull();
+      await removeStackEndpoints(dataDir);
+      expect(existsSync(join(dataDir, 'endpoints.json'))).toBe(false);
+
+      writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify({ ...base, pid: sleeper.pid }));
+      expect((await readRunningStack(dataDir))?.pid).toBe(sleeper.pid);
+      await expect(startEmbeddedStack({ dataDir, ...quiet })).rejects.toThrow(StackAlreadyRunningError);
+      // Not ours: left in place.
+      await removeStackEndpoints(dataDir);
+      expect(JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')).pid).toBe(sleeper.pid);
+    } finally {
+      sleeper.kill();
+    }
+  });
+
+  it('keeps data across restarts of the stack', async () => {
+    // Prepare
+    const dataDir = mkdtempSync(join(tmpdir(), 'restart-'));
+    const first = await startEmbeddedStack({ dataDir, ...quiet });
+    await first.ingest([
+      { text: fixtureText('compliance-change', 'first-evaluation').replace(/\n\s*/g, ' ') },
+    ]);
+    await first.close();
+    // Act
+    const second = await startEmbeddedStack({ dataDir, ...quiet });
+    try {
+      const report = await second.ingest([{ value: fixture('compliance-change', 'first-evaluation') }]);
+      // Assess: the event is known (duplicate), and the stream resumed without redelivering it.
+      expect(report.summary.duplicates).toBe(1);
+      expect(report.recovered).toBe(0);
+      expect(second.status().consumer.records).toBe(1);
+    } finally {
+      await second.close();
+    }
+  });
+});
