@@ -81,8 +81,13 @@ export type Decision =
 export function decide(event: ComplianceChange, current: ComplianceState | undefined): Decision {
   const order = orderOf(event);
   if (current && current.order > order) return { newest: false };
+  // Literals, not `...stateKeyOf(event)`: an object spread costs microseconds per event here.
   const state: ComplianceState = {
-    ...stateKeyOf(event),
+    account: event.account,
+    region: event.region,
+    ruleName: event.ruleName,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
     status: event.newStatus,
     order,
     eventId: event.eventId,
@@ -104,7 +109,11 @@ function alertFor(event: ComplianceChange): Alert | null {
   if (!kind) return null;
   return {
     kind,
-    ...stateKeyOf(event),
+    account: event.account,
+    region: event.region,
+    ruleName: event.ruleName,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
     eventId: event.eventId,
     ruleArn: event.ruleArn,
     newStatus: event.newStatus,
