@@ -49,8 +49,8 @@ export interface EventStore {
 
 /** The state table, as the use case needs it (DynamoDB: `ComplianceStateRepository`). */
 export interface StateStore {
-  /** Current state by {@link stateKeyId}; absent keys have none. */
-  getMany(keys: readonly StateKey[]): Promise<Map<string, ComplianceState>>;
+  /** Current state of each key, aligned with `keys` (undefined: no state yet). */
+  getMany(keys: readonly StateKey[]): Promise<(ComplianceState | undefined)[]>;
   /** Writes each state unless a newer one is stored; returns the key ids whose write failed. */
   putIfNewer(states: readonly ComplianceState[]): Promise<{ failed: Map<string, unknown> }>;
 }
@@ -137,6 +137,8 @@ interface Candidate {
   readonly index: number;
   readonly event: ConfigEvent;
   readonly outcome: Extract<RecordOutcome, { kind: 'accepted' }>;
+  /** {@link stateKeyId} of a compliance change (computed once: it is a long string), else null. */
+  readonly keyId: string | null;
 }
 
 /**
@@ -174,7 +176,8 @@ export async function processBatch(
           seen.add(event.eventId);
           const outcome = { kind: 'accepted' as const, event, stale: false, alert: null };
           outcomes[i] = outcome;
-          candidates.push({ index: i, event, outcome });
+          const keyId = event.kind === 'compliance-change' ? stateKeyId(event) : null;
+          candidates.push({ index: i, event, outcome, keyId });
         }
         continue;
       }
@@ -252,11 +255,11 @@ async function applyEvents(
   // 2. Which ids are done, and the current states, read together (one round trip of latency).
   const changeKeys = new Map<string, StateKey>();
   for (const c of candidates) {
-    if (c.event.kind === 'compliance-change') changeKeys.set(stateKeyId(c.event), c.event);
+    if (c.keyId !== null) changeKeys.set(c.keyId, c.event as ComplianceChange);
   }
   const [doneRead, statesRead] = await Promise.allSettled([
     deps.events.findDone(candidates.map((c) => c.event.eventId)),
-    changeKeys.size > 0 ? deps.states.getMany([...changeKeys.values()]) : Promise.resolve(new Map()),
+    changeKeys.size > 0 ? deps.states.getMany([...changeKeys.values()]) : Promise.resolve([]),
   ]);
   if (doneRead.status === 'rejected') {
     failures.push({ step: 'read-events', error: doneRead.reason, records: candidates.length });
@@ -268,14 +271,19 @@ async function applyEvents(
     if (doneRead.value.has(c.event.eventId)) outcomes[c.index] = { kind: 'duplicate', event: c.event };
     else fresh.push(c);
   }
-  const changes = fresh.filter((c) => c.event.kind === 'compliance-change');
+  const changes = fresh.filter((c) => c.keyId !== null);
   if (changes.length === 0) return fresh;
   if (statesRead.status === 'rejected') {
     failures.push({ step: 'read-states', error: statesRead.reason, records: changes.length });
     failAt((changes[0] as Candidate).index);
     return fresh;
   }
-  const stored: Map<string, ComplianceState> = statesRead.value;
+  const stored = new Map<string, ComplianceState>();
+  let k = 0;
+  for (const keyId of changeKeys.keys()) {
+    const state = statesRead.value[k++];
+    if (state) stored.set(keyId, state);
+  }
 
   // 3. Decide in record order; several events of one key in a batch see each other's effect.
   const current = new Map(stored);
@@ -284,9 +292,8 @@ async function applyEvents(
   const resolutions: Alert[] = [];
   const keyOf = new Map<Candidate, string>();
   for (const c of changes) {
-    const event = c.event as ComplianceChange;
-    const keyId = stateKeyId(event);
-    const decision = decide(event, current.get(keyId));
+    const keyId = c.keyId as string;
+    const decision = decide(c.event as ComplianceChange, current.get(keyId));
     if (!decision.newest) {
       c.outcome.stale = true;
       continue;

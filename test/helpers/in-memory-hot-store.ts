@@ -44,7 +44,8 @@ class FaultPlan {
 }
 
 export class InMemoryEventStore implements EventStore {
-  readonly items = new Map<string, ConfigEvent>();
+  /** Ids stored as done (ids only: holding every event would make the benchmark measure the heap). */
+  readonly items = new Set<string>();
   readonly faults = new FaultPlan();
   /** Ids whose next markDone is reported unprocessed (like BatchWriteItem leftovers). */
   readonly leaveUnprocessed = new Set<string>();
@@ -63,49 +64,70 @@ export class InMemoryEventStore implements EventStore {
     const failed = new Set<string>();
     for (const event of events) {
       if (this.leaveUnprocessed.delete(event.eventId)) failed.add(event.eventId);
-      else this.items.set(event.eventId, event);
+      else this.items.add(event.eventId);
     }
     return { failed };
   }
 }
 
 export class InMemoryStateStore implements StateStore {
-  readonly states = new Map<string, ComplianceState>();
+  /** account → region → rule → resource type → resource id → state (no long composite strings to hash). */
+  private readonly tree = new Map<
+    string,
+    Map<string, Map<string, Map<string, Map<string, ComplianceState>>>>
+  >();
   readonly faults = new FaultPlan();
-  /** Key ids whose next put fails (per key, like one throttled PutItem). */
+  /** Key ids ({@link stateKeyId}) whose next put fails (per key, like one throttled PutItem). */
   readonly failKeys = new Set<string>();
   writes = 0;
+  size = 0;
 
   get(key: StateKey): ComplianceState | undefined {
-    return this.states.get(stateKeyId(key));
+    return this.tree
+      .get(key.account)
+      ?.get(key.region)
+      ?.get(key.ruleName)
+      ?.get(key.resourceType)
+      ?.get(key.resourceId);
   }
 
-  async getMany(keys: readonly StateKey[]): Promise<Map<string, ComplianceState>> {
+  async getMany(keys: readonly StateKey[]): Promise<(ComplianceState | undefined)[]> {
     this.faults.check('getMany');
-    const out = new Map<string, ComplianceState>();
-    for (const key of keys) {
-      const state = this.states.get(stateKeyId(key));
-      if (state) out.set(stateKeyId(key), state);
-    }
-    return out;
+    return keys.map((key) => this.get(key));
   }
 
   async putIfNewer(states: readonly ComplianceState[]): Promise<{ failed: Map<string, unknown> }> {
     this.faults.check('putIfNewer');
     const failed = new Map<string, unknown>();
     for (const state of states) {
-      const id = stateKeyId(state);
-      if (this.failKeys.delete(id)) {
-        failed.set(id, new Error('injected put failure'));
+      if (this.failKeys.size > 0 && this.failKeys.delete(stateKeyId(state))) {
+        failed.set(stateKeyId(state), new Error('injected put failure'));
         continue;
       }
-      const stored = this.states.get(id);
+      const leaf = this.leaf(state);
+      const stored = leaf.get(state.resourceId);
       if (!stored || stored.order <= state.order) {
-        this.states.set(id, state);
+        if (!stored) this.size += 1;
+        leaf.set(state.resourceId, state);
         this.writes += 1;
       }
     }
     return { failed };
+  }
+
+  private leaf(key: StateKey): Map<string, ComplianceState> {
+    const step = <V>(map: Map<string, V>, name: string, make: () => V): V => {
+      let next = map.get(name);
+      if (next === undefined) {
+        next = make();
+        map.set(name, next);
+      }
+      return next;
+    };
+    const regions = step(this.tree, key.account, () => new Map());
+    const rules = step(regions, key.region, () => new Map());
+    const types = step(rules, key.ruleName, () => new Map());
+    return step(types, key.resourceType, () => new Map());
   }
 }
 

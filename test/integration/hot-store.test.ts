@@ -201,12 +201,12 @@ describe('ComplianceStateRepository', () => {
 
     // Act
     const result = await states.putIfNewer(written);
-    const read = await states.getMany(written);
+    const read = await states.getMany([...written, { ...written[0]!, resourceId: 'absent' }]);
 
     // Assess
     expect(result.failed.size).toBe(0);
     expect(result.written).toBe(3);
-    expect(read.size).toBe(3);
+    expect(read).toEqual([...written, undefined]);
     for (const state of written) expect(await states.get(state)).toEqual(state);
   });
 });

@@ -71,11 +71,11 @@ describe('createBatchHandler', () => {
       attributes: { received: 3 },
     });
     expect(recorded).toEqual([
-      [METRICS.latency, 'Milliseconds', 10_000],
       ['ConfigEventsProcessed', 'Count', 2],
       ['ConfigEventProcessingErrors', 'Count', 1],
       ['ComplianceViolationNotifications', 'Count', 1],
       ['ComplianceResolutionNotifications', 'Count', 0],
+      [METRICS.latency, 'Milliseconds', 10_000],
     ]);
     expect(summaries).toHaveLength(1);
   });

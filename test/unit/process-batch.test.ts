@@ -228,7 +228,7 @@ describe('processBatch: order per key', () => {
 
     // Assess
     expect(result.summary).toMatchObject({ accepted: 2, stale: 0, violations: 2 });
-    expect(deps.states.states.size).toBe(2);
+    expect(deps.states.size).toBe(2);
   });
 });
 
@@ -282,7 +282,7 @@ describe('processBatch: counting', () => {
     // Assess
     expect(result.summary).toMatchObject({ accepted: 1, violations: 0 });
     expect(deps.events.items.size).toBe(1);
-    expect(deps.states.states.size).toBe(0);
+    expect(deps.states.size).toBe(0);
   });
 
   it('quarantines an event whose id is too long for the keys instead of failing the batch', async () => {
@@ -360,7 +360,7 @@ describe('processBatch: transient failures leave the first unfinished record to 
 
     // Assess
     expect(result.firstFailed).toBe(1);
-    expect(deps.states.states.size).toBe(0);
+    expect(deps.states.size).toBe(0);
     expect([...deps.events.items.keys()]).toEqual(['1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b']);
     expect(result.summary).toMatchObject({ accepted: 1, failed: 1 });
   });

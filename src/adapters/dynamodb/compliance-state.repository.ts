@@ -100,31 +100,31 @@ export class ComplianceStateRepository {
   }
 
   /**
-   * Current states of `keys`, by {@link stateKeyId}; keys without a state are absent. Strongly
-   * consistent: a stale read could make a late, older evaluation look newest and raise an alert.
+   * Current states of `keys`, aligned with them (undefined: no state yet). Strongly consistent: a
+   * stale read could make a late, older evaluation look newest and raise an alert.
    */
-  async getMany(keys: readonly StateKey[]): Promise<Map<string, ComplianceState>> {
-    const byKey = new Map<string, { pk: string; sk: string; ids: string[] }>();
-    for (const key of keys) {
+  async getMany(keys: readonly StateKey[]): Promise<(ComplianceState | undefined)[]> {
+    const result = new Array<ComplianceState | undefined>(keys.length).fill(undefined);
+    const positions = new Map<string, { pk: string; sk: string; at: number[] }>();
+    keys.forEach((key, i) => {
       const attributes = stateKeyAttributes(key);
       const composite = `${attributes.pk}\u0000${attributes.sk}`;
-      const entry = byKey.get(composite);
-      if (entry) entry.ids.push(stateKeyId(key));
-      else byKey.set(composite, { ...attributes, ids: [stateKeyId(key)] });
-    }
-    const result = new Map<string, ComplianceState>();
-    if (byKey.size === 0) return result;
+      const entry = positions.get(composite);
+      if (entry) entry.at.push(i);
+      else positions.set(composite, { ...attributes, at: [i] });
+    });
+    if (positions.size === 0) return result;
     const items = await batchGetAll(
       this.doc,
       this.tableName,
-      [...byKey.values()].map(({ pk, sk }) => ({ pk, sk })),
+      [...positions.values()].map(({ pk, sk }) => ({ pk, sk })),
       { ...this.retry, consistentRead: true },
     );
     for (const item of items) {
-      const entry = byKey.get(`${String(item.pk)}\u0000${String(item.sk)}`);
+      const entry = positions.get(`${String(item.pk)}\u0000${String(item.sk)}`);
       if (!entry) continue;
       const state = fromStateItem(item);
-      for (const id of entry.ids) result.set(id, state);
+      for (const i of entry.at) result[i] = state;
     }
     return result;
   }

@@ -86,7 +86,11 @@ export function eventStorableProblem(event: ConfigEvent): string | null {
   if (idProblem) return idProblem;
   // Cheap bound first (≤ 3 UTF-8 bytes per UTF-16 unit); measure exactly only when it may be big.
   let units = 0;
-  for (const value of Object.values(event)) if (typeof value === 'string') units += value.length;
+  const fields = event as unknown as Record<string, unknown>;
+  for (const key in fields) {
+    const value = fields[key];
+    if (typeof value === 'string') units += value.length;
+  }
   if (units * 3 + 8_192 <= MAX_EVENT_ITEM_BYTES) return null;
   const bytes = Buffer.byteLength(JSON.stringify(toEventItem(event)), 'utf8');
   if (bytes <= MAX_EVENT_ITEM_BYTES) return null;
