@@ -72,7 +72,8 @@ export type ParseOutcome =
  * A UTC timestamp that is already canonical (or lacks only the milliseconds) and whose day and
  * hour `Date` cannot roll over (V8 accepts `02-30` and `24:00` and moves them on).
  */
-const CANONICAL_UTC = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{3})?Z$/;
+const CANONICAL_UTC =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{3})?Z$/;
 
 /** Normalizes any accepted ISO 8601 timestamp to `YYYY-MM-DDTHH:mm:ss.sssZ` (sorts as text). */
 export function normalizeTimestamp(iso: string): string {
