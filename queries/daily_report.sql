@@ -6,8 +6,10 @@
 --   new violation: new_status NON_COMPLIANT and old_status null or not NON_COMPLIANT;
 --   resolved violation: old_status NON_COMPLIANT and new_status COMPLIANT or NOT_APPLICABLE.
 -- States and scores are those of compliance_score as of the end of the day (events before
--- day+1 00:00, that is dt <= day) and as of its start (dt < day). Athena accepts execution
--- parameters only in WHERE clauses, so each boundary is a partition predicate of its own scan.
+-- day+1 00:00, that is dt <= day) and as of its start (dt < day). History is read once: the state
+-- at the start comes from dt < day, and the state at the end is the day's own latest evaluation
+-- where the key has one (every event of the day is later than any earlier day's), else the state
+-- at the start. Athena accepts execution parameters only in WHERE clauses, hence the dt predicates.
 -- Always exactly one row. The top rules and accounts of the report are daily_top_rules and
 -- daily_top_accounts; the period is [day 00:00, day+1 00:00) UTC, which callers know from the day.
 --
@@ -53,25 +55,6 @@ day_counts as (
     from day_events
 ),
 
-states_at_end as (
-    select
-        account,
-        region,
-        rule_name,
-        resource_type,
-        resource_id,
-        max_by(new_status, row(event_time, recorded_time, event_id)) as status
-    from compliance_events
-    where
-        dt <= ?
-    group by
-        account,
-        region,
-        rule_name,
-        resource_type,
-        resource_id
-),
-
 states_at_start as (
     select
         account,
@@ -89,6 +72,38 @@ states_at_start as (
         rule_name,
         resource_type,
         resource_id
+),
+
+day_states as (
+    select
+        account,
+        region,
+        rule_name,
+        resource_type,
+        resource_id,
+        max_by(new_status, row(event_time, recorded_time, event_id)) as status
+    from compliance_events
+    where
+        dt = ?
+    group by
+        account,
+        region,
+        rule_name,
+        resource_type,
+        resource_id
+),
+
+states_at_end as (
+    select
+        coalesce(day_states.status, states_at_start.status) as status
+    from states_at_start
+    full outer join day_states
+        on
+            states_at_start.account = day_states.account
+            and states_at_start.region = day_states.region
+            and states_at_start.rule_name = day_states.rule_name
+            and states_at_start.resource_type = day_states.resource_type
+            and states_at_start.resource_id = day_states.resource_id
 ),
 
 end_counts as (
