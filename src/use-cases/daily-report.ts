@@ -96,6 +96,17 @@ export class ReportQueryError extends DailyReportError {
   }
 }
 
+/** The message sink refused the report (the reason never contains the webhook URL). */
+export class ReportPostError extends DailyReportError {
+  constructor(
+    readonly day: string,
+    reason: string,
+  ) {
+    super(`the daily report of ${day} was not posted: ${reason}`);
+    this.name = 'ReportPostError';
+  }
+}
+
 const DAY_MS = 86_400_000;
 
 /** Yesterday in UTC, `YYYY-MM-DD`: the day a morning report covers. */

@@ -1,0 +1,60 @@
+/**
+ * Configuration of `api.lambda.ts` and `report.lambda.ts`, read once at cold start. A missing or
+ * malformed variable fails the cold start with an error naming it (helpers of src/config.ts).
+ * `QUERIES_DIR` and `TEMPLATES_DIR` are read where the files are loaded (saved-query registry,
+ * Liquid engine).
+ */
+import { optionalEnv, positiveIntegerEnv, requireEnv } from '../config.js';
+import { InvalidEnvironmentVariableError } from './errors.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** API Gateway stops waiting at 29 s: the API must answer 202 well before. */
+const MAX_QUERY_WAIT_MS = 25_000;
+
+export interface ApiConfig {
+  readonly eventsTableName: string;
+  readonly athenaWorkgroup: string;
+  readonly athenaDatabase: string;
+  /** How long a request waits for Athena before answering 202. */
+  readonly queryWaitMs: number;
+}
+
+/** Reads EVENTS_TABLE_NAME, ATHENA_WORKGROUP, ATHENA_DATABASE and API_QUERY_WAIT_MS (default 20000, at most 25000). */
+export function loadApiConfig(env: Env = process.env): ApiConfig {
+  const queryWaitMs = positiveIntegerEnv('API_QUERY_WAIT_MS', 20_000, env);
+  if (queryWaitMs > MAX_QUERY_WAIT_MS) {
+    throw new InvalidEnvironmentVariableError(
+      'API_QUERY_WAIT_MS',
+      String(queryWaitMs),
+      `at most ${MAX_QUERY_WAIT_MS} (API Gateway times out at 29 s)`,
+    );
+  }
+  return {
+    eventsTableName: requireEnv('EVENTS_TABLE_NAME', env),
+    athenaWorkgroup: requireEnv('ATHENA_WORKGROUP', env),
+    athenaDatabase: requireEnv('ATHENA_DATABASE', env),
+    queryWaitMs,
+  };
+}
+
+export interface ReportConfig {
+  readonly athenaWorkgroup: string;
+  readonly athenaDatabase: string;
+  /** ARN of the secret whose string is the Slack webhook URL. */
+  readonly webhookSecretArn: string;
+  readonly dashboardUrl: string | null;
+  /** Region of the AWS Config console link when there is no dashboard (the Lambda's own region). */
+  readonly region: string | undefined;
+}
+
+/** Reads ATHENA_WORKGROUP, ATHENA_DATABASE, SLACK_WEBHOOK_SECRET_ARN, DASHBOARD_URL (optional), AWS_REGION. */
+export function loadReportConfig(env: Env = process.env): ReportConfig {
+  return {
+    athenaWorkgroup: requireEnv('ATHENA_WORKGROUP', env),
+    athenaDatabase: requireEnv('ATHENA_DATABASE', env),
+    webhookSecretArn: requireEnv('SLACK_WEBHOOK_SECRET_ARN', env),
+    dashboardUrl: optionalEnv('DASHBOARD_URL', env) ?? null,
+    region: optionalEnv('AWS_REGION', env),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Lambda entrypoint of the HTTP API (API Gateway REST, IAM auth): the Hono app of src/api over the
+ * hot store (DynamoDB) and Athena. The same app serves `config-monitor up` locally. Clients are
+ * built once at cold start; the handler only adapts the event.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { type APIGatewayProxyResult, handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
+import { AthenaQueryEngine } from '../adapters/athena/athena.query-engine.js';
+import { createDocumentClient } from '../adapters/aws-clients.js';
+import { EventQueryRepository } from '../adapters/dynamodb/event-query.repository.js';
+import { createApiApp } from '../api/app.js';
+import { loadApiConfig } from './api.config.js';
+
+const config = loadApiConfig();
+const logger = new Logger();
+const app = createApiApp({
+  events: new EventQueryRepository(createDocumentClient(), config.eventsTableName),
+  queryEngine: new AthenaQueryEngine({ workgroup: config.athenaWorkgroup, database: config.athenaDatabase }),
+  logger: {
+    info: (message, extra) => logger.info(message, extra ?? {}),
+    error: (message, extra) => logger.error(message, extra ?? {}),
+  },
+  queryWaitMs: config.queryWaitMs,
+  // Not a secret (see src/api/params.ts): it makes one deployment's cursors and poll ids invalid in another.
+  tokenKey: `${config.eventsTableName}|${config.athenaWorkgroup}`,
+});
+const adapt = handle(app);
+
+/** API Gateway REST proxy event → response; errors are answered by the app, never thrown. */
+export async function handler(event: LambdaEvent, context: Context): Promise<APIGatewayProxyResult> {
+  logger.addContext(context);
+  return (await adapt(event, context as unknown as LambdaContext)) as APIGatewayProxyResult;
+}

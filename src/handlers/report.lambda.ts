@@ -1,0 +1,61 @@
+/**
+ * Lambda entrypoint of the daily report, run by an EventBridge Scheduler schedule: the report of
+ * yesterday (UTC) on Athena, posted to the Slack webhook. The schedule's input may name another
+ * day, `{"date": "YYYY-MM-DD"}`, for a backfill or a resend.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { AthenaQueryEngine } from '../adapters/athena/athena.query-engine.js';
+import { createSlackWebhookClient } from '../adapters/slack/slack-webhook.client.js';
+import { createWebhookUrlSecret } from '../adapters/slack/webhook-url.secret.js';
+import { checkReportDay, ReportPostError, sendDailyReport, yesterdayUtc } from '../use-cases/daily-report.js';
+import { loadReportConfig } from './api.config.js';
+
+const config = loadReportConfig();
+const logger = new Logger();
+const webhookUrl = createWebhookUrlSecret({
+  client: new SecretsManagerClient({ maxAttempts: 3 }),
+  secretId: config.webhookSecretArn,
+});
+const sink = createSlackWebhookClient({
+  url: webhookUrl.get,
+  onWebhookRejected: webhookUrl.invalidate,
+  logger,
+});
+const engine = new AthenaQueryEngine({ workgroup: config.athenaWorkgroup, database: config.athenaDatabase });
+
+/** The day to report: `date` of the schedule's input when given (validated), else yesterday UTC. */
+export function reportDayOf(event: unknown, now: Date = new Date()): string {
+  const date = event && typeof event === 'object' ? (event as { date?: unknown }).date : undefined;
+  return date === undefined ? yesterdayUtc(now) : checkReportDay(String(date));
+}
+
+/**
+ * Builds and posts the report. A post that fails throws, so that the scheduler's retry policy
+ * runs it again (a report posted twice is the lesser harm than none).
+ */
+export async function handler(event: unknown, context: Context): Promise<{ day: string; posted: true }> {
+  logger.addContext(context);
+  const day = reportDayOf(event);
+  const { report, message, post } = await sendDailyReport(
+    {
+      engine,
+      sink,
+      dashboardUrl: config.dashboardUrl,
+      ...(config.region ? { consoleRegion: config.region } : {}),
+    },
+    day,
+  );
+  if (!post.ok) throw new ReportPostError(day, post.reason);
+  logger.info('Daily report posted', {
+    day,
+    total_evaluations: report.total_evaluations,
+    compliance_percentage: report.compliance_percentage,
+    new_violations: report.new_violations,
+    resolved_violations: report.resolved_violations,
+    message_bytes: message.bytes,
+    truncated_texts: message.truncatedTexts,
+  });
+  return { day, posted: true };
+}

@@ -1,0 +1,166 @@
+/**
+ * The report Lambda entrypoint: yesterday's report (or the schedule input's date) from Athena
+ * (mocked: no local stand-in), the webhook URL from Secrets Manager (mocked), posted to a local
+ * stand-in for the Slack webhook.
+ */
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { allTexts, limitViolations } from '../../src/adapters/slack/block-kit.js';
+import { yesterdayUtc } from '../../src/use-cases/daily-report.js';
+import { reply, type SlackServer, startSlackServer } from '../helpers/slack-server.js';
+
+const athena = mockClient(AthenaClient);
+const secrets = mockClient(SecretsManagerClient);
+let slack: SlackServer;
+let lambda: typeof import('../../src/handlers/report.lambda.js');
+
+const context = {
+  awsRequestId: 'report-1',
+  functionName: 'config-monitor-report',
+  getRemainingTimeInMillis: () => 600_000,
+} as unknown as Context;
+
+/** Canned Athena results per saved query (the query's `-- name:` header identifies it). */
+const RESULTS: Record<string, { columns: string[]; rows: string[][] }> = {
+  daily_report: {
+    columns: [
+      'day',
+      'evaluations',
+      'new_violations',
+      'resolved_violations',
+      'compliant',
+      'non_compliant',
+      'not_applicable',
+      'insufficient_data',
+      'compliance_score',
+      'previous_compliance_score',
+      'compliance_score_change',
+    ],
+    rows: [['2024-03-09', '1200', '23', '19', '800', '200', '5', '0', '80.0', '81.5', '-1.5']],
+  },
+  daily_top_rules: {
+    columns: [
+      'rule_rank',
+      'base_rule_name',
+      'non_compliant_resources',
+      'affected_accounts',
+      'new_violations',
+      'resolved_violations',
+    ],
+    rows: [
+      ['1', 'restricted-ssh', '40', '7', '3', '1'],
+      ['2', '<!channel> evil-rule', '12', '1', '0', '0'],
+    ],
+  },
+  daily_top_accounts: {
+    columns: [
+      'account_rank',
+      'account',
+      'open_violations',
+      'compliant',
+      'compliance_score',
+      'new_violations',
+      'resolved_violations',
+    ],
+    rows: [['1', '111122223333', '45', '100', '68.97', '2', '0']],
+  },
+};
+const TYPES: Record<string, string> = { day: 'varchar', base_rule_name: 'varchar', account: 'varchar' };
+
+function mockAthena(): void {
+  athena.on(StartQueryExecutionCommand).callsFake((input: { QueryString: string }) => {
+    const name = /-- name: (\w+)/.exec(input.QueryString)?.[1] ?? 'unknown';
+    return { QueryExecutionId: `q-${name}` };
+  });
+  athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => ({
+    QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: 'SUCCEEDED' } },
+  }));
+  athena.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId: string }) => {
+    const result = RESULTS[input.QueryExecutionId.slice(2)] as { columns: string[]; rows: string[][] };
+    const cells = (values: string[]) => ({ Data: values.map((v) => ({ VarCharValue: v })) });
+    return {
+      ResultSet: {
+        ResultSetMetadata: {
+          ColumnInfo: result.columns.map((c) => ({
+            Name: c,
+            Type: TYPES[c] ?? (c.includes('score') ? 'double' : 'bigint'),
+          })),
+        },
+        Rows: [cells(result.columns), ...result.rows.map(cells)],
+      },
+    };
+  });
+}
+
+beforeAll(async () => {
+  slack = await startSlackServer();
+  Object.assign(process.env, {
+    ATHENA_WORKGROUP: 'config-monitor',
+    ATHENA_DATABASE: 'config_monitor',
+    SLACK_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:slack-webhook',
+    DASHBOARD_URL: 'https://dashboard.example.com/',
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  lambda = await import('../../src/handlers/report.lambda.js');
+});
+
+afterAll(async () => {
+  await slack?.close();
+});
+
+beforeEach(() => {
+  athena.reset();
+  secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: slack.url });
+  mockAthena();
+});
+
+describe('report.lambda handler', () => {
+  it("posts yesterday's report by default, rendered within Block Kit limits", async () => {
+    // Act
+    const result = await lambda.handler({}, context);
+    // Assess
+    expect(result).toEqual({ day: yesterdayUtc(), posted: true });
+    const days = athena
+      .commandCalls(StartQueryExecutionCommand)
+      .map((c) => c.args[0].input.ExecutionParameters);
+    expect(days).toEqual(expect.arrayContaining([expect.arrayContaining([`'${yesterdayUtc()}'`])]));
+    const posted = JSON.parse(slack.delivered().at(-1) as string);
+    expect(limitViolations(posted)).toEqual([]);
+    const texts = allTexts(posted).join('\n');
+    expect(texts).toContain('*80.00%*');
+    expect(texts).toContain('▼ −1.50 pts from the day before');
+    expect(texts).toContain('1. *restricted-ssh* — 40 resources in 7 accounts');
+    expect(texts).toContain('&lt;!channel&gt; evil-rule');
+    expect(texts).toContain('<https://dashboard.example.com/|Open the dashboard>');
+  });
+
+  it('reports the day the schedule input names', async () => {
+    const result = await lambda.handler({ date: '2024-03-09' }, context);
+    expect(result.day).toBe('2024-03-09');
+    expect(athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input.ExecutionParameters).toContain(
+      "'2024-03-09'",
+    );
+  });
+
+  it('refuses an invalid date before any query', async () => {
+    await expect(lambda.handler({ date: "2024-03-09' --" }, context)).rejects.toThrow(/YYYY-MM-DD/);
+    expect(athena.calls()).toHaveLength(0);
+  });
+
+  it('throws when Slack refuses the post, so the scheduler retries', async () => {
+    slack.script(reply.channelNotFound);
+    await expect(lambda.handler({ date: '2024-03-09' }, context)).rejects.toThrow(/not posted/);
+  });
+});
