@@ -4,7 +4,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import {
   type ArchiveColumn,
   COMPLIANCE_EVENT_COLUMNS,
@@ -32,8 +32,8 @@ export function glueColumns(columns: readonly ArchiveColumn[]): glue.CfnTable.Co
   }));
 }
 
-/** What the archive needs of the Glue table for Parquet conversion. */
-export interface ArchiveTable {
+/** What the archive needs of the Glue table for Parquet conversion (a construct, to depend on). */
+export interface ArchiveTable extends IConstruct {
   readonly databaseName: string;
   readonly tableName: string;
   /** Lets Firehose read the table schema (glue:GetTable*). */
@@ -138,7 +138,7 @@ export class Analytics extends Construct implements ArchiveTable {
         },
       },
     });
-    this.table.addDependency(this.database);
+    this.table.node.addDependency(this.database);
 
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
       name: props.workGroupName,
@@ -168,7 +168,7 @@ export class Analytics extends Construct implements ArchiveTable {
         queryString: query.sql,
         workGroup: this.workGroup.ref,
       });
-      named.addDependency(this.database);
+      named.node.addDependency(this.database);
       return named;
     });
   }

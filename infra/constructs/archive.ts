@@ -259,8 +259,8 @@ export class Archive extends Construct {
         s3BackupMode: 'Disabled',
       },
     });
-    // Firehose checks its permissions when the stream is created.
-    this.deliveryStream.node.addDependency(role);
+    // Firehose checks its permissions, and reads the table schema, when the stream is created.
+    this.deliveryStream.node.addDependency(role, props.table);
     acknowledge(
       this.deliveryStream,
       'AwsSolutions-KDF1',

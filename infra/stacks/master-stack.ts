@@ -186,15 +186,10 @@ export class MasterStack extends Stack {
       apiName: `${prefix}-api`,
       throttlingRateLimit: config.api.throttlingRateLimit,
       throttlingBurstLimit: config.api.throttlingBurstLimit,
-      environment: {
-        EVENTS_TABLE_NAME: eventsTable.tableName,
-        STATE_TABLE_NAME: stateTable.tableName,
-        ...athenaEnvironment,
-      },
+      environment: { EVENTS_TABLE_NAME: eventsTable.tableName, ...athenaEnvironment },
     });
     eventsTable.grantReadData(this.api.function);
-    stateTable.grantReadData(this.api.function);
-    acknowledgeTableIndexes(this.api.function.executionRole, [eventsTable, stateTable]);
+    acknowledgeTableIndexes(this.api.function.executionRole, [eventsTable]);
     this.analytics.grantQuery(this.api.function);
 
     const reportFailures = new DeadLetterQueue(this, 'ReportFailures', {
@@ -206,18 +201,12 @@ export class MasterStack extends Stack {
       timeZone: config.report.timeZone,
       failureQueue: reportFailures.queue,
       environment: withOptional(
-        {
-          SLACK_WEBHOOK_SECRET_ARN: reportSecret.secretArn,
-          STATE_TABLE_NAME: stateTable.tableName,
-          ...athenaEnvironment,
-        },
+        { SLACK_WEBHOOK_SECRET_ARN: reportSecret.secretArn, ...athenaEnvironment },
         { DASHBOARD_URL: config.dashboardUrl },
       ),
     });
     this.analytics.grantQuery(this.reporting.function);
     reportSecret.grantRead(this.reporting.function);
-    stateTable.grantReadData(this.reporting.function);
-    acknowledgeTableIndexes(this.reporting.function.executionRole, [stateTable]);
 
     const functions = {
       Consumer: this.consumer.function,

@@ -1,0 +1,669 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CfnElement, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { masterBusArn } from '../../infra/config.js';
+import { ALARM_THRESHOLDS } from '../../infra/constructs/alarms.js';
+import { glueColumns } from '../../infra/constructs/analytics.js';
+import { CONSUMER_EVENT_SOURCE } from '../../infra/constructs/consumer.js';
+import { APPLICATION_METRICS } from '../../infra/constructs/dashboard.js';
+import { BUNDLED_QUERIES_DIR, BUNDLED_TEMPLATES_DIR, REPO_ROOT } from '../../infra/lambda-defaults.js';
+import { STREAM_ROUTES } from '../../infra/stream-routes.js';
+import { TABLES, TTL_ATTRIBUTE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
+import { COMPLIANCE_EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/domain/archive-schema.js';
+import { CONFIG_EVENT_PATTERN } from '../../src/domain/event-pattern.js';
+import { loadSavedQueries } from '../../src/queries/saved-queries.js';
+import { nagFindings, type Synthesized, synthesize } from './synth.js';
+
+type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> };
+
+let synth: Synthesized;
+let template: Template;
+let resources: Record<string, Resource>;
+
+/** Resources of one CloudFormation type, by logical id. */
+function ofType(type: string): [string, Resource][] {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+/** Properties of the CloudFormation resource behind an L2 construct. */
+function propsOf(construct: IConstruct): Record<string, any> {
+  const id = synth.master.getLogicalId(construct.node.defaultChild as CfnElement);
+  return (resources[id] as Resource).Properties;
+}
+
+beforeAll(() => {
+  synth = synthesize();
+  template = synth.masterTemplate;
+  resources = template.toJSON().Resources;
+});
+
+describe('master bus', () => {
+  it('lets the organization (and only the allow-listed accounts) put events', () => {
+    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Principal: { AWS: '*' },
+        Condition: {
+          StringEquals: {
+            'aws:PrincipalOrgID': 'o-a1b2c3d4e5',
+            'aws:PrincipalAccount': ['123456789012', '210987654321'],
+          },
+        },
+      },
+    });
+  });
+
+  it('is named so that agents can address it by ARN before it exists', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'config-monitor-test-bus' });
+    expect(masterBusArn(synth.config)).toMatch(/:event-bus\/config-monitor-test-bus$/);
+  });
+
+  it('archives the ONE pattern for replay', () => {
+    template.hasResourceProperties('AWS::Events::Archive', { EventPattern: CONFIG_EVENT_PATTERN });
+  });
+
+  it('puts compliance changes into Kinesis keyed by $.detail.resourceId, with retries and a DLQ', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.config'], 'detail-type': ['Config Rules Compliance Change'] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Stream'), 'Arn'] },
+          KinesisParameters: { PartitionKeyPath: '$.detail.resourceId' },
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^BusDeadLetters'), 'Arn'] } },
+        }),
+      ],
+    });
+  });
+
+  it('has one rule per stream route, each with a DLQ and a retry policy', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName);
+    expect(rules).toHaveLength(STREAM_ROUTES.length);
+    for (const [, rule] of rules) {
+      const [target] = rule.Properties.Targets;
+      expect(target.DeadLetterConfig).toBeDefined();
+      expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 });
+    }
+    const keys = rules.map(([, r]) => r.Properties.Targets[0].KinesisParameters?.PartitionKeyPath).sort();
+    expect(keys).toEqual(STREAM_ROUTES.map((r) => r.partitionKeyPath).sort());
+  });
+});
+
+describe('stream and consumer', () => {
+  it('is an on-demand, KMS-encrypted stream keeping records for the configured hours', () => {
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      StreamEncryption: {
+        EncryptionType: 'KMS',
+        KeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] },
+      },
+      RetentionPeriodHours: 168,
+    });
+  });
+
+  it('maps the stream to the consumer with partial batch responses, bisect, bounded retries and age', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Stream'), 'Arn'] },
+      FunctionName: { Ref: Match.stringLikeRegexp('^ConsumerFunction') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: CONSUMER_EVENT_SOURCE.retryAttempts,
+      MaximumRecordAgeInSeconds: CONSUMER_EVENT_SOURCE.maxRecordAge.toSeconds(),
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      ParallelizationFactor: 2,
+      StartingPosition: 'TRIM_HORIZON',
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ConsumerFailures'), 'Arn'] } },
+      },
+    });
+    expect(CONSUMER_EVENT_SOURCE.retryAttempts).toBeLessThanOrEqual(10);
+    expect(CONSUMER_EVENT_SOURCE.maxRecordAge.toHours()).toBeLessThan(synth.config.retention.streamHours);
+  });
+
+  it('gives the consumer the table names and the quarantine queue', () => {
+    const props = propsOf(synth.master.consumer.function);
+    expect(Object.keys(props.Environment.Variables)).toEqual(
+      expect.arrayContaining([
+        'EVENTS_TABLE_NAME',
+        'STATE_TABLE_NAME',
+        'OUTBOX_TABLE_NAME',
+        'QUARANTINE_QUEUE_URL',
+      ]),
+    );
+  });
+});
+
+describe('hot store', () => {
+  it.each(TABLES.map((t) => [t.logicalName, t] as const))(
+    'builds the %s table from its one definition',
+    (_n, def) => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: tableName('config-monitor-test', def),
+        KeySchema: [
+          { AttributeName: def.partitionKey, KeyType: 'HASH' },
+          ...(def.sortKey ? [{ AttributeName: def.sortKey, KeyType: 'RANGE' }] : []),
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+        StreamSpecification: def.stream ? { StreamViewType: 'NEW_IMAGE' } : Match.absent(),
+        GlobalSecondaryIndexes:
+          def.indexes.length > 0
+            ? def.indexes.map((i) =>
+                Match.objectLike({
+                  IndexName: i.indexName,
+                  KeySchema: [
+                    { AttributeName: i.partitionKey, KeyType: 'HASH' },
+                    { AttributeName: i.sortKey, KeyType: 'RANGE' },
+                  ],
+                }),
+              )
+            : Match.absent(),
+      });
+    },
+  );
+
+  it('keeps the tables when the stack is deleted (retainData)', () => {
+    for (const [, table] of ofType('AWS::DynamoDB::Table')) {
+      expect((table as any).DeletionPolicy).toBe('Retain');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+    }
+  });
+});
+
+describe('alert delivery', () => {
+  it('runs a single notifier instance with the webhook secret ARN, never the URL', () => {
+    const props = propsOf(synth.master.alertDelivery.function);
+    expect(props.ReservedConcurrentExecutions).toBe(1);
+    expect(props.Environment.Variables).toMatchObject({
+      OUTBOX_TABLE_NAME: expect.anything(),
+      SLACK_WEBHOOK_SECRET_ARN: { Ref: expect.stringMatching(/^AlertsWebhookSecret/) },
+      ALERT_DIGEST_THRESHOLD: '10',
+      DASHBOARD_URL: 'https://dashboard.example.com',
+    });
+  });
+
+  it('is woken by new outbox items (INSERT only) and by a one-minute schedule', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HotStoreOutbox'), 'StreamArn'] },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlertDeliveryFunction'), 'Arn'] },
+        }),
+      ],
+    });
+  });
+
+  it('keeps both Slack webhook URLs in KMS-encrypted secrets', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    template.allResourcesProperties('AWS::SecretsManager::Secret', {
+      Name: Match.stringLikeRegexp('^config-monitor/test/(alerts|report)$'),
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] },
+    });
+  });
+});
+
+describe('archive', () => {
+  it('delivers the stream to S3 as Parquet, partitioned by dt from the transformation Lambda', () => {
+    template.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamType: 'KinesisStreamAsSource',
+      KinesisStreamSourceConfiguration: {
+        KinesisStreamARN: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Stream'), 'Arn'] },
+      },
+      ExtendedS3DestinationConfiguration: Match.objectLike({
+        Prefix: 'compliance_events/dt=!{partitionKeyFromLambda:dt}/',
+        ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/',
+        DynamicPartitioningConfiguration: { Enabled: true, RetryOptions: Match.anyValue() },
+        BufferingHints: { IntervalInSeconds: 900, SizeInMBs: 128 },
+        EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: Match.anyValue() } },
+        ProcessingConfiguration: {
+          Enabled: true,
+          Processors: [
+            Match.objectLike({
+              Type: 'Lambda',
+              Parameters: Match.arrayWith([
+                {
+                  ParameterName: 'LambdaArn',
+                  ParameterValue: {
+                    'Fn::GetAtt': [Match.stringLikeRegexp('^ArchiveTransformFunction'), 'Arn'],
+                  },
+                },
+              ]),
+            }),
+          ],
+        },
+        DataFormatConversionConfiguration: {
+          Enabled: true,
+          InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
+          OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: 'SNAPPY' } } },
+          SchemaConfiguration: Match.objectLike({
+            DatabaseName: 'config_monitor_test',
+            TableName: 'compliance_events',
+          }),
+        },
+      }),
+    });
+  });
+
+  it('encrypts the archive with the key, blocks public access, enforces TLS and expires old data', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+          }),
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'compliance_events/', ExpirationInDays: 730, Status: 'Enabled' }),
+          Match.objectLike({ Prefix: 'errors/', ExpirationInDays: 90 }),
+        ]),
+      },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'archive/' }),
+    });
+  });
+
+  it('gives every bucket a policy that denies requests without TLS', () => {
+    const buckets = ofType('AWS::S3::Bucket');
+    const policies = ofType('AWS::S3::BucketPolicy');
+    expect(policies).toHaveLength(buckets.length);
+    for (const [, policy] of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+    for (const [, bucket] of buckets) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toBeDefined();
+      expect(bucket.Properties.LifecycleConfiguration).toBeDefined();
+    }
+  });
+});
+
+describe('Glue and Athena', () => {
+  it('generates the compliance_events columns from the one archive schema', () => {
+    // Prepare
+    const expected = COMPLIANCE_EVENT_COLUMNS.map((c) => ({
+      Name: c.name,
+      Type: c.type === 'timestamp' ? 'timestamp' : 'string',
+      Comment: c.comment,
+    }));
+
+    // Act
+    const [[, table]] = ofType('AWS::Glue::Table') as [[string, Resource]];
+    const columns = table.Properties.TableInput.StorageDescriptor.Columns;
+
+    // Assess
+    expect(columns).toEqual(expected);
+    expect(glueColumns(COMPLIANCE_EVENT_COLUMNS).map((c) => c.name)).toEqual(
+      COMPLIANCE_EVENT_COLUMNS.map((c) => c.name),
+    );
+    expect(table.Properties.TableInput.PartitionKeys).toEqual([
+      { Name: PARTITION_COLUMN.name, Type: 'string', Comment: PARTITION_COLUMN.comment },
+    ]);
+  });
+
+  it('projects the dt partitions over the archive retention (no crawler, no MSCK REPAIR)', () => {
+    template.hasResourceProperties('AWS::Glue::Table', {
+      DatabaseName: 'config_monitor_test',
+      TableInput: Match.objectLike({
+        Name: 'compliance_events',
+        Parameters: Match.objectLike({
+          'projection.enabled': 'true',
+          'projection.dt.type': 'date',
+          'projection.dt.format': 'yyyy-MM-dd',
+          'projection.dt.range': 'NOW-730DAYS,NOW+1DAYS',
+          'storage.location.template': {
+            'Fn::Join': [
+              '',
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's template placeholder, literally
+              ['s3://', { Ref: Match.stringLikeRegexp('^BucketsArchive') }, '/compliance_events/dt=${dt}/'],
+            ],
+          },
+        }),
+        StorageDescriptor: Match.objectLike({
+          SerdeInfo: Match.objectLike({
+            SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+          }),
+        }),
+      }),
+    });
+  });
+
+  it('enforces the workgroup configuration: encrypted results and a bytes-scanned cutoff', () => {
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'config-monitor-test',
+      WorkGroupConfiguration: Match.objectLike({
+        EnforceWorkGroupConfiguration: true,
+        BytesScannedCutoffPerQuery: synth.config.athena.bytesScannedCutoffPerQuery,
+        PublishCloudWatchMetricsEnabled: true,
+        ResultConfiguration: Match.objectLike({
+          EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: Match.anyValue() },
+        }),
+      }),
+    });
+  });
+
+  it('deploys one named query per queries/*.sql file, with the file text as it is', () => {
+    // Prepare
+    const files = readdirSync(join(REPO_ROOT, 'queries')).filter((f) => f.endsWith('.sql'));
+    const registry = loadSavedQueries();
+
+    // Act
+    const named = ofType('AWS::Athena::NamedQuery').map(([, r]) => r.Properties);
+
+    // Assess
+    expect(registry).toHaveLength(files.length);
+    expect(named).toHaveLength(registry.length);
+    for (const query of registry) {
+      const deployed = named.find((n) => n.Name === query.name);
+      expect(deployed?.QueryString).toBe(
+        readFileSync(join(REPO_ROOT, 'queries', `${query.name}.sql`), 'utf8'),
+      );
+      expect(deployed).toMatchObject({
+        Database: 'config_monitor_test',
+        WorkGroup: { Ref: expect.any(String) },
+      });
+    }
+  });
+});
+
+describe('API', () => {
+  it('requires IAM (SigV4) authorization on every method and routes only GET', () => {
+    const methods = ofType('AWS::ApiGateway::Method');
+    expect(methods.length).toBeGreaterThan(0);
+    for (const [, method] of methods) {
+      expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+      expect(method.Properties.HttpMethod).toBe('GET');
+    }
+  });
+
+  it('throttles the stage and writes JSON access logs', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId"') },
+      MethodSettings: [
+        Match.objectLike({
+          ThrottlingRateLimit: 50,
+          ThrottlingBurstLimit: 100,
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+        }),
+      ],
+      TracingEnabled: true,
+    });
+  });
+
+  it('gives the API Lambda the events table and the Athena workgroup it queries', () => {
+    expect(propsOf(synth.master.api.function).Environment.Variables).toMatchObject({
+      EVENTS_TABLE_NAME: { Ref: expect.stringMatching(/^HotStoreEvents/) },
+      ATHENA_WORKGROUP: 'config-monitor-test',
+      ATHENA_DATABASE: 'config_monitor_test',
+    });
+  });
+});
+
+describe('daily report', () => {
+  it('runs the report Lambda on the configured EventBridge Scheduler schedule, with retries and a DLQ', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 7 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReportingFunction'), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 7200 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReportFailures'), 'Arn'] } },
+      }),
+    });
+  });
+
+  it('sends the report to its own webhook secret', () => {
+    expect(propsOf(synth.master.reporting.function).Environment.Variables.SLACK_WEBHOOK_SECRET_ARN).toEqual({
+      Ref: expect.stringMatching(/^ReportWebhookSecret/),
+    });
+  });
+});
+
+describe('Lambda functions', () => {
+  it('run nodejs22.x on arm64 with the Powertools settings and the bundled queries/templates dirs', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions).toHaveLength(5);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+      });
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: expect.any(String),
+        POWERTOOLS_METRICS_NAMESPACE: 'ConfigMonitor',
+        QUERIES_DIR: BUNDLED_QUERIES_DIR,
+        TEMPLATES_DIR: BUNDLED_TEMPLATES_DIR,
+      });
+    }
+  });
+
+  it('log to their own log group with the configured retention', () => {
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
+      expect(resources[logGroupId]?.Properties.RetentionInDays).toBe(90);
+    }
+  });
+
+  it('send failed asynchronous invocations of the scheduled functions to a queue', () => {
+    for (const name of ['AlertDelivery', 'Reporting']) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: Match.stringLikeRegexp(`^${name}Function`) },
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+    }
+  });
+});
+
+describe('IAM', () => {
+  /** Actions AWS does not allow to scope to a resource. */
+  const UNSCOPABLE = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams']);
+
+  it('grants "*" only for actions without resource-level permissions', () => {
+    for (const [id, policy] of ofType('AWS::IAM::Policy')) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        if (![statement.Resource].flat().includes('*')) continue;
+        for (const action of [statement.Action].flat())
+          expect(UNSCOPABLE, `${id} grants ${action} on *`).toContain(action);
+      }
+    }
+  });
+
+  it('uses no managed policy except the API Gateway logging role', () => {
+    const withManaged = ofType('AWS::IAM::Role').filter(([, r]) => r.Properties.ManagedPolicyArns);
+    expect(withManaged.map(([id]) => id)).toEqual([expect.stringMatching(/^ApiRestApiCloudWatchRole/)]);
+  });
+});
+
+describe('encryption', () => {
+  it('rotates the customer-managed key and lets CloudWatch alarms use it for the topic', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('encrypts every queue and the alarm topic', () => {
+    for (const [, queue] of ofType('AWS::SQS::Queue'))
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+});
+
+describe('alarms', () => {
+  function alarm(id: string): Record<string, any> {
+    return propsOf(synth.master.alarms.node.findChild(id));
+  }
+
+  it('alarms on consumer errors at 5 % of invocations over 5 minutes', () => {
+    const props = alarm('ConsumerErrorRate');
+    expect(props).toMatchObject({
+      Threshold: ALARM_THRESHOLDS.consumerErrorRatePercent,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+    });
+    const expression = props.Metrics.find((m: any) => m.Expression);
+    expect(expression.Expression).toBe('IF(invocations > 0, 100 * errors / invocations, 0)');
+    for (const id of ['invocations', 'errors']) {
+      expect(props.Metrics.find((m: any) => m.Id === id).MetricStat.Period).toBe(300);
+    }
+  });
+
+  it('alarms on the consumer iterator age and on the stream iterator age', () => {
+    expect(alarm('ConsumerIteratorAge')).toMatchObject({ MetricName: 'IteratorAge', Threshold: 300_000 });
+    expect(alarm('StreamIteratorAge')).toMatchObject({
+      MetricName: 'GetRecords.IteratorAgeMilliseconds',
+      Threshold: 168 * 3600 * 1000 * 0.5,
+    });
+  });
+
+  it.each(['BusDeadLetters', 'ConsumerFailures', 'Quarantine', 'NotifierFailures', 'ReportFailures'])(
+    'alarms when %s holds more than 10 messages',
+    (queue) => {
+      expect(alarm(`${queue}Depth`)).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 10,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    },
+  );
+
+  it.each(['Consumer', 'Notifier', 'ArchiveTransform', 'Api'])(
+    'alarms when %s p99 duration exceeds 10 s',
+    (fn) => {
+      expect(alarm(`${fn}DurationP99`)).toMatchObject({
+        ExtendedStatistic: 'p99',
+        Threshold: 10_000,
+        Period: 300,
+      });
+    },
+  );
+
+  it.each([
+    ['FirehoseDeliveryToS3', 'DeliveryToS3.Success'],
+    ['FirehoseProcessing', 'ExecuteProcessing.Success'],
+    ['FirehoseConversion', 'FailedConversion.Records'],
+    ['FirehoseFreshness', 'DeliveryToS3.DataFreshness'],
+  ])('alarms on Firehose delivery failures: %s', (id, metric) => {
+    expect(alarm(id)).toMatchObject({ Namespace: 'AWS/Firehose', MetricName: metric });
+  });
+
+  it('alarms on notifier and report failures', () => {
+    expect(alarm('NotifierErrors')).toMatchObject({ MetricName: 'Errors', Threshold: 1 });
+    expect(alarm('ReportErrors')).toMatchObject({ MetricName: 'Errors', Threshold: 1 });
+  });
+
+  it('notifies the encrypted topic on alarm and on recovery, and treats no data as fine', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThanOrEqual(20);
+    for (const [, a] of alarms) {
+      expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
+      expect(a.Properties.OKActions).toEqual(a.Properties.AlarmActions);
+      expect(a.Properties.TreatMissingData).toBe('notBreaching');
+    }
+  });
+});
+
+describe('dashboard', () => {
+  it('charts the application metrics, iterator age, Lambda, DLQ, Firehose and API widgets', () => {
+    const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Resource]];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const metric of APPLICATION_METRICS) expect(body).toContain(metric);
+    for (const text of [
+      'IteratorAge',
+      'ApproximateNumberOfMessagesVisible',
+      'DeliveryToS3.Success',
+      'Duration',
+      'Errors',
+      'Latency',
+    ]) {
+      expect(body).toContain(text);
+    }
+  });
+});
+
+describe('agent StackSet', () => {
+  it('is service-managed and deploys automatically to the OUs and regions', () => {
+    template.hasResourceProperties('AWS::CloudFormation::StackSet', {
+      PermissionModel: 'SERVICE_MANAGED',
+      AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+      CallAs: 'SELF',
+      StackInstancesGroup: [
+        {
+          DeploymentTargets: { OrganizationalUnitIds: ['ou-ab12-cd34ef56'] },
+          Regions: ['eu-west-1', 'eu-central-1'],
+        },
+      ],
+    });
+  });
+
+  it('carries an agent template without bootstrap references, forwarding the ONE pattern', () => {
+    const [[, stackSet]] = ofType('AWS::CloudFormation::StackSet') as [[string, Resource]];
+    const body = JSON.parse(stackSet.Properties.TemplateBody);
+    expect(body.Parameters?.BootstrapVersion).toBeUndefined();
+    expect(body.Rules).toBeUndefined();
+    const rule = Object.values<any>(body.Resources).find((r) => r.Type === 'AWS::Events::Rule');
+    expect(rule.Properties.EventPattern).toEqual(CONFIG_EVENT_PATTERN);
+    expect(rule.Properties.Targets[0].Arn).toBe(masterBusArn(synth.config));
+    expect(stackSet.Properties.TemplateBody.length).toBeLessThan(51_200);
+  });
+});
+
+describe('cdk-nag (AwsSolutions + Serverless)', () => {
+  it('reports no unacknowledged finding on any stack', () => {
+    expect(nagFindings(synth.app)).toEqual([]);
+  });
+
+  it('leaves no CDK warning or error annotation on any stack', () => {
+    for (const stack of [synth.master, ...synth.agents]) {
+      const annotations = Annotations.fromStack(stack);
+      expect(annotations.findWarning('*', Match.anyValue())).toEqual([]);
+      expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+    }
+  });
+
+  it('gives every acknowledgement a specific reason', () => {
+    const acknowledged = synth.app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acknowledged.length).toBeGreaterThan(10);
+    for (const [id, reason] of acknowledged) {
+      expect(id).toMatch(/^(Annotation::)?(AwsSolutions|Serverless)-/i);
+      expect(reason.length, id).toBeGreaterThanOrEqual(60);
+    }
+  });
+});
