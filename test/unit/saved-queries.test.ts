@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodeSqlParser from 'node-sql-parser';
@@ -94,6 +94,26 @@ describe('the registry', () => {
   it('holds the pinned queries with their named parameters', () => {
     for (const [name, params] of Object.entries(PINNED)) {
       expect(getSavedQuery(name).parameters.map((p) => p.name)).toEqual(params);
+    }
+  });
+
+  it('is summarized in docs/archive.md with the same parameters and result columns', () => {
+    const doc = readFileSync(new URL('../../docs/archive.md', import.meta.url), 'utf8');
+    for (const query of queries) {
+      const line = doc.split('\n').find((l) => l.startsWith(`| \`${query.name}\` |`));
+      expect(line, `docs/archive.md lists ${query.name}`).toBeDefined();
+      const [, params = '', columns = ''] = (line as string)
+        .split('|')
+        .slice(1)
+        .map((c) => c.trim());
+      const names = (cell: string) =>
+        cell
+          .replace(/\s*\([^)]*\)/g, '')
+          .split(',')
+          .map((c) => c.replace(/[`?]/g, '').trim())
+          .filter(Boolean);
+      expect(names(params).sort()).toEqual(query.parameters.map((p) => p.name).sort());
+      expect(names(columns)).toEqual(query.columns.map((c) => c.name));
     }
   });
 
