@@ -235,10 +235,5 @@ export class Analytics extends Construct implements ArchiveTable {
         'Athena writes and reads query results under the results/ prefix with object names it generates; the grant is limited to that prefix.',
       );
     }
-    iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:GetBucketLocation'],
-      resourceArns: [this.archiveBucket.bucketArn, this.resultsBucket.bucketArn],
-    });
   }
 }

@@ -199,12 +199,6 @@ export class Archive extends Construct {
     );
     props.table.grantSchemaRead(role);
     this.logGroup.grantWrite(role);
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
-        resources: [props.bucket.bucketArn],
-      }),
-    );
 
     this.deliveryStream = new firehose.CfnDeliveryStream(this, 'DeliveryStream', {
       deliveryStreamType: 'KinesisStreamAsSource',

@@ -12,8 +12,11 @@ import { APPLICATION_METRICS } from '../../infra/constructs/dashboard.js';
 import { BUNDLED_QUERIES_DIR, BUNDLED_TEMPLATES_DIR, REPO_ROOT } from '../../infra/lambda-defaults.js';
 import { STREAM_ROUTES } from '../../infra/stream-routes.js';
 import { TABLES, TTL_ATTRIBUTE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
+import { loadConsumerConfig } from '../../src/config.js';
 import { COMPLIANCE_EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/domain/archive-schema.js';
 import { CONFIG_EVENT_PATTERN } from '../../src/domain/event-pattern.js';
+import { loadApiConfig, loadReportConfig } from '../../src/handlers/api.config.js';
+import { loadNotifierConfig } from '../../src/handlers/notifier.config.js';
 import { loadSavedQueries } from '../../src/queries/saved-queries.js';
 import { nagFindings, type Synthesized, synthesize } from './synth.js';
 
@@ -462,6 +465,29 @@ describe('Lambda functions', () => {
         TEMPLATES_DIR: BUNDLED_TEMPLATES_DIR,
       });
     }
+  });
+
+  it.each([
+    ['consumer', () => synth.master.consumer.function, loadConsumerConfig],
+    ['notifier', () => synth.master.alertDelivery.function, loadNotifierConfig],
+    ['api', () => synth.master.api.function, loadApiConfig],
+    ['report', () => synth.master.reporting.function, loadReportConfig],
+  ] as const)('give the %s handler every variable its cold-start config requires', (_name, fn, load) => {
+    // Prepare: CloudFormation references become placeholder values of the right shape.
+    const variables = propsOf(fn()).Environment.Variables as Record<string, unknown>;
+    const env = Object.fromEntries(
+      Object.entries(variables).map(([key, value]) => [
+        key,
+        typeof value === 'string'
+          ? value
+          : key.endsWith('_URL')
+            ? 'https://resolved.example/at-deploy'
+            : 'resolved-at-deploy',
+      ]),
+    );
+
+    // Act / Assess
+    expect(() => load(env)).not.toThrow();
   });
 
   it('log to their own log group with the configured retention', () => {
