@@ -29,7 +29,7 @@
  * events trickled in.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
@@ -185,12 +185,19 @@ export function createEmbeddedArchiver(options: EmbeddedArchiverOptions): Embedd
       clearTimeout(timer);
       timer = undefined;
     }
-    // Seal the open spool files now, synchronously: records arriving during the flush start new ones.
+    // Seal the open spool files now, synchronously, and take exactly these: records arriving while
+    // the flush runs start new files, which the next flush takes (a file being appended to is never
+    // read and deleted). Files an earlier flush already converted are gone by the time this runs.
     openSpool.clear();
+    const sealed = listSpool(spoolDir);
     const sealedRows = bufferedRows;
     bufferedRows = 0;
     return serialized(async () => {
-      const spool = listSpool(spoolDir);
+      const spool = new Map<string, string[]>();
+      for (const [dt, files] of sealed) {
+        const remaining = files.filter((f) => existsSync(f));
+        if (remaining.length > 0) spool.set(dt, remaining);
+      }
       if (spool.size === 0) return;
       const db = await duckdb();
       const connection = await db.connect();

@@ -143,6 +143,29 @@ describe('embedded archiver', () => {
     expect(counts).toEqual({ n: all.length, ids: all.length });
   });
 
+  it('loses nothing that arrives while a flush is writing', async () => {
+    // Prepare
+    const dataDir = tempDir();
+    const archiver = createEmbeddedArchiver({ dataDir, maxBufferMs: 3_600_000 });
+    await archiver.handler(kinesisEvent(events(2_000, '2026-04-04', 'first')));
+
+    // Act: more records for the same partition while flushes (one queued behind the other) convert
+    const flushing = Promise.all([archiver.flush(), archiver.flush()]);
+    const late: Promise<unknown>[] = [];
+    for (let i = 0; i < 40; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      late.push(archiver.handler(kinesisEvent(events(10, '2026-04-04', `during-${i}`))));
+    }
+    await Promise.all([flushing, ...late]);
+    await archiver.close();
+
+    // Assess
+    const [counts] = await engineOn(dataDir).runSql(
+      'select count(distinct event_id) as ids from compliance_events',
+    );
+    expect(counts).toEqual({ ids: 2_400 });
+  });
+
   it('keeps one copy of a redelivered batch and of an event delivered twice in one flush', async () => {
     // Prepare
     const dataDir = tempDir();
