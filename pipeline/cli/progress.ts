@@ -5,6 +5,7 @@
  * file) it prints a plain line every 10 % — and only for long inputs, so short runs stay quiet.
  */
 import type { Writable } from 'node:stream';
+import type { IngestProgress } from '../embedded/stack.js';
 
 export interface ProgressOptions {
   readonly stream: Writable & { isTTY?: boolean; columns?: number };
@@ -56,7 +57,8 @@ export function createProgress(options: ProgressOptions): Progress {
       const pct = `${Math.floor(ratio * 100)}`.padStart(3);
       return `${label} ${bar} ${pct}% ${formatCount(done, unit)}/${formatCount(total, unit)}${unit ? ` ${unit}` : ''}${rate}`;
     }
-    return `${label} ${formatCount(done, unit)}${unit ? ` ${unit}` : ''}${rate}`;
+    if (!unit) return `${label}…`;
+    return `${label} ${formatCount(done, unit)} ${unit}${rate}`;
   };
 
   const draw = (force: boolean) => {
@@ -107,5 +109,32 @@ export function createProgress(options: ProgressOptions): Progress {
         draw(true);
       }
     },
+  };
+}
+
+/**
+ * Shows an ingest's phases: sending (by bytes of a file, else by records), processing (records
+ * done by the consumer out of those published), archiving, delivering alerts.
+ */
+export function ingestProgress(
+  progress: Progress,
+  input: { readonly bytes?: number; readonly bytesRead?: () => number; readonly records?: number } = {},
+): (update: IngestProgress) => void {
+  let phase: IngestProgress['phase'] | undefined;
+  return (update) => {
+    if (update.phase !== phase) {
+      phase = update.phase;
+      if (update.phase === 'sending') {
+        if (input.bytes) progress.phase('sending   ', input.bytes, 'MB');
+        else progress.phase('sending   ', input.records, 'events');
+      } else if (update.phase === 'processing') progress.phase('processing', update.total, 'events');
+      else if (update.phase === 'recovering') progress.phase('starting');
+      else if (update.phase === 'archiving') progress.phase('archiving');
+      else progress.phase('delivering alerts', undefined, 'messages');
+    }
+    if (update.phase === 'sending')
+      progress.update(input.bytes && input.bytesRead ? input.bytesRead() : update.read);
+    else if (update.phase === 'processing') progress.update(update.processed, update.total);
+    else if (update.phase === 'delivering') progress.update(update.messages);
   };
 }

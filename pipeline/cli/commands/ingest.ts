@@ -8,7 +8,6 @@ import { relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ingestThroughRunningStack } from '../../embedded/control.js';
 import {
-  type IngestProgress,
   type IngestRecord,
   type IngestReport,
   readRunningStack,
@@ -16,7 +15,7 @@ import {
 } from '../../embedded/stack.js';
 import { type Command, type CommandIo, dataDirOption, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
-import { createProgress, type Progress } from '../progress.js';
+import { createProgress, ingestProgress } from '../progress.js';
 
 const NAME = 'ingest';
 /** Inputs above this size get a progress display even without a terminal. */
@@ -62,7 +61,7 @@ decisions; messages = Slack messages posted (SLACK_WEBHOOK_URL) or written to <d
     const records = readIngestRecords(stream, (n) => {
       bytes += n;
     });
-    const show = progressReporter(progress, size, () => bytes);
+    const show = ingestProgress(progress, { ...(size ? { bytes: size } : {}), bytesRead: () => bytes });
 
     const running = await readRunningStack(dataDir);
     let report: IngestReport;
@@ -192,23 +191,6 @@ export async function* readIngestRecords(
   } else {
     yield { value: document };
   }
-}
-
-function progressReporter(progress: Progress, size: number | undefined, bytesRead: () => number) {
-  let phase: IngestProgress['phase'] | undefined;
-  return (update: IngestProgress) => {
-    if (update.phase !== phase) {
-      phase = update.phase;
-      if (update.phase === 'sending') progress.phase('sending   ', size, size ? 'MB' : 'events');
-      else if (update.phase === 'processing') progress.phase('processing', update.total, 'events');
-      else if (update.phase === 'recovering') progress.phase('recovering records of an interrupted run…');
-      else if (update.phase === 'archiving') progress.phase('archiving');
-      else progress.phase('delivering alerts', undefined, 'messages');
-    }
-    if (update.phase === 'sending') progress.update(size ? bytesRead() : update.read);
-    else if (update.phase === 'processing') progress.update(update.processed, update.total);
-    else if (update.phase === 'delivering') progress.update(update.messages);
-  };
 }
 
 function formatCount(n: number): string {

@@ -11,7 +11,6 @@ import { startControlServer } from '../../embedded/control.js';
 import {
   dataDirLayout,
   type EmbeddedStack,
-  type IngestProgress,
   readRunningStack,
   removeStackEndpoints,
   startEmbeddedStack,
@@ -25,7 +24,7 @@ import {
 import { startStackServer } from '../../server/local-server.js';
 import { type Command, dataDirOption, integerOption, parseCommandArgs } from '../args.js';
 import { CliError } from '../errors.js';
-import { createProgress } from '../progress.js';
+import { createProgress, ingestProgress } from '../progress.js';
 import { formatReport } from './ingest.js';
 
 const NAME = 'up';
@@ -142,25 +141,11 @@ async function loadDemo(
       `(generated in ${Date.now() - generatedAt} ms)`,
   );
   const progress = createProgress({ stream: stderr, long: true });
-  let phase: IngestProgress['phase'] | undefined;
   const report = await stack.ingest(
     (function* () {
       for (const event of events) yield { value: event };
     })(),
-    {
-      onProgress: (update) => {
-        if (update.phase !== phase) {
-          phase = update.phase;
-          if (update.phase === 'sending') progress.phase('sending   ', events.length, 'events');
-          else if (update.phase === 'processing') progress.phase('processing', update.total, 'events');
-          else if (update.phase === 'delivering') progress.phase('delivering alerts', undefined, 'messages');
-          else if (update.phase === 'archiving') progress.phase('archiving');
-        }
-        if (update.phase === 'sending') progress.update(update.read);
-        else if (update.phase === 'processing') progress.update(update.processed, update.total);
-        else if (update.phase === 'delivering') progress.update(update.messages);
-      },
-    },
+    { onProgress: ingestProgress(progress, { records: events.length }) },
   );
   progress.finish();
   log(formatReport(report, 'the demo organization', relative(process.cwd(), stack.dataDir) || '.').trimEnd());
