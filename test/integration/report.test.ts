@@ -300,6 +300,7 @@ describe('config-monitor report', () => {
 
   it.each([
     [['--date', '2024-02-30'], '--date'],
+    [['--date', '2024-13-01'], '--date'],
     [['--date', 'yesterday'], '--date'],
     [['--format', 'x'], "'--format'"],
   ])('%j is a usage error (exit 2) naming %s', async (args, named) => {

@@ -13,20 +13,14 @@ import {
 import type { MessageSink } from '../../../src/ports/message-sink.js';
 import {
   buildDailyReport,
+  checkReportDay,
   type DailyReport,
   renderDailyReport,
   yesterdayUtc,
 } from '../../../src/use-cases/daily-report.js';
 import { readRunningStack } from '../../embedded/stack.js';
-import {
-  COMMON_OPTIONS,
-  type Command,
-  type CommandIo,
-  dataDirOption,
-  dateOption,
-  parseCommandArgs,
-} from '../args.js';
-import { CliError } from '../errors.js';
+import { COMMON_OPTIONS, type Command, type CommandIo, dataDirOption, parseCommandArgs } from '../args.js';
+import { CliError, UsageError } from '../errors.js';
 
 const USAGE = `Usage: config-monitor report [--date YYYY-MM-DD] [--json] [--post] [--data-dir DIR]
 
@@ -94,6 +88,15 @@ export function formatReport(report: DailyReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `--date`: a real calendar day (2024-13-01 and 2024-02-30 are usage errors, exit 2). */
+function reportDay(value: string): string {
+  try {
+    return checkReportDay(value);
+  } catch {
+    throw new UsageError(`--date must be a date YYYY-MM-DD; got "${value}"`, 'report');
+  }
+}
+
 function createSink(io: CommandIo, dataDir: string): { sink: MessageSink; where: string } {
   const url = io.env.SLACK_WEBHOOK_URL?.trim();
   if (url) {
@@ -114,7 +117,7 @@ export const command: Command = {
   async run(argv, io) {
     const { values } = parseCommandArgs('report', argv, OPTIONS);
     const dataDir = dataDirOption(values['data-dir'], io.cwd);
-    const day = dateOption('report', 'date', values.date) ?? yesterdayUtc();
+    const day = values.date === undefined ? yesterdayUtc() : reportDay(values.date);
     if (!archiveHasFiles(dataDir)) {
       io.stderr.write(
         `config-monitor report: the archive under ${dataDir} is empty; run "config-monitor ingest" or "config-monitor up --demo" first\n`,
