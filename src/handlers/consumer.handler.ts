@@ -50,7 +50,7 @@ export const METRICS = {
 
 /** The logger calls the handler makes (Powertools `Logger` satisfies it). */
 export interface ConsumerLogger {
-  /** When present and neither DEBUG nor TRACE, per-record debug lines are not even built. */
+  /** When present, per-record lines below this level are not even built. */
   getLevelName?(): string;
   debug(message: string, attributes: Record<string, unknown>): void;
   info(message: string, attributes: Record<string, unknown>): void;
@@ -158,8 +158,11 @@ function observe(
   nowMs: number,
 ): void {
   const completed = result.firstFailed ?? records.length;
+  // Per-record lines are not even built when the level filters them out (Powertools reads the
+  // environment on every call, about 1 µs, before it looks at the level).
   const level = logger?.getLevelName?.();
   const debug = level === undefined || level === 'DEBUG' || level === 'TRACE' ? logger : undefined;
+  const info = debug ?? (level === 'INFO' ? logger : undefined);
   // Normalized times sort as text: the smallest is the oldest event.
   let oldest: string | null = null;
   for (let i = 0; i < completed; i++) {
@@ -168,7 +171,7 @@ function observe(
       case 'accepted':
         if (oldest === null || outcome.event.eventTime < oldest) oldest = outcome.event.eventTime;
         if (outcome.alert) {
-          logger?.info(`${outcome.alert.kind} queued`, logFields(outcome.event, outcome.alert.kind));
+          info?.info(`${outcome.alert.kind} queued`, logFields(outcome.event, outcome.alert.kind));
         } else {
           debug?.debug('event stored', logFields(outcome.event, outcome.stale ? 'stale' : 'accepted'));
         }

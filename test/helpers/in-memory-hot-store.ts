@@ -71,11 +71,8 @@ export class InMemoryEventStore implements EventStore {
 }
 
 export class InMemoryStateStore implements StateStore {
-  /** account → region → rule → resource type → resource id → state (no long composite strings to hash). */
-  private readonly tree = new Map<
-    string,
-    Map<string, Map<string, Map<string, Map<string, ComplianceState>>>>
-  >();
+  /** By resource id, then a short scan: no long composite key to build and hash per lookup. */
+  private readonly byResource = new Map<string, ComplianceState[]>();
   readonly faults = new FaultPlan();
   /** Key ids ({@link stateKeyId}) whose next put fails (per key, like one throttled PutItem). */
   readonly failKeys = new Set<string>();
@@ -83,12 +80,8 @@ export class InMemoryStateStore implements StateStore {
   size = 0;
 
   get(key: StateKey): ComplianceState | undefined {
-    return this.tree
-      .get(key.account)
-      ?.get(key.region)
-      ?.get(key.ruleName)
-      ?.get(key.resourceType)
-      ?.get(key.resourceId);
+    const states = this.byResource.get(key.resourceId);
+    return states ? states[this.indexIn(states, key)] : undefined;
   }
 
   async getMany(keys: readonly StateKey[]): Promise<(ComplianceState | undefined)[]> {
@@ -104,30 +97,29 @@ export class InMemoryStateStore implements StateStore {
         failed.set(stateKeyId(state), new Error('injected put failure'));
         continue;
       }
-      const leaf = this.leaf(state);
-      const stored = leaf.get(state.resourceId);
-      if (!stored || stored.order <= state.order) {
-        if (!stored) this.size += 1;
-        leaf.set(state.resourceId, state);
-        this.writes += 1;
+      let list = this.byResource.get(state.resourceId);
+      if (!list) {
+        list = [];
+        this.byResource.set(state.resourceId, list);
       }
+      const at = this.indexIn(list, state);
+      const stored = list[at];
+      if (stored && stored.order > state.order) continue;
+      if (!stored) this.size += 1;
+      list[at < 0 ? list.length : at] = state;
+      this.writes += 1;
     }
     return { failed };
   }
 
-  private leaf(key: StateKey): Map<string, ComplianceState> {
-    const step = <V>(map: Map<string, V>, name: string, make: () => V): V => {
-      let next = map.get(name);
-      if (next === undefined) {
-        next = make();
-        map.set(name, next);
-      }
-      return next;
-    };
-    const regions = step(this.tree, key.account, () => new Map());
-    const rules = step(regions, key.region, () => new Map());
-    const types = step(rules, key.ruleName, () => new Map());
-    return step(types, key.resourceType, () => new Map());
+  private indexIn(states: readonly ComplianceState[], key: StateKey): number {
+    return states.findIndex(
+      (s) =>
+        s.ruleName === key.ruleName &&
+        s.account === key.account &&
+        s.region === key.region &&
+        s.resourceType === key.resourceType,
+    );
   }
 }
 

@@ -106,6 +106,22 @@ describe('createBatchHandler', () => {
     expect(deps.events.items.size).toBe(1);
   });
 
+  it('does not build per-record lines the logger level filters out', async () => {
+    // Prepare
+    const deps = inMemoryDeps();
+    const { lines, logger } = recorder();
+    const handler = createBatchHandler(deps, { logger: { ...logger, getLevelName: () => 'WARN' } });
+
+    // Act
+    await handler(kinesisEvent([fixtureText('compliance-change', 'first-evaluation'), 'garbage']));
+
+    // Assess
+    expect(lines.map((l) => [l.level, l.message])).toEqual([
+      ['warn', 'record quarantined'],
+      ['info', 'batch processed'],
+    ]);
+  });
+
   it('handles an empty batch', async () => {
     const handler = createBatchHandler(inMemoryDeps());
     expect(await handler({ Records: [] })).toEqual({ batchItemFailures: [] });

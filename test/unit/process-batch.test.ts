@@ -134,6 +134,41 @@ describe('processBatch: alert decisions (newest event of a key)', () => {
   });
 });
 
+describe('processBatch: real-shaped fixtures, in the order AWS would send them', () => {
+  it.each([
+    ['first-evaluation', [], 'violation', 'NON_COMPLIANT'],
+    ['annotation-change-still-non-compliant', ['first-evaluation'], null, 'NON_COMPLIANT'],
+    ['not-applicable-after-violation', ['first-evaluation'], 'resolution', 'NOT_APPLICABLE'],
+    ['resolution-conformance-pack', [], 'resolution', 'COMPLIANT'],
+    ['account-resource-annotation-newline', [], 'violation', 'NON_COMPLIANT'],
+    ['insufficient-data', [], null, 'INSUFFICIENT_DATA'],
+    ['long-resource-id', [], 'violation', 'NON_COMPLIANT'],
+  ] as const)('%s after %j → %s, state %s', async (variant, before, alert, status) => {
+    // Prepare
+    const deps = inMemoryDeps();
+    if (before.length > 0)
+      await processBatch(records(before.map((v) => fixtureText('compliance-change', v))), deps);
+    deps.outbox.alerts.clear();
+    const text = fixtureText('compliance-change', variant);
+    const event = JSON.parse(text);
+
+    // Act
+    const result = await processBatch(records([text]), deps);
+
+    // Assess
+    expect(result.summary).toMatchObject({ accepted: 1, failed: 0, stale: 0 });
+    expect([...deps.outbox.alerts.values()].map((a) => a.kind)).toEqual(alert ? [alert] : []);
+    const key = {
+      account: event.detail.awsAccountId,
+      region: event.detail.awsRegion,
+      ruleName: event.detail.configRuleName,
+      resourceType: event.detail.resourceType,
+      resourceId: event.detail.resourceId,
+    };
+    expect(deps.states.get(key)?.status).toBe(status);
+  });
+});
+
 describe('processBatch: order per key', () => {
   it('applies several events of one key in record order within a batch', async () => {
     // Prepare
