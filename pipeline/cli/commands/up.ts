@@ -70,6 +70,11 @@ Options:
     const fresh = isEmptyDataDir(dataDir);
     const log = (line: string) => io.stderr.write(`${line}\n`);
 
+    // Listen for Ctrl-C from the start: it also cancels a demo ingest, then shuts down cleanly.
+    const interrupted = io.interrupted ?? Promise.resolve('stop');
+    const cancel = new AbortController();
+    void interrupted.then(() => cancel.abort(new CliError('interrupted')));
+
     const startedAt = Date.now();
     const stack = await startEmbeddedStack({ dataDir, autoDeliver: true });
     const closers: Array<() => Promise<void>> = [];
@@ -101,15 +106,16 @@ Options:
       log(`config-monitor: embedded stack on ${shownDir} (started in ${Date.now() - startedAt} ms)`);
 
       if (values.demo) {
-        if (fresh) await loadDemo(stack, io.stderr, log);
+        if (fresh) await loadDemo(stack, io.stderr, log, cancel.signal, shownDir);
         else
           log(`--demo: ${shownDir} already holds data; keeping it (use a new --data-dir for a fresh demo)`);
       }
-      const sink = stack.sink.kind === 'slack' ? 'Slack webhook (SLACK_WEBHOOK_URL)' : `${shownDir}/outbox/`;
-      io.stdout.write(`\nDashboard and API: ${http.url}\nAlerts go to ${sink}. Press Ctrl-C to stop.\n`);
-
-      const signal = await io.interrupted;
-      log(`\n${signal ?? 'stop'}: shutting down…`);
+      if (!cancel.signal.aborted) {
+        const sink =
+          stack.sink.kind === 'slack' ? 'Slack webhook (SLACK_WEBHOOK_URL)' : `${shownDir}/outbox/`;
+        io.stdout.write(`\nDashboard and API: ${http.url}\nAlerts go to ${sink}. Press Ctrl-C to stop.\n`);
+      }
+      log(`\n${await interrupted}: shutting down…`);
     } finally {
       await shutdown();
     }
@@ -127,6 +133,8 @@ async function loadDemo(
   stack: EmbeddedStack,
   stderr: Parameters<typeof createProgress>[0]['stream'],
   log: (line: string) => void,
+  signal: AbortSignal,
+  shownDir: string,
 ): Promise<void> {
   const options = {
     ...demoOrganization(),
@@ -141,12 +149,20 @@ async function loadDemo(
       `(generated in ${Date.now() - generatedAt} ms)`,
   );
   const progress = createProgress({ stream: stderr, long: true });
-  const report = await stack.ingest(
-    (function* () {
-      for (const event of events) yield { value: event };
-    })(),
-    { onProgress: ingestProgress(progress, { records: events.length }) },
-  );
+  const report = await stack
+    .ingest(
+      (function* () {
+        for (const event of events) yield { value: event };
+      })(),
+      { onProgress: ingestProgress(progress, { records: events.length }), signal },
+    )
+    .catch((err: unknown) => {
+      if (!signal.aborted) throw err;
+      progress.finish();
+      log(`demo interrupted: ${shownDir} holds part of it; delete the directory to load it again`);
+      return null;
+    });
+  if (!report) return;
   progress.finish();
   log(formatReport(report, 'the demo organization', relative(process.cwd(), stack.dataDir) || '.').trimEnd());
 }
