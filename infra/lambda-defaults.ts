@@ -10,7 +10,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -145,6 +145,8 @@ export class MonitorFunction extends NodejsFunction {
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,
+        // Warnings and errors only: `npm run synth --quiet` should not print five bundle summaries.
+        logLevel: LogLevel.WARNING,
         // The SDK v3 clients are bundled rather than taken from the runtime: the versions in
         // package-lock.json are the ones the tests ran against, and tree-shaken ESM stays small.
         externalModules: [],
