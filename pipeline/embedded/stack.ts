@@ -122,7 +122,7 @@ export interface EmbeddedStackOptions {
   readonly region?: string;
   /** Records per consumer invocation. @default 100 */
   readonly batchSize?: number;
-  /** Pause of an idle shard between reads. @default 250 */
+  /** Pause of an idle shard between reads (Lambda polls about once a second); a publish wakes it. @default 1000 */
   readonly idleDelayMs?: number;
   /** Slack webhook; null forces the outbox folder. @default - SLACK_WEBHOOK_URL, else the outbox folder */
   readonly slackWebhookUrl?: string | null;
@@ -513,7 +513,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     region,
     checkpointDir: layout.checkpoints,
     batchSize: options.batchSize ?? 100,
-    idleDelayMs: options.idleDelayMs ?? 250,
+    idleDelayMs: options.idleDelayMs ?? 1000,
     onError: onPollerError,
   };
   const consumerPoller = createKinesisPoller({

@@ -70,7 +70,6 @@ decisions; messages = Slack messages posted (SLACK_WEBHOOK_URL) or written to <d
     } else {
       const stack = await startEmbeddedStack({
         dataDir,
-        idleDelayMs: 50,
         messageLog: (line) => io.stderr.write(`${line}\n`),
       });
       try {
