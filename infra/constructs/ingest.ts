@@ -96,5 +96,16 @@ export class Ingest extends Construct {
           ],
         }),
     );
+    // The CDK Kinesis target sets the DLQ on the rule but does not let EventBridge write to it;
+    // without this statement an event that exhausts its retries would be dropped.
+    props.deadLetterQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'MasterBusRulesDeadLetters',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [props.deadLetterQueue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': this.rules.map((rule) => rule.ruleArn) } },
+      }),
+    );
   }
 }

@@ -83,6 +83,32 @@ describe('master bus', () => {
     });
   });
 
+  it('lets EventBridge write to the DLQ of every rule (only for that rule)', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) =>
+      r.Properties.Targets.some((t: any) => t.DeadLetterConfig),
+    );
+    expect(rules.length).toBeGreaterThanOrEqual(STREAM_ROUTES.length + 1);
+    for (const [ruleId, rule] of rules) {
+      for (const target of rule.Properties.Targets) {
+        const queueId = target.DeadLetterConfig.Arn['Fn::GetAtt'][0] as string;
+        const policy = ofType('AWS::SQS::QueuePolicy').find(([, p]) =>
+          p.Properties.Queues.some((q: any) => q.Ref === queueId),
+        );
+        const statements = policy?.[1].Properties.PolicyDocument.Statement ?? [];
+        const allows = statements.some(
+          (st: any) =>
+            st.Effect === 'Allow' &&
+            st.Principal?.Service === 'events.amazonaws.com' &&
+            st.Action === 'sqs:SendMessage' &&
+            [st.Condition?.ArnEquals?.['aws:SourceArn']]
+              .flat()
+              .some((arn: any) => arn?.['Fn::GetAtt']?.[0] === ruleId),
+        );
+        expect(allows, `${queueId} accepts dead letters of ${ruleId}`).toBe(true);
+      }
+    }
+  });
+
   it('has one rule per stream route, each with a DLQ and a retry policy', () => {
     const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.EventBusName);
     expect(rules).toHaveLength(STREAM_ROUTES.length);
