@@ -18,12 +18,15 @@ export const CONFIG_EVENT_PATTERN = {
   'detail-type': [...ACCEPTED_DETAIL_TYPES],
 } as const satisfies Record<string, readonly string[]>;
 
+// Computed once: this runs for every record the consumer sees.
+const PATTERN_FIELDS = Object.entries(CONFIG_EVENT_PATTERN) as [string, readonly string[]][];
+
 /**
  * Matches an event envelope against {@link CONFIG_EVENT_PATTERN} with EventBridge's semantics for
  * top-level exact-value lists: every named field must be present and equal one listed value.
  */
 export function matchesConfigEventPattern(envelope: Record<string, unknown>): boolean {
-  for (const [field, allowed] of Object.entries(CONFIG_EVENT_PATTERN)) {
+  for (const [field, allowed] of PATTERN_FIELDS) {
     const value = envelope[field];
     if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) return false;
   }

@@ -113,13 +113,18 @@ export class InMemoryStateStore implements StateStore {
   }
 
   private indexIn(states: readonly ComplianceState[], key: StateKey): number {
-    return states.findIndex(
-      (s) =>
+    for (let i = 0; i < states.length; i++) {
+      const s = states[i] as ComplianceState;
+      if (
         s.ruleName === key.ruleName &&
         s.account === key.account &&
         s.region === key.region &&
-        s.resourceType === key.resourceType,
-    );
+        s.resourceType === key.resourceType
+      ) {
+        return i;
+      }
+    }
+    return -1;
   }
 }
 
