@@ -140,10 +140,13 @@ export class Archive extends Construct {
   readonly transformFunction: MonitorFunction;
   readonly deliveryStream: firehose.CfnDeliveryStream;
   readonly logGroup: logs.LogGroup;
+  /** How long Firehose buffers a partition before writing it (the archive's normal lag). */
+  readonly bufferInterval: Duration;
 
   constructor(scope: Construct, id: string, props: ArchiveProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.bufferInterval = props.bufferInterval ?? Duration.seconds(900);
 
     this.transformFunction = new MonitorFunction(this, 'TransformFunction', {
       handler: 'firehose-transform',
@@ -209,7 +212,7 @@ export class Archive extends Construct {
         prefix: `${ARCHIVE_TABLE_PREFIX}dt=!{partitionKeyFromLambda:dt}/`,
         errorOutputPrefix: `${ARCHIVE_ERROR_PREFIX}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`,
         bufferingHints: {
-          intervalInSeconds: (props.bufferInterval ?? Duration.seconds(900)).toSeconds(),
+          intervalInSeconds: this.bufferInterval.toSeconds(),
           sizeInMBs: props.bufferSizeMiB ?? 128,
         },
         // Parquet compresses its pages itself (Snappy below); Firehose-level compression must be off.

@@ -235,7 +235,7 @@ export class MasterStack extends Stack {
       erroringFunctions: { Report },
       queues,
       deliveryStreamName: this.archive.deliveryStream.ref,
-      firehoseBufferInterval: Duration.seconds(900),
+      firehoseBufferInterval: this.archive.bufferInterval,
       email: config.alarmEmail,
     });
     this.dashboard = new Dashboard(this, 'Dashboard', {
