@@ -321,7 +321,11 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
         notify();
       }
       if (done < batch.length) {
-        await fail(new Error(`${batch.length - done} record(s) reported in batchItemFailures`));
+        await fail(
+          new Error(
+            `the handler reported ${batch.length - done} record(s) in batchItemFailures (its log says why)`,
+          ),
+        );
         continue;
       }
       attempt = 0;

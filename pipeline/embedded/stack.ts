@@ -618,36 +618,56 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     throw new PublishError(entries.length, PUBLISH_ATTEMPTS, lastErrorCode);
   }
 
+  /**
+   * An abort signal that fires when no consumer finished a record for `stallMs` (a shard stuck on
+   * a failing batch), naming the consumers in trouble and the last handler error; or with `outer`.
+   */
+  function stallWatch(outer: AbortSignal | undefined, stallMs: number) {
+    const controller = new AbortController();
+    const onOuter = () => controller.abort(outer?.reason);
+    outer?.addEventListener('abort', onOuter, { once: true });
+    const records = () => pollers.reduce((sum, poller) => sum + poller.status().records, 0);
+    let last = records();
+    let lastChange = Date.now();
+    const timer = setInterval(() => {
+      const now = records();
+      if (now !== last) {
+        last = now;
+        lastChange = Date.now();
+        return;
+      }
+      if (Date.now() - lastChange <= stallMs) return;
+      const statuses = pollers.map((poller) => poller.status());
+      const lagging = statuses
+        .filter((s) => s.shards.some((shard) => shard.failures > 0))
+        .map((s) => s.consumer)
+        .join(', ');
+      const lastError = statuses.map((s) => s.lastError).find((e) => e !== null) ?? null;
+      controller.abort(
+        new ProcessingTimeoutError(stallMs, lagging || 'no consumer reports a failure', lastError),
+      );
+    }, 1000);
+    timer.unref();
+    return {
+      signal: controller.signal,
+      dispose() {
+        clearInterval(timer);
+        outer?.removeEventListener('abort', onOuter);
+      },
+    };
+  }
+
   async function waitUntilProcessed(waitOptions: WaitOptions = {}): Promise<void> {
     const targets = new Map(published);
-    const stallMs = waitOptions.stallTimeoutMs ?? 120_000;
-    let lastProgress = Date.now();
-    const done = () => pollers.every((poller) => poller.hasProcessed(targets));
-    while (!done()) {
-      if (closed) throw new EmbeddedError('the stack was closed while waiting for the consumers');
-      const tick = new AbortController();
-      const timer = setTimeout(() => tick.abort(), 1000);
-      const abort = () => tick.abort();
-      waitOptions.signal?.addEventListener('abort', abort, { once: true });
-      try {
-        await Promise.race(pollers.map((poller) => poller.progressed(tick.signal)));
-        lastProgress = Date.now();
+    const watch = stallWatch(waitOptions.signal, waitOptions.stallTimeoutMs ?? 120_000);
+    try {
+      while (!pollers.every((poller) => poller.hasProcessed(targets))) {
+        if (closed) throw new EmbeddedError('the stack was closed while waiting for the consumers');
+        await Promise.race(pollers.map((poller) => poller.progressed(watch.signal)));
         waitOptions.onProgress?.();
-      } catch {
-        waitOptions.signal?.throwIfAborted();
-        if (Date.now() - lastProgress > stallMs) {
-          const lagging = pollers
-            .map((poller) => poller.status())
-            .filter((s) => s.shards.some((shard) => shard.failures > 0) || s.lastError)
-            .map((s) => s.consumer)
-            .join(', ');
-          const lastError = pollers.map((p) => p.status().lastError).find((e) => e !== null) ?? null;
-          throw new ProcessingTimeoutError(stallMs, lagging || 'unknown', lastError);
-        }
-      } finally {
-        clearTimeout(timer);
-        waitOptions.signal?.removeEventListener('abort', abort);
       }
+    } finally {
+      watch.dispose();
     }
     await commitArchive();
   }
@@ -674,7 +694,12 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
   }
 
   async function catchUp(signal?: AbortSignal): Promise<void> {
-    await Promise.all(pollers.map((poller) => poller.caughtUp(signal)));
+    const watch = stallWatch(signal, 120_000);
+    try {
+      await Promise.all(pollers.map((poller) => poller.caughtUp(watch.signal)));
+    } finally {
+      watch.dispose();
+    }
   }
 
   async function ingest(

@@ -7,10 +7,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestThroughRunningStack, startControlServer } from '../../pipeline/embedded/control.js';
-import { EmbeddedError, StackAlreadyRunningError } from '../../pipeline/embedded/errors.js';
+import {
+  EmbeddedError,
+  ProcessingTimeoutError,
+  StackAlreadyRunningError,
+} from '../../pipeline/embedded/errors.js';
 import {
   admit,
   type EmbeddedStack,
@@ -23,6 +28,7 @@ import {
 import { fixture, fixtureText } from '../helpers/fixtures.js';
 
 const quiet = { messageLog: () => {} };
+const silentLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 describe('partition keys and admission (the EventBridge rule locally)', () => {
   it('keys by detail.resourceId, else the event id, hashing keys longer than Kinesis allows', () => {
@@ -192,6 +198,24 @@ describe('running-stack discovery (endpoints.json)', () => {
       expect(JSON.parse(readFileSync(join(dataDir, 'endpoints.json'), 'utf8')).pid).toBe(sleeper.pid);
     } finally {
       sleeper.kill();
+    }
+  });
+
+  it('reports a stuck consumer (failing batches, no progress) instead of waiting forever', async () => {
+    // Prepare: the state table disappears, so every consumer batch fails and is retried.
+    const dataDir = mkdtempSync(join(tmpdir(), 'stalled-'));
+    const stack = await startEmbeddedStack({ dataDir, ...quiet, logger: silentLogger });
+    try {
+      await stack.dynamo.send(new DeleteTableCommand({ TableName: stack.tables.state }));
+      await stack.publish([fixture('compliance-change', 'first-evaluation')]);
+      // Act
+      const wait = stack.waitUntilProcessed({ stallTimeoutMs: 1500 });
+      // Assess
+      await expect(wait).rejects.toThrow(ProcessingTimeoutError);
+      await expect(wait).rejects.toThrow(/behind: consumer\).*batchItemFailures/);
+      expect(stack.status().consumer.shards.some((s) => s.failures > 0)).toBe(true);
+    } finally {
+      await stack.close();
     }
   });
 
