@@ -28,6 +28,7 @@ import {
 } from '../domain/compliance-state.js';
 import { type ComplianceChange, type ConfigEvent, parseConfigEvent } from '../domain/config-event.js';
 import type { Quarantine, QuarantinedRecord } from '../ports/quarantine.js';
+import { EventsNotStoredError } from './errors.js';
 
 /** One raw record, in stream order. */
 export interface IncomingRecord {
@@ -222,7 +223,7 @@ export async function processBatch(
       if (failed.size > 0) {
         failures.push({
           step: 'write-events',
-          error: new Error(`${failed.size} event(s) left unprocessed`),
+          error: new EventsNotStoredError([...failed]),
           records: failed.size,
         });
         for (const c of finished) if (failed.has(c.event.eventId)) failAt(c.index);
