@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { stateKeyId } from '../../src/domain/compliance-state.js';
+import { EventsNotStoredError } from '../../src/use-cases/errors.js';
 import { type IncomingRecord, processBatch } from '../../src/use-cases/process-batch.js';
 import { type ComplianceEventSpec, complianceEvent, type Status } from '../helpers/archive-events.js';
 import { fixtureText } from '../helpers/fixtures.js';
@@ -443,6 +444,7 @@ describe('processBatch: transient failures leave the first unfinished record to 
 
     // Assess
     expect(result.firstFailed).toBe(1);
+    expect(result.failures[0]?.error).toBeInstanceOf(EventsNotStoredError);
     expect(result.summary).toMatchObject({ accepted: 1, failed: 2 });
   });
 
