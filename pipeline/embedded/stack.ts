@@ -65,7 +65,12 @@ import {
 import { createEmbeddedArchiver, type EmbeddedArchiver } from './archiver.js';
 import { EmbeddedError, ProcessingTimeoutError, PublishError, StackAlreadyRunningError } from './errors.js';
 import type { LocalService } from './local-services.js';
-import { compareSequenceNumbers, createKinesisPoller, type PollerStatus } from './poller.js';
+import {
+  compareSequenceNumbers,
+  createKinesisPoller,
+  type KinesisPoller,
+  type PollerStatus,
+} from './poller.js';
 import { startServiceThread } from './service-threads.js';
 
 export type { BatchSummary } from '../../src/handlers/consumer.handler.js';
@@ -661,9 +666,20 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     const targets = new Map(published);
     const watch = stallWatch(waitOptions.signal, waitOptions.stallTimeoutMs ?? 120_000);
     try {
+      // One waiter per poller at a time: a poller that is already done must not collect a new
+      // waiter (and abort listener) on every turn of the loop.
+      const waiting = new Map<KinesisPoller, Promise<void>>();
       while (!pollers.every((poller) => poller.hasProcessed(targets))) {
         if (closed) throw new EmbeddedError('the stack was closed while waiting for the consumers');
-        await Promise.race(pollers.map((poller) => poller.progressed(watch.signal)));
+        for (const poller of pollers) {
+          if (waiting.has(poller)) continue;
+          const next = poller.progressed(watch.signal).then(() => {
+            waiting.delete(poller);
+          });
+          next.catch(() => undefined);
+          waiting.set(poller, next);
+        }
+        await Promise.race(waiting.values());
         waitOptions.onProgress?.();
       }
     } finally {
