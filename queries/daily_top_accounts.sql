@@ -32,9 +32,7 @@ history as (
         event_id,
         event_time,
         recorded_time,
-        old_status,
-        new_status,
-        dt
+        new_status
     from compliance_events
     where
         dt <= ?
@@ -72,7 +70,7 @@ day_events as (
         arbitrary(account) as account,
         arbitrary(old_status) as old_status,
         arbitrary(new_status) as new_status
-    from history
+    from compliance_events
     where
         dt = ?
     group by event_id

@@ -33,9 +33,7 @@ history as (
         event_id,
         event_time,
         recorded_time,
-        old_status,
-        new_status,
-        dt
+        new_status
     from compliance_events
     where
         dt <= ?
@@ -77,7 +75,7 @@ day_events as (
         arbitrary(base_rule_name) as base_rule_name,
         arbitrary(old_status) as old_status,
         arbitrary(new_status) as new_status
-    from history
+    from compliance_events
     where
         dt = ?
     group by event_id
