@@ -190,13 +190,11 @@ describe('AthenaQueryEngine.execute', () => {
   it('gives up on a retryable failure after maxRetries resubmissions', async () => {
     // Prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
-    athena
-      .on(GetQueryExecutionCommand)
-      .resolves(
-        execution('FAILED', {
-          AthenaError: { ErrorCategory: 1, Retryable: true, ErrorMessage: 'slow down' },
-        }),
-      );
+    athena.on(GetQueryExecutionCommand).resolves(
+      execution('FAILED', {
+        AthenaError: { ErrorCategory: 1, Retryable: true, ErrorMessage: 'slow down' },
+      }),
+    );
 
     // Act
     const act = engine(fakeClock(), { maxRetries: 2 }).execute('daily_report', { day: '2026-03-01' });
