@@ -106,6 +106,8 @@ interface ShardState {
   failures: number;
   /** Sequence (of this poller's reads) of the last read that returned nothing. */
   lastEmptyRead: number;
+  /** A closed (resharded) shard read to its end: nothing more will come from it. */
+  finished: boolean;
   sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null;
 }
 
@@ -357,16 +359,22 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
           checkpoint,
           failures: 0,
           lastEmptyRead: 0,
+          finished: false,
           sleeper: null,
         });
       }
       state = 'running';
       for (const shard of shards.values()) {
         loops.push(
-          runShard(shard).catch((err: unknown) => {
-            lastError = describe(err);
-            options.onError?.(err, { shardId: shard.shardId, consumer: options.consumerName, attempt: -1 });
-          }),
+          runShard(shard)
+            .then(() => {
+              if (state === 'running') shard.finished = true;
+              notify();
+            })
+            .catch((err: unknown) => {
+              lastError = describe(err);
+              options.onError?.(err, { shardId: shard.shardId, consumer: options.consumerName, attempt: -1 });
+            }),
         );
       }
     },
@@ -406,7 +414,7 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
     async caughtUp(signal) {
       const since = reads;
       this.wake();
-      while (![...shards.values()].every((shard) => shard.lastEmptyRead > since)) {
+      while (![...shards.values()].every((shard) => shard.finished || shard.lastEmptyRead > since)) {
         if (state !== 'running') throw new PollerStateError(options.consumerName, state, 'wait');
         await this.progressed(signal);
       }
