@@ -31,14 +31,20 @@ const quiet = { messageLog: () => {} };
 const silentLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 describe('partition keys and admission (the EventBridge rule locally)', () => {
-  it('keys by detail.resourceId, else the event id, hashing keys longer than Kinesis allows', () => {
+  it('keys by the resource id where each event kind carries it (as the cloud rules), else the event id', () => {
+    // Prepare
+    const change = fixture<Record<string, unknown>>('compliance-change', 'first-evaluation');
+    const item = fixture<Record<string, unknown>>('configuration-item', 'inline-item-account-inside');
+    const oversized = fixture<Record<string, unknown>>('configuration-item', 'oversized');
     const long = 'r'.repeat(768);
-    expect(partitionKeyFor({ id: 'e1', detail: { resourceId: 'bucket-1' } }, '')).toBe('bucket-1');
-    expect(partitionKeyFor({ id: 'e1', detail: { configurationItem: {} } }, '')).toBe('e1');
-    expect(partitionKeyFor({ id: 'e1', detail: { resourceId: long } }, '')).toMatch(/^[0-9a-f]{64}$/);
-    expect(partitionKeyFor({ id: 'e1', detail: { resourceId: long } }, '')).toBe(
-      partitionKeyFor({ id: 'e2', detail: { resourceId: long } }, 'other'),
-    );
+    const longChange = { ...change, detail: { ...(change.detail as object), resourceId: long } };
+    // Assess
+    expect(partitionKeyFor(change, '')).toBe('my-data-bucket');
+    expect(partitionKeyFor(item, '')).toBe('sg-0123456789abcdef0');
+    expect(partitionKeyFor(oversized, '')).toBe('ANPAEXAMPLEPOLICYID01');
+    expect(partitionKeyFor({ ...change, detail: {} }, '')).toBe(change.id);
+    expect(partitionKeyFor(longChange, '')).toMatch(/^[0-9a-f]{64}$/);
+    expect(partitionKeyFor(longChange, '')).toBe(partitionKeyFor({ ...longChange, id: 'other' }, 'other'));
     expect(partitionKeyFor(null, 'raw text')).toMatch(/^[0-9a-f]{64}$/);
   });
 
