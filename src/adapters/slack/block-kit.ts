@@ -28,6 +28,13 @@ const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
 const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029]/g;
 /** Words Slack may turn into group mentions even without angle brackets. */
 const BARE_MENTIONS = /@(channel|here|everyone)\b/gi;
+/**
+ * Any character one of the replacements below could change. Most values (account ids, regions,
+ * statuses, rule names, timestamps) contain none: one scan then spares the seven replacements,
+ * which were most of the filter's cost.
+ */
+const MAY_NEED_ESCAPING =
+  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069&<>@]/;
 
 /**
  * Escapes untrusted text for mrkdwn (and plain_text, which Slack decodes the same way): `&`, `<`,
@@ -37,6 +44,7 @@ const BARE_MENTIONS = /@(channel|here|everyone)\b/gi;
  * text, and turns `\r\n`/`\r` into `\n`.
  */
 export function escapeMrkdwn(text: string): string {
+  if (!MAY_NEED_ESCAPING.test(text)) return text;
   return text
     .replace(/\r\n?/g, '\n')
     .replace(BIDI_CONTROLS, '\uFFFD')
@@ -89,6 +97,12 @@ export function enforceLimits(
   limits: typeof BLOCK_KIT_LIMITS = BLOCK_KIT_LIMITS,
 ): FittedMessage {
   const raw = asMessage(value, template);
+  // Fast path, what a template almost always produces: nothing to cut, so no copy to build (the
+  // copy below would equal `raw`, key for key). Measures the bytes once.
+  if (fitsLimits(raw, limits)) {
+    const bytes = messageBytes(raw);
+    if (bytes <= limits.messageBytes) return { message: raw, bytes, droppedBlocks: 0, truncatedTexts: 0 };
+  }
   const counter = { truncated: 0 };
   const clip = (text: string, max: number) => {
     const out = truncateText(text, max);
@@ -179,6 +193,63 @@ export function allTexts(message: SlackMessage): string[] {
 }
 
 type Clip = (text: string, max: number) => string;
+
+/**
+ * Whether {@link enforceLimits}' fitting would leave `message` as it is (byte budget aside): the
+ * same checks as `fitBlock`/`fitText`/`fitNested`, reading only. False sends it the slow way.
+ */
+function fitsLimits(message: SlackMessage, limits: typeof BLOCK_KIT_LIMITS): boolean {
+  if (message.text.length > limits.text || message.blocks.length > limits.blocks) return false;
+  for (const block of message.blocks) {
+    switch (block.type) {
+      case 'header':
+        if (!textFits(block.text, limits.headerText)) return false;
+        break;
+      case 'section': {
+        if (block.text !== undefined && !textFits(block.text, limits.sectionText)) return false;
+        const fields = block.fields;
+        if (Array.isArray(fields)) {
+          if (fields.length > limits.sectionFields) return false;
+          for (const field of fields) if (!textFits(field, limits.fieldText)) return false;
+        }
+        break;
+      }
+      case 'context': {
+        const elements = block.elements;
+        if (Array.isArray(elements)) {
+          if (elements.length > limits.contextElements) return false;
+          for (const element of elements) if (!textFits(element, limits.text)) return false;
+        }
+        break;
+      }
+      default:
+        if (!nestedFits(block, limits.text)) return false;
+    }
+  }
+  return true;
+}
+
+/** {@link fitText} would return the value unchanged. */
+function textFits(value: unknown, max: number): boolean {
+  if (!value || typeof value !== 'object') return true;
+  const text = (value as Record<string, unknown>).text;
+  return typeof text !== 'string' || text.length <= max;
+}
+
+/**
+ * {@link fitNested} would copy the value unchanged. A `__proto__` key (own, from JSON.parse)
+ * goes the slow way: the copy's assignment drops it, and the fast path must not differ.
+ */
+function nestedFits(value: unknown, max: number): boolean {
+  if (Array.isArray(value)) return value.every((v) => nestedFits(v, max));
+  if (!value || typeof value !== 'object') return true;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === '__proto__') return false;
+    if (key === 'text' && typeof inner === 'string' ? inner.length > max : !nestedFits(inner, max))
+      return false;
+  }
+  return true;
+}
 
 function asMessage(value: unknown, template: string): SlackMessage {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
