@@ -2,7 +2,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 
 /**
  * Converts an EventBridge pattern in its JSON form (the form `src/domain/event-pattern.ts` and
- * {@link ../infra/stream-routes.ts} use) to the CDK `EventPattern` shape, which spells
+ * `src/domain/stream-routes.ts` use) to the CDK `EventPattern` shape, which spells
  * `detail-type` as `detailType` and renders it back unchanged.
  */
 export function toCdkEventPattern(pattern: Readonly<Record<string, unknown>>): events.EventPattern {

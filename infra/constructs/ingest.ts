@@ -5,8 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { StreamRoute } from '../../src/domain/stream-routes.js';
 import { toCdkEventPattern } from '../event-pattern.js';
-import type { StreamRoute } from '../stream-routes.js';
 
 export interface IngestProps {
   /** Name of the custom bus; agents address it by ARN, so it is fixed by the stage. */

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { CONFIG_EVENT_PATTERN } from '../../src/domain/event-pattern.js';
+import { STREAM_ROUTES } from '../../src/domain/stream-routes.js';
 import { type MonitorConfig, masterBusName, resourcePrefix } from '../config.js';
 import { AgentStackSet } from '../constructs/agent-stack-set.js';
 import { Alarms } from '../constructs/alarms.js';
@@ -20,7 +21,6 @@ import { Quarantine } from '../constructs/quarantine.js';
 import { Reporting } from '../constructs/reporting.js';
 import { EventStream } from '../constructs/stream.js';
 import { acknowledge, acknowledgeTableIndexes } from '../nag.js';
-import { STREAM_ROUTES } from '../stream-routes.js';
 
 export interface MasterStackProps extends StackProps {
   readonly config: MonitorConfig;

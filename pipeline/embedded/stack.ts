@@ -52,7 +52,8 @@ import { FileQuarantine } from '../../src/adapters/file/file.quarantine.js';
 import { createFolderMessageSink } from '../../src/adapters/slack/folder.message-sink.js';
 import { createSlackWebhookClient, parseWebhookUrl } from '../../src/adapters/slack/slack-webhook.client.js';
 import { parseConfigEvent } from '../../src/domain/config-event.js';
-import { COMPLIANCE_CHANGE, matchesConfigEventPattern } from '../../src/domain/event-pattern.js';
+import { matchesConfigEventPattern } from '../../src/domain/event-pattern.js';
+import { routedPartitionKey } from '../../src/domain/stream-routes.js';
 import { type BatchSummary, createConsumerHandler } from '../../src/handlers/consumer.handler.js';
 import type { MessageSink } from '../../src/ports/message-sink.js';
 import type { QuarantinedRecord } from '../../src/ports/quarantine.js';
@@ -310,7 +311,7 @@ export async function removeStackEndpoints(dataDir: string): Promise<void> {
 }
 
 /**
- * The partition key the cloud rules use (infra/stream-routes.ts, one rule per place an event
+ * The partition key the cloud rules use (src/domain/stream-routes.ts, one rule per place an event
  * carries its resource id): `detail.resourceId` for compliance changes,
  * `detail.configurationItem.resourceId` for configuration-item changes,
  * `detail.configurationItemSummary.resourceId` for oversized ones; otherwise (or when the path
@@ -319,27 +320,8 @@ export async function removeStackEndpoints(dataDir: string): Promise<void> {
  */
 export function partitionKeyFor(event: unknown, data: string): string {
   const record = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
-  const detail = (typeof record.detail === 'object' && record.detail !== null ? record.detail : {}) as Record<
-    string,
-    Record<string, unknown> | unknown
-  >;
-  const item = (name: string) => {
-    const value = detail[name];
-    return typeof value === 'object' && value !== null
-      ? (value as Record<string, unknown>).resourceId
-      : undefined;
-  };
-  const resourceId =
-    record['detail-type'] === COMPLIANCE_CHANGE
-      ? detail.resourceId
-      : detail.messageType === 'ConfigurationItemChangeNotification'
-        ? item('configurationItem')
-        : detail.messageType === 'OversizedConfigurationItemChangeNotification'
-          ? item('configurationItemSummary')
-          : undefined;
-  let key: string | undefined;
-  if (typeof resourceId === 'string' && resourceId !== '') key = resourceId;
-  else if (typeof record.id === 'string' && record.id !== '') key = record.id;
+  let key = routedPartitionKey(record);
+  if (key === undefined && typeof record.id === 'string' && record.id !== '') key = record.id;
   if (key === undefined) return createHash('sha256').update(data).digest('hex');
   return key.length > PARTITION_KEY_MAX ? createHash('sha256').update(key).digest('hex') : key;
 }

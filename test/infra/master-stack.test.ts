@@ -10,7 +10,7 @@ import { glueColumns } from '../../infra/constructs/analytics.js';
 import { CONSUMER_EVENT_SOURCE } from '../../infra/constructs/consumer.js';
 import { APPLICATION_METRICS } from '../../infra/constructs/dashboard.js';
 import { BUNDLED_QUERIES_DIR, BUNDLED_TEMPLATES_DIR, REPO_ROOT } from '../../infra/lambda-defaults.js';
-import { STREAM_ROUTES } from '../../infra/stream-routes.js';
+import { STREAM_ROUTES } from '../../src/domain/stream-routes.js';
 import { TABLES, TTL_ATTRIBUTE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
 import { loadConsumerConfig } from '../../src/config.js';
 import { COMPLIANCE_EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/domain/archive-schema.js';

@@ -1,41 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { STREAM_ROUTES } from '../../infra/stream-routes.js';
 import { CONFIG_EVENT_PATTERN, matchesConfigEventPattern } from '../../src/domain/event-pattern.js';
+import {
+  matchesEventPattern as matches,
+  resolveJsonPath as resolvePath,
+  STREAM_ROUTES,
+} from '../../src/domain/stream-routes.js';
 import { fixture, fixtureVariants } from '../helpers/fixtures.js';
 
 type Json = Record<string, unknown>;
-
-/**
- * EventBridge matching for the subset of pattern syntax the routes use: lists of exact strings,
- * `anything-but` (a list of strings) and `exists: false`, nested objects. A field whose list has
- * several entries matches when any entry matches.
- */
-function matches(pattern: Json, event: Json): boolean {
-  return Object.entries(pattern).every(([key, rule]) => {
-    const value = event[key];
-    if (Array.isArray(rule)) return rule.some((entry) => matchesEntry(entry, value));
-    if (typeof value !== 'object' || value === null) return false;
-    return matches(rule as Json, value as Json);
-  });
-}
-
-function matchesEntry(entry: unknown, value: unknown): boolean {
-  if (typeof entry === 'string') return value === entry;
-  const rule = entry as Json;
-  if ('exists' in rule) return (value !== undefined) === rule.exists;
-  if ('anything-but' in rule) {
-    return typeof value === 'string' && !(rule['anything-but'] as string[]).includes(value);
-  }
-  throw new Error(`pattern syntax not supported by this test matcher: ${JSON.stringify(entry)}`);
-}
-
-/** Resolves a `$.a.b` JSON path. */
-function resolvePath(event: Json, path: string): unknown {
-  return path
-    .replace(/^\$\./, '')
-    .split('.')
-    .reduce<unknown>((node, key) => (node as Json | undefined)?.[key], event);
-}
 
 const FIXTURES = ['compliance-change', 'configuration-item', 'other'].flatMap((kind) =>
   fixtureVariants(kind).map((variant) => ({
