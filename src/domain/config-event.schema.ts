@@ -19,12 +19,21 @@ import { type } from 'arktype';
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
 
 /**
+ * A UTC timestamp that is already canonical (or lacks only the milliseconds) and whose day and
+ * hour `Date` cannot roll over (V8 accepts `02-30` and `24:00` and moves them on). What AWS sends;
+ * every such string is a valid {@link isoTimestamp}.
+ */
+export const CANONICAL_UTC =
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{3})?Z$/;
+
+/**
  * ISO 8601 date-time with a zone, with or without fractional seconds, that `Date.parse` accepts.
  * The predicate takes no traversal context on purpose: a context-free schema lets arktype use its
- * fast `allows` path (about 10 µs less per event than a `ctx.mustBe` predicate).
+ * fast `allows` path (about 10 µs less per event than a `ctx.mustBe` predicate). A canonical UTC
+ * timestamp (about six an event) is valid as it matches, without `Date.parse` (~0.2 µs each).
  */
 export const isoTimestamp = type('string')
-  .narrow((s) => ISO_TIMESTAMP.test(s) && !Number.isNaN(Date.parse(s)))
+  .narrow((s) => CANONICAL_UTC.test(s) || (ISO_TIMESTAMP.test(s) && !Number.isNaN(Date.parse(s))))
   .describe('an ISO 8601 timestamp');
 
 export const accountId = type(/^\d{12}$/).describe('a 12-digit AWS account id');
