@@ -6,10 +6,11 @@
 --   new violation: new_status NON_COMPLIANT and old_status null or not NON_COMPLIANT;
 --   resolved violation: old_status NON_COMPLIANT and new_status COMPLIANT or NOT_APPLICABLE.
 -- States and scores are those of compliance_score as of the end of the day (events before
--- day+1 00:00, that is dt <= day) and as of its start (dt < day). History is read once: the state
--- at the start comes from dt < day, and the state at the end is the day's own latest evaluation
--- where the key has one (every event of the day is later than any earlier day's), else the state
--- at the start. Athena accepts execution parameters only in WHERE clauses, hence the dt predicates.
+-- day+1 00:00, that is dt <= day) and as of its start (the end of the day before). They are read
+-- from compliance_daily_state (partitions dt = day and dt = day - 1, each its latest build), which
+-- the report builds with the saved query daily_state before it runs this one: the history is not
+-- scanned here, only the day's own partition of compliance_events. Athena accepts execution
+-- parameters only in WHERE clauses, hence the dt predicates.
 -- Always exactly one row. The top rules and accounts of the report are daily_top_rules and
 -- daily_top_accounts; the period is [day 00:00, day+1 00:00) UTC, which callers know from the day.
 --
@@ -55,79 +56,62 @@ day_counts as (
     from day_events
 ),
 
-states_at_start as (
+end_builds as (
     select
-        account,
-        region,
-        rule_name,
-        resource_type,
-        resource_id,
-        max_by(new_status, row(event_time, recorded_time, event_id)) as status
-    from compliance_events
-    where
-        dt < ?
-    group by
-        account,
-        region,
-        rule_name,
-        resource_type,
-        resource_id
-),
-
-day_states as (
-    select
-        account,
-        region,
-        rule_name,
-        resource_type,
-        resource_id,
-        max_by(new_status, row(event_time, recorded_time, event_id)) as status
-    from compliance_events
+        status,
+        resources,
+        built_at
+    from compliance_daily_state
     where
         dt = ?
-    group by
-        account,
-        region,
-        rule_name,
-        resource_type,
-        resource_id
 ),
 
-states_at_end as (
+start_builds as (
     select
-        coalesce(day_states.status, states_at_start.status) as status
-    from states_at_start
-    full outer join day_states
-        on
-            states_at_start.account = day_states.account
-            and states_at_start.region = day_states.region
-            and states_at_start.rule_name = day_states.rule_name
-            and states_at_start.resource_type = day_states.resource_type
-            and states_at_start.resource_id = day_states.resource_id
+        status,
+        resources,
+        built_at
+    from compliance_daily_state
+    where
+        dt = substr(cast(date_add('day', -1, from_iso8601_date(?)) as varchar), 1, 10)
+),
+
+end_build as (
+    select max(built_at) as built_at
+    from end_builds
+),
+
+start_build as (
+    select max(built_at) as built_at
+    from start_builds
 ),
 
 end_counts as (
     select
-        count_if(status = 'COMPLIANT') as compliant,
-        count_if(status = 'NON_COMPLIANT') as non_compliant,
-        count_if(status = 'NOT_APPLICABLE') as not_applicable,
-        count_if(status = 'INSUFFICIENT_DATA') as insufficient_data
-    from states_at_end
+        coalesce(sum(case when status = 'COMPLIANT' then resources end), 0) as compliant,
+        coalesce(sum(case when status = 'NON_COMPLIANT' then resources end), 0) as non_compliant,
+        coalesce(sum(case when status = 'NOT_APPLICABLE' then resources end), 0) as not_applicable,
+        coalesce(sum(case when status = 'INSUFFICIENT_DATA' then resources end), 0) as insufficient_data
+    from end_builds
+    inner join end_build
+        on end_builds.built_at = end_build.built_at
 ),
 
 start_counts as (
     select
-        count_if(status = 'COMPLIANT') as compliant,
-        count_if(status = 'NON_COMPLIANT') as non_compliant
-    from states_at_start
+        coalesce(sum(case when status = 'COMPLIANT' then resources end), 0) as compliant,
+        coalesce(sum(case when status = 'NON_COMPLIANT' then resources end), 0) as non_compliant
+    from start_builds
+    inner join start_build
+        on start_builds.built_at = start_build.built_at
 ),
 
 scores as (
     select
-        end_counts.compliant,
-        end_counts.non_compliant,
-        end_counts.not_applicable,
-        end_counts.insufficient_data,
+        cast(end_counts.compliant as bigint) as compliant,
+        cast(end_counts.non_compliant as bigint) as non_compliant,
+        cast(end_counts.not_applicable as bigint) as not_applicable,
+        cast(end_counts.insufficient_data as bigint) as insufficient_data,
         round(10000 * cast(end_counts.compliant as double) / nullif(end_counts.compliant + end_counts.non_compliant, 0)) / 100
             as compliance_score,
         round(10000 * cast(start_counts.compliant as double) / nullif(start_counts.compliant + start_counts.non_compliant, 0)) / 100

@@ -2,8 +2,9 @@
 -- description: The daily report's 10 accounts with the most open violations at the end of one UTC day, ties by account id.
 --
 -- An open violation is a (resource, rule) pair whose latest evaluation among events before
--- day+1 00:00 UTC is NON_COMPLIANT (latest: greatest event_time, recorded_time, event_id; copies
--- of an event tie on that order and cannot change it). New and resolved violations are distinct
+-- day+1 00:00 UTC is NON_COMPLIANT (latest: greatest event_time, recorded_time, event_id), read
+-- from compliance_daily_state (partition dt = day, its latest build; see daily_state), which the
+-- report builds before it runs this query. New and resolved violations are distinct
 -- events (by event_id) of the day, as in daily_report. The score is the account's compliance
 -- score at the end of the day. Only accounts with at least one open violation are listed.
 --
@@ -22,46 +23,33 @@
 
 with
 
-history as (
+end_builds as (
     select
         account,
-        region,
-        rule_name,
-        resource_type,
-        resource_id,
-        event_id,
-        event_time,
-        recorded_time,
-        new_status
-    from compliance_events
+        status,
+        resources,
+        built_at
+    from compliance_daily_state
     where
-        dt <= ?
+        dt = ?
 ),
 
-states as (
-    select
-        account,
-        region,
-        rule_name,
-        resource_type,
-        resource_id,
-        max_by(new_status, row(event_time, recorded_time, event_id)) as status
-    from history
-    group by
-        account,
-        region,
-        rule_name,
-        resource_type,
-        resource_id
+end_build as (
+    select max(built_at) as built_at
+    from end_builds
 ),
 
 account_states as (
     select
-        account,
-        count_if(status = 'NON_COMPLIANT') as open_violations,
-        count_if(status = 'COMPLIANT') as compliant
-    from states
-    group by account
+        end_builds.account,
+        cast(coalesce(sum(case when end_builds.status = 'NON_COMPLIANT' then end_builds.resources end), 0) as bigint)
+            as open_violations,
+        cast(coalesce(sum(case when end_builds.status = 'COMPLIANT' then end_builds.resources end), 0) as bigint)
+            as compliant
+    from end_builds
+    inner join end_build
+        on end_builds.built_at = end_build.built_at
+    group by end_builds.account
 ),
 
 day_events as (

@@ -4,8 +4,9 @@
 -- Rules are grouped by base_rule_name (the rule name without the conformance-pack suffix), so a
 -- rule deployed in many accounts counts once. The state at the end of the day is the latest
 -- evaluation per (account, region, rule_name, resource_type, resource_id) among events before
--- day+1 00:00 UTC; copies of an event tie on the max_by order and cannot change it. New and
--- resolved violations are distinct events (by event_id) of the day, as in daily_report.
+-- day+1 00:00 UTC, read from compliance_daily_state (partition dt = day, its latest build; see
+-- daily_state). New and resolved violations are distinct events (by event_id) of the day, as in
+-- daily_report.
 -- Only rules with at least one non-compliant pair are listed.
 --
 -- @param day date  UTC day, YYYY-MM-DD
@@ -22,51 +23,34 @@
 
 with
 
-history as (
+end_builds as (
     select
         account,
-        region,
-        rule_name,
         base_rule_name,
-        resource_type,
-        resource_id,
-        event_id,
-        event_time,
-        recorded_time,
-        new_status
-    from compliance_events
+        status,
+        resources,
+        built_at
+    from compliance_daily_state
     where
-        dt <= ?
+        dt = ?
 ),
 
-states as (
-    select
-        account,
-        region,
-        rule_name,
-        base_rule_name,
-        resource_type,
-        resource_id,
-        max_by(new_status, row(event_time, recorded_time, event_id)) as status
-    from history
-    group by
-        account,
-        region,
-        rule_name,
-        base_rule_name,
-        resource_type,
-        resource_id
+end_build as (
+    select max(built_at) as built_at
+    from end_builds
 ),
 
 open_counts as (
     select
-        base_rule_name,
-        count(*) as non_compliant_resources,
-        count(distinct account) as affected_accounts
-    from states
+        end_builds.base_rule_name,
+        cast(sum(end_builds.resources) as bigint) as non_compliant_resources,
+        count(distinct end_builds.account) as affected_accounts
+    from end_builds
+    inner join end_build
+        on end_builds.built_at = end_build.built_at
     where
-        status = 'NON_COMPLIANT'
-    group by base_rule_name
+        end_builds.status = 'NON_COMPLIANT'
+    group by end_builds.base_rule_name
 ),
 
 day_events as (

@@ -7,6 +7,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
 import {
   type ArchiveColumn,
+  COMPLIANCE_DAILY_STATE_COLUMNS,
+  COMPLIANCE_DAILY_STATE_TABLE,
   COMPLIANCE_EVENT_COLUMNS,
   COMPLIANCE_EVENTS_TABLE,
   PARTITION_COLUMN,
@@ -17,10 +19,14 @@ import { ARCHIVE_TABLE_PREFIX } from './archive.js';
 /** Prefix of the results bucket the workgroup writes query results under. */
 export const ATHENA_RESULTS_PREFIX = 'results/';
 
+/** Prefix of the archive bucket holding the `compliance_daily_state` rollup (Athena INSERT INTO writes it). */
+export const DAILY_STATE_TABLE_PREFIX = `${COMPLIANCE_DAILY_STATE_TABLE}/`;
+
 /** Glue (Hive) type of each archive column type. */
 export const GLUE_COLUMN_TYPES: Readonly<Record<ArchiveColumn['type'], string>> = {
   string: 'string',
   timestamp: 'timestamp',
+  bigint: 'bigint',
 };
 
 /** Glue columns of `compliance_events`, generated from the one archive schema. */
@@ -75,6 +81,8 @@ export interface AnalyticsProps {
 export class Analytics extends Construct implements ArchiveTable {
   readonly database: glue.CfnDatabase;
   readonly table: glue.CfnTable;
+  /** `compliance_daily_state`: the daily rollup the report builds and reads (see src/use-cases/daily-state.ts). */
+  readonly dailyStateTable: glue.CfnTable;
   readonly workGroup: athena.CfnWorkGroup;
   readonly namedQueries: readonly athena.CfnNamedQuery[];
   readonly databaseName: string;
@@ -99,46 +107,25 @@ export class Analytics extends Construct implements ArchiveTable {
       },
     });
 
-    const location = `s3://${props.archiveBucket.bucketName}/${ARCHIVE_TABLE_PREFIX}`;
-    this.table = new glue.CfnTable(this, 'ComplianceEvents', {
-      catalogId: stack.account,
+    this.table = this.parquetTable('ComplianceEvents', {
+      name: COMPLIANCE_EVENTS_TABLE,
+      description: 'One row per Config rule compliance change (Parquet written by Firehose)',
+      prefix: ARCHIVE_TABLE_PREFIX,
+      columns: props.columns ?? COMPLIANCE_EVENT_COLUMNS,
+      archiveDays: props.archiveDays,
       databaseName: props.databaseName,
-      tableInput: {
-        name: COMPLIANCE_EVENTS_TABLE,
-        description: 'One row per Config rule compliance change (Parquet written by Firehose)',
-        tableType: 'EXTERNAL_TABLE',
-        partitionKeys: [
-          { name: PARTITION_COLUMN.name, type: PARTITION_COLUMN.type, comment: PARTITION_COLUMN.comment },
-        ],
-        parameters: {
-          EXTERNAL: 'TRUE',
-          classification: 'parquet',
-          'parquet.compression': 'SNAPPY',
-          // Partition projection: Athena computes the dt partitions from this range instead of
-          // reading them from the catalog, so new days are queryable without a crawler.
-          'projection.enabled': 'true',
-          'projection.dt.type': 'date',
-          'projection.dt.format': 'yyyy-MM-dd',
-          'projection.dt.range': `NOW-${props.archiveDays}DAYS,NOW+1DAYS`,
-          'projection.dt.interval': '1',
-          'projection.dt.interval.unit': 'DAYS',
-          'storage.location.template': `${location}dt=\${dt}/`,
-        },
-        storageDescriptor: {
-          location,
-          columns: glueColumns(props.columns ?? COMPLIANCE_EVENT_COLUMNS),
-          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-          serdeInfo: {
-            serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
-            parameters: { 'serialization.format': '1' },
-          },
-          compressed: false,
-          storedAsSubDirectories: false,
-        },
-      },
+    });
+    this.dailyStateTable = this.parquetTable('ComplianceDailyState', {
+      name: COMPLIANCE_DAILY_STATE_TABLE,
+      description:
+        'Latest-state counts at the end of each day dt (Athena INSERT INTO from the saved query daily_state); read the greatest built_at per dt',
+      prefix: DAILY_STATE_TABLE_PREFIX,
+      columns: COMPLIANCE_DAILY_STATE_COLUMNS,
+      archiveDays: props.archiveDays,
+      databaseName: props.databaseName,
     });
     this.table.node.addDependency(this.database);
+    this.dailyStateTable.node.addDependency(this.database);
 
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
       name: props.workGroupName,
@@ -173,14 +160,70 @@ export class Analytics extends Construct implements ArchiveTable {
     });
   }
 
-  /** ARNs of the Glue catalog, database and table, as IAM resources. */
-  private glueArns(): string[] {
+  /**
+   * A Glue table over Hive-partitioned Parquet under `prefix` of the archive bucket, with partition
+   * projection on `dt`: Athena computes the partitions from the range instead of reading them from
+   * the catalog, so new days are queryable (and writable by INSERT INTO, which writes under the
+   * projected `storage.location.template`) without a crawler or MSCK REPAIR.
+   */
+  private parquetTable(
+    id: string,
+    table: {
+      readonly name: string;
+      readonly description: string;
+      readonly prefix: string;
+      readonly columns: readonly ArchiveColumn[];
+      readonly archiveDays: number;
+      readonly databaseName: string;
+    },
+  ): glue.CfnTable {
+    const location = `s3://${this.archiveBucket.bucketName}/${table.prefix}`;
+    return new glue.CfnTable(this, id, {
+      catalogId: Stack.of(this).account,
+      databaseName: table.databaseName,
+      tableInput: {
+        name: table.name,
+        description: table.description,
+        tableType: 'EXTERNAL_TABLE',
+        partitionKeys: [
+          { name: PARTITION_COLUMN.name, type: PARTITION_COLUMN.type, comment: PARTITION_COLUMN.comment },
+        ],
+        parameters: {
+          EXTERNAL: 'TRUE',
+          classification: 'parquet',
+          'parquet.compression': 'SNAPPY',
+          'projection.enabled': 'true',
+          'projection.dt.type': 'date',
+          'projection.dt.format': 'yyyy-MM-dd',
+          'projection.dt.range': `NOW-${table.archiveDays}DAYS,NOW+1DAYS`,
+          'projection.dt.interval': '1',
+          'projection.dt.interval.unit': 'DAYS',
+          'storage.location.template': `${location}dt=\${dt}/`,
+        },
+        storageDescriptor: {
+          location,
+          columns: glueColumns(table.columns),
+          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          serdeInfo: {
+            serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+            parameters: { 'serialization.format': '1' },
+          },
+          compressed: false,
+          storedAsSubDirectories: false,
+        },
+      },
+    });
+  }
+
+  /** ARNs of the Glue catalog, database and tables, as IAM resources. */
+  private glueArns(tables: readonly string[] = [this.tableName, COMPLIANCE_DAILY_STATE_TABLE]): string[] {
     const stack = Stack.of(this);
     const arn = (resource: string) => stack.formatArn({ service: 'glue', resource });
     return [
       arn('catalog'),
       `${arn('database')}/${this.databaseName}`,
-      `${arn('table')}/${this.databaseName}/${this.tableName}`,
+      ...tables.map((table) => `${arn('table')}/${this.databaseName}/${table}`),
     ];
   }
 
@@ -188,7 +231,7 @@ export class Analytics extends Construct implements ArchiveTable {
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],
-      resourceArns: this.glueArns(),
+      resourceArns: this.glueArns([this.tableName]),
     });
   }
 
@@ -219,6 +262,7 @@ export class Analytics extends Construct implements ArchiveTable {
       resourceArns: this.glueArns(),
     });
     this.archiveBucket.grantRead(grantee, `${ARCHIVE_TABLE_PREFIX}*`);
+    this.archiveBucket.grantRead(grantee, `${DAILY_STATE_TABLE_PREFIX}*`);
     // Athena writes results with the caller's permissions; reading them back needs read. No delete.
     this.resultsBucket.grantRead(grantee, `${ATHENA_RESULTS_PREFIX}*`);
     this.resultsBucket.grantPut(grantee, `${ATHENA_RESULTS_PREFIX}*`);
@@ -231,9 +275,34 @@ export class Analytics extends Construct implements ArchiveTable {
       );
       acknowledge(
         principal,
+        arnWildcardFinding(
+          this.archiveBucket.node.defaultChild as CfnResource,
+          `/${DAILY_STATE_TABLE_PREFIX}*`,
+        ),
+        'Athena reads every Parquet object of the compliance_daily_state rollup; the grant is limited to the table prefix of the archive bucket.',
+      );
+      acknowledge(
+        principal,
         arnWildcardFinding(this.resultsBucket.node.defaultChild as CfnResource, `/${ATHENA_RESULTS_PREFIX}*`),
         'Athena writes and reads query results under the results/ prefix with object names it generates; the grant is limited to that prefix.',
       );
     }
+  }
+
+  /**
+   * Lets a principal (the report) build `compliance_daily_state` with Athena INSERT INTO: on top of
+   * {@link grantQuery}, S3 put (with the bucket key's encrypt) under the rollup prefix only, and
+   * Glue partition writes on that one table (Athena registers partitions it writes when the table
+   * is not projected; with projection it reads the location from the template). No delete: builds
+   * are appended and readers take the latest.
+   */
+  grantDailyStateBuild(grantee: iam.IGrantable): void {
+    this.grantQuery(grantee);
+    this.archiveBucket.grantPut(grantee, `${DAILY_STATE_TABLE_PREFIX}*`);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['glue:BatchCreatePartition', 'glue:CreatePartition', 'glue:UpdatePartition'],
+      resourceArns: this.glueArns([COMPLIANCE_DAILY_STATE_TABLE]),
+    });
   }
 }

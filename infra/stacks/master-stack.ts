@@ -205,7 +205,8 @@ export class MasterStack extends Stack {
         { DASHBOARD_URL: config.dashboardUrl },
       ),
     });
-    this.analytics.grantQuery(this.reporting.function);
+    // The report builds the compliance_daily_state rollup (Athena INSERT INTO) before it reads it.
+    this.analytics.grantDailyStateBuild(this.reporting.function);
     reportSecret.grantRead(this.reporting.function);
 
     const functions = {

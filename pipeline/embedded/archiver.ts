@@ -24,6 +24,12 @@
  * removal leaves duplicates that every saved query ignores (they deduplicate by event_id) and the
  * next compaction removes.
  *
+ * Rollup invalidation. `compliance_daily_state` partition D (built by the query engine, see
+ * src/use-cases/daily-state.ts) is the state at the end of day D, from every event with dt <= D.
+ * Once a flush writes rows to partitions, every rollup partition from the earliest of those days
+ * onwards is stale, so the flush deletes their files (cheap: a few files); the engine rebuilds a
+ * missing partition when a report needs it. Compaction rewrites the same rows and leaves it alone.
+ *
  * Compaction. When a partition holds more than `maxFilesPerPartition` files, they are rewritten as
  * one (deduplicated, ordered by key and time), so a partition holds a handful of files however the
  * events trickled in.
@@ -33,7 +39,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync,
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { complianceEventsDir } from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import { complianceEventsDir, dailyStateDir } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { COMPLIANCE_EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/domain/archive-schema.js';
 import { transformForArchive } from '../../src/use-cases/archive-transform.js';
 
@@ -227,8 +233,26 @@ export function createEmbeddedArchiver(options: EmbeddedArchiverOptions): Embedd
         throw err;
       } finally {
         connection.closeSync();
+        // Even after a failure: the partitions renamed before it hold new rows.
+        invalidateDailyState(touched);
       }
     });
+  }
+
+  /** Deletes the rollup's files of every day from the earliest day written onwards. */
+  function invalidateDailyState(days: readonly string[]) {
+    if (days.length === 0) return;
+    const earliest = [...days].sort()[0] as string;
+    const stateDir = dailyStateDir(options.dataDir);
+    for (const dt of listPartitions(stateDir)) {
+      if (dt < earliest) continue;
+      const dir = join(stateDir, `${PARTITION_PREFIX}${dt}`);
+      // Only the visible files: a build in progress writes a hidden temporary file, and the engine
+      // notices the history changed under it and builds again.
+      for (const f of safeReaddir(dir)) {
+        if (f.endsWith('.parquet') && !f.startsWith('.')) rmSync(join(dir, f), { force: true });
+      }
+    }
   }
 
   async function compactPartition(connection: Awaited<ReturnType<DuckDBInstance['connect']>>, dt: string) {

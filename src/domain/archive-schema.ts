@@ -7,7 +7,7 @@
  */
 import { baseRuleName, type ComplianceChange } from './config-event.js';
 
-export type ArchiveColumnType = 'string' | 'timestamp';
+export type ArchiveColumnType = 'string' | 'timestamp' | 'bigint';
 
 export interface ArchiveColumn {
   readonly name: string;
@@ -67,6 +67,56 @@ export const PARTITION_COLUMN = {
   type: 'string',
   comment: 'UTC date of event_time, YYYY-MM-DD',
 } as const;
+
+/**
+ * `compliance_daily_state`: a rollup of `compliance_events`, partitioned by `dt` like it. Partition
+ * `dt = D` holds, for the end of day D (events before D+1 00:00 UTC), how many (resource, rule)
+ * pairs have each latest status (the pinned "latest": greatest event_time, then recorded_time, then
+ * event_id), per account, region, rule and resource type. It is derived data: built by the saved
+ * query `daily_state` (queries/daily_state.sql) and rebuilt when late events change a day, so the
+ * daily report reads two small partitions instead of the whole history.
+ *
+ * A partition may hold several builds (Athena's INSERT INTO only appends); readers take the rows
+ * of the greatest `built_at` of the partition, so a rebuild replaces a build without deleting it.
+ */
+export const COMPLIANCE_DAILY_STATE_TABLE = 'compliance_daily_state';
+
+/** Columns of `compliance_daily_state`, in file order; `dt` (the day) is the partition column. */
+export const COMPLIANCE_DAILY_STATE_COLUMNS = [
+  { name: 'account', type: 'string', nullable: false, comment: 'AWS account id of the resources' },
+  { name: 'region', type: 'string', nullable: false, comment: 'AWS region of the resources' },
+  { name: 'rule_name', type: 'string', nullable: false, comment: 'Config rule name as deployed' },
+  {
+    name: 'base_rule_name',
+    type: 'string',
+    nullable: false,
+    comment: 'rule_name without the conformance-pack suffix',
+  },
+  { name: 'resource_type', type: 'string', nullable: false, comment: 'for example AWS::S3::Bucket' },
+  {
+    name: 'status',
+    type: 'string',
+    nullable: false,
+    comment: 'latest new_status at the end of the day dt',
+  },
+  {
+    name: 'resources',
+    type: 'bigint',
+    nullable: false,
+    comment: '(resource, rule) pairs whose latest status at the end of dt is status',
+  },
+  {
+    name: 'built_at',
+    type: 'timestamp',
+    nullable: false,
+    comment: 'when this build of the partition ran (UTC); read only the greatest per dt',
+  },
+] as const satisfies readonly ArchiveColumn[];
+
+/** The UTC day before `day` (`YYYY-MM-DD` → `YYYY-MM-DD`). */
+export function previousUtcDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00.000Z`) - 86_400_000).toISOString().slice(0, 10);
+}
 
 export type ComplianceEventColumn = (typeof COMPLIANCE_EVENT_COLUMNS)[number]['name'];
 

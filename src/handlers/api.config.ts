@@ -46,9 +46,11 @@ export interface ReportConfig {
   readonly dashboardUrl: string | null;
   /** Region of the AWS Config console link when there is no dashboard (the Lambda's own region). */
   readonly region: string | undefined;
+  /** DAILY_STATE_REFRESH_DAYS: days of the compliance_daily_state rollup rebuilt before each report. */
+  readonly dailyStateRefreshDays: number;
 }
 
-/** Reads ATHENA_WORKGROUP, ATHENA_DATABASE, SLACK_WEBHOOK_SECRET_ARN, DASHBOARD_URL (optional), AWS_REGION. */
+/** Reads ATHENA_WORKGROUP, ATHENA_DATABASE, SLACK_WEBHOOK_SECRET_ARN, DASHBOARD_URL (optional), AWS_REGION, DAILY_STATE_REFRESH_DAYS (optional, default 3). */
 export function loadReportConfig(env: Env = process.env): ReportConfig {
   return {
     athenaWorkgroup: requireEnv('ATHENA_WORKGROUP', env),
@@ -56,5 +58,6 @@ export function loadReportConfig(env: Env = process.env): ReportConfig {
     webhookSecretArn: requireEnv('SLACK_WEBHOOK_SECRET_ARN', env),
     dashboardUrl: optionalEnv('DASHBOARD_URL', env) ?? null,
     region: optionalEnv('AWS_REGION', env),
+    dailyStateRefreshDays: positiveIntegerEnv('DAILY_STATE_REFRESH_DAYS', 3, env),
   };
 }

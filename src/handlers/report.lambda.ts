@@ -43,6 +43,7 @@ export async function handler(event: unknown, context: Context): Promise<{ day: 
       engine,
       sink,
       dashboardUrl: config.dashboardUrl,
+      dailyStateRefreshDays: config.dailyStateRefreshDays,
       ...(config.region ? { consoleRegion: config.region } : {}),
     },
     day,

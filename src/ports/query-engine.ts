@@ -25,11 +25,25 @@ export interface ExecuteOptions {
   readonly waitMs?: number;
 }
 
+/** What {@link QueryEngine.materializeDailyState} did. */
+export interface MaterializeOutcome {
+  /** Days whose `compliance_daily_state` partition was (re)built by this call, in order. */
+  readonly built: readonly string[];
+}
+
 export interface QueryEngine {
   readonly name: 'athena' | 'duckdb';
   /** Runs the saved query `name` with named parameters, validated against the query's header. */
   execute(name: string, params: QueryParameters, options?: ExecuteOptions): Promise<QueryOutcome>;
   /** The outcome of a query that answered `running` before. */
   poll(queryId: string, options?: ExecuteOptions): Promise<QueryOutcome>;
+  /**
+   * Builds the `compliance_daily_state` partition of each day (`YYYY-MM-DD`) from the saved query
+   * `daily_state`, so that the report queries read a small rollup instead of the history. An
+   * engine that can tell a partition is current (DuckDB: its archiver deletes stale ones) skips it;
+   * one that cannot (Athena) rebuilds every day given. Optional: engines without an archive
+   * (test fakes) leave it out and the report reads whatever they answer.
+   */
+  materializeDailyState?(days: readonly string[]): Promise<MaterializeOutcome>;
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import type { FittedMessage } from '../adapters/slack/block-kit.js';
 import { type RenderOptions, renderTemplateDetailed } from '../adapters/slack/slack-messages.js';
 import type { MessageSink, PostResult } from '../ports/message-sink.js';
 import type { QueryEngine, QueryRow } from '../ports/query-engine.js';
+import { ensureDailyState } from './daily-state.js';
 
 /** The report's rule list: the top 5 by resources non-compliant at the end of the day, ties by name. */
 export const TOP_RULES = 5;
@@ -143,15 +144,25 @@ export interface BuildReportOptions {
   readonly dashboardUrl?: string | null;
   /** Region of the AWS Config console link used when there is no dashboard. */
   readonly consoleRegion?: string;
+  /** Days of `compliance_daily_state` rebuilt up to `day` before the queries (see daily-state.ts). @default 3 */
+  readonly dailyStateRefreshDays?: number;
 }
 
-/** Runs the report's saved queries for `day` (in parallel) and builds the report object. */
+/**
+ * Makes the rollup current for `day` (see daily-state.ts), then runs the report's saved queries
+ * (in parallel) and builds the report object.
+ */
 export async function buildDailyReport(
   engine: QueryEngine,
   day: string,
   options: BuildReportOptions = {},
 ): Promise<DailyReport> {
   checkReportDay(day);
+  await ensureDailyState(
+    engine,
+    day,
+    options.dailyStateRefreshDays === undefined ? {} : { refreshDays: options.dailyStateRefreshDays },
+  );
   const [headline, rules, accounts] = await Promise.all([
     rows(engine, 'daily_report', day),
     rows(engine, 'daily_top_rules', day),
@@ -268,6 +279,8 @@ export interface SendDailyReportDeps {
   readonly dashboardUrl?: string | null;
   readonly consoleRegion?: string;
   readonly render?: RenderOptions;
+  /** @default 3 (see daily-state.ts) */
+  readonly dailyStateRefreshDays?: number;
 }
 
 export interface SentReport {
@@ -285,6 +298,9 @@ export async function sendDailyReport(deps: SendDailyReportDeps, day: string): P
   const report = await buildDailyReport(deps.engine, day, {
     dashboardUrl: deps.dashboardUrl ?? null,
     ...(deps.consoleRegion ? { consoleRegion: deps.consoleRegion } : {}),
+    ...(deps.dailyStateRefreshDays === undefined
+      ? {}
+      : { dailyStateRefreshDays: deps.dailyStateRefreshDays }),
   });
   const message = renderDailyReport(report, deps.render);
   const post = await deps.sink.post(message.message);

@@ -224,6 +224,35 @@ export function dailyTopAccounts(rows: readonly ArchiveRow[], day: string): Row[
     .map((r, i) => ({ account_rank: i + 1, ...r }));
 }
 
+/**
+ * daily_state without built_at: (resource, rule) pairs per latest status at the end of `day`, per
+ * account, region, rule and resource type, ordered by account, region, rule_name, resource_type, status.
+ */
+export function dailyState(rows: readonly ArchiveRow[], day: string): Row[] {
+  const counts = new Map<string, Row>();
+  for (const s of latestStates(rows, nextDay(day)).values()) {
+    const row = {
+      account: s.account,
+      region: s.region,
+      rule_name: s.rule_name,
+      base_rule_name: s.base_rule_name,
+      resource_type: s.resource_type,
+      status: s.new_status,
+    };
+    const key = JSON.stringify(Object.values(row));
+    const current = counts.get(key);
+    counts.set(key, { ...row, resources: (current ? Number(current.resources) : 0) + 1, dt: day });
+  }
+  const order = ['account', 'region', 'rule_name', 'resource_type', 'status'] as const;
+  return [...counts.values()].sort((a, b) => {
+    for (const k of order) {
+      const c = compare(a[k] ?? null, b[k] ?? null);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}
+
 // compliance_trend -----------------------------------------------------------------------------
 
 export function complianceTrend(rows: readonly ArchiveRow[], p: RangeScope, today = utcToday()): Row[] {

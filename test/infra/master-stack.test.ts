@@ -12,7 +12,11 @@ import { APPLICATION_METRICS } from '../../infra/constructs/dashboard.js';
 import { BUNDLED_QUERIES_DIR, BUNDLED_TEMPLATES_DIR, REPO_ROOT } from '../../infra/lambda-defaults.js';
 import { TABLES, TTL_ATTRIBUTE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
 import { loadConsumerConfig } from '../../src/config.js';
-import { COMPLIANCE_EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/domain/archive-schema.js';
+import {
+  COMPLIANCE_DAILY_STATE_COLUMNS,
+  COMPLIANCE_EVENT_COLUMNS,
+  PARTITION_COLUMN,
+} from '../../src/domain/archive-schema.js';
 import { CONFIG_EVENT_PATTERN } from '../../src/domain/event-pattern.js';
 import { STREAM_ROUTES } from '../../src/domain/stream-routes.js';
 import { loadApiConfig, loadReportConfig } from '../../src/handlers/api.config.js';
@@ -378,6 +382,53 @@ describe('Glue and Athena', () => {
         }),
       }),
     });
+  });
+
+  it('defines the compliance_daily_state rollup from the same schema module, projected on dt under its own prefix', () => {
+    // Act
+    const table = ofType('AWS::Glue::Table').find(
+      ([, r]) => r.Properties.TableInput.Name === 'compliance_daily_state',
+    )?.[1];
+
+    // Assess
+    expect(table?.Properties.TableInput.StorageDescriptor.Columns).toEqual(
+      COMPLIANCE_DAILY_STATE_COLUMNS.map((c) => ({ Name: c.name, Type: c.type, Comment: c.comment })),
+    );
+    expect(table?.Properties.TableInput.PartitionKeys).toEqual([
+      { Name: PARTITION_COLUMN.name, Type: 'string', Comment: PARTITION_COLUMN.comment },
+    ]);
+    expect(table?.Properties.TableInput.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.dt.range': 'NOW-730DAYS,NOW+1DAYS',
+      'storage.location.template': {
+        'Fn::Join': [
+          '',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's template placeholder, literally
+          ['s3://', { Ref: expect.stringMatching(/^BucketsArchive/) }, '/compliance_daily_state/dt=${dt}/'],
+        ],
+      },
+    });
+  });
+
+  it('lets only the report write the rollup prefix (Athena INSERT INTO), never delete', () => {
+    // Prepare
+    const writers: string[] = [];
+    const deleters: string[] = [];
+    // Act
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        const actions = ([] as string[]).concat(statement.Action);
+        const text = JSON.stringify(statement.Resource);
+        if (!text.includes('/compliance_daily_state/*')) continue;
+        const roles = JSON.stringify(policy.Properties.Roles);
+        if (actions.includes('s3:PutObject')) writers.push(roles);
+        if (actions.some((a) => a.startsWith('s3:Delete'))) deleters.push(roles);
+      }
+    }
+    // Assess
+    expect(writers).toHaveLength(1);
+    expect(writers[0]).toMatch(/Reporting/);
+    expect(deleters).toEqual([]);
   });
 
   it('enforces the workgroup configuration: encrypted results and a bytes-scanned cutoff', () => {

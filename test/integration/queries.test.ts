@@ -275,6 +275,24 @@ describe.each([-1, 0, 1, 3, 5, 7, 8, 12])('the daily report of day %i', (n) => {
   });
 });
 
+describe.each([-1, 0, 2, 5, 7, 12])('daily_state (the compliance_daily_state rollup) of day %i', (n) => {
+  const stateDay = () => day(n).slice(0, 10);
+  it('equals the reference, one build per run', async () => {
+    const out = await run('daily_state', { day: stateDay() });
+    expect(new Set(out.map((r) => r.built_at)).size).toBeLessThanOrEqual(1);
+    const withoutBuild = out.map(({ built_at: _built, ...rest }) => rest);
+    expect(normalize(withoutBuild)).toEqual(normalize(ref.dailyState(rows, stateDay())));
+  });
+  it('is what the engine materializes into the table', async () => {
+    await engine.materializeDailyState([stateDay()]);
+    const stored = await engine.runSql(
+      'select account, region, rule_name, base_rule_name, resource_type, status, resources, dt from compliance_daily_state where dt = ? order by account, region, rule_name, resource_type, status',
+      [stateDay()],
+    );
+    expect(normalize(stored)).toEqual(normalize(ref.dailyState(rows, stateDay())));
+  });
+});
+
 describe.each([
   [
     'a versioned bucket',
@@ -308,6 +326,7 @@ describe('every saved query', () => {
     daily_report: { day: '2026-03-03' },
     daily_top_rules: { day: '2026-03-03' },
     daily_top_accounts: { day: '2026-03-03' },
+    daily_state: { day: '2026-03-03' },
     resource_timeline: {
       account: A,
       region: 'eu-west-1',
@@ -351,6 +370,8 @@ function referenceFor(name: string, data: ref.ArchiveRow[], params: QueryParamet
       return ref.dailyTopRules(data, params.day as string);
     case 'daily_top_accounts':
       return ref.dailyTopAccounts(data, params.day as string);
+    case 'daily_state':
+      return ref.dailyState(data, params.day as string);
     case 'compliance_trend':
       return ref.complianceTrend(data, p);
     case 'time_to_remediate':

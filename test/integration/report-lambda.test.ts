@@ -149,8 +149,20 @@ describe('report.lambda handler', () => {
   it('reports the day the schedule input names', async () => {
     const result = await lambda.handler({ date: '2024-03-09' }, context);
     expect(result.day).toBe('2024-03-09');
-    expect(athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input.ExecutionParameters).toContain(
+    const starts = athena.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input);
+    const headline = starts.find((input) => /-- name: daily_report\n/.test(input.QueryString ?? ''));
+    expect(headline?.ExecutionParameters).toContain("'2024-03-09'");
+    // The rollup is rebuilt first: DAILY_STATE_REFRESH_DAYS (default 3) days up to the report's day.
+    const builds = starts.filter((input) =>
+      input.QueryString?.startsWith('insert into compliance_daily_state'),
+    );
+    expect(builds.map((input) => input.ExecutionParameters?.[0])).toEqual([
+      "'2024-03-07'",
+      "'2024-03-08'",
       "'2024-03-09'",
+    ]);
+    expect(starts.indexOf(builds[2] as (typeof starts)[number])).toBeLessThan(
+      starts.indexOf(headline as (typeof starts)[number]),
     );
   });
 

@@ -3,7 +3,7 @@
  * late arrivals) archived as Parquet by the embedded archiver and queried on DuckDB, against a plain
  * reference computation of the pinned semantics (test/helpers/reference-semantics.ts).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -11,12 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../pipeline/cli/main.js';
 import { createEmbeddedArchiver } from '../../pipeline/embedded/archiver.js';
 import { generateOrganization, organizationProfile } from '../../pipeline/generate/organization.js';
-import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import { DuckDbQueryEngine, dailyStateFile } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { createApiApp } from '../../src/api/app.js';
 import { toComplianceEventRow } from '../../src/domain/archive-schema.js';
 import { complianceScore } from '../../src/domain/compliance-state.js';
 import { baseRuleName, parseConfigEvent } from '../../src/domain/config-event.js';
 import { buildDailyReport } from '../../src/use-cases/daily-report.js';
+import { kinesisEvent as archiveBatch, complianceEvent } from '../helpers/archive-events.js';
 import { kinesisEvent } from '../helpers/kinesis-event.js';
 import {
   type ArchiveRow,
@@ -242,6 +243,88 @@ describe('the daily report equals the reference', () => {
     expect(report.total_evaluations).toBe(0);
     expect(report.compliance_percentage).toBe(scoreAt('2024-04-02T00:00:00.000Z'));
     expect(report.compliance_change).toBe(0);
+  });
+});
+
+describe('the compliance_daily_state rollup under late and redelivered events', () => {
+  // Prepare: a small archive of its own (the shared one stays as generated).
+  const event = (id: string, resourceId: string, newStatus: 'COMPLIANT' | 'NON_COMPLIANT', at: string) =>
+    JSON.stringify(complianceEvent({ id, resourceId, newStatus, oldStatus: null, at }));
+  let lateDir: string;
+  let lateArchiver: ReturnType<typeof createEmbeddedArchiver>;
+  let lateEngine: DuckDbQueryEngine;
+
+  beforeAll(async () => {
+    lateDir = mkdtempSync(join(tmpdir(), 'report-late-'));
+    lateArchiver = createEmbeddedArchiver({ dataDir: lateDir });
+    lateEngine = new DuckDbQueryEngine({ dataDir: lateDir, threads: 1 });
+    await lateArchiver.handler(
+      archiveBatch([
+        event('e1', 'bucket-1', 'NON_COMPLIANT', '2024-03-01T10:00:00.000Z'),
+        event('e2', 'bucket-2', 'COMPLIANT', '2024-03-01T11:00:00.000Z'),
+        event('e3', 'bucket-3', 'COMPLIANT', '2024-03-03T12:00:00.000Z'),
+      ]),
+    );
+    await lateArchiver.flush();
+  });
+
+  afterAll(async () => {
+    await lateArchiver?.close();
+    await lateEngine?.close();
+    if (lateDir) rmSync(lateDir, { recursive: true, force: true });
+  });
+
+  it('is built for the report, then rebuilt after a late event for an earlier day is archived', async () => {
+    // Act: the first report builds the rollup of the refresh window (3 days up to the day).
+    const before = await buildDailyReport(lateEngine, '2024-03-03');
+    // Assess
+    expect(before).toMatchObject({ open_violations: 1, compliance_percentage: 66.67 });
+    expect(before.previous_compliance_percentage).toBe(50);
+    for (const day of ['2024-03-01', '2024-03-02', '2024-03-03'])
+      expect(existsSync(dailyStateFile(lateDir, day))).toBe(true);
+
+    // Act: bucket-1 was fixed on 03-02, but Config's event arrives after the report.
+    await lateArchiver.handler(
+      archiveBatch([
+        JSON.stringify(
+          complianceEvent({
+            id: 'e4',
+            resourceId: 'bucket-1',
+            newStatus: 'COMPLIANT',
+            oldStatus: 'NON_COMPLIANT',
+            at: '2024-03-02T09:00:00.000Z',
+          }),
+        ),
+      ]),
+    );
+    await lateArchiver.flush();
+    // Assess: the days from 03-02 on are stale and gone; 03-01 is still current.
+    expect(existsSync(dailyStateFile(lateDir, '2024-03-01'))).toBe(true);
+    expect(existsSync(dailyStateFile(lateDir, '2024-03-02'))).toBe(false);
+    expect(existsSync(dailyStateFile(lateDir, '2024-03-03'))).toBe(false);
+    const after = await buildDailyReport(lateEngine, '2024-03-03');
+    expect(after).toMatchObject({
+      open_violations: 0,
+      compliance_percentage: 100,
+      previous_compliance_percentage: 100,
+      compliance_change: 0,
+      top_rules: [],
+    });
+    const dayBefore = await buildDailyReport(lateEngine, '2024-03-02');
+    expect(dayBefore).toMatchObject({ total_evaluations: 1, resolved_violations: 1, open_violations: 0 });
+  });
+
+  it('does not change when a batch is redelivered (at-least-once)', async () => {
+    const first = await buildDailyReport(lateEngine, '2024-03-03');
+    await lateArchiver.handler(
+      archiveBatch([
+        event('e1', 'bucket-1', 'NON_COMPLIANT', '2024-03-01T10:00:00.000Z'),
+        event('e3', 'bucket-3', 'COMPLIANT', '2024-03-03T12:00:00.000Z'),
+      ]),
+    );
+    await lateArchiver.flush();
+    expect(existsSync(dailyStateFile(lateDir, '2024-03-01'))).toBe(false);
+    expect(await buildDailyReport(lateEngine, '2024-03-03')).toEqual(first);
   });
 });
 

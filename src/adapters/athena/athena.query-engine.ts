@@ -22,8 +22,14 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import {
+  COMPLIANCE_DAILY_STATE_COLUMNS,
+  COMPLIANCE_DAILY_STATE_TABLE,
+  PARTITION_COLUMN,
+} from '../../domain/archive-schema.js';
 import type {
   ExecuteOptions,
+  MaterializeOutcome,
   QueryEngine,
   QueryOutcome,
   QueryParameters,
@@ -74,6 +80,9 @@ const realClock = {
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 };
 
+/** Saved queries that read the rollup (see {@link AthenaQueryEngine.materializeDailyState}). */
+const READS_DAILY_STATE = new RegExp(`\\bfrom\\s+${COMPLIANCE_DAILY_STATE_TABLE}\\b`);
+
 /** Athena's limit on one execution parameter, in characters. */
 const MAX_PARAMETER_LENGTH = 1024;
 
@@ -120,11 +129,55 @@ export class AthenaQueryEngine implements QueryEngine {
     const parameters = bindParameters(query, params).map(toExecutionParameter);
     const waitUntil =
       options.waitMs === undefined ? Number.POSITIVE_INFINITY : this.#clock.now() + options.waitMs;
+    // A rebuild of compliance_daily_state changes the answer of the same text and parameters:
+    // never reuse the result of a query that reads it.
+    const reuse = !READS_DAILY_STATE.test(query.sql);
+    return this.#run(query.sql, parameters, waitUntil, name, { reuse, rows: true });
+  }
+
+  /**
+   * Builds the `compliance_daily_state` partition of each day with `INSERT INTO
+   * compliance_daily_state (…) <daily_state.sql>`: the saved query's text unchanged, its `day`
+   * as execution parameters. INSERT INTO, not UNLOAD: UNLOAD wants an empty target location (or
+   * writes new partitions only) and its `TO 's3://…'` would put the bucket into the query text;
+   * INSERT INTO writes Parquet under the table's location for `dt=<day>/`, which is the
+   * `storage.location.template` of the partition-projected Glue table, so the rows are readable at
+   * once ([INSERT INTO](https://docs.aws.amazon.com/athena/latest/ug/insert-into.html),
+   * [UNLOAD](https://docs.aws.amazon.com/athena/latest/ug/unload.html)).
+   *
+   * INSERT INTO only appends, and Athena cannot tell whether a partition is stale (events may have
+   * landed since it was built), so every day given is rebuilt: a new build, with a later
+   * `built_at`, which the report queries read instead of the earlier ones. That also makes a
+   * retried or repeated build harmless (at-least-once): a failed INSERT may leave orphaned files
+   * (Athena does not delete them), but their build is older than the retry that succeeds.
+   * Query result reuse is off for these statements.
+   */
+  async materializeDailyState(days: readonly string[]): Promise<MaterializeOutcome> {
+    const query = getSavedQuery('daily_state', this.#options.queriesDir);
+    const columns = [...COMPLIANCE_DAILY_STATE_COLUMNS.map((c) => c.name), PARTITION_COLUMN.name];
+    const sql = `insert into ${COMPLIANCE_DAILY_STATE_TABLE} (${columns.join(', ')})\n${query.sql}`;
+    const built: string[] = [];
+    for (const day of [...new Set(days)].sort()) {
+      const parameters = bindParameters(query, { day }).map(toExecutionParameter);
+      await this.#run(sql, parameters, Number.POSITIVE_INFINITY, query.name, { reuse: false, rows: false });
+      built.push(day);
+    }
+    return { built };
+  }
+
+  /** Starts a statement and waits for it, resubmitting a FAILED one that Athena marks Retryable. */
+  async #run(
+    sql: string,
+    parameters: readonly string[],
+    waitUntil: number,
+    name: string,
+    options: { readonly reuse: boolean; readonly rows: boolean },
+  ): Promise<QueryOutcome> {
     const maxRetries = this.#options.maxRetries ?? 2;
     for (let attempt = 0; ; attempt++) {
-      const queryId = await this.#start(query.sql, parameters);
+      const queryId = await this.#start(sql, parameters, options.reuse);
       try {
-        return await this.#await(queryId, waitUntil, name);
+        return await this.#await(queryId, waitUntil, name, options.rows);
       } catch (err) {
         if (!(err instanceof AthenaQueryFailedError) || !err.retryable || attempt >= maxRetries) throw err;
         if (this.#clock.now() >= waitUntil) throw err;
@@ -143,8 +196,8 @@ export class AthenaQueryEngine implements QueryEngine {
     if (!this.#options.client) this.#client.destroy();
   }
 
-  async #start(sql: string, parameters: readonly string[]): Promise<string> {
-    const reuseMinutes = this.#options.resultReuseMaxAgeMinutes ?? 15;
+  async #start(sql: string, parameters: readonly string[], reuse = true): Promise<string> {
+    const reuseMinutes = reuse ? (this.#options.resultReuseMaxAgeMinutes ?? 15) : 0;
     const output = await this.#call('StartQueryExecution', () =>
       this.#client.send(
         new StartQueryExecutionCommand({
@@ -182,7 +235,12 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 
   /** Polls until a terminal state, `waitUntil` (→ running) or the deadline (→ stopped). */
-  async #await(queryId: string, waitUntil: number, queryName: string | undefined): Promise<QueryOutcome> {
+  async #await(
+    queryId: string,
+    waitUntil: number,
+    queryName: string | undefined,
+    fetchRows = true,
+  ): Promise<QueryOutcome> {
     let delay = this.#options.pollInitialMs ?? 250;
     const pollMax = this.#options.pollMaxMs ?? 2_000;
     for (;;) {
@@ -190,7 +248,7 @@ export class AthenaQueryEngine implements QueryEngine {
       const status = execution.Status;
       switch (status?.State) {
         case 'SUCCEEDED':
-          return { status: 'succeeded', queryId, rows: await this.#results(queryId) };
+          return { status: 'succeeded', queryId, rows: fetchRows ? await this.#results(queryId) : [] };
         case 'FAILED': {
           const error = status.AthenaError;
           throw new AthenaQueryFailedError(

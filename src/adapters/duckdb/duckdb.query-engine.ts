@@ -5,7 +5,7 @@
  * as in the Glue table, so `dt` predicates prune files exactly as partition projection does in Athena.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BIGINT,
@@ -22,12 +22,17 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import {
+  type ArchiveColumn,
+  COMPLIANCE_DAILY_STATE_COLUMNS,
+  COMPLIANCE_DAILY_STATE_TABLE,
   COMPLIANCE_EVENT_COLUMNS,
   COMPLIANCE_EVENTS_TABLE,
   PARTITION_COLUMN,
+  previousUtcDay,
 } from '../../domain/archive-schema.js';
 import type {
   ExecuteOptions,
+  MaterializeOutcome,
   QueryEngine,
   QueryOutcome,
   QueryParameters,
@@ -43,9 +48,18 @@ export function complianceEventsDir(dataDir: string): string {
   return join(dataDir, 'archive', COMPLIANCE_EVENTS_TABLE);
 }
 
+/** `<data-dir>/archive/compliance_daily_state`: the rollup's table directory (`dt=YYYY-MM-DD/part.parquet`). */
+export function dailyStateDir(dataDir: string): string {
+  return join(dataDir, 'archive', COMPLIANCE_DAILY_STATE_TABLE);
+}
+
+/** The one Parquet file of a day's `compliance_daily_state` partition. */
+export function dailyStateFile(dataDir: string, day: string): string {
+  return join(dailyStateDir(dataDir), `${PARTITION_COLUMN.name}=${day}`, 'part.parquet');
+}
+
 /** Whether any `dt=*\/*.parquet` file exists (DuckDB's glob fails on an empty archive). */
-export function archiveHasFiles(dataDir: string): boolean {
-  const root = complianceEventsDir(dataDir);
+export function archiveHasFiles(dataDir: string, root: string = complianceEventsDir(dataDir)): boolean {
   let partitions: string[];
   try {
     partitions = readdirSync(root).filter((d) => d.startsWith(`${PARTITION_COLUMN.name}=`));
@@ -63,21 +77,76 @@ export function archiveHasFiles(dataDir: string): boolean {
 
 const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-const DUCKDB_TYPES = { string: 'varchar', timestamp: 'timestamp' } as const;
+const DUCKDB_TYPES = { string: 'varchar', timestamp: 'timestamp', bigint: 'bigint' } as const;
+
+/** A view over a Hive-partitioned Parquet table, or an empty view of the same columns and types when it has no file. */
+function partitionedViewSql(
+  table: string,
+  dir: string,
+  columns: readonly ArchiveColumn[],
+  hasFiles: boolean,
+): string {
+  if (!hasFiles) {
+    const nulls = [
+      ...columns.map((c) => `cast(null as ${DUCKDB_TYPES[c.type]}) as ${c.name}`),
+      `cast(null as varchar) as ${PARTITION_COLUMN.name}`,
+    ];
+    return `create or replace view ${table} as select ${nulls.join(', ')} where false`;
+  }
+  const names = [...columns.map((c) => c.name), PARTITION_COLUMN.name];
+  const glob = join(dir, `${PARTITION_COLUMN.name}=*`, '*.parquet');
+  // union_by_name: files written before a column was added read it as NULL.
+  return `create or replace view ${table} as select ${names.join(', ')} from read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types = {'${PARTITION_COLUMN.name}': varchar}, union_by_name = true)`;
+}
 
 /** The view over the Parquet files, or an empty view of the same columns and types when there are none. */
 export function complianceEventsViewSql(dataDir: string, hasFiles: boolean): string {
-  const columns = [...COMPLIANCE_EVENT_COLUMNS.map((c) => c.name), PARTITION_COLUMN.name];
-  if (!hasFiles) {
-    const nulls = [
-      ...COMPLIANCE_EVENT_COLUMNS.map((c) => `cast(null as ${DUCKDB_TYPES[c.type]}) as ${c.name}`),
-      `cast(null as varchar) as ${PARTITION_COLUMN.name}`,
-    ];
-    return `create or replace view ${COMPLIANCE_EVENTS_TABLE} as select ${nulls.join(', ')} where false`;
+  return partitionedViewSql(
+    COMPLIANCE_EVENTS_TABLE,
+    complianceEventsDir(dataDir),
+    COMPLIANCE_EVENT_COLUMNS,
+    hasFiles,
+  );
+}
+
+/** The view over the `compliance_daily_state` rollup (see {@link DuckDbQueryEngine.materializeDailyState}). */
+export function dailyStateViewSql(dataDir: string, hasFiles: boolean): string {
+  return partitionedViewSql(
+    COMPLIANCE_DAILY_STATE_TABLE,
+    dailyStateDir(dataDir),
+    COMPLIANCE_DAILY_STATE_COLUMNS,
+    hasFiles,
+  );
+}
+
+/** Saved queries that read the rollup: the engine builds the partitions they need first. */
+const READS_DAILY_STATE = new RegExp(`\\bfrom\\s+${COMPLIANCE_DAILY_STATE_TABLE}\\b`);
+
+/**
+ * A stamp of the event partitions up to `day`: their directories' modification times. A flush or
+ * a compaction adds or renames a file in a partition, which changes its directory's mtime; a build
+ * that saw the same stamp before and after read a history that did not change under it.
+ */
+function historyStamp(dataDir: string, day: string): string {
+  const root = complianceEventsDir(dataDir);
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return '';
   }
-  const glob = join(complianceEventsDir(dataDir), `${PARTITION_COLUMN.name}=*`, '*.parquet');
-  // union_by_name: files written before a column was added read it as NULL.
-  return `create or replace view ${COMPLIANCE_EVENTS_TABLE} as select ${columns.join(', ')} from read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types = {'${PARTITION_COLUMN.name}': varchar}, union_by_name = true)`;
+  const prefix = `${PARTITION_COLUMN.name}=`;
+  return entries
+    .filter((d) => d.startsWith(prefix) && d.slice(prefix.length) <= day)
+    .sort()
+    .map((d) => {
+      try {
+        return `${d}:${statSync(join(root, d)).mtimeMs}`;
+      } catch {
+        return `${d}:gone`;
+      }
+    })
+    .join('|');
 }
 
 export interface DuckDbQueryEngineOptions {
@@ -98,7 +167,10 @@ export class DuckDbQueryEngine implements QueryEngine {
   readonly #options: DuckDbQueryEngineOptions;
   #instance: Promise<DuckDBInstance> | undefined;
   #viewHasFiles: boolean | undefined;
+  #stateViewHasFiles: boolean | undefined;
   #viewUpdate: Promise<void> = Promise.resolve();
+  /** One rollup build at a time (each is a pass over the history). */
+  #materializing: Promise<unknown> = Promise.resolve();
   readonly #pending = new Map<string, { promise: Promise<QueryRow[]>; timer: NodeJS.Timeout }>();
 
   constructor(options: DuckDbQueryEngineOptions) {
@@ -110,10 +182,61 @@ export class DuckDbQueryEngine implements QueryEngine {
     const query = getSavedQuery(name, this.#options.queriesDir);
     const values = bindParameters(query, params);
     const queryId = randomUUID();
-    const promise = this.runSql(query.sql, values).catch((err: unknown) => {
-      throw new DuckDbQueryFailedError(name, err);
-    });
+    const day = params.day;
+    // The rollup's partitions of the day and the day before exist before a report query reads
+    // them (a no-op when they do), so the saved query answers the same from the CLI, the API and
+    // the report use case.
+    const ready =
+      READS_DAILY_STATE.test(query.sql) && typeof day === 'string'
+        ? this.materializeDailyState([previousUtcDay(day), day])
+        : Promise.resolve();
+    const promise = ready
+      .then(() => this.runSql(query.sql, values))
+      .catch((err: unknown) => {
+        throw new DuckDbQueryFailedError(name, err);
+      });
     return this.#settle(queryId, promise, options.waitMs);
+  }
+
+  /**
+   * Builds the `compliance_daily_state` partition of each day that has none: runs the saved query
+   * `daily_state` over the archive and writes `<data-dir>/archive/compliance_daily_state/dt=D/part.parquet`
+   * under a temporary name, renamed into place (readers never see half a file; a rebuild replaces
+   * the file whole, so a partition holds one build). A partition that exists is current: the
+   * embedded archiver deletes every partition from the earliest day it writes events to onwards.
+   * A flush that lands while a build reads the history would slip past that deletion, so a build
+   * whose event partitions changed meanwhile is discarded and run again.
+   */
+  materializeDailyState(days: readonly string[]): Promise<MaterializeOutcome> {
+    const run = this.#materializing.then(async () => {
+      const built: string[] = [];
+      for (const day of [...new Set(days)].sort()) {
+        if (existsSync(dailyStateFile(this.#options.dataDir, day))) continue;
+        await this.#buildDailyState(day);
+        built.push(day);
+      }
+      return { built };
+    });
+    this.#materializing = run.catch(() => undefined);
+    return run;
+  }
+
+  async #buildDailyState(day: string): Promise<void> {
+    const query = getSavedQuery('daily_state', this.#options.queriesDir);
+    const values = bindParameters(query, { day });
+    const target = dailyStateFile(this.#options.dataDir, day);
+    const dir = join(target, '..');
+    mkdirSync(dir, { recursive: true });
+    const temporary = join(dir, `.part-${randomUUID()}.parquet.tmp`);
+    // dt is the directory (Hive layout, as Athena writes it), not a column of the file.
+    const columns = COMPLIANCE_DAILY_STATE_COLUMNS.map((c) => c.name).join(', ');
+    const copy = `copy (select ${columns} from (${query.sql}\n)) to ${sqlString(temporary)} (format parquet, compression zstd)`;
+    for (let attempt = 1; ; attempt++) {
+      const before = historyStamp(this.#options.dataDir, day);
+      await this.runSql(copy, values);
+      if (historyStamp(this.#options.dataDir, day) === before || attempt >= 3) break;
+    }
+    renameSync(temporary, target);
   }
 
   async poll(queryId: string, options: ExecuteOptions = {}): Promise<QueryOutcome> {
@@ -136,6 +259,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       // A compaction may replace files between DuckDB's glob and its read: re-glob once.
       if (!/No files found|No such file|Cannot open file/i.test((err as Error).message)) throw err;
       this.#viewHasFiles = undefined;
+      this.#stateViewHasFiles = undefined;
       await this.#refreshView(instance);
       return await this.#runOn(connection, sql, values);
     } finally {
@@ -224,15 +348,26 @@ export class DuckDbQueryEngine implements QueryEngine {
     return this.#instance;
   }
 
-  /** Re-points the view when the archive goes from empty to non-empty (DuckDB re-globs on every query). */
+  /**
+   * Re-points each view when its table goes from empty to non-empty or back (DuckDB re-globs on
+   * every query, and fails on a glob without files: the archiver may delete every rollup partition).
+   */
   #refreshView(instance: DuckDBInstance): Promise<void> {
     this.#viewUpdate = this.#viewUpdate.then(async () => {
-      const hasFiles = archiveHasFiles(this.#options.dataDir);
-      if (hasFiles === this.#viewHasFiles) return;
+      const dataDir = this.#options.dataDir;
+      const hasFiles = archiveHasFiles(dataDir);
+      const stateHasFiles = archiveHasFiles(dataDir, dailyStateDir(dataDir));
+      if (hasFiles === this.#viewHasFiles && stateHasFiles === this.#stateViewHasFiles) return;
       const connection = await instance.connect();
       try {
-        await connection.run(complianceEventsViewSql(this.#options.dataDir, hasFiles));
-        this.#viewHasFiles = hasFiles;
+        if (hasFiles !== this.#viewHasFiles) {
+          await connection.run(complianceEventsViewSql(dataDir, hasFiles));
+          this.#viewHasFiles = hasFiles;
+        }
+        if (stateHasFiles !== this.#stateViewHasFiles) {
+          await connection.run(dailyStateViewSql(dataDir, stateHasFiles));
+          this.#stateViewHasFiles = stateHasFiles;
+        }
       } finally {
         connection.closeSync();
       }
