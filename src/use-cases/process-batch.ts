@@ -134,6 +134,16 @@ export interface BatchResult {
   readonly failures: readonly BatchFailure[];
 }
 
+/** One state key of a batch. */
+interface KeySlot {
+  /** The key, as the last candidate event of it in the batch names it (what `getMany` reads). */
+  key: StateKey;
+  /** Its stored state, once read. */
+  stored: ComplianceState | undefined;
+  /** The state the batch's events have moved it to, if any (written in step 5). */
+  newest: ComplianceState | undefined;
+}
+
 interface Candidate {
   readonly index: number;
   readonly event: ConfigEvent;
@@ -254,13 +264,18 @@ async function applyEvents(
   if (candidates.length === 0) return [];
 
   // 2. Which ids are done, and the current states, read together (one round trip of latency).
-  const changeKeys = new Map<string, StateKey>();
+  // One slot per state key holds everything the batch knows of it, so each event costs one map
+  // lookup of its (long) key id rather than one per step.
+  const slots = new Map<string, KeySlot>();
   for (const c of candidates) {
-    if (c.keyId !== null) changeKeys.set(c.keyId, c.event as ComplianceChange);
+    if (c.keyId === null) continue;
+    const slot = slots.get(c.keyId);
+    if (slot) slot.key = c.event as ComplianceChange;
+    else slots.set(c.keyId, { key: c.event as ComplianceChange, stored: undefined, newest: undefined });
   }
   const [doneRead, statesRead] = await Promise.allSettled([
     deps.events.findDone(candidates.map((c) => c.event.eventId)),
-    changeKeys.size > 0 ? deps.states.getMany([...changeKeys.values()]) : Promise.resolve([]),
+    slots.size > 0 ? deps.states.getMany(Array.from(slots.values(), (s) => s.key)) : Promise.resolve([]),
   ]);
   if (doneRead.status === 'rejected') {
     failures.push({ step: 'read-events', error: doneRead.reason, records: candidates.length });
@@ -279,36 +294,36 @@ async function applyEvents(
     failAt((changes[0] as Candidate).index);
     return fresh;
   }
-  const stored = new Map<string, ComplianceState>();
   let k = 0;
-  for (const keyId of changeKeys.keys()) {
+  for (const slot of slots.values()) {
     const state = statesRead.value[k++];
-    if (state) stored.set(keyId, state);
+    if (state) slot.stored = state;
   }
 
   // 3. Decide in record order; several events of one key in a batch see each other's effect.
-  const current = new Map(stored);
-  const newest = new Map<string, ComplianceState>();
   const violations: Alert[] = [];
   const resolutions: Alert[] = [];
-  const keyOf = new Map<Candidate, string>();
+  /** The events that moved their key's state, in record order. */
+  const moving: Candidate[] = [];
+  /** The keys whose state moved, in the order they first did. */
+  const moved: KeySlot[] = [];
   for (const c of changes) {
-    const keyId = c.keyId as string;
-    const decision = decide(c.event as ComplianceChange, current.get(keyId));
+    const slot = slots.get(c.keyId as string) as KeySlot;
+    const decision = decide(c.event as ComplianceChange, slot.newest ?? slot.stored);
     if (!decision.newest) {
       c.outcome.stale = true;
       continue;
     }
-    keyOf.set(c, keyId);
-    current.set(keyId, decision.state);
-    newest.set(keyId, decision.state);
+    moving.push(c);
+    if (slot.newest === undefined) moved.push(slot);
+    slot.newest = decision.state;
     if (decision.alert) {
       c.outcome.alert = decision.alert;
       (decision.alert.kind === 'violation' ? violations : resolutions).push(decision.alert);
     }
   }
-  if (keyOf.size === 0) return fresh;
-  const firstMoving = (keyOf.keys().next().value as Candidate).index; // changes are in record order
+  if (moving.length === 0) return fresh;
+  const firstMoving = (moving[0] as Candidate).index; // changes are in record order
 
   // 4. Alerts before state: once the state has moved, a redelivery would find the event stale and
   // never re-derive its alert.
@@ -322,23 +337,27 @@ async function applyEvents(
     if (r.status === 'fulfilled') queued.resolutions = r.value.enqueued;
     const failed = v.status === 'rejected' ? v : r.status === 'rejected' ? r : null;
     if (failed) {
-      failures.push({ step: 'enqueue-alerts', error: failed.reason, records: keyOf.size });
+      failures.push({ step: 'enqueue-alerts', error: failed.reason, records: moving.length });
       failAt(firstMoving);
       return fresh;
     }
   }
 
   // 5. The newest state of each key (unless it is exactly the stored one: a redelivery).
-  const writes = [...newest].filter(([keyId, state]) => stored.get(keyId)?.order !== state.order);
+  const writes: ComplianceState[] = [];
+  for (const slot of moved) {
+    const state = slot.newest as ComplianceState;
+    if (slot.stored?.order !== state.order) writes.push(state);
+  }
   if (writes.length === 0) return fresh;
   try {
-    const { failed } = await deps.states.putIfNewer(writes.map(([, state]) => state));
+    const { failed } = await deps.states.putIfNewer(writes);
     if (failed.size > 0) {
       failures.push({ step: 'write-states', error: failed.values().next().value, records: failed.size });
-      for (const [c, keyId] of keyOf) if (failed.has(keyId)) failAt(c.index);
+      for (const c of moving) if (failed.has(c.keyId as string)) failAt(c.index);
     }
   } catch (error) {
-    failures.push({ step: 'write-states', error, records: keyOf.size });
+    failures.push({ step: 'write-states', error, records: moving.length });
     failAt(firstMoving);
   }
   return fresh;
