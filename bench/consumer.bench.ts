@@ -196,6 +196,11 @@ const rows: [string, string][] = [
     'consumer + render each alert',
     `${us(median(renderMs))} µs/event ${rate(perS)}  ${ratio(perS)} (goal ≥ 0.50)`,
   ],
+  // The difference of the two medians, per rendered message: what one Slack message costs here.
+  [
+    'of which rendering',
+    `${(((median(renderMs) - median(decideMs)) * 1000) / rendered).toFixed(1).padStart(7)} µs/alert × ${rendered} alerts (${((100 * rendered) / n).toFixed(0)}% of events)`,
+  ],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`consumer benchmark — node ${process.version} (checksum ${sink % 10})`);
