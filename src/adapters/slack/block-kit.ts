@@ -89,7 +89,8 @@ export interface FittedMessage {
  * Validates the shape of a parsed message and makes it fit every limit: texts truncated visibly,
  * at most 10 fields a section and 10 elements a context, at most 50 blocks, and at most
  * `messageBytes` bytes in all — blocks that do not fit are replaced by one context block saying
- * how many were left out. Throws {@link TemplateOutputError} when the value is not `{ text, blocks }`.
+ * how many were left out. A message that already fits is returned as is (the same object, not a
+ * copy). Throws {@link TemplateOutputError} when the value is not `{ text, blocks }`.
  */
 export function enforceLimits(
   value: unknown,
