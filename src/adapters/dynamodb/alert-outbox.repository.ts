@@ -28,6 +28,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../domain/compliance-state.js';
+import { forEachLimited } from './batch-write.js';
 import { HOT_RETENTION_DAYS, OUTBOX_TABLE, TTL_ATTRIBUTE } from './table-definitions.js';
 
 /** The route (webhook) of every alert until per-account routing exists. */
@@ -308,19 +309,4 @@ function toPending(item: Record<string, unknown>): PendingAlert {
     attempts: typeof item.attempts === 'number' ? item.attempts : 0,
     lastError: typeof item.last_error === 'string' ? item.last_error : null,
   };
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  concurrency: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }

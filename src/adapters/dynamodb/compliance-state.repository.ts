@@ -10,7 +10,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type ComplianceState, type StateKey, stateKeyId } from '../../domain/compliance-state.js';
 import type { ComplianceType } from '../../domain/config-event.js';
-import { batchGetAll, type DocumentSender, type RetryOptions } from './batch-write.js';
+import { batchGetAll, type DocumentSender, forEachLimited, type RetryOptions } from './batch-write.js';
 import { stateKeyAttributes } from './keys.js';
 import { HOT_RETENTION_DAYS } from './table-definitions.js';
 
@@ -137,28 +137,23 @@ export class ComplianceStateRepository {
     let written = 0;
     let superseded = 0;
     const failed = new Map<string, unknown>();
-    let next = 0;
-    const worker = async () => {
-      while (next < states.length) {
-        const state = states[next++] as ComplianceState;
-        try {
-          await this.doc.send(
-            new PutCommand({
-              TableName: this.tableName,
-              Item: toStateItem(state, now),
-              ConditionExpression: 'attribute_not_exists(pk) OR #order <= :order',
-              ExpressionAttributeNames: { '#order': 'order' },
-              ExpressionAttributeValues: { ':order': state.order },
-            }),
-          );
-          written += 1;
-        } catch (err) {
-          if (err instanceof ConditionalCheckFailedException) superseded += 1;
-          else failed.set(stateKeyId(state), err);
-        }
+    await forEachLimited(states, PUT_CONCURRENCY, async (state) => {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: toStateItem(state, now),
+            ConditionExpression: 'attribute_not_exists(pk) OR #order <= :order',
+            ExpressionAttributeNames: { '#order': 'order' },
+            ExpressionAttributeValues: { ':order': state.order },
+          }),
+        );
+        written += 1;
+      } catch (err) {
+        if (err instanceof ConditionalCheckFailedException) superseded += 1;
+        else failed.set(stateKeyId(state), err);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(PUT_CONCURRENCY, states.length) }, worker));
+    });
     return { written, superseded, failed };
   }
 }
