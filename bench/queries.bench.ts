@@ -10,12 +10,16 @@
  * 3. Times compliance_summary (whole range), the daily report (daily_report, daily_top_rules and
  *    daily_top_accounts in parallel, as the report runs them; and each alone) and compliance_trend
  *    (whole range) on the embedded DuckDB engine: one warm-up, then the median of R runs.
+ *    The daily report reads the compliance_daily_state rollup: building its two partitions (the
+ *    day and the day before, each a pass over the history, paid once a day and again only when
+ *    late events invalidate them) is timed on its own as materialize_ms, from no rollup at all,
+ *    median of R runs after a warm-up; daily_ms is the report on the built rollup.
  * 4. Times the seed design's way for the summary: read every event of the range back from the hot
  *    store (dynalite, the consumer's items and key layout, every day × shard of the by-day index)
  *    and aggregate in code. A sample of S events is written and read, and the time scaled to N.
  *
  * Prints a table, then as the last line:
- *   {"rows": N, "summary_ms": N, "daily_ms": N, "trend_ms": N, "seed_style_ms": N}
+ *   {"rows": N, "summary_ms": N, "daily_ms": N, "trend_ms": N, "seed_style_ms": N, "materialize_ms": N}
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -26,12 +30,16 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createEmbeddedArchiver } from '../pipeline/embedded/archiver.js';
 import { startDynalite } from '../pipeline/embedded/local-services.js';
 import { createDocumentClient, createDynamoClient } from '../src/adapters/aws-clients.js';
-import { complianceEventsDir, DuckDbQueryEngine } from '../src/adapters/duckdb/duckdb.query-engine.js';
+import {
+  complianceEventsDir,
+  DuckDbQueryEngine,
+  dailyStateFile,
+} from '../src/adapters/duckdb/duckdb.query-engine.js';
 import { ensureTables } from '../src/adapters/dynamodb/create-tables.js';
 import { EventStoreRepository } from '../src/adapters/dynamodb/event-store.repository.js';
 import { DAY_SHARDS, dayShardKey } from '../src/adapters/dynamodb/keys.js';
 import { EVENTS_TABLE, tableName } from '../src/adapters/dynamodb/table-definitions.js';
-import type { ComplianceEventRow } from '../src/domain/archive-schema.js';
+import { type ComplianceEventRow, previousUtcDay } from '../src/domain/archive-schema.js';
 import { baseRuleName, type ComplianceChange, type ComplianceType } from '../src/domain/config-event.js';
 import type { QueryParameters } from '../src/ports/query-engine.js';
 import { toArchiveRecord } from '../src/use-cases/archive-transform.js';
@@ -244,6 +252,21 @@ async function main() {
   const summaryMs = await timeIt(`compliance_summary (${DAYS} days, all accounts)`, () =>
     run('compliance_summary', range),
   );
+  // The rollup the daily report reads: built from nothing for the day and the day before.
+  const reportDays = [previousUtcDay(day), day];
+  const materializeTimes: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    for (const d of reportDays) rmSync(dailyStateFile(dataDir, d), { force: true });
+    const t = performance.now();
+    const { built } = await engine.materializeDailyState(reportDays);
+    if (built.length !== 2)
+      throw new Error(`materialized ${built.join(', ')}; expected ${reportDays.join(', ')}`);
+    if (i > 0) materializeTimes.push(performance.now() - t); // the first run warms up
+  }
+  const materializeMs = median(materializeTimes);
+  log(
+    `  ${`materialize compliance_daily_state ${reportDays.join(' + ')}`.padEnd(44)} median ${fmt(materializeMs).padStart(9)} ms   (runs: ${materializeTimes.map((t) => fmt(t)).join(', ')})`,
+  );
   const dailyMs = await timeIt(`daily report ${day} (3 queries in parallel)`, () =>
     Promise.all([
       run('daily_report', { day }),
@@ -338,6 +361,7 @@ async function main() {
     ['Parquet bytes/row (ZSTD)', fmt(parquetBytes / ROWS)],
     ['compliance_summary ms', fmt(summaryMs)],
     ['daily report ms (3 queries)', fmt(dailyMs)],
+    ['materialize 2 days of rollup ms', fmt(materializeMs)],
     ['compliance_trend ms', fmt(trendMs)],
     ['seed-style summary ms (scaled)', fmt(seedStyleMs)],
     ['summary speed-up vs seed', `${fmt(seedStyleMs / summaryMs)}×`],
@@ -352,6 +376,7 @@ async function main() {
       daily_ms: Math.round(dailyMs),
       trend_ms: Math.round(trendMs),
       seed_style_ms: Math.round(seedStyleMs),
+      materialize_ms: Math.round(materializeMs),
     })}\n`,
   );
 }

@@ -2,20 +2,19 @@
 -- description: The headline figures of the daily report for one UTC day: evaluations, new and resolved violations, compliance score at the end of the day and its change.
 --
 -- The day is [day 00:00, day+1 00:00) UTC on event_time. Evaluations, new and resolved violations
--- count distinct events (by event_id) of the day:
+-- count distinct events (by event_id) of the day (deduplicated when daily_state built the rollup):
 --   new violation: new_status NON_COMPLIANT and old_status null or not NON_COMPLIANT;
 --   resolved violation: old_status NON_COMPLIANT and new_status COMPLIANT or NOT_APPLICABLE.
 -- States and scores are those of compliance_score as of the end of the day (events before
 -- day+1 00:00, that is dt <= day) and as of its start (the end of the day before). They are read
 -- from compliance_daily_state (partitions dt = day and dt = day - 1, each its latest build), which
--- the report builds with the saved query daily_state before it runs this one: the history is not
--- scanned here, only the day's own partition of compliance_events. Athena accepts execution
--- parameters only in WHERE clauses, hence the dt predicates.
+-- the report builds with the saved query daily_state before it runs this one, together with the
+-- day's event counts: neither the history nor the day's events are scanned here. Athena accepts
+-- execution parameters only in WHERE clauses, hence the dt predicates.
 -- Always exactly one row. The top rules and accounts of the report are daily_top_rules and
 -- daily_top_accounts; the period is [day 00:00, day+1 00:00) UTC, which callers know from the day.
 --
 -- @param day date  UTC day, YYYY-MM-DD
--- @param day date
 -- @param day date
 --
 -- @column evaluations bigint  distinct compliance-change events of the day
@@ -31,35 +30,13 @@
 
 with
 
-day_events as (
-    select
-        event_id,
-        arbitrary(old_status) as old_status,
-        arbitrary(new_status) as new_status
-    from compliance_events
-    where
-        dt = ?
-    group by event_id
-),
-
-day_counts as (
-    select
-        count(*) as evaluations,
-        count_if(
-            new_status = 'NON_COMPLIANT'
-            and (old_status is null or old_status <> 'NON_COMPLIANT')
-        ) as new_violations,
-        count_if(
-            old_status = 'NON_COMPLIANT'
-            and new_status in ('COMPLIANT', 'NOT_APPLICABLE')
-        ) as resolved_violations
-    from day_events
-),
-
 end_builds as (
     select
         status,
         resources,
+        evaluations,
+        new_violations,
+        resolved_violations,
         built_at
     from compliance_daily_state
     where
@@ -88,10 +65,16 @@ start_build as (
 
 end_counts as (
     select
-        coalesce(sum(case when status = 'COMPLIANT' then resources end), 0) as compliant,
-        coalesce(sum(case when status = 'NON_COMPLIANT' then resources end), 0) as non_compliant,
-        coalesce(sum(case when status = 'NOT_APPLICABLE' then resources end), 0) as not_applicable,
-        coalesce(sum(case when status = 'INSUFFICIENT_DATA' then resources end), 0) as insufficient_data
+        coalesce(sum(end_builds.evaluations), 0) as evaluations,
+        coalesce(sum(end_builds.new_violations), 0) as new_violations,
+        coalesce(sum(end_builds.resolved_violations), 0) as resolved_violations,
+        coalesce(sum(case when end_builds.status = 'COMPLIANT' then end_builds.resources end), 0) as compliant,
+        coalesce(sum(case when end_builds.status = 'NON_COMPLIANT' then end_builds.resources end), 0)
+            as non_compliant,
+        coalesce(sum(case when end_builds.status = 'NOT_APPLICABLE' then end_builds.resources end), 0)
+            as not_applicable,
+        coalesce(sum(case when end_builds.status = 'INSUFFICIENT_DATA' then end_builds.resources end), 0)
+            as insufficient_data
     from end_builds
     inner join end_build
         on end_builds.built_at = end_build.built_at
@@ -99,8 +82,9 @@ end_counts as (
 
 start_counts as (
     select
-        coalesce(sum(case when status = 'COMPLIANT' then resources end), 0) as compliant,
-        coalesce(sum(case when status = 'NON_COMPLIANT' then resources end), 0) as non_compliant
+        coalesce(sum(case when start_builds.status = 'COMPLIANT' then start_builds.resources end), 0) as compliant,
+        coalesce(sum(case when start_builds.status = 'NON_COMPLIANT' then start_builds.resources end), 0)
+            as non_compliant
     from start_builds
     inner join start_build
         on start_builds.built_at = start_build.built_at
@@ -108,10 +92,6 @@ start_counts as (
 
 scores as (
     select
-        cast(end_counts.compliant as bigint) as compliant,
-        cast(end_counts.non_compliant as bigint) as non_compliant,
-        cast(end_counts.not_applicable as bigint) as not_applicable,
-        cast(end_counts.insufficient_data as bigint) as insufficient_data,
         round(10000 * cast(end_counts.compliant as double) / nullif(end_counts.compliant + end_counts.non_compliant, 0)) / 100
             as compliance_score,
         round(10000 * cast(start_counts.compliant as double) / nullif(start_counts.compliant + start_counts.non_compliant, 0)) / 100
@@ -121,15 +101,15 @@ scores as (
 )
 
 select
-    day_counts.evaluations,
-    day_counts.new_violations,
-    day_counts.resolved_violations,
-    scores.compliant,
-    scores.non_compliant,
-    scores.not_applicable,
-    scores.insufficient_data,
+    cast(end_counts.evaluations as bigint) as evaluations,
+    cast(end_counts.new_violations as bigint) as new_violations,
+    cast(end_counts.resolved_violations as bigint) as resolved_violations,
+    cast(end_counts.compliant as bigint) as compliant,
+    cast(end_counts.non_compliant as bigint) as non_compliant,
+    cast(end_counts.not_applicable as bigint) as not_applicable,
+    cast(end_counts.insufficient_data as bigint) as insufficient_data,
     scores.compliance_score,
     scores.previous_compliance_score,
     round(100 * (scores.compliance_score - scores.previous_compliance_score)) / 100 as compliance_score_change
-from day_counts
+from end_counts
 cross join scores

@@ -1,18 +1,24 @@
 -- name: daily_state
--- description: The rows of compliance_daily_state for one UTC day: (resource, rule) pairs per latest status at the end of the day, per account, region, rule and resource type.
+-- description: The rows of compliance_daily_state for one UTC day: per account, region, rule, resource type and status, the (resource, rule) pairs with that latest status at the end of the day and the day's events.
 --
 -- The state at the end of the day is the latest evaluation per (account, region, rule_name,
 -- resource_type, resource_id) among events before day+1 00:00 UTC, that is dt <= day (latest:
 -- greatest event_time, recorded_time, event_id; copies of an event tie on that order and cannot
--- change it). This is the expensive part of the daily report, a pass over the whole history: it is
--- run once per day to build the day's partition of compliance_daily_state (INSERT INTO on Athena,
--- a Parquet file locally), and the report queries read that partition instead.
+-- change it). The day's events are [day 00:00, day+1 00:00) UTC, dt = day, each event_id once,
+-- counted under its new_status: evaluations, new violations (new_status NON_COMPLIANT and old_status
+-- null or not NON_COMPLIANT) and resolved violations (old_status NON_COMPLIANT and new_status
+-- COMPLIANT or NOT_APPLICABLE). A row exists when either count is not 0.
+-- This is the expensive part of the daily report, a pass over the whole history: it is run once
+-- per day to build the day's partition of compliance_daily_state (INSERT INTO on Athena, a Parquet
+-- file locally), and the report queries read that partition instead. The columns are the table's,
+-- in its order (src/domain/archive-schema.ts), as INSERT INTO matches them by position.
 -- The dt column is the day itself, taken from a calendar built from the data and cut in a WHERE
 -- clause, because Athena accepts execution parameters only there. No rows when no event is on or
 -- before the day. built_at is the time of the build (the same for every row of one run); readers of
 -- compliance_daily_state take the greatest built_at of a partition.
 --
 -- @param day date  UTC day, YYYY-MM-DD
+-- @param day date
 -- @param day date
 --
 -- @column account varchar  AWS account id
@@ -21,7 +27,10 @@
 -- @column base_rule_name varchar  rule name without the conformance-pack suffix
 -- @column resource_type varchar  resource type
 -- @column status varchar  latest status at the end of the day
--- @column resources bigint  (resource, rule) pairs with that latest status
+-- @column resources bigint  (resource, rule) pairs with that latest status at the end of the day
+-- @column evaluations bigint  distinct events of the day with that new status
+-- @column new_violations bigint  new violations among them
+-- @column resolved_violations bigint  resolved violations among them
 -- @column built_at timestamp  when this build ran (UTC)
 -- @column dt varchar  the day, YYYY-MM-DD (the partition)
 --
@@ -40,6 +49,7 @@ history as (
         event_id,
         event_time,
         recorded_time,
+        old_status,
         new_status,
         dt
     from compliance_events
@@ -66,6 +76,90 @@ states as (
         resource_id
 ),
 
+state_counts as (
+    select
+        account,
+        region,
+        rule_name,
+        base_rule_name,
+        resource_type,
+        status,
+        count(*) as resources
+    from states
+    group by
+        account,
+        region,
+        rule_name,
+        base_rule_name,
+        resource_type,
+        status
+),
+
+day_events as (
+    select
+        event_id,
+        arbitrary(account) as account,
+        arbitrary(region) as region,
+        arbitrary(rule_name) as rule_name,
+        arbitrary(base_rule_name) as base_rule_name,
+        arbitrary(resource_type) as resource_type,
+        arbitrary(old_status) as old_status,
+        arbitrary(new_status) as new_status
+    from history
+    where
+        dt = ?
+    group by event_id
+),
+
+day_counts as (
+    select
+        account,
+        region,
+        rule_name,
+        base_rule_name,
+        resource_type,
+        new_status as status,
+        count(*) as evaluations,
+        count_if(
+            new_status = 'NON_COMPLIANT'
+            and (old_status is null or old_status <> 'NON_COMPLIANT')
+        ) as new_violations,
+        count_if(
+            old_status = 'NON_COMPLIANT'
+            and new_status in ('COMPLIANT', 'NOT_APPLICABLE')
+        ) as resolved_violations
+    from day_events
+    group by
+        account,
+        region,
+        rule_name,
+        base_rule_name,
+        resource_type,
+        new_status
+),
+
+counts as (
+    select
+        coalesce(state_counts.account, day_counts.account) as account,
+        coalesce(state_counts.region, day_counts.region) as region,
+        coalesce(state_counts.rule_name, day_counts.rule_name) as rule_name,
+        coalesce(state_counts.base_rule_name, day_counts.base_rule_name) as base_rule_name,
+        coalesce(state_counts.resource_type, day_counts.resource_type) as resource_type,
+        coalesce(state_counts.status, day_counts.status) as status,
+        coalesce(state_counts.resources, 0) as resources,
+        coalesce(day_counts.evaluations, 0) as evaluations,
+        coalesce(day_counts.new_violations, 0) as new_violations,
+        coalesce(day_counts.resolved_violations, 0) as resolved_violations
+    from state_counts
+    full outer join day_counts
+        on
+            state_counts.account = day_counts.account
+            and state_counts.region = day_counts.region
+            and state_counts.rule_name = day_counts.rule_name
+            and state_counts.resource_type = day_counts.resource_type
+            and state_counts.status = day_counts.status
+),
+
 event_days as (
     select
         min(dt) as first_event_day,
@@ -85,44 +179,26 @@ report_day as (
     ) as days (calendar_day)
     where
         substr(cast(days.calendar_day as varchar), 1, 10) = ?
-),
-
-counts as (
-    select
-        states.account,
-        states.region,
-        states.rule_name,
-        states.base_rule_name,
-        states.resource_type,
-        states.status,
-        count(*) as resources,
-        report_day.dt
-    from states
-    cross join report_day
-    group by
-        states.account,
-        states.region,
-        states.rule_name,
-        states.base_rule_name,
-        states.resource_type,
-        states.status,
-        report_day.dt
 )
 
 select
-    account,
-    region,
-    rule_name,
-    base_rule_name,
-    resource_type,
-    status,
-    resources,
+    counts.account,
+    counts.region,
+    counts.rule_name,
+    counts.base_rule_name,
+    counts.resource_type,
+    counts.status,
+    cast(counts.resources as bigint) as resources,
+    cast(counts.evaluations as bigint) as evaluations,
+    cast(counts.new_violations as bigint) as new_violations,
+    cast(counts.resolved_violations as bigint) as resolved_violations,
     cast(current_timestamp as timestamp) as built_at,
-    dt
+    report_day.dt
 from counts
+cross join report_day
 order by
-    account,
-    region,
-    rule_name,
-    resource_type,
-    status
+    counts.account,
+    counts.region,
+    counts.rule_name,
+    counts.resource_type,
+    counts.status

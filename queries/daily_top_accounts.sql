@@ -4,12 +4,11 @@
 -- An open violation is a (resource, rule) pair whose latest evaluation among events before
 -- day+1 00:00 UTC is NON_COMPLIANT (latest: greatest event_time, recorded_time, event_id), read
 -- from compliance_daily_state (partition dt = day, its latest build; see daily_state), which the
--- report builds before it runs this query. New and resolved violations are distinct
+-- report builds before it runs this query, as are the new and resolved violations: distinct
 -- events (by event_id) of the day, as in daily_report. The score is the account's compliance
 -- score at the end of the day. Only accounts with at least one open violation are listed.
 --
 -- @param day date  UTC day, YYYY-MM-DD
--- @param day date
 --
 -- @column account_rank bigint  1 to 10
 -- @column account varchar  AWS account id
@@ -28,6 +27,8 @@ end_builds as (
         account,
         status,
         resources,
+        new_violations,
+        resolved_violations,
         built_at
     from compliance_daily_state
     where
@@ -39,65 +40,35 @@ end_build as (
     from end_builds
 ),
 
-account_states as (
+account_counts as (
     select
         end_builds.account,
         cast(coalesce(sum(case when end_builds.status = 'NON_COMPLIANT' then end_builds.resources end), 0) as bigint)
             as open_violations,
         cast(coalesce(sum(case when end_builds.status = 'COMPLIANT' then end_builds.resources end), 0) as bigint)
-            as compliant
+            as compliant,
+        cast(sum(end_builds.new_violations) as bigint) as new_violations,
+        cast(sum(end_builds.resolved_violations) as bigint) as resolved_violations
     from end_builds
     inner join end_build
         on end_builds.built_at = end_build.built_at
     group by end_builds.account
 ),
 
-day_events as (
-    select
-        event_id,
-        arbitrary(account) as account,
-        arbitrary(old_status) as old_status,
-        arbitrary(new_status) as new_status
-    from compliance_events
-    where
-        dt = ?
-    group by event_id
-),
-
-day_counts as (
-    select
-        account,
-        count_if(
-            new_status = 'NON_COMPLIANT'
-            and (old_status is null or old_status <> 'NON_COMPLIANT')
-        ) as new_violations,
-        count_if(
-            old_status = 'NON_COMPLIANT'
-            and new_status in ('COMPLIANT', 'NOT_APPLICABLE')
-        ) as resolved_violations
-    from day_events
-    group by account
-),
-
 ranked as (
     select
-        account_states.account,
-        account_states.open_violations,
-        account_states.compliant,
-        round(
-            10000 * cast(account_states.compliant as double)
-            / (account_states.compliant + account_states.open_violations)
-        ) / 100 as compliance_score,
-        coalesce(day_counts.new_violations, 0) as new_violations,
-        coalesce(day_counts.resolved_violations, 0) as resolved_violations,
+        account,
+        open_violations,
+        compliant,
+        round(10000 * cast(compliant as double) / (compliant + open_violations)) / 100 as compliance_score,
+        new_violations,
+        resolved_violations,
         row_number() over (
-            order by account_states.open_violations desc, account_states.account
+            order by open_violations desc, account
         ) as account_rank
-    from account_states
-    left join day_counts
-        on account_states.account = day_counts.account
+    from account_counts
     where
-        account_states.open_violations > 0
+        open_violations > 0
 )
 
 select

@@ -5,12 +5,11 @@
 -- rule deployed in many accounts counts once. The state at the end of the day is the latest
 -- evaluation per (account, region, rule_name, resource_type, resource_id) among events before
 -- day+1 00:00 UTC, read from compliance_daily_state (partition dt = day, its latest build; see
--- daily_state). New and resolved violations are distinct events (by event_id) of the day, as in
--- daily_report.
+-- daily_state), as are the new and resolved violations: distinct events (by event_id) of the day,
+-- as in daily_report.
 -- Only rules with at least one non-compliant pair are listed.
 --
 -- @param day date  UTC day, YYYY-MM-DD
--- @param day date
 --
 -- @column rule_rank bigint  1 to 5
 -- @column base_rule_name varchar  rule name without the conformance-pack suffix
@@ -29,6 +28,8 @@ end_builds as (
         base_rule_name,
         status,
         resources,
+        new_violations,
+        resolved_violations,
         built_at
     from compliance_daily_state
     where
@@ -40,59 +41,34 @@ end_build as (
     from end_builds
 ),
 
-open_counts as (
+rule_counts as (
     select
         end_builds.base_rule_name,
-        cast(sum(end_builds.resources) as bigint) as non_compliant_resources,
-        count(distinct end_builds.account) as affected_accounts
+        cast(coalesce(sum(case when end_builds.status = 'NON_COMPLIANT' then end_builds.resources end), 0) as bigint)
+            as non_compliant_resources,
+        count(distinct case when end_builds.status = 'NON_COMPLIANT' and end_builds.resources > 0 then end_builds.account end)
+            as affected_accounts,
+        cast(sum(end_builds.new_violations) as bigint) as new_violations,
+        cast(sum(end_builds.resolved_violations) as bigint) as resolved_violations
     from end_builds
     inner join end_build
         on end_builds.built_at = end_build.built_at
-    where
-        end_builds.status = 'NON_COMPLIANT'
     group by end_builds.base_rule_name
-),
-
-day_events as (
-    select
-        event_id,
-        arbitrary(base_rule_name) as base_rule_name,
-        arbitrary(old_status) as old_status,
-        arbitrary(new_status) as new_status
-    from compliance_events
-    where
-        dt = ?
-    group by event_id
-),
-
-day_counts as (
-    select
-        base_rule_name,
-        count_if(
-            new_status = 'NON_COMPLIANT'
-            and (old_status is null or old_status <> 'NON_COMPLIANT')
-        ) as new_violations,
-        count_if(
-            old_status = 'NON_COMPLIANT'
-            and new_status in ('COMPLIANT', 'NOT_APPLICABLE')
-        ) as resolved_violations
-    from day_events
-    group by base_rule_name
 ),
 
 ranked as (
     select
-        open_counts.base_rule_name,
-        open_counts.non_compliant_resources,
-        open_counts.affected_accounts,
-        coalesce(day_counts.new_violations, 0) as new_violations,
-        coalesce(day_counts.resolved_violations, 0) as resolved_violations,
+        base_rule_name,
+        non_compliant_resources,
+        affected_accounts,
+        new_violations,
+        resolved_violations,
         row_number() over (
-            order by open_counts.non_compliant_resources desc, open_counts.base_rule_name
+            order by non_compliant_resources desc, base_rule_name
         ) as rule_rank
-    from open_counts
-    left join day_counts
-        on open_counts.base_rule_name = day_counts.base_rule_name
+    from rule_counts
+    where
+        non_compliant_resources > 0
 )
 
 select

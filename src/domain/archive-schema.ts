@@ -70,11 +70,12 @@ export const PARTITION_COLUMN = {
 
 /**
  * `compliance_daily_state`: a rollup of `compliance_events`, partitioned by `dt` like it. Partition
- * `dt = D` holds, for the end of day D (events before D+1 00:00 UTC), how many (resource, rule)
- * pairs have each latest status (the pinned "latest": greatest event_time, then recorded_time, then
- * event_id), per account, region, rule and resource type. It is derived data: built by the saved
- * query `daily_state` (queries/daily_state.sql) and rebuilt when late events change a day, so the
- * daily report reads two small partitions instead of the whole history.
+ * `dt = D` holds, per account, region, rule, resource type and status: how many (resource, rule)
+ * pairs have that latest status at the end of day D (events before D+1 00:00 UTC; the pinned
+ * "latest": greatest event_time, then recorded_time, then event_id), and the day's distinct events
+ * (by event_id) with that new status, with their new and resolved violations. It is derived data:
+ * built by the saved query `daily_state` (queries/daily_state.sql) and rebuilt when late events
+ * change a day, so the daily report reads two small partitions instead of the whole history.
  *
  * A partition may hold several builds (Athena's INSERT INTO only appends); readers take the rows
  * of the greatest `built_at` of the partition, so a rebuild replaces a build without deleting it.
@@ -104,6 +105,24 @@ export const COMPLIANCE_DAILY_STATE_COLUMNS = [
     type: 'bigint',
     nullable: false,
     comment: '(resource, rule) pairs whose latest status at the end of dt is status',
+  },
+  {
+    name: 'evaluations',
+    type: 'bigint',
+    nullable: false,
+    comment: 'distinct events (by event_id) of the day dt with new_status = status',
+  },
+  {
+    name: 'new_violations',
+    type: 'bigint',
+    nullable: false,
+    comment: 'of those, new violations (NON_COMPLIANT from null or another status)',
+  },
+  {
+    name: 'resolved_violations',
+    type: 'bigint',
+    nullable: false,
+    comment: 'of those, resolved violations (COMPLIANT or NOT_APPLICABLE from NON_COMPLIANT)',
   },
   {
     name: 'built_at',

@@ -225,23 +225,41 @@ export function dailyTopAccounts(rows: readonly ArchiveRow[], day: string): Row[
 }
 
 /**
- * daily_state without built_at: (resource, rule) pairs per latest status at the end of `day`, per
- * account, region, rule and resource type, ordered by account, region, rule_name, resource_type, status.
+ * daily_state without built_at: per account, region, rule, resource type and status, the (resource,
+ * rule) pairs with that latest status at the end of `day` and the day's distinct events with that
+ * new status (evaluations, new and resolved violations); ordered by account, region, rule_name,
+ * resource_type, status.
  */
 export function dailyState(rows: readonly ArchiveRow[], day: string): Row[] {
   const counts = new Map<string, Row>();
-  for (const s of latestStates(rows, nextDay(day)).values()) {
-    const row = {
-      account: s.account,
-      region: s.region,
-      rule_name: s.rule_name,
-      base_rule_name: s.base_rule_name,
-      resource_type: s.resource_type,
-      status: s.new_status,
+  const add = (r: ArchiveRow, status: string | null, delta: Partial<Record<string, number>>) => {
+    const group = {
+      account: r.account,
+      region: r.region,
+      rule_name: r.rule_name,
+      base_rule_name: r.base_rule_name,
+      resource_type: r.resource_type,
+      status,
     };
-    const key = JSON.stringify(Object.values(row));
-    const current = counts.get(key);
-    counts.set(key, { ...row, resources: (current ? Number(current.resources) : 0) + 1, dt: day });
+    const key = JSON.stringify(Object.values(group));
+    const row = counts.get(key) ?? {
+      ...group,
+      resources: 0,
+      evaluations: 0,
+      new_violations: 0,
+      resolved_violations: 0,
+      dt: day,
+    };
+    for (const [k, v] of Object.entries(delta)) row[k] = Number(row[k]) + (v ?? 0);
+    counts.set(key, row);
+  };
+  for (const s of latestStates(rows, nextDay(day)).values()) add(s, s.new_status, { resources: 1 });
+  for (const e of dayEvents(rows, day)) {
+    add(e, e.new_status, {
+      evaluations: 1,
+      new_violations: isNewViolation(e) ? 1 : 0,
+      resolved_violations: isResolution(e) ? 1 : 0,
+    });
   }
   const order = ['account', 'region', 'rule_name', 'resource_type', 'status'] as const;
   return [...counts.values()].sort((a, b) => {

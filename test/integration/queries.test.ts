@@ -11,7 +11,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedArchiver } from '../../pipeline/embedded/archiver.js';
 import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
-import { toComplianceEventRow } from '../../src/domain/archive-schema.js';
+import {
+  COMPLIANCE_DAILY_STATE_COLUMNS,
+  PARTITION_COLUMN,
+  toComplianceEventRow,
+} from '../../src/domain/archive-schema.js';
 import { type ComplianceChange, parseConfigEvent } from '../../src/domain/config-event.js';
 import type { QueryParameters, QueryRow } from '../../src/ports/query-engine.js';
 import { loadSavedQueries } from '../../src/queries/saved-queries.js';
@@ -275,6 +279,16 @@ describe.each([-1, 0, 1, 3, 5, 7, 8, 12])('the daily report of day %i', (n) => {
   });
 });
 
+describe('the saved query daily_state', () => {
+  it('returns the columns of compliance_daily_state in the table order, then dt (INSERT INTO matches by position)', () => {
+    const query = loadSavedQueries().find((q) => q.name === 'daily_state');
+    expect(query?.columns.map((c) => c.name)).toEqual([
+      ...COMPLIANCE_DAILY_STATE_COLUMNS.map((c) => c.name),
+      PARTITION_COLUMN.name,
+    ]);
+  });
+});
+
 describe.each([-1, 0, 2, 5, 7, 12])('daily_state (the compliance_daily_state rollup) of day %i', (n) => {
   const stateDay = () => day(n).slice(0, 10);
   it('equals the reference, one build per run', async () => {
@@ -286,7 +300,7 @@ describe.each([-1, 0, 2, 5, 7, 12])('daily_state (the compliance_daily_state rol
   it('is what the engine materializes into the table', async () => {
     await engine.materializeDailyState([stateDay()]);
     const stored = await engine.runSql(
-      'select account, region, rule_name, base_rule_name, resource_type, status, resources, dt from compliance_daily_state where dt = ? order by account, region, rule_name, resource_type, status',
+      'select account, region, rule_name, base_rule_name, resource_type, status, resources, evaluations, new_violations, resolved_violations, dt from compliance_daily_state where dt = ? order by account, region, rule_name, resource_type, status',
       [stateDay()],
     );
     expect(normalize(stored)).toEqual(normalize(ref.dailyState(rows, stateDay())));

@@ -365,3 +365,47 @@ describe('convertAthenaValue', () => {
     expect(convertAthenaValue(value, type)).toBe(expected);
   });
 });
+
+describe('AthenaQueryEngine.materializeDailyState', () => {
+  it('appends one build per day with INSERT INTO over the saved daily_state text, without result reuse or reading rows', async () => {
+    // Prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+
+    // Act
+    const outcome = await engine().materializeDailyState(['2026-03-02', '2026-03-01', '2026-03-02']);
+
+    // Assess
+    expect(outcome.built).toEqual(['2026-03-01', '2026-03-02']);
+    const starts = athena.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input);
+    expect(starts).toHaveLength(2);
+    const insert =
+      'insert into compliance_daily_state (account, region, rule_name, base_rule_name, resource_type, status, resources, evaluations, new_violations, resolved_violations, built_at, dt)\n';
+    expect(starts[0]?.QueryString).toBe(`${insert}${getSavedQuery('daily_state').sql}`);
+    expect(starts.map((s) => s.ExecutionParameters)).toEqual([
+      ["'2026-03-01'", "'2026-03-01'", "'2026-03-01'"],
+      ["'2026-03-02'", "'2026-03-02'", "'2026-03-02'"],
+    ]);
+    expect(starts[0]?.ResultReuseConfiguration?.ResultReuseByAgeConfiguration?.Enabled).toBe(false);
+    expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(0);
+  });
+
+  it('never reuses a cached result of a query that reads the rollup (a rebuild changes it)', async () => {
+    // Prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    athena
+      .on(GetQueryResultsCommand)
+      .resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: [] }, Rows: [] } });
+
+    // Act
+    await engine().execute('daily_top_rules', { day: '2026-03-01' });
+    await engine().execute('compliance_summary', {});
+
+    // Assess
+    const reuse = athena
+      .commandCalls(StartQueryExecutionCommand)
+      .map((call) => call.args[0].input.ResultReuseConfiguration?.ResultReuseByAgeConfiguration?.Enabled);
+    expect(reuse).toEqual([false, true]);
+  });
+});
