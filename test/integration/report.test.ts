@@ -3,7 +3,15 @@
  * late arrivals) archived as Parquet by the embedded archiver and queried on DuckDB, against a plain
  * reference computation of the pinned semantics (test/helpers/reference-semantics.ts).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -11,7 +19,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../pipeline/cli/main.js';
 import { createEmbeddedArchiver } from '../../pipeline/embedded/archiver.js';
 import { generateOrganization, organizationProfile } from '../../pipeline/generate/organization.js';
-import { DuckDbQueryEngine, dailyStateFile } from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import {
+  DuckDbQueryEngine,
+  dailyStateDir,
+  dailyStateFile,
+} from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { createApiApp } from '../../src/api/app.js';
 import { toComplianceEventRow } from '../../src/domain/archive-schema.js';
 import { complianceScore } from '../../src/domain/compliance-state.js';
@@ -312,6 +324,18 @@ describe('the compliance_daily_state rollup under late and redelivered events', 
     });
     const dayBefore = await buildDailyReport(lateEngine, '2024-03-02');
     expect(dayBefore).toMatchObject({ total_evaluations: 1, resolved_violations: 1, open_violations: 0 });
+  });
+
+  it('ignores a rollup file of another schema and builds the day again', async () => {
+    // Prepare: what an older version of the rollup left (not even Parquet: it must not be read).
+    const dir = join(dailyStateDir(lateDir), 'dt=2024-03-04');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'state-000000000000.parquet'), 'not parquet');
+    // Act
+    const report = await buildDailyReport(lateEngine, '2024-03-04');
+    // Assess
+    expect(report).toMatchObject({ total_evaluations: 0, open_violations: 0, compliance_percentage: 100 });
+    expect(existsSync(dailyStateFile(lateDir, '2024-03-04'))).toBe(true);
   });
 
   it('does not change when a batch is redelivered (at-least-once)', async () => {

@@ -4,8 +4,8 @@
  * `<data-dir>/archive/compliance_events/dt=*\/*.parquet` with Hive partitioning, `dt` kept a string
  * as in the Glue table, so `dt` predicates prune files exactly as partition projection does in Athena.
  */
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BIGINT,
@@ -48,18 +48,32 @@ export function complianceEventsDir(dataDir: string): string {
   return join(dataDir, 'archive', COMPLIANCE_EVENTS_TABLE);
 }
 
-/** `<data-dir>/archive/compliance_daily_state`: the rollup's table directory (`dt=YYYY-MM-DD/part.parquet`). */
+/** `<data-dir>/archive/compliance_daily_state`: the rollup's table directory (`dt=YYYY-MM-DD/state-<schema>.parquet`). */
 export function dailyStateDir(dataDir: string): string {
   return join(dataDir, 'archive', COMPLIANCE_DAILY_STATE_TABLE);
 }
 
+/**
+ * The name of a rollup partition's one file, tagged with the rollup's schema: a file built before
+ * a column changed is not read (the view globs this name only) and the day is built again, so the
+ * derived table never needs a migration, and every file the view reads has the same columns.
+ */
+export const DAILY_STATE_FILE_NAME = `state-${createHash('sha256')
+  .update(JSON.stringify(COMPLIANCE_DAILY_STATE_COLUMNS.map((c) => [c.name, c.type])))
+  .digest('hex')
+  .slice(0, 12)}.parquet`;
+
 /** The one Parquet file of a day's `compliance_daily_state` partition. */
 export function dailyStateFile(dataDir: string, day: string): string {
-  return join(dailyStateDir(dataDir), `${PARTITION_COLUMN.name}=${day}`, 'part.parquet');
+  return join(dailyStateDir(dataDir), `${PARTITION_COLUMN.name}=${day}`, DAILY_STATE_FILE_NAME);
 }
 
-/** Whether any `dt=*\/*.parquet` file exists (DuckDB's glob fails on an empty archive). */
-export function archiveHasFiles(dataDir: string, root: string = complianceEventsDir(dataDir)): boolean {
+/** Whether any `dt=*\/<fileName>` exists, by default any `*.parquet` (DuckDB's glob fails on none). */
+export function archiveHasFiles(
+  dataDir: string,
+  root: string = complianceEventsDir(dataDir),
+  fileName?: string,
+): boolean {
   let partitions: string[];
   try {
     partitions = readdirSync(root).filter((d) => d.startsWith(`${PARTITION_COLUMN.name}=`));
@@ -68,7 +82,9 @@ export function archiveHasFiles(dataDir: string, root: string = complianceEvents
   }
   return partitions.some((p) => {
     try {
-      return readdirSync(join(root, p)).some((f) => f.endsWith('.parquet'));
+      return readdirSync(join(root, p)).some((f) =>
+        fileName === undefined ? f.endsWith('.parquet') : f === fileName,
+      );
     } catch {
       return false;
     }
@@ -85,6 +101,7 @@ function partitionedViewSql(
   dir: string,
   columns: readonly ArchiveColumn[],
   hasFiles: boolean,
+  fileName?: string,
 ): string {
   if (!hasFiles) {
     const nulls = [
@@ -94,9 +111,11 @@ function partitionedViewSql(
     return `create or replace view ${table} as select ${nulls.join(', ')} where false`;
   }
   const names = [...columns.map((c) => c.name), PARTITION_COLUMN.name];
-  const glob = join(dir, `${PARTITION_COLUMN.name}=*`, '*.parquet');
-  // union_by_name: files written before a column was added read it as NULL.
-  return `create or replace view ${table} as select ${names.join(', ')} from read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types = {'${PARTITION_COLUMN.name}': varchar}, union_by_name = true)`;
+  const glob = join(dir, `${PARTITION_COLUMN.name}=*`, fileName ?? '*.parquet');
+  // union_by_name: files written before a column was added read it as NULL. It reads every file's
+  // schema on each query; files of one name tagged with their schema have one schema, and skip it.
+  const union = fileName === undefined ? ', union_by_name = true' : '';
+  return `create or replace view ${table} as select ${names.join(', ')} from read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types = {'${PARTITION_COLUMN.name}': varchar}${union})`;
 }
 
 /** The view over the Parquet files, or an empty view of the same columns and types when there are none. */
@@ -116,6 +135,7 @@ export function dailyStateViewSql(dataDir: string, hasFiles: boolean): string {
     dailyStateDir(dataDir),
     COMPLIANCE_DAILY_STATE_COLUMNS,
     hasFiles,
+    DAILY_STATE_FILE_NAME,
   );
 }
 
@@ -200,7 +220,7 @@ export class DuckDbQueryEngine implements QueryEngine {
 
   /**
    * Builds the `compliance_daily_state` partition of each day that has none: runs the saved query
-   * `daily_state` over the archive and writes `<data-dir>/archive/compliance_daily_state/dt=D/part.parquet`
+   * `daily_state` over the archive and writes `<data-dir>/archive/compliance_daily_state/dt=D/state-<schema>.parquet`
    * under a temporary name, renamed into place (readers never see half a file; a rebuild replaces
    * the file whole, so a partition holds one build). A partition that exists is current: the
    * embedded archiver deletes every partition from the earliest day it writes events to onwards.
@@ -227,16 +247,23 @@ export class DuckDbQueryEngine implements QueryEngine {
     const target = dailyStateFile(this.#options.dataDir, day);
     const dir = join(target, '..');
     mkdirSync(dir, { recursive: true });
-    const temporary = join(dir, `.part-${randomUUID()}.parquet.tmp`);
     // dt is the directory (Hive layout, as Athena writes it), not a column of the file.
     const columns = COMPLIANCE_DAILY_STATE_COLUMNS.map((c) => c.name).join(', ');
-    const copy = `copy (select ${columns} from (${query.sql}\n)) to ${sqlString(temporary)} (format parquet, compression zstd)`;
+    // The stamp is taken again after the rename: a flush that lands later deletes the file itself.
     for (let attempt = 1; ; attempt++) {
+      const temporary = join(dir, `.state-${randomUUID()}.parquet.tmp`);
       const before = historyStamp(this.#options.dataDir, day);
-      await this.runSql(copy, values);
-      if (historyStamp(this.#options.dataDir, day) === before || attempt >= 3) break;
+      try {
+        await this.runSql(
+          `copy (select ${columns} from (${query.sql}\n)) to ${sqlString(temporary)} (format parquet, compression zstd)`,
+          values,
+        );
+        renameSync(temporary, target);
+      } finally {
+        rmSync(temporary, { force: true });
+      }
+      if (historyStamp(this.#options.dataDir, day) === before || attempt >= 3) return;
     }
-    renameSync(temporary, target);
   }
 
   async poll(queryId: string, options: ExecuteOptions = {}): Promise<QueryOutcome> {
@@ -356,7 +383,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.#viewUpdate = this.#viewUpdate.then(async () => {
       const dataDir = this.#options.dataDir;
       const hasFiles = archiveHasFiles(dataDir);
-      const stateHasFiles = archiveHasFiles(dataDir, dailyStateDir(dataDir));
+      const stateHasFiles = archiveHasFiles(dataDir, dailyStateDir(dataDir), DAILY_STATE_FILE_NAME);
       if (hasFiles === this.#viewHasFiles && stateHasFiles === this.#stateViewHasFiles) return;
       const connection = await instance.connect();
       try {
