@@ -6,6 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { COMPLIANCE_DAILY_STATE_TABLE } from '../../src/domain/archive-schema.js';
 import { MonitorFunction } from '../lambda-defaults.js';
 import { acknowledge, arnWildcardFinding } from '../nag.js';
 import type { ArchiveTable } from './analytics.js';
@@ -76,6 +77,13 @@ export class ArchiveBuckets extends Construct {
           transitions: [
             { storageClass: s3.StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(30) },
           ],
+          expiration: Duration.days(props.archiveDays),
+        },
+        {
+          // The daily rollup the report rebuilds (Athena INSERT INTO appends a new build each time;
+          // readers take the latest): kept as long as the events it summarizes.
+          id: 'daily-state-retention',
+          prefix: `${COMPLIANCE_DAILY_STATE_TABLE}/`,
           expiration: Duration.days(props.archiveDays),
         },
         {

@@ -307,6 +307,7 @@ describe('archive', () => {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
           Match.objectLike({ Prefix: 'compliance_events/', ExpirationInDays: 730, Status: 'Enabled' }),
+          Match.objectLike({ Prefix: 'compliance_daily_state/', ExpirationInDays: 730 }),
           Match.objectLike({ Prefix: 'errors/', ExpirationInDays: 90 }),
         ]),
       },
