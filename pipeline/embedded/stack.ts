@@ -50,7 +50,10 @@ import {
 } from '../../src/adapters/dynamodb/table-definitions.js';
 import { FileQuarantine } from '../../src/adapters/file/file.quarantine.js';
 import { createFolderMessageSink } from '../../src/adapters/slack/folder.message-sink.js';
+import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messages.js';
 import { createSlackWebhookClient, parseWebhookUrl } from '../../src/adapters/slack/slack-webhook.client.js';
+import { optionalEnv, positiveIntegerEnv } from '../../src/config.js';
+import { DIGEST_DEFAULTS } from '../../src/domain/alert-digest.js';
 import { parseConfigEvent } from '../../src/domain/config-event.js';
 import { matchesConfigEventPattern } from '../../src/domain/event-pattern.js';
 import { routedPartitionKey } from '../../src/domain/stream-routes.js';
@@ -394,6 +397,10 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   const tablePrefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX;
   const streamName = options.streamName ?? DEFAULT_STREAM_NAME;
   const logger = options.logger ?? stderrLogger();
+  // Alert settings: those the notifier Lambda reads, with the same validation (fails fast, naming
+  // the variable, before any service starts).
+  const digestThreshold = positiveIntegerEnv('ALERT_DIGEST_THRESHOLD', DIGEST_DEFAULTS.threshold);
+  const dashboardUrl = optionalEnv('DASHBOARD_URL') ?? null;
 
   const services: LocalService[] = [];
   const clients: Array<{ destroy(): void }> = [];
@@ -421,6 +428,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       streamName,
       streamArn,
       logger,
+      alerts: { digestThreshold, dashboardUrl },
       kinesis,
       dynamo,
       doc,
@@ -441,6 +449,7 @@ interface AssembleInput {
   streamName: string;
   streamArn: string;
   logger: StackLogger;
+  alerts: { digestThreshold: number; dashboardUrl: string | null };
   kinesis: KinesisClient;
   dynamo: DynamoDBClient;
   doc: DynamoDBDocumentClient;
@@ -448,7 +457,19 @@ interface AssembleInput {
 }
 
 async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
-  const { options, layout, region, tablePrefix, streamName, streamArn, logger, kinesis, dynamo, doc } = input;
+  const {
+    options,
+    layout,
+    region,
+    tablePrefix,
+    streamName,
+    streamArn,
+    logger,
+    alerts,
+    kinesis,
+    dynamo,
+    doc,
+  } = input;
   const dataDir = options.dataDir;
   const tables = {
     events: tableName(tablePrefix, EVENTS_TABLE),
@@ -496,7 +517,9 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
   const deliverer = createAlertDeliverer({
     outbox,
     sink,
+    digestThreshold: alerts.digestThreshold,
     minIntervalMs: options.minPostIntervalMs ?? (webhookUrl ? 1000 : 0),
+    renderer: createSlackMessageRenderer({ dashboardUrl: alerts.dashboardUrl }),
     logger,
   });
 

@@ -123,6 +123,23 @@ describe('embedded stack', () => {
     await expect(attempt).rejects.toThrow(/in use by another config-monitor process/);
   });
 
+  it('fails fast on a malformed alert setting, naming the variable, before any service starts', async () => {
+    // Prepare
+    const fresh = mkdtempSync(join(tmpdir(), 'cm-bad-env-'));
+    const previous = process.env.ALERT_DIGEST_THRESHOLD;
+    process.env.ALERT_DIGEST_THRESHOLD = 'ten';
+    try {
+      // Act / Assess
+      await expect(startEmbeddedStack({ dataDir: fresh, ...quiet })).rejects.toThrow(
+        /ALERT_DIGEST_THRESHOLD/,
+      );
+      expect(existsSync(join(fresh, 'dynamodb'))).toBe(false);
+    } finally {
+      if (previous === undefined) delete process.env.ALERT_DIGEST_THRESHOLD;
+      else process.env.ALERT_DIGEST_THRESHOLD = previous;
+    }
+  });
+
   it('ingests through the control endpoint of a running stack, with the same counts', async () => {
     // Prepare: the control server of `up`, and the endpoints file the CLI would read.
     const control = await startControlServer(stack);
