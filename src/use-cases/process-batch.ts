@@ -28,7 +28,7 @@ import {
 } from '../domain/compliance-state.js';
 import { type ComplianceChange, type ConfigEvent, parseConfigEvent } from '../domain/config-event.js';
 import type { Quarantine, QuarantinedRecord } from '../ports/quarantine.js';
-import { EventsNotStoredError } from './errors.js';
+import { AlertsNotQueuedError, EventsNotStoredError } from './errors.js';
 
 /** One raw record, in stream order. */
 export interface IncomingRecord {
@@ -56,7 +56,10 @@ export interface StateStore {
   putIfNewer(states: readonly ComplianceState[]): Promise<{ failed: Map<string, unknown> }>;
 }
 
-/** The alert outbox (DynamoDB: `AlertOutboxRepository`): conditional per event id. */
+/**
+ * The alert outbox (DynamoDB: `AlertOutboxRepository`): conditional per event id. A call that
+ * fails after queuing some rejects with {@link AlertsNotQueuedError} saying how many.
+ */
 export interface AlertOutbox {
   enqueue(alerts: readonly Alert[]): Promise<{ enqueued: number }>;
 }
@@ -333,8 +336,9 @@ async function applyEvents(
       violations.length > 0 ? deps.outbox.enqueue(violations) : { enqueued: 0 },
       resolutions.length > 0 ? deps.outbox.enqueue(resolutions) : { enqueued: 0 },
     ]);
-    if (v.status === 'fulfilled') queued.violations = v.value.enqueued;
-    if (r.status === 'fulfilled') queued.resolutions = r.value.enqueued;
+    // A failed call may still have queued some: count them now, their redelivery finds them there.
+    queued.violations = enqueuedBy(v);
+    queued.resolutions = enqueuedBy(r);
     const failed = v.status === 'rejected' ? v : r.status === 'rejected' ? r : null;
     if (failed) {
       failures.push({ step: 'enqueue-alerts', error: failed.reason, records: moving.length });
@@ -361,6 +365,12 @@ async function applyEvents(
     failAt(firstMoving);
   }
   return fresh;
+}
+
+/** Alerts newly queued by one `enqueue` call, including those queued before it failed. */
+function enqueuedBy(settled: PromiseSettledResult<{ enqueued: number }>): number {
+  if (settled.status === 'fulfilled') return settled.value.enqueued;
+  return settled.reason instanceof AlertsNotQueuedError ? settled.reason.enqueued : 0;
 }
 
 function summarize(outcomes: readonly RecordOutcome[], completed: number): BatchSummary {

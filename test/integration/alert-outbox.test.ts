@@ -1,8 +1,11 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertOutboxRepository } from '../../src/adapters/dynamodb/alert-outbox.repository.js';
 import { OUTBOX_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
+import { processBatch } from '../../src/use-cases/process-batch.js';
 import { makeAlert } from '../helpers/alerts.js';
+import { complianceEvent } from '../helpers/archive-events.js';
+import { inMemoryDeps } from '../helpers/in-memory-hot-store.js';
 import { type LocalDynamo, startLocalDynamo } from '../helpers/local-aws.js';
 
 let dynamo: LocalDynamo;
@@ -149,5 +152,48 @@ describe('AlertOutboxRepository', () => {
     });
     expect(cleared).toEqual({ blockedUntil: null, consecutiveFailures: 0, lastError: null });
     expect(await outbox.countPending()).toBe(0);
+  });
+
+  it('counts the alerts one call queued before another of its puts failed, so each is counted once', async () => {
+    // Prepare: the put of one violation is throttled once; the other two go through.
+    const prefix = await dynamo.newPrefix();
+    const throttledId = 'evt-throttled-2';
+    let throttled = false;
+    const doc = {
+      send: (async (command: unknown) => {
+        if (command instanceof PutCommand && command.input.Item?.event_id === throttledId && !throttled) {
+          throttled = true;
+          const error = new Error('Rate of requests exceeds the allowed throughput.');
+          error.name = 'ThrottlingException';
+          throw error;
+        }
+        return dynamo.doc.send(command as PutCommand);
+      }) as typeof dynamo.doc.send,
+    } as typeof dynamo.doc;
+    const deps = {
+      ...inMemoryDeps(),
+      outbox: new AlertOutboxRepository(doc, tableName(prefix, OUTBOX_TABLE)),
+    };
+    const texts = ['evt-throttled-1', throttledId, 'evt-throttled-3'].map((id, i) =>
+      JSON.stringify(
+        complianceEvent({
+          id,
+          newStatus: 'NON_COMPLIANT',
+          at: '2026-11-20T10:00:00Z',
+          resourceId: `bucket-${i}`,
+        }),
+      ),
+    );
+    const records = texts.map((text, i) => ({ text, sequenceNumber: String(100 + i), partitionKey: 'pk' }));
+
+    // Act: the failed batch, then its redelivery from the first unfinished record.
+    const first = await processBatch(records, deps);
+    const retry = await processBatch(records.slice(first.firstFailed ?? records.length), deps);
+
+    // Assess
+    expect(first.firstFailed).toBe(0);
+    expect(retry.firstFailed).toBeNull();
+    expect(await deps.outbox.countPending()).toBe(3);
+    expect(first.summary.violations + retry.summary.violations).toBe(3);
   });
 });

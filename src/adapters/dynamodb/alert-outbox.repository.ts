@@ -28,6 +28,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../domain/compliance-state.js';
+import { AlertsNotQueuedError } from '../../use-cases/errors.js';
 import { forEachLimited } from './batch-write.js';
 import { HOT_RETENTION_DAYS, OUTBOX_TABLE, TTL_ATTRIBUTE } from './table-definitions.js';
 
@@ -79,8 +80,9 @@ export class AlertOutboxRepository {
   /**
    * Enqueues alerts, one conditional put each keyed by `ALERT#<eventId>`. An alert whose event id
    * is already in the outbox (pending or delivered) is left alone and not counted: redelivery of an
-   * event never produces a second message. Throws on any other write error, so the caller (the
-   * consumer) reports the record as a batch failure and retries it.
+   * event never produces a second message. On any other write error the remaining puts still run,
+   * then {@link AlertsNotQueuedError} is thrown carrying how many were newly enqueued, so the caller
+   * (the consumer) counts those once and reports the record as a batch failure to retry it.
    */
   async enqueue(alerts: readonly Alert[], now: Date = new Date()): Promise<{ enqueued: number }> {
     const createdAt = now.toISOString();
@@ -88,6 +90,8 @@ export class AlertOutboxRepository {
     // Within one call, the same event id twice would race two conditional puts; keep the first.
     const unique = [...new Map(alerts.map((a) => [a.eventId, a])).values()];
     let enqueued = 0;
+    let failed = 0;
+    let firstError: unknown;
     await forEachLimited(unique, WRITE_CONCURRENCY, async (alert) => {
       try {
         await this.doc.send(
@@ -110,9 +114,12 @@ export class AlertOutboxRepository {
         );
         enqueued += 1;
       } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        if (err instanceof ConditionalCheckFailedException) return;
+        failed += 1;
+        firstError ??= err;
       }
     });
+    if (failed > 0) throw new AlertsNotQueuedError(enqueued, failed, { cause: firstError });
     return { enqueued };
   }
 
