@@ -155,6 +155,12 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
   let lastPostAtMs = Number.NEGATIVE_INFINITY;
   /** Event ids delivered in the last few minutes by this process (see the GSI note in drainOnce). */
   const recentlyDelivered = new Map<string, number>();
+  /**
+   * Event ids this process refused or parked, with the time before which they must not be tried
+   * again: the lagging index can still list them without their new retry time, and re-trying them
+   * at once would use up their attempts within one drain.
+   */
+  const deferredUntil = new Map<string, number>();
   let queue: Promise<unknown> = Promise.resolve();
 
   async function drainOnce(timeBudgetMs: number): Promise<DrainResult> {
@@ -178,7 +184,10 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       // The pending index is a GSI, read eventually consistent: an alert marked delivered a moment
       // ago can still be listed. Never post it again; if nothing else is listed, let the index
       // catch up until the next trigger.
-      const items = listed.filter((item) => !recentlyDelivered.has(item.id));
+      const nowMs = clock().getTime();
+      const items = listed.filter(
+        (item) => !recentlyDelivered.has(item.id) && !((deferredUntil.get(item.id) ?? 0) > nowMs),
+      );
       if (items.length === 0) break;
       const byId = new Map(items.map((item) => [item.id, item]));
       const storm = detector.isStorm(clock().getTime(), items.length);
@@ -268,11 +277,13 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
   }
 
   function forgetOldDeliveries(): void {
-    const horizon = clock().getTime() - RECENTLY_DELIVERED_MS;
+    const nowMs = clock().getTime();
+    const horizon = nowMs - RECENTLY_DELIVERED_MS;
     for (const [id, at] of recentlyDelivered) {
       if (at >= horizon) break; // insertion order is delivery order
       recentlyDelivered.delete(id);
     }
+    for (const [id, until] of deferredUntil) if (until <= nowMs) deferredUntil.delete(id);
   }
 
   async function pace(): Promise<void> {
@@ -295,6 +306,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         attempts,
       });
       await deps.outbox.park(ids, reason, now);
+      for (const id of ids) deferredUntil.set(id, now.getTime() + RECENTLY_DELIVERED_MS);
       return;
     }
     const delay = Math.min(MESSAGE_BASE_MS * 2 ** (attempts - 1), MESSAGE_CAP_MS);
@@ -305,6 +317,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       retryInMs: delay,
     });
     await deps.outbox.recordFailure(ids, reason, { now, retryAt: new Date(now.getTime() + delay) });
+    for (const id of ids) deferredUntil.set(id, now.getTime() + delay);
   }
 
   /** Slack is down or the webhook is broken: keep the alerts, pause the whole webhook for a while. */

@@ -28,6 +28,17 @@ class LaggingOutbox extends InMemoryOutbox {
   }
 }
 
+/** An outbox whose pending index lags behind failures too: a refused alert is still listed without its retry time. */
+class LaggingFailureOutbox extends InMemoryOutbox {
+  override async recordFailure(
+    ids: readonly string[],
+    reason: string,
+    _options: { retryAt?: Date } = {},
+  ): Promise<void> {
+    await super.recordFailure(ids, reason, {});
+  }
+}
+
 const fixedClock = () => new Date('2024-05-01T10:00:00.000Z');
 
 describe('alert deliverer', () => {
@@ -47,6 +58,34 @@ describe('alert deliverer', () => {
     expect(first.messages).toBe(2);
     expect(second.messages).toBe(0);
     expect(sink.posted).toHaveLength(2);
+  });
+
+  it('counts one attempt per drain for a refused message, even while the pending index lags', async () => {
+    // Prepare
+    const outbox = new LaggingFailureOutbox();
+    const broken = makeAlert({ resourceId: 'boom' });
+    await outbox.enqueue([broken], fixedClock());
+    const renderer: MessageRenderer = {
+      alert: () => {
+        throw new Error('template bug');
+      },
+      digest: () => ({ message: { text: 'd', blocks: [] }, droppedBlocks: 0 }),
+    };
+    const deliverer = createAlertDeliverer({
+      outbox,
+      sink: recordingSink(),
+      renderer,
+      minIntervalMs: 0,
+      clock: fixedClock,
+    });
+
+    // Act
+    await deliverer.drain();
+
+    // Assess: retried later with backoff, not re-refused (and parked) within the same drain
+    const item = outbox.items.get(broken.eventId)!;
+    expect(item.attempts).toBe(1);
+    expect(item.parked).toBe(false);
   });
 
   it('serializes concurrent drains so an alert is posted once', async () => {
