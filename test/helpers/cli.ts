@@ -15,11 +15,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs one command line in this process. */
-export async function runCli(
-  argv: readonly string[],
-  options: { cwd?: string; stdin?: string } = {},
-): Promise<CliResult> {
+/** Command io over in-memory streams, with what the command wrote to stdout and stderr so far. */
+export function memoryIo(
+  options: { cwd?: string; stdin?: string; env?: Record<string, string> } = {},
+): CommandIo & { out: () => string; err: () => string } {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const stdin = new PassThrough();
@@ -32,9 +31,25 @@ export async function runCli(
     err += d;
   });
   stdin.end(options.stdin ?? '');
-  const io: CommandIo = { stdin, stdout, stderr, env: {}, cwd: options.cwd ?? process.cwd() };
+  return {
+    stdin,
+    stdout,
+    stderr,
+    env: options.env ?? {},
+    cwd: options.cwd ?? process.cwd(),
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** Runs one command line in this process. */
+export async function runCli(
+  argv: readonly string[],
+  options: { cwd?: string; stdin?: string } = {},
+): Promise<CliResult> {
+  const io = memoryIo(options);
   const code = await main(argv, io);
-  return { code, stdout: out, stderr: err };
+  return { code, stdout: io.out(), stderr: io.err() };
 }
 
 export interface ExpectedCounts {

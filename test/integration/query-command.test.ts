@@ -2,27 +2,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIo } from '../../pipeline/cli/args.js';
 import { main } from '../../pipeline/cli/main.js';
 import { createEmbeddedArchiver } from '../../pipeline/embedded/archiver.js';
 import { loadSavedQueries } from '../../src/queries/saved-queries.js';
 import { complianceEvent, kinesisEvent } from '../helpers/archive-events.js';
-
-function memoryIo(cwd: string): CommandIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  return { stdin: new PassThrough(), stdout, stderr, env: {}, cwd, out: () => out, err: () => err };
-}
+import { memoryIo } from '../helpers/cli.js';
 
 let dataDir: string;
 
@@ -59,7 +44,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('config-monitor query', () => {
   it('--list prints one saved query per line, name first, then its description', async () => {
-    const io = memoryIo(dataDir);
+    const io = memoryIo({ cwd: dataDir });
     expect(await main(['query', '--list'], io)).toBe(0);
     const lines = io.out().trimEnd().split('\n');
     const queries = loadSavedQueries();
@@ -71,7 +56,7 @@ describe('config-monitor query', () => {
   });
 
   it('prints JSON as an array of row objects', async () => {
-    const io = memoryIo('/');
+    const io = memoryIo({ cwd: '/' });
     const code = await main(
       [
         'query',
@@ -92,8 +77,8 @@ describe('config-monitor query', () => {
   });
 
   it('prints CSV with quoting, and a table with control characters neutralized', async () => {
-    const csv = memoryIo('/');
-    const table = memoryIo('/');
+    const csv = memoryIo({ cwd: '/' });
+    const table = memoryIo({ cwd: '/' });
     const args = [
       'query',
       'resource_timeline',
@@ -131,7 +116,7 @@ describe('config-monitor query', () => {
     [['query', 'current_state', '--engine', 'athena'], /--engine athena needs --workgroup/],
     [['query', 'current_state', '--engine', 'presto'], /--engine must be duckdb or athena/],
   ])('%j is a usage error (exit 2)', async (argv, message) => {
-    const io = memoryIo(dataDir);
+    const io = memoryIo({ cwd: dataDir });
     expect(await main([...argv, '--data-dir', dataDir], io)).toBe(2);
     expect(io.err()).toMatch(message);
   });

@@ -14,7 +14,6 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../pipeline/cli/main.js';
 import { createEmbeddedArchiver } from '../../pipeline/embedded/archiver.js';
@@ -30,6 +29,7 @@ import { complianceScore } from '../../src/domain/compliance-state.js';
 import { baseRuleName, parseConfigEvent } from '../../src/domain/config-event.js';
 import { buildDailyReport } from '../../src/use-cases/daily-report.js';
 import { kinesisEvent as archiveBatch, complianceEvent } from '../helpers/archive-events.js';
+import { memoryIo } from '../helpers/cli.js';
 import { kinesisEvent } from '../helpers/kinesis-event.js';
 import {
   type ArchiveRow,
@@ -353,28 +353,12 @@ describe('the compliance_daily_state rollup under late and redelivered events', 
 });
 
 describe('config-monitor report', () => {
-  function io(env: Record<string, string> = {}) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (chunk) => {
-      out += chunk;
-    });
-    stderr.on('data', (chunk) => {
-      err += chunk;
-    });
-    return {
-      io: { stdin: new PassThrough(), stdout, stderr, env, cwd: dataDir },
-      out: () => out,
-      err: () => err,
-    };
-  }
+  const io = (env: Record<string, string> = {}) => memoryIo({ env, cwd: dataDir });
 
   it('--json prints one object with the report figures', async () => {
     // Act
     const run = io();
-    const code = await main(['report', '--date', '2024-03-08', '--json', '--data-dir', dataDir], run.io);
+    const code = await main(['report', '--date', '2024-03-08', '--json', '--data-dir', dataDir], run);
     // Assess
     expect(code).toBe(0);
     const printed = JSON.parse(run.out());
@@ -394,7 +378,7 @@ describe('config-monitor report', () => {
   it('--post without a webhook writes the Block Kit message to the outbox folder', async () => {
     // Act
     const run = io();
-    const code = await main(['report', '--date', '2024-03-08', '--post', '--data-dir', dataDir], run.io);
+    const code = await main(['report', '--date', '2024-03-08', '--post', '--data-dir', dataDir], run);
     // Assess
     expect(code).toBe(0);
     expect(run.out()).toContain('Daily compliance report — 2024-03-08 (UTC)');
@@ -412,7 +396,7 @@ describe('config-monitor report', () => {
     [['--format', 'x'], "'--format'"],
   ])('%j is a usage error (exit 2) naming %s', async (args, named) => {
     const run = io();
-    const code = await main(['report', ...args, '--data-dir', dataDir], run.io);
+    const code = await main(['report', ...args, '--data-dir', dataDir], run);
     expect(code).toBe(2);
     expect(run.err()).toContain(named);
   });

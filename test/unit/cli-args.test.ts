@@ -1,7 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
-  type CommandIo,
   dataDirOption,
   dateOption,
   integerOption,
@@ -12,28 +11,7 @@ import { readIngestRecords } from '../../pipeline/cli/commands/ingest.js';
 import { UsageError } from '../../pipeline/cli/errors.js';
 import { main } from '../../pipeline/cli/main.js';
 import { createProgress } from '../../pipeline/cli/progress.js';
-
-function memoryIo(): CommandIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  return {
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    env: {},
-    cwd: '/tmp',
-    out: () => out,
-    err: () => err,
-  };
-}
+import { memoryIo } from '../helpers/cli.js';
 
 async function collect(chunks: string[]) {
   const records = [];
@@ -109,28 +87,28 @@ describe('option parsing', () => {
 
 describe('main: dispatch', () => {
   it('prints the global usage for --help, exit 0', async () => {
-    const io = memoryIo();
+    const io = memoryIo({ cwd: '/tmp' });
     expect(await main(['--help'], io)).toBe(0);
     expect(io.out()).toMatch(/Usage: config-monitor <command>/);
     expect(io.out()).toMatch(/ingest/);
   });
 
   it('rejects an unknown command with the usage, exit 2', async () => {
-    const io = memoryIo();
+    const io = memoryIo({ cwd: '/tmp' });
     expect(await main(['frobnicate'], io)).toBe(2);
     expect(io.err()).toMatch(/unknown command "frobnicate"/);
     expect(io.err()).toMatch(/Usage:/);
   });
 
   it('prints usage on stderr without a command, exit 2', async () => {
-    const io = memoryIo();
+    const io = memoryIo({ cwd: '/tmp' });
     expect(await main([], io)).toBe(2);
     expect(io.err()).toMatch(/Usage:/);
   });
 
   describe.each(['up', 'ingest', 'generate'])('%s --help', (name) => {
     it('prints the command usage, exit 0', async () => {
-      const io = memoryIo();
+      const io = memoryIo({ cwd: '/tmp' });
       expect(await main([name, '--help'], io)).toBe(0);
       expect(io.out()).toMatch(new RegExp(`Usage: config-monitor ${name}`));
       expect(io.out()).toMatch(/--data-dir|--out/);
@@ -138,14 +116,14 @@ describe('main: dispatch', () => {
   });
 
   it('reports a usage error of a command with exit 2 and a pointer to its --help', async () => {
-    const io = memoryIo();
+    const io = memoryIo({ cwd: '/tmp' });
     expect(await main(['generate', '--accounts', 'many'], io)).toBe(2);
     expect(io.err()).toMatch(/--accounts must be an integer/);
     expect(io.err()).toMatch(/config-monitor generate --help/);
   });
 
   it('reports a missing ingest file as a usage error', async () => {
-    const io = memoryIo();
+    const io = memoryIo({ cwd: '/tmp' });
     expect(await main(['ingest', '/nonexistent/events.jsonl'], io)).toBe(2);
     expect(io.err()).toMatch(/cannot read \/nonexistent\/events.jsonl: ENOENT/);
   });
@@ -185,7 +163,7 @@ describe('readIngestRecords: input formats', () => {
 
 describe('createProgress', () => {
   it('stays silent without a terminal for short inputs', () => {
-    const io = memoryIo();
+    const io = memoryIo({ cwd: '/tmp' });
     const progress = createProgress({ stream: io.stderr });
     progress.phase('processing', 10, 'events');
     progress.update(5);
