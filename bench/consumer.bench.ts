@@ -30,6 +30,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { generateOrganization } from '../pipeline/generate/organization.js';
 import { renderAlert } from '../src/adapters/slack/slack-messages.js';
 import { type BatchSummary, createBatchHandler } from '../src/handlers/consumer.handler.js';
+import { emptyBatchSummary } from '../src/use-cases/process-batch.js';
 import { inMemoryDeps } from '../test/helpers/in-memory-hot-store.js';
 import { kinesisEvent } from '../test/helpers/kinesis-event.js';
 
@@ -88,17 +89,7 @@ let lastSummary: BatchSummary | null = null;
 let rendered = 0;
 /** One pass over every batch with fresh in-memory stores; `render` renders each newly queued alert. */
 async function consumer(render: boolean): Promise<void> {
-  const total: BatchSummary = {
-    received: 0,
-    accepted: 0,
-    duplicates: 0,
-    stale: 0,
-    skipped: 0,
-    rejected: 0,
-    violations: 0,
-    resolutions: 0,
-    failed: 0,
-  };
+  const total = emptyBatchSummary();
   rendered = 0;
   const deps = inMemoryDeps(
     render

@@ -373,9 +373,10 @@ function enqueuedBy(settled: PromiseSettledResult<{ enqueued: number }>): number
   return settled.reason instanceof AlertsNotQueuedError ? settled.reason.enqueued : 0;
 }
 
-function summarize(outcomes: readonly RecordOutcome[], completed: number): BatchSummary {
-  const summary: BatchSummary = {
-    received: outcomes.length,
+/** All-zero counts, the start of a sum of batch summaries. */
+export function emptyBatchSummary(): BatchSummary {
+  return {
+    received: 0,
     accepted: 0,
     duplicates: 0,
     stale: 0,
@@ -383,8 +384,14 @@ function summarize(outcomes: readonly RecordOutcome[], completed: number): Batch
     rejected: 0,
     violations: 0,
     resolutions: 0,
-    failed: outcomes.length - completed,
+    failed: 0,
   };
+}
+
+function summarize(outcomes: readonly RecordOutcome[], completed: number): BatchSummary {
+  const summary = emptyBatchSummary();
+  summary.received = outcomes.length;
+  summary.failed = outcomes.length - completed;
   for (let i = 0; i < completed; i++) {
     const outcome = outcomes[i] as RecordOutcome;
     switch (outcome.kind) {

@@ -6,6 +6,7 @@
 import { PassThrough } from 'node:stream';
 import type { CommandIo } from '../../pipeline/cli/args.js';
 import { main } from '../../pipeline/cli/main.js';
+import type { IngestSummary } from '../../pipeline/embedded/stack.js';
 import { type ComplianceState, decide, stateKeyId } from '../../src/domain/compliance-state.js';
 import { parseConfigEvent } from '../../src/domain/config-event.js';
 
@@ -52,15 +53,10 @@ export async function runCli(
   return { code, stdout: io.out(), stderr: io.err() };
 }
 
-export interface ExpectedCounts {
-  received: number;
-  accepted: number;
-  duplicates: number;
-  stale: number;
-  skipped: number;
-  rejected: number;
-  alerts: { violations: number; resolved: number };
-}
+/** What `ingest --json` prints, less the message count (which depends on pacing and digests). */
+export type ExpectedCounts = Omit<IngestSummary, 'alerts'> & {
+  alerts: Omit<IngestSummary['alerts'], 'messages'>;
+};
 
 /**
  * The counts of ingesting these records (texts, in input order) into an empty store: parse each,

@@ -7,19 +7,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { IngestSummary } from '../../pipeline/embedded/stack.js';
 import { generateOrganization } from '../../pipeline/generate/organization.js';
 import { expectedCounts, runCli } from '../helpers/cli.js';
 import { EVENTS_DIR, fixtureText, fixtureVariants } from '../helpers/fixtures.js';
 
-interface Summary {
-  received: number;
-  accepted: number;
-  duplicates: number;
-  stale: number;
-  skipped: number;
-  rejected: number;
-  alerts: { violations: number; resolved: number; messages: number };
-}
+type Summary = IngestSummary;
 
 function captures(kinds: readonly string[]): string[] {
   return kinds.flatMap((kind) =>
