@@ -11,8 +11,7 @@ import type { Context } from 'aws-lambda';
 import { createDocumentClient } from '../adapters/aws-clients.js';
 import { AlertOutboxRepository } from '../adapters/dynamodb/alert-outbox.repository.js';
 import { createSlackMessageRenderer } from '../adapters/slack/slack-messages.js';
-import { createSlackWebhookClient } from '../adapters/slack/slack-webhook.client.js';
-import { createWebhookUrlSecret } from '../adapters/slack/webhook-url.secret.js';
+import { createSecretWebhookClient } from '../adapters/slack/webhook-url.secret.js';
 import { createAlertDeliverer } from '../use-cases/deliver-alerts.js';
 import { loadNotifierConfig } from './notifier.config.js';
 
@@ -22,14 +21,10 @@ const SAFETY_MS = 5_000;
 const config = loadNotifierConfig();
 const logger = new Logger();
 const metrics = new Metrics();
-const webhookUrl = createWebhookUrlSecret({
+// Short attempts: a drain that cannot post soon pauses the webhook and the next tick retries.
+const sink = createSecretWebhookClient({
   client: new SecretsManagerClient({ maxAttempts: 3 }),
   secretId: config.webhookSecretArn,
-});
-// Short attempts: a drain that cannot post soon pauses the webhook and the next tick retries.
-const sink = createSlackWebhookClient({
-  url: webhookUrl.get,
-  onWebhookRejected: webhookUrl.invalidate,
   timeoutMs: 4_000,
   maxAttempts: 2,
   maxRetryAfterMs: 5_000,

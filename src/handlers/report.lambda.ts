@@ -7,20 +7,15 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { AthenaQueryEngine } from '../adapters/athena/athena.query-engine.js';
-import { createSlackWebhookClient } from '../adapters/slack/slack-webhook.client.js';
-import { createWebhookUrlSecret } from '../adapters/slack/webhook-url.secret.js';
+import { createSecretWebhookClient } from '../adapters/slack/webhook-url.secret.js';
 import { checkReportDay, ReportPostError, sendDailyReport, yesterdayUtc } from '../use-cases/daily-report.js';
 import { loadReportConfig } from './api.config.js';
 
 const config = loadReportConfig();
 const logger = new Logger();
-const webhookUrl = createWebhookUrlSecret({
+const sink = createSecretWebhookClient({
   client: new SecretsManagerClient({ maxAttempts: 3 }),
   secretId: config.webhookSecretArn,
-});
-const sink = createSlackWebhookClient({
-  url: webhookUrl.get,
-  onWebhookRejected: webhookUrl.invalidate,
   logger,
 });
 const engine = new AthenaQueryEngine({ workgroup: config.athenaWorkgroup, database: config.athenaDatabase });

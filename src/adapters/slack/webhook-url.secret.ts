@@ -5,7 +5,12 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { WebhookUrlError } from './errors.js';
-import { parseWebhookUrl } from './slack-webhook.client.js';
+import {
+  createSlackWebhookClient,
+  parseWebhookUrl,
+  type SlackWebhookClient,
+  type SlackWebhookClientOptions,
+} from './slack-webhook.client.js';
 
 export interface WebhookUrlSecretOptions {
   readonly client: SecretsManagerClient;
@@ -60,4 +65,17 @@ export function createWebhookUrlSecret(options: WebhookUrlSecretOptions): Webhoo
       cached = undefined;
     },
   };
+}
+
+/**
+ * A Slack webhook client whose URL is the secret's value (cached as above), re-read as soon as
+ * Slack rejects the webhook. What every Lambda that posts to Slack uses.
+ */
+export function createSecretWebhookClient(
+  options: Pick<WebhookUrlSecretOptions, 'client' | 'secretId'> &
+    Omit<SlackWebhookClientOptions, 'url' | 'onWebhookRejected'>,
+): SlackWebhookClient {
+  const { client, secretId, ...clientOptions } = options;
+  const url = createWebhookUrlSecret({ client, secretId });
+  return createSlackWebhookClient({ ...clientOptions, url: url.get, onWebhookRejected: url.invalidate });
 }
