@@ -30,7 +30,7 @@ import {
 import type { Alert } from '../../domain/compliance-state.js';
 import { AlertsNotQueuedError } from '../../use-cases/errors.js';
 import { forEachLimited } from './batch-write.js';
-import { HOT_RETENTION_DAYS, OUTBOX_TABLE, TTL_ATTRIBUTE } from './table-definitions.js';
+import { expiresAt, OUTBOX_TABLE, TTL_ATTRIBUTE } from './table-definitions.js';
 
 /** The route (webhook) of every alert until per-account routing exists. */
 export const DEFAULT_ROUTE = 'default';
@@ -86,7 +86,7 @@ export class AlertOutboxRepository {
    */
   async enqueue(alerts: readonly Alert[], now: Date = new Date()): Promise<{ enqueued: number }> {
     const createdAt = now.toISOString();
-    const expiresAt = Math.floor(now.getTime() / 1000) + HOT_RETENTION_DAYS * 86_400;
+    const expiry = expiresAt(now.getTime() / 1000);
     // Within one call, the same event id twice would race two conditional puts; keep the first.
     const unique = [...new Map(alerts.map((a) => [a.eventId, a])).values()];
     let enqueued = 0;
@@ -107,7 +107,7 @@ export class AlertOutboxRepository {
               attempts: 0,
               pending_pk: this.route,
               pending_sk: `${createdAt}#${alert.eventId}`,
-              [TTL_ATTRIBUTE]: expiresAt,
+              [TTL_ATTRIBUTE]: expiry,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),

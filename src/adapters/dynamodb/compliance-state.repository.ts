@@ -12,9 +12,8 @@ import { type ComplianceState, type StateKey, stateKeyId } from '../../domain/co
 import type { ComplianceType } from '../../domain/config-event.js';
 import { batchGetAll, type DocumentSender, forEachLimited, type RetryOptions } from './batch-write.js';
 import { stateKeyAttributes } from './keys.js';
-import { HOT_RETENTION_DAYS } from './table-definitions.js';
+import { expiresAt } from './table-definitions.js';
 
-const DAY_SECONDS = 86_400;
 /** Conditional puts cannot be batched; this many are in flight at once. */
 const PUT_CONCURRENCY = 16;
 
@@ -54,7 +53,7 @@ export function toStateItem(state: ComplianceState, now: Date): StateItem {
     ordering_timestamp: state.orderingTimestamp,
     annotation: state.annotation,
     updated_at: now.toISOString(),
-    expired_at: Math.floor(Date.parse(state.orderingTimestamp) / 1000) + HOT_RETENTION_DAYS * DAY_SECONDS,
+    expired_at: expiresAt(Date.parse(state.orderingTimestamp) / 1000),
   };
 }
 

@@ -18,9 +18,8 @@ import {
   eventPk,
   eventTimeSortKey,
 } from './keys.js';
-import { HOT_RETENTION_DAYS } from './table-definitions.js';
+import { expiresAt } from './table-definitions.js';
 
-const DAY_SECONDS = 86_400;
 /**
  * Budget for one event item (DynamoDB's limit is 400 KB, names included). Only hostile input gets
  * near it: the normalized event keeps ids, names and the annotation, never the configuration item.
@@ -64,7 +63,7 @@ export function toEventItem(event: ConfigEvent): EventItem {
     source: event.source,
     detail_type: event.detailType,
     published_at: publishedAt,
-    expired_at: publishedAt + HOT_RETENTION_DAYS * DAY_SECONDS,
+    expired_at: expiresAt(publishedAt),
     detail: event,
     kind: event.kind,
     done: true,

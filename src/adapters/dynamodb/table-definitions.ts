@@ -26,6 +26,11 @@ export interface TableDefinition {
 export const TTL_ATTRIBUTE = 'expired_at';
 export const HOT_RETENTION_DAYS = 90;
 
+/** The TTL value of an item whose retention starts at `epochSeconds`: {@link HOT_RETENTION_DAYS} later. */
+export function expiresAt(epochSeconds: number): number {
+  return Math.floor(epochSeconds) + HOT_RETENTION_DAYS * 86_400;
+}
+
 export const EVENTS_TABLE = {
   logicalName: 'events',
   partitionKey: 'pk',
