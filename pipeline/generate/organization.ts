@@ -12,6 +12,7 @@
  *
  * Deterministic: the same options give the same events in the same order, byte for byte.
  */
+import { yesterdayUtc } from '../../src/domain/archive-schema.js';
 import {
   REGIONS,
   RESOURCE_TYPES,
@@ -112,10 +113,6 @@ function rate(option: string, value: number | undefined): number {
     throw new GenerateOptionError(option, value, 'a fraction from 0 to 1');
   }
   return v;
-}
-
-function yesterdayUtc(): string {
-  return new Date(Date.now() - DAY).toISOString().slice(0, 10);
 }
 
 function normalize(options: GenerateOptions): Normalized {

@@ -132,6 +132,11 @@ export const COMPLIANCE_DAILY_STATE_COLUMNS = [
   },
 ] as const satisfies readonly ArchiveColumn[];
 
+/** Yesterday in UTC, `YYYY-MM-DD`: the day a morning report covers and the demo history ends. */
+export function yesterdayUtc(now: Date = new Date()): string {
+  return previousUtcDay(now.toISOString().slice(0, 10));
+}
+
 /** The UTC day before `day` (`YYYY-MM-DD` → `YYYY-MM-DD`). */
 export function previousUtcDay(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00.000Z`) - 86_400_000).toISOString().slice(0, 10);

@@ -8,7 +8,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { AthenaQueryEngine } from '../adapters/athena/athena.query-engine.js';
 import { createSecretWebhookClient } from '../adapters/slack/webhook-url.secret.js';
-import { checkReportDay, ReportPostError, sendDailyReport, yesterdayUtc } from '../use-cases/daily-report.js';
+import { yesterdayUtc } from '../domain/archive-schema.js';
+import { checkReportDay, ReportPostError, sendDailyReport } from '../use-cases/daily-report.js';
 import { loadReportConfig } from './api.config.js';
 
 const config = loadReportConfig();

@@ -108,13 +108,6 @@ export class ReportPostError extends DailyReportError {
   }
 }
 
-const DAY_MS = 86_400_000;
-
-/** Yesterday in UTC, `YYYY-MM-DD`: the day a morning report covers. */
-export function yesterdayUtc(now: Date = new Date()): string {
-  return new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
-}
-
 /** Throws {@link InvalidReportDayError} unless `day` is a real calendar date. */
 export function checkReportDay(day: string): string {
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(day) ? Date.parse(`${day}T00:00:00.000Z`) : Number.NaN;
@@ -135,6 +128,7 @@ async function rows(engine: QueryEngine, name: string, day: string): Promise<Que
   return outcome.rows;
 }
 
+const DAY_MS = 86_400_000;
 const num = (value: QueryRow[string] | undefined): number => Number(value ?? 0);
 const numOrNull = (value: QueryRow[string] | undefined): number | null =>
   value === null || value === undefined ? null : Number(value);

@@ -14,7 +14,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { allTexts, limitViolations } from '../../src/adapters/slack/block-kit.js';
-import { yesterdayUtc } from '../../src/use-cases/daily-report.js';
+import { yesterdayUtc } from '../../src/domain/archive-schema.js';
 import { reply, type SlackServer, startSlackServer } from '../helpers/slack-server.js';
 
 const athena = mockClient(AthenaClient);

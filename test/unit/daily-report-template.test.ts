@@ -5,6 +5,7 @@ import {
   limitViolations,
   messageBytes,
 } from '../../src/adapters/slack/block-kit.js';
+import { yesterdayUtc } from '../../src/domain/archive-schema.js';
 import {
   buildDailyReport,
   checkReportDay,
@@ -12,7 +13,6 @@ import {
   InvalidReportDayError,
   ReportQueryError,
   renderDailyReport,
-  yesterdayUtc,
 } from '../../src/use-cases/daily-report.js';
 import { FakeQueryEngine } from '../helpers/fake-query-engine.js';
 

@@ -3,6 +3,7 @@
  * case as the report Lambda, on DuckDB over the local archive (no stack needed, so it also runs
  * while `up` holds the data directory).
  */
+
 import { join } from 'node:path';
 import { archiveHasFiles, DuckDbQueryEngine } from '../../../src/adapters/duckdb/duckdb.query-engine.js';
 import { createFolderMessageSink } from '../../../src/adapters/slack/folder.message-sink.js';
@@ -10,13 +11,13 @@ import {
   createSlackWebhookClient,
   parseWebhookUrl,
 } from '../../../src/adapters/slack/slack-webhook.client.js';
+import { yesterdayUtc } from '../../../src/domain/archive-schema.js';
 import type { MessageSink } from '../../../src/ports/message-sink.js';
 import {
   buildDailyReport,
   checkReportDay,
   type DailyReport,
   renderDailyReport,
-  yesterdayUtc,
 } from '../../../src/use-cases/daily-report.js';
 import { readRunningStack } from '../../embedded/stack.js';
 import { COMMON_OPTIONS, type Command, type CommandIo, dataDirOption, parseCommandArgs } from '../args.js';

@@ -7,6 +7,7 @@
 
 import { existsSync, readdirSync } from 'node:fs';
 import { relative } from 'node:path';
+import { yesterdayUtc } from '../../../src/domain/archive-schema.js';
 import { startControlServer } from '../../embedded/control.js';
 import {
   dataDirLayout,
@@ -151,7 +152,7 @@ async function loadDemo(
 ): Promise<void> {
   const options = {
     ...demoOrganization(),
-    end: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10),
+    end: yesterdayUtc(),
   };
   const profile = organizationProfile(options);
   const generatedAt = Date.now();
