@@ -128,6 +128,8 @@ function* organizationRows(total: number): Generator<ComplianceEventRow> {
         event_id: randomUUID(),
         event_time: eventTime,
         recorded_time: iso(t + 1000 + Math.floor(rnd() * 9000)),
+        // One evaluation in ten is a rollout's: dated by a configuration item up to two years old.
+        ordering_time: rnd() < 0.1 ? iso(t - Math.floor(rnd() * 730 * 86_400_000)) : eventTime,
         account,
         region,
         rule_name: rule.name,

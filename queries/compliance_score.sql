@@ -2,7 +2,7 @@
 -- description: Compliance score from the latest state of every (resource, rule) before a point in time, with the counts behind it.
 --
 -- The latest state per (account, region, rule_name, resource_type, resource_id) is taken as in
--- current_state (events with event_time < as_of; greatest event_time, recorded_time, event_id;
+-- current_state (events with event_time < as_of; greatest ordering_time, recorded_time, event_id;
 -- copies of an event tie and cannot change the result). The score is
 -- 100 * COMPLIANT / (COMPLIANT + NON_COMPLIANT), rounded to 2 decimals, null when both are 0, as
 -- AWS Config conformance packs score; NOT_APPLICABLE and INSUFFICIENT_DATA are reported, not scored.
@@ -33,6 +33,7 @@ events as (
         resource_id,
         event_id,
         event_time,
+        ordering_time,
         recorded_time,
         new_status
     from compliance_events
@@ -49,7 +50,7 @@ latest as (
         rule_name,
         resource_type,
         resource_id,
-        max_by(new_status, row(event_time, recorded_time, event_id)) as status
+        max_by(new_status, row(ordering_time, recorded_time, event_id)) as status
     from events
     group by
         account,

@@ -4,7 +4,7 @@
 -- Days run from the UTC date of start to the UTC date of the last instant before end, within the
 -- days that have a state: from the first day with an event, to the last one when end is null, and
 -- never past the current UTC date (the future has no state yet). A day's counts are the latest states
--- (greatest event_time, recorded_time, event_id) of every (account, region, rule_name,
+-- (greatest ordering_time, recorded_time, event_id) of every (account, region, rule_name,
 -- resource_type, resource_id) among events before the end of that day, or before end for a last,
 -- partial day; states set before start carry into the range. Score as in compliance_score.
 -- Copies of an event tie on the max_by order, so they cannot change a state.
@@ -47,6 +47,7 @@ history as (
         resource_id,
         event_id,
         event_time,
+        ordering_time,
         recorded_time,
         new_status,
         dt
@@ -65,7 +66,8 @@ daily_states as (
         resource_type,
         resource_id,
         dt as changed_day,
-        max_by(new_status, row(event_time, recorded_time, event_id)) as status
+        max(row(ordering_time, recorded_time, event_id)) as day_order,
+        max_by(new_status, row(ordering_time, recorded_time, event_id)) as status
     from history
     group by
         account,
@@ -74,6 +76,42 @@ daily_states as (
         resource_type,
         resource_id,
         dt
+),
+
+-- A day changes a key's state only when its latest event is newer, by order, than every event of
+-- the days before: a late evaluation with an old orderingTimestamp is stale on the day it arrives.
+running_orders as (
+    select
+        account,
+        region,
+        rule_name,
+        resource_type,
+        resource_id,
+        changed_day,
+        day_order,
+        status,
+        max(day_order) over (
+            partition by account, region, rule_name, resource_type, resource_id
+            order by changed_day
+        ) as running_order
+    from daily_states
+),
+
+state_changes as (
+    select
+        account,
+        region,
+        rule_name,
+        resource_type,
+        resource_id,
+        changed_day,
+        day_order,
+        status,
+        lag(running_order) over (
+            partition by account, region, rule_name, resource_type, resource_id
+            order by changed_day
+        ) as prior_order
+    from running_orders
 ),
 
 state_intervals as (
@@ -85,7 +123,10 @@ state_intervals as (
             partition by account, region, rule_name, resource_type, resource_id
             order by changed_day
         ) as valid_until
-    from daily_states
+    from state_changes
+    where
+        prior_order is null
+        or day_order > prior_order
 ),
 
 event_days as (

@@ -1,8 +1,8 @@
 -- name: current_state
 -- description: The latest evaluation per (account, region, rule, resource type, resource id) before a point in time.
 --
--- "Latest" for a key is the event with the greatest event_time, then recorded_time, then event_id,
--- among events with event_time < as_of (all events when as_of is null). Copies of one event
+-- "Latest" for a key is the event with the greatest ordering_time (the orderingTimestamp), then
+-- recorded_time, then event_id, among events with event_time (when it was notified) < as_of (all events when as_of is null). Copies of one event
 -- (same event_id) tie on that order and carry identical values, so max_by is insensitive to them:
 -- this is how the query deduplicates by event_id without a second pass over history.
 -- Only events up to as_of are read (dt <= the UTC date of as_of).
@@ -22,7 +22,8 @@
 -- @column resource_type varchar  for example AWS::S3::Bucket
 -- @column resource_id varchar  resource id
 -- @column status varchar  new_status of the latest evaluation
--- @column event_time timestamp  its event_time
+-- @column event_time timestamp  its event_time: when it was notified
+-- @column ordering_time timestamp  its orderingTimestamp: what orders it
 -- @column recorded_time timestamp  its recorded_time
 -- @column event_id varchar  its event id
 -- @column annotation varchar  its annotation (untrusted text), nullable
@@ -43,6 +44,7 @@ events as (
         resource_id,
         event_id,
         event_time,
+        ordering_time,
         recorded_time,
         new_status,
         annotation
@@ -60,13 +62,14 @@ latest as (
         rule_name,
         resource_type,
         resource_id,
-        max_by(base_rule_name, row(event_time, recorded_time, event_id)) as base_rule_name,
-        max_by(new_status, row(event_time, recorded_time, event_id)) as status,
-        max(event_time) as event_time,
-        max_by(recorded_time, row(event_time, recorded_time, event_id)) as recorded_time,
-        max_by(event_id, row(event_time, recorded_time, event_id)) as event_id,
-        max_by(annotation, row(event_time, recorded_time, event_id)) as annotation,
-        max_by(rule_arn, row(event_time, recorded_time, event_id)) as rule_arn
+        max_by(base_rule_name, row(ordering_time, recorded_time, event_id)) as base_rule_name,
+        max_by(new_status, row(ordering_time, recorded_time, event_id)) as status,
+        max_by(event_time, row(ordering_time, recorded_time, event_id)) as event_time,
+        max(ordering_time) as ordering_time,
+        max_by(recorded_time, row(ordering_time, recorded_time, event_id)) as recorded_time,
+        max_by(event_id, row(ordering_time, recorded_time, event_id)) as event_id,
+        max_by(annotation, row(ordering_time, recorded_time, event_id)) as annotation,
+        max_by(rule_arn, row(ordering_time, recorded_time, event_id)) as rule_arn
     from events
     group by
         account,
@@ -85,6 +88,7 @@ select
     resource_id,
     status,
     event_time,
+    ordering_time,
     recorded_time,
     event_id,
     annotation,

@@ -3,7 +3,7 @@
 --
 -- The state at the end of the day is the latest evaluation per (account, region, rule_name,
 -- resource_type, resource_id) among events before day+1 00:00 UTC, that is dt <= day (latest:
--- greatest event_time, recorded_time, event_id; copies of an event tie on that order and cannot
+-- greatest ordering_time, recorded_time, event_id; copies of an event tie on that order and cannot
 -- change it). The day's events are [day 00:00, day+1 00:00) UTC, dt = day, each event_id once,
 -- counted under its new_status: evaluations, new violations (new_status NON_COMPLIANT and old_status
 -- null or not NON_COMPLIANT) and resolved violations (old_status NON_COMPLIANT and new_status
@@ -48,6 +48,7 @@ history as (
         resource_id,
         event_id,
         event_time,
+        ordering_time,
         recorded_time,
         old_status,
         new_status,
@@ -65,7 +66,7 @@ states as (
         base_rule_name,
         resource_type,
         resource_id,
-        max_by(new_status, row(event_time, recorded_time, event_id)) as status
+        max_by(new_status, row(ordering_time, recorded_time, event_id)) as status
     from history
     group by
         account,

@@ -2,7 +2,7 @@
 -- description: The daily report's 10 accounts with the most open violations at the end of one UTC day, ties by account id.
 --
 -- An open violation is a (resource, rule) pair whose latest evaluation among events before
--- day+1 00:00 UTC is NON_COMPLIANT (latest: greatest event_time, recorded_time, event_id), read
+-- day+1 00:00 UTC is NON_COMPLIANT (latest: greatest ordering_time, recorded_time, event_id), read
 -- from compliance_daily_state (partition dt = day, its latest build; see daily_state), which the
 -- report builds before it runs this query, as are the new and resolved violations: distinct
 -- events (by event_id) of the day, as in daily_report. The score is the account's compliance

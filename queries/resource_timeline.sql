@@ -1,8 +1,8 @@
 -- name: resource_timeline
 -- description: Every evaluation of one resource (all its rules), in event order, optionally within a time range.
 --
--- Deduplicated by event_id. Ordered by event_time, recorded_time, event_id, which is the order
--- that decides "latest". The optional range is half-open on event_time (start <= t < end) and
+-- Deduplicated by event_id. Ordered by ordering_time (orderingTimestamp), recorded_time, event_id,
+-- which is the order that decides "latest". The optional range is half-open on event_time (start <= t < end) and
 -- prunes partitions; without it every partition is read.
 --
 -- @param account varchar  AWS account id
@@ -17,7 +17,8 @@
 -- @param end timestamp optional
 --
 -- @column event_id varchar  EventBridge id
--- @column event_time timestamp  orderingTimestamp of the evaluation
+-- @column event_time timestamp  EventBridge time: when the evaluation was notified
+-- @column ordering_time timestamp  orderingTimestamp: capture time of the evaluated item
 -- @column recorded_time timestamp  resultRecordedTime
 -- @column notification_time timestamp  notificationCreationTime, nullable
 -- @column rule_name varchar  Config rule name as deployed
@@ -27,7 +28,7 @@
 -- @column new_status varchar  status after this evaluation
 -- @column annotation varchar  annotation (untrusted text), nullable
 --
--- Ordered by event_time, recorded_time, event_id.
+-- Ordered by ordering_time, recorded_time, event_id.
 
 with
 
@@ -35,6 +36,7 @@ events as (
     select
         event_id,
         event_time,
+        ordering_time,
         recorded_time,
         notification_time,
         rule_name,
@@ -57,6 +59,7 @@ deduplicated as (
     select
         event_id,
         arbitrary(event_time) as event_time,
+        arbitrary(ordering_time) as ordering_time,
         arbitrary(recorded_time) as recorded_time,
         arbitrary(notification_time) as notification_time,
         arbitrary(rule_name) as rule_name,
@@ -72,6 +75,7 @@ deduplicated as (
 select
     event_id,
     event_time,
+    ordering_time,
     recorded_time,
     notification_time,
     rule_name,
@@ -82,6 +86,6 @@ select
     annotation
 from deduplicated
 order by
-    event_time,
+    ordering_time,
     recorded_time,
     event_id

@@ -2,10 +2,10 @@
 -- description: Per rule and account, how long (resource, rule) pairs stayed NON_COMPLIANT before a resolution in a range (count, median, p90) and how many are still open.
 --
 -- A remediation is a resolved violation (old_status NON_COMPLIANT, new_status COMPLIANT or
--- NOT_APPLICABLE) with start <= event_time < end. Its duration is its event_time minus the
--- event_time of the most recent new violation (new_status NON_COMPLIANT, old_status null or not
--- NON_COMPLIANT) of the same (account, region, rule_name, resource_type, resource_id) before it in
--- event order (event_time, recorded_time, event_id); a resolution with no earlier new violation in
+-- NOT_APPLICABLE) with start <= event_time < end. Its duration is its event_time (when it was
+-- notified) minus the latest event_time of the new violations (new_status NON_COMPLIANT, old_status
+-- null or not NON_COMPLIANT) of the same (account, region, rule_name, resource_type, resource_id)
+-- before it in evaluation order (ordering_time, recorded_time, event_id); a resolution with no earlier new violation in
 -- the archive has no known duration and is not counted. Percentiles are nearest-rank, exact:
 -- median = the ceil(0.5 n)-th smallest duration, p90 = the ceil(0.9 n)-th.
 -- Open violations: pairs whose latest state before end (all events if end is null) is
@@ -46,6 +46,7 @@ history as (
         resource_type,
         resource_id,
         event_time,
+        ordering_time,
         recorded_time,
         old_status,
         new_status
@@ -66,6 +67,7 @@ deduplicated as (
         arbitrary(resource_type) as resource_type,
         arbitrary(resource_id) as resource_id,
         arbitrary(event_time) as event_time,
+        arbitrary(ordering_time) as ordering_time,
         arbitrary(recorded_time) as recorded_time,
         arbitrary(old_status) as old_status,
         arbitrary(new_status) as new_status
@@ -83,6 +85,7 @@ classified as (
         resource_id,
         event_id,
         event_time,
+        ordering_time,
         recorded_time,
         new_status,
         new_status = 'NON_COMPLIANT'
@@ -101,7 +104,7 @@ sequenced as (
         is_resolution,
         max(case when is_new_violation then event_time end) over (
             partition by account, region, rule_name, resource_type, resource_id
-            order by event_time, recorded_time, event_id
+            order by ordering_time, recorded_time, event_id
             rows between unbounded preceding and current row
         ) as violation_started
     from classified
@@ -151,7 +154,7 @@ latest as (
         account,
         rule_name,
         base_rule_name,
-        max_by(new_status, row(event_time, recorded_time, event_id)) as status
+        max_by(new_status, row(ordering_time, recorded_time, event_id)) as status
     from classified
     group by
         account,

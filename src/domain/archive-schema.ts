@@ -25,7 +25,7 @@ export const COMPLIANCE_EVENT_COLUMNS = [
     name: 'event_time',
     type: 'timestamp',
     nullable: false,
-    comment: 'newEvaluationResult.evaluationResultIdentifier.orderingTimestamp (UTC)',
+    comment: 'EventBridge time: when the evaluation was notified (UTC); decides dt, days and ranges',
   },
   {
     name: 'recorded_time',
@@ -59,9 +59,27 @@ export const COMPLIANCE_EVENT_COLUMNS = [
   },
   { name: 'annotation', type: 'string', nullable: true, comment: 'evaluation annotation, untrusted text' },
   { name: 'notification_time', type: 'timestamp', nullable: true, comment: 'notificationCreationTime (UTC)' },
+  // Added last, as every new column is (readers select by name; older files read it as NULL).
+  {
+    name: 'ordering_time',
+    type: 'timestamp',
+    nullable: false,
+    comment:
+      'evaluationResultIdentifier.orderingTimestamp (UTC): capture time of the evaluated item; orders evaluations',
+  },
 ] as const satisfies readonly ArchiveColumn[];
 
-/** The Hive-style partition column: the UTC date of `event_time`, `YYYY-MM-DD`. */
+/**
+ * The Hive-style partition column: the UTC date of `event_time`, `YYYY-MM-DD`.
+ *
+ * `event_time` is the EventBridge envelope `time`, not `orderingTimestamp`: a rule or
+ * conformance-pack rollout evaluates unchanged resources against configuration items that may be
+ * years old and dates `orderingTimestamp` by them ("the time of the event that triggered the
+ * evaluation", https://docs.aws.amazon.com/config/latest/APIReference/API_EvaluationResultIdentifier.html).
+ * Partitioning by it would file a rollout under old days outside the projection range and spread
+ * one Firehose buffer over more than its 500 active partitions
+ * (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html).
+ */
 export const PARTITION_COLUMN = {
   name: 'dt',
   type: 'string',
@@ -72,7 +90,8 @@ export const PARTITION_COLUMN = {
  * `compliance_daily_state`: a rollup of `compliance_events`, partitioned by `dt` like it. Partition
  * `dt = D` holds, per account, region, rule, resource type and status: how many (resource, rule)
  * pairs have that latest status at the end of day D (events before D+1 00:00 UTC; the pinned
- * "latest": greatest event_time, then recorded_time, then event_id), and the day's distinct events
+ * "latest": greatest ordering_time, then recorded_time, then event_id, among the events whose
+ * event_time is before D+1), and the day's distinct events
  * (by event_id) with that new status, with their new and resolved violations. It is derived data:
  * built by the saved query `daily_state` (queries/daily_state.sql) and rebuilt when late events
  * change a day, so the daily report reads two small partitions instead of the whole history.
@@ -158,7 +177,7 @@ export type ComplianceEventRow = { [K in ComplianceEventColumn]: string | null }
 export function toComplianceEventRow(event: ComplianceChange): ComplianceEventRow {
   return {
     event_id: event.eventId,
-    event_time: event.orderingTimestamp,
+    event_time: event.eventTime,
     recorded_time: event.recordedTime,
     account: event.account,
     region: event.region,
@@ -171,6 +190,7 @@ export function toComplianceEventRow(event: ComplianceChange): ComplianceEventRo
     new_status: event.newStatus,
     annotation: event.annotation,
     notification_time: event.notificationTime,
-    dt: event.orderingTimestamp.slice(0, 10),
+    ordering_time: event.orderingTimestamp,
+    dt: event.eventTime.slice(0, 10),
   };
 }

@@ -21,7 +21,11 @@ export type { ComplianceType } from './config-event.schema.js';
 interface EventBase {
   /** EventBridge `id`: the idempotency key of the whole pipeline. */
   readonly eventId: string;
-  /** EventBridge `time`, normalized to `YYYY-MM-DDTHH:mm:ss.sssZ`. */
+  /**
+   * EventBridge `time`, normalized to `YYYY-MM-DDTHH:mm:ss.sssZ`: WHEN the record happened (the
+   * notification was emitted). It decides the archive's `dt`, the day a record counts in, range
+   * membership and "as of"; it never orders two evaluations (that is {@link orderOf}).
+   */
   readonly eventTime: string;
   readonly account: string;
   readonly region: string;
@@ -41,7 +45,11 @@ export interface ComplianceChange extends EventBase {
   readonly oldStatus: ComplianceType | null;
   /** Trimmed; null when absent, null or blank. */
   readonly annotation: string | null;
-  /** `newEvaluationResult.evaluationResultIdentifier.orderingTimestamp`, normalized: the event time of the archive. */
+  /**
+   * `newEvaluationResult.evaluationResultIdentifier.orderingTimestamp`, normalized: the capture
+   * time of the evaluated configuration item, months or years old on a rollout. It ORDERS the
+   * evaluations of one state key (with `recordedTime` and the event id); it is not when they happened.
+   */
   readonly orderingTimestamp: string;
   /** `newEvaluationResult.resultRecordedTime`, normalized. */
   readonly recordedTime: string;

@@ -16,10 +16,15 @@ export interface ComplianceEventSpec {
   readonly resourceId?: string;
   readonly newStatus: Status;
   readonly oldStatus?: Status | null;
-  /** ISO; the archive's event_time. */
+  /** ISO; the orderingTimestamp (the archive's ordering_time). */
   readonly at: string;
   /** ISO; defaults to `at` + 1 s. */
   readonly recordedAt?: string;
+  /**
+   * ISO; the EventBridge `time` (the archive's event_time: when it counts). Defaults to
+   * `recordedAt`, as for a live change; a rollout's is far after `at`.
+   */
+  readonly time?: string;
   readonly annotation?: string | null;
 }
 
@@ -35,7 +40,7 @@ export function complianceEvent(spec: ComplianceEventSpec): Record<string, unkno
   event.id = spec.id;
   event.account = account;
   event.region = region;
-  event.time = recordedAt;
+  event.time = spec.time ?? recordedAt;
   const detail = event.detail;
   detail.awsAccountId = account;
   detail.awsRegion = region;
@@ -43,7 +48,7 @@ export function complianceEvent(spec: ComplianceEventSpec): Record<string, unkno
   detail.configRuleARN = `arn:aws:config:${region}:${account}:config-rule/config-rule-${rule.length}`;
   detail.resourceType = resourceType;
   detail.resourceId = resourceId;
-  detail.notificationCreationTime = recordedAt;
+  detail.notificationCreationTime = spec.time ?? recordedAt;
   const qualifier = { configRuleName: rule, resourceType, resourceId };
   detail.newEvaluationResult = {
     evaluationResultIdentifier: { evaluationResultQualifier: qualifier, orderingTimestamp: spec.at },

@@ -4,8 +4,10 @@
  * The integration tests compare every saved query's DuckDB result with these; the API tests may
  * reuse them. Written for clarity, not speed.
  *
- * - Event time is `event_time`; ranges are half-open (start <= t < end).
- * - Latest for a key: greatest event_time, then recorded_time, then event_id.
+ * - When is `event_time` (the EventBridge time); ranges are half-open (start <= t < end) on it,
+ *   and "as of T" takes the rows with event_time < T.
+ * - Latest for a key among those: greatest ordering_time (orderingTimestamp), then recorded_time,
+ *   then event_id.
  * - Score as of T: over the latest states before T, 100 × C / (C + NC), 2 decimals; null if C + NC = 0.
  * - New violation: new NON_COMPLIANT, old null or not NON_COMPLIANT.
  * - Resolved violation: old NON_COMPLIANT, new COMPLIANT or NOT_APPLICABLE.
@@ -18,8 +20,8 @@ export type Row = Record<string, string | number | null>;
 
 const STATUSES = ['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA'] as const;
 
-/** Text order of "latest": event_time, recorded_time, event_id (all fixed-width ISO, so text compares). */
-export const orderKey = (r: ArchiveRow) => `${r.event_time}|${r.recorded_time}|${r.event_id}`;
+/** Text order of "latest": ordering_time, recorded_time, event_id (all fixed-width ISO, so text compares). */
+export const orderKey = (r: ArchiveRow) => `${r.ordering_time}|${r.recorded_time}|${r.event_id}`;
 const stateKey = (r: ArchiveRow) =>
   [r.account, r.region, r.rule_name, r.resource_type, r.resource_id].join('\u001f');
 const compare = (a: string | number | null, b: string | number | null) =>
@@ -123,6 +125,7 @@ export function currentState(rows: readonly ArchiveRow[], p: AsOfScope): Row[] {
       resource_id: s.resource_id,
       status: s.new_status,
       event_time: s.event_time,
+      ordering_time: s.ordering_time,
       recorded_time: s.recorded_time,
       event_id: s.event_id,
       annotation: s.annotation,
@@ -341,7 +344,10 @@ export function timeToRemediate(rows: readonly ArchiveRow[], p: RangeScope): Row
       if (isResolution(e) && violationStarted !== null && (p.start == null || e.event_time >= p.start)) {
         group(e).durations.push(Date.parse(e.event_time) - Date.parse(violationStarted));
       }
-      if (isNewViolation(e)) violationStarted = e.event_time;
+      // The latest `event_time` of the new violations ordered before it (by the order key).
+      if (isNewViolation(e) && (violationStarted === null || e.event_time > violationStarted)) {
+        violationStarted = e.event_time;
+      }
     }
     const latest = events[events.length - 1];
     if (latest?.new_status === 'NON_COMPLIANT') group(latest).open += 1;
@@ -393,6 +399,7 @@ export function resourceTimeline(rows: readonly ArchiveRow[], p: ResourceScope):
     .map((r) => ({
       event_id: r.event_id,
       event_time: r.event_time,
+      ordering_time: r.ordering_time,
       recorded_time: r.recorded_time,
       notification_time: r.notification_time,
       rule_name: r.rule_name,

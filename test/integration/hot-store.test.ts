@@ -51,7 +51,7 @@ function stateOf(event: ComplianceChange): ComplianceState {
 }
 
 describe('EventStoreRepository', () => {
-  it('stores an event once by id, with TTL = event time + 90 days in epoch seconds', async () => {
+  it('stores an event once by id, with TTL = receipt + 90 days in epoch seconds, not its own time', async () => {
     // Prepare
     const event = parsed({
       id: 'ttl-1',
@@ -61,9 +61,11 @@ describe('EventStoreRepository', () => {
     });
 
     // Act
+    const before = Math.floor(Date.now() / 1000);
     const first = await events.markDone([event]);
     const again = await events.markDone([event]);
     const item = await events.get('ttl-1');
+    const after = Math.ceil(Date.now() / 1000);
 
     // Assess
     expect(first.failed.size + again.failed.size).toBe(0);
@@ -75,11 +77,13 @@ describe('EventStoreRepository', () => {
       kind: 'compliance-change',
       day: '2026-11-20',
       published_at: eventTime,
-      expired_at: eventTime + 90 * 86_400,
       detail_type: 'Config Rules Compliance Change',
       detail: { eventId: 'ttl-1', ruleName: 's3-bucket-versioning-enabled', newStatus: 'NON_COMPLIANT' },
     });
-    expect(item?.expired_at).toBe(1_802_945_731); // 2027-02-18T10:15:31Z
+    // An event of 2026-11-20 replayed today must not arrive already expired.
+    expect(item?.received_at).toBeGreaterThanOrEqual(before);
+    expect(item?.received_at).toBeLessThanOrEqual(after);
+    expect(item?.expired_at).toBe((item?.received_at ?? 0) + 90 * 86_400);
     expect(await events.findDone(['ttl-1', 'never-seen'])).toEqual(new Set(['ttl-1']));
   });
 
@@ -154,10 +158,16 @@ describe('ComplianceStateRepository', () => {
     expect(await states.get(t1)).toEqual(t2);
   });
 
-  it('sets the state TTL to 90 days after the evaluation', async () => {
+  it('sets the state TTL to 90 days after the write, even for a rollout evaluation dated a year back', async () => {
     // Prepare
     const state = stateOf(
-      parsed({ id: 'ttl-s', newStatus: 'COMPLIANT', at: '2026-11-20T10:00:00Z', resourceId: 'ttl-s' }),
+      parsed({
+        id: 'ttl-s',
+        newStatus: 'COMPLIANT',
+        at: '2025-11-20T10:00:00Z',
+        time: '2026-11-20T10:00:05Z',
+        resourceId: 'ttl-s',
+      }),
     );
 
     // Act
@@ -175,7 +185,7 @@ describe('ComplianceStateRepository', () => {
 
     // Assess
     expect(Items?.[0]).toMatchObject({
-      expired_at: Date.parse('2026-11-20T10:00:00Z') / 1000 + 90 * 86_400,
+      expired_at: Date.parse('2026-11-21T00:00:00Z') / 1000 + 90 * 86_400,
       updated_at: '2026-11-21T00:00:00.000Z',
       rule_name: 's3-bucket-versioning-enabled',
       resource_id: 'ttl-s',

@@ -68,6 +68,7 @@ function buildArchiveInput(): Sent[] {
         for (let r = 0; r < 12; r++) {
           const resourceId = `res-${r}`;
           let previous: Status | null = null;
+          let lastOrdering: number | null = null;
           let t = FIRST_DAY + Math.floor(rnd() * 2 * DAY_MS);
           while (t < FIRST_DAY + 8 * DAY_MS) {
             const status = pick(STATUSES);
@@ -80,6 +81,18 @@ function buildArchiveInput(): Sent[] {
               3,
               Math.floor(((at - FIRST_DAY) / (8 * DAY_MS)) * 4) + (rnd() < 0.1 ? 1 : 0),
             );
+            // As AWS Config does: a rollout (rule created, conformance pack deployed) evaluates an
+            // unchanged item against its old configuration item, so its orderingTimestamp is
+            // days to years before it happened; a re-evaluation of an unchanged item repeats the
+            // orderingTimestamp with a later resultRecordedTime.
+            const kind = rnd();
+            const ordering: number =
+              kind < 0.1
+                ? at - Math.floor((1 + rnd() * 700) * DAY_MS)
+                : kind < 0.15 && lastOrdering !== null
+                  ? lastOrdering
+                  : at;
+            lastOrdering = ordering;
             const spec = {
               id: `evt-${String(id++).padStart(5, '0')}`,
               account,
@@ -89,8 +102,9 @@ function buildArchiveInput(): Sent[] {
               resourceId,
               newStatus: status,
               oldStatus,
-              at: new Date(at).toISOString(),
+              at: new Date(ordering).toISOString(),
               recordedAt: new Date(at + 1000 + Math.floor(rnd() * 5000)).toISOString(),
+              time: new Date(at + 6000).toISOString(),
               annotation: status === 'NON_COMPLIANT' ? `Finding ${id} "quoted"\nsecond line` : null,
             };
             sent.push({ text: JSON.stringify(complianceEvent(spec)), batch });
@@ -114,6 +128,7 @@ function buildArchiveInput(): Sent[] {
                     ...spec,
                     id: `evt-${String(id++).padStart(5, '0')}`,
                     recordedAt: new Date(at + 9000).toISOString(),
+                    time: new Date(at + 9500).toISOString(),
                     newStatus: pick(STATUSES),
                   }),
                 ),

@@ -53,7 +53,7 @@ describe('firehose-transform handler', () => {
     expect(Object.keys(row)).toEqual(COMPLIANCE_EVENT_COLUMNS.map((c) => c.name));
     expect(row).toEqual({
       event_id: 'e3f0a1b2-7c8d-4e5f-9a0b-1c2d3e4f5a6b',
-      event_time: '2026-11-21 07:59:58.000',
+      event_time: '2026-11-21 08:00:02.000',
       recorded_time: '2026-11-21 08:00:01.000',
       account: '111122223333',
       region: 'eu-west-1',
@@ -67,17 +67,19 @@ describe('firehose-transform handler', () => {
       new_status: 'COMPLIANT',
       annotation: null,
       notification_time: '2026-11-21 08:00:02.001',
+      ordering_time: '2026-11-21 07:59:58.000',
     });
   });
 
-  it('partitions by the UTC date of the ordering timestamp, not of the notification', () => {
-    // Prepare: evaluated just before midnight UTC, notified after it, offset in the input
+  it("partitions by the UTC date of the EventBridge time, not of a rollout's year-old orderingTimestamp", () => {
+    // Prepare: a conformance-pack rollout evaluates an item captured a year before, late at night UTC
     const text = JSON.stringify(
       complianceEvent({
-        id: 'late-evening',
+        id: 'rollout',
         newStatus: 'NON_COMPLIANT',
-        at: '2026-03-02T00:30:00.000+01:00',
-        recordedAt: '2026-03-02T00:10:00.000Z',
+        at: '2025-03-02T00:30:00.000+01:00',
+        recordedAt: '2026-03-01T23:29:59.000Z',
+        time: '2026-03-01T23:30:00Z',
       }),
     );
 
@@ -87,7 +89,9 @@ describe('firehose-transform handler', () => {
     // Assess
     expect(outcome).toMatchObject({ result: 'Ok', dt: '2026-03-01' });
     if (outcome.result !== 'Ok') throw new Error('expected Ok');
-    expect(JSON.parse(outcome.record).event_time).toBe('2026-03-01 23:30:00.000');
+    const row = JSON.parse(outcome.record);
+    expect(row.event_time).toBe('2026-03-01 23:30:00.000');
+    expect(row.ordering_time).toBe('2025-03-01 23:30:00.000');
   });
 
   it('keeps untrusted annotation text as data (JSON-escaped, never interpreted)', () => {

@@ -34,7 +34,11 @@ export interface StateItem {
   readonly annotation: string | null;
   /** ISO time of the write. */
   readonly updated_at: string;
-  /** TTL: 90 days after the evaluation's `orderingTimestamp`, epoch seconds. */
+  /**
+   * TTL: 90 days after the write (receipt), epoch seconds. Never from the evaluation's own times:
+   * a rollout's `orderingTimestamp` can be years old, and a TTL already past would let DynamoDB
+   * delete the state and with it the out-of-order guard of its key.
+   */
   readonly expired_at: number;
 }
 
@@ -53,7 +57,7 @@ export function toStateItem(state: ComplianceState, now: Date): StateItem {
     ordering_timestamp: state.orderingTimestamp,
     annotation: state.annotation,
     updated_at: now.toISOString(),
-    expired_at: expiresAt(Date.parse(state.orderingTimestamp) / 1000),
+    expired_at: expiresAt(now.getTime() / 1000),
   };
 }
 

@@ -36,7 +36,12 @@ export interface EventItem {
   readonly detail_type: string;
   /** EventBridge `time`, epoch seconds. */
   readonly published_at: number;
-  /** TTL: `published_at` + 90 days, epoch seconds. */
+  /** When the consumer stored it, epoch seconds. */
+  readonly received_at: number;
+  /**
+   * TTL: `received_at` + 90 days, epoch seconds. From receipt, not from the event's own times: a
+   * replayed or late event must not arrive already expired.
+   */
   readonly expired_at: number;
   readonly detail: ConfigEvent;
   readonly kind: ConfigEvent['kind'];
@@ -50,9 +55,13 @@ export interface EventItem {
   readonly gsi2sk: string;
 }
 
-/** Builds the item of an event; pure, so the same event always gives the same item. */
-export function toEventItem(event: ConfigEvent): EventItem {
+/**
+ * Builds the item of an event received at `receivedAt`; pure, so the same event and receipt
+ * always give the same item (a redelivery rewrites it with a later TTL and nothing else changed).
+ */
+export function toEventItem(event: ConfigEvent, receivedAt: Date = new Date()): EventItem {
   const publishedAt = Math.floor(Date.parse(event.eventTime) / 1000);
+  const receivedAtSeconds = Math.floor(receivedAt.getTime() / 1000);
   const day = dayOf(event.eventTime);
   const sortKey = eventTimeSortKey(event.eventTime, event.eventId);
   return {
@@ -63,7 +72,8 @@ export function toEventItem(event: ConfigEvent): EventItem {
     source: event.source,
     detail_type: event.detailType,
     published_at: publishedAt,
-    expired_at: expiresAt(publishedAt),
+    received_at: receivedAtSeconds,
+    expired_at: expiresAt(receivedAtSeconds),
     detail: event,
     kind: event.kind,
     done: true,
@@ -139,11 +149,12 @@ export class EventStoreRepository {
    */
   async markDone(events: readonly ConfigEvent[]): Promise<{ failed: Set<string> }> {
     if (events.length === 0) return { failed: new Set() };
+    const receivedAt = new Date();
     const { unprocessed } = await batchWriteAll(
       this.doc,
       this.tableName,
       events.map((event) => ({
-        PutRequest: { Item: toEventItem(event) as unknown as Record<string, unknown> },
+        PutRequest: { Item: toEventItem(event, receivedAt) as unknown as Record<string, unknown> },
       })),
       this.retry,
     );
