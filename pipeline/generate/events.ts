@@ -25,8 +25,15 @@ export type Status = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE' | 'INSUFFI
 
 /** One evaluation result as Config reports it. */
 export interface Evaluation {
-  /** orderingTimestamp, epoch ms. */
+  /** When Config evaluated it, epoch ms (the notification follows within seconds). */
   readonly at: number;
+  /**
+   * orderingTimestamp, epoch ms: the capture time of the configuration item evaluated. A rollout
+   * (a rule or pack deployed over existing resources) evaluates items captured days to years
+   * before `at`, and re-evaluating an unchanged item repeats its orderingTimestamp
+   * (https://docs.aws.amazon.com/config/latest/APIReference/API_EvaluationResultIdentifier.html).
+   */
+  readonly orderingAt: number;
   /** Periodic rules report whole seconds; change-triggered ones milliseconds. */
   readonly wholeSeconds: boolean;
   readonly status: Status;
@@ -64,7 +71,7 @@ function evaluationResult(rule: RuleDeployment, resource: ResourceRef, evaluatio
         resourceType: resource.resourceType,
         resourceId: resource.resourceId,
       },
-      orderingTimestamp: isoTime(evaluation.at, evaluation.wholeSeconds),
+      orderingTimestamp: isoTime(evaluation.orderingAt, evaluation.wholeSeconds),
     },
     complianceType: evaluation.status,
     resultRecordedTime: isoTime(evaluation.recordedAt),

@@ -404,7 +404,7 @@ function planStorm(
   }
 }
 
-/** The evaluations of one pair, in order; orderingTimestamps strictly increase. */
+/** The evaluations of one pair, in order; (orderingTimestamp, resultRecordedTime) strictly increases. */
 function simulate(pair: Pair, start: number, end: number, stormAt: number): Evaluation[] {
   const { rule, random, resource } = pair;
   const out: Evaluation[] = [];
@@ -416,10 +416,25 @@ function simulate(pair: Pair, start: number, end: number, stormAt: number): Eval
     const offset = start + pair.periodicOffset * HOUR;
     return Math.max(offset + Math.ceil((t - offset) / DAY) * DAY, lastAt + DAY);
   };
-  const push = (at: number, status: Status, annotation: string | null, periodic = rule.periodic) => {
-    const recordedAt = at + (periodic ? random.int(2 * SECOND, 5 * MINUTE) : random.int(500, 40 * SECOND));
-    out.push({ at, wholeSeconds: periodic, status, annotation, recordedAt });
+  // Its own stream, so that the ages do not shift the rest of the simulation.
+  const ages = random.fork(`ordering:${pair.deployment.ruleArn}:${resource.ref.resourceId}`);
+  let lastOrderingAt = Number.NEGATIVE_INFINITY;
+  let lastRecordedAt = Number.NEGATIVE_INFINITY;
+  const push = (
+    at: number,
+    status: Status,
+    annotation: string | null,
+    periodic = rule.periodic,
+    orderingAt = at,
+  ) => {
+    const recordedAt = Math.max(
+      at + (periodic ? random.int(2 * SECOND, 5 * MINUTE) : random.int(500, 40 * SECOND)),
+      lastRecordedAt + 1,
+    );
+    lastRecordedAt = recordedAt;
+    out.push({ at, orderingAt, wholeSeconds: periodic, status, annotation, recordedAt });
     lastAt = at;
+    lastOrderingAt = orderingAt;
   };
   const violation = () => {
     const text = random.pick(rule.annotations);
@@ -438,7 +453,10 @@ function simulate(pair: Pair, start: number, end: number, stormAt: number): Eval
   if (random.chance(rule.notApplicable)) status = 'NOT_APPLICABLE';
   else if (rule.periodic && random.chance(0.03)) status = 'INSUFFICIENT_DATA';
   else status = random.chance(rule.initialViolation) ? 'NON_COMPLIANT' : 'COMPLIANT';
-  push(t, status, status === 'NON_COMPLIANT' ? violation() : null);
+  // The rollout: a resource that predates monitoring is evaluated against its last configuration
+  // item, captured a day to three years before (change-triggered rules; periodic ones date it now).
+  const rolloutAge = resource.createdAt <= start && !rule.periodic ? ages.int(DAY, 3 * 365 * DAY) : 0;
+  push(t, status, status === 'NON_COMPLIANT' ? violation() : null, rule.periodic, t - rolloutAge);
   let stormDone = t >= stormAt;
   let remediateAt = Number.POSITIVE_INFINITY;
   const scheduleRemediation = (from: number, neverChance: number) => {
@@ -481,7 +499,8 @@ function simulate(pair: Pair, start: number, end: number, stormAt: number): Eval
       if (t >= stop) break;
       const wasViolating = status === 'NON_COMPLIANT';
       status = 'NON_COMPLIANT';
-      push(t, status, violation(), false);
+      // A re-evaluation of an unchanged item: its orderingTimestamp again, a later recorded time.
+      push(t, status, violation(), false, Number.isFinite(lastOrderingAt) ? lastOrderingAt : t);
       // The clean-up after a storm is faster: a bulk fix the next day for most resources.
       if (!wasViolating) {
         remediateAt = random.chance(0.35) ? Number.POSITIVE_INFINITY : t + random.logNormal(20 * HOUR, 0.5);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { orderOf } from '../../src/domain/compliance-state.js';
 import { type ComplianceChange, parseConfigEvent } from '../../src/domain/config-event.js';
 import { fixture, fixtureText, fixtureVariants } from '../helpers/fixtures.js';
 
@@ -33,6 +34,22 @@ describe('parseConfigEvent: accepted AWS captures', () => {
       orderingTimestamp: '2026-11-20T10:15:20.512Z',
       eventTime: '2026-11-20T10:15:31.000Z',
     });
+  });
+
+  it("keeps a rollout's year-old orderingTimestamp apart from its EventBridge time", () => {
+    const event = accepted(fixtureText('compliance-change', 'rollout-old-ordering')) as ComplianceChange;
+    expect(event.orderingTimestamp).toBe('2025-09-03T07:41:52.904Z');
+    expect(event.eventTime).toBe('2026-11-26T14:02:11.000Z');
+    expect(event.recordedTime).toBe('2026-11-26T14:02:09.388Z');
+  });
+
+  it('orders a re-evaluation of an unchanged item after the first by its later recorded time', () => {
+    const first = accepted(fixtureText('compliance-change', 'first-evaluation')) as ComplianceChange;
+    const again = accepted(
+      fixtureText('compliance-change', 're-evaluation-unchanged-item'),
+    ) as ComplianceChange;
+    expect(again.orderingTimestamp).toBe(first.orderingTimestamp);
+    expect(orderOf(again) > orderOf(first)).toBe(true);
   });
 
   it('trims an annotation that starts with a newline and keeps AWS::::Account', () => {

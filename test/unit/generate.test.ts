@@ -8,7 +8,7 @@ import {
   organizationProfile,
 } from '../../pipeline/generate/organization.js';
 import { Random } from '../../pipeline/generate/random.js';
-import { type ComplianceState, decide, stateKeyId } from '../../src/domain/compliance-state.js';
+import { type ComplianceState, decide, orderOf, stateKeyId } from '../../src/domain/compliance-state.js';
 import { type ComplianceChange, parseConfigEvent } from '../../src/domain/config-event.js';
 
 const SMALL: GenerateOptions = { accounts: 3, regions: 2, days: 20, end: '2026-11-20', seed: 7 };
@@ -131,9 +131,11 @@ describe('generateOrganization', () => {
     }
     // Assess
     for (const list of byKey.values()) {
-      list.sort((a, b) => a.orderingTimestamp.localeCompare(b.orderingTimestamp));
+      list.sort((a, b) => orderOf(a).localeCompare(orderOf(b)));
       for (let i = 1; i < list.length; i++) {
-        expect(list[i]!.orderingTimestamp > list[i - 1]!.orderingTimestamp).toBe(true);
+        expect(orderOf(list[i]!) > orderOf(list[i - 1]!)).toBe(true);
+        // Generation order is also time order: what comes later by order happened later.
+        expect(list[i]!.eventTime >= list[i - 1]!.eventTime).toBe(true);
         expect(list[i]!.oldStatus).toBe(list[i - 1]!.newStatus);
       }
       expect(list[0]!.oldStatus).toBeNull();
@@ -166,7 +168,7 @@ describe('generateOrganization', () => {
     const stormAt = Date.parse(organizationProfile(options).stormAt!);
     // Act
     const inStorm = complianceChanges(generate(options)).filter((c) => {
-      const t = Date.parse(c.orderingTimestamp);
+      const t = Date.parse(c.eventTime);
       return t >= stormAt && t < stormAt + 10 * 60_000 && c.newStatus === 'NON_COMPLIANT';
     });
     // Assess
@@ -175,10 +177,30 @@ describe('generateOrganization', () => {
     expect(inStorm.length - pack.length).toBeLessThan(50);
   });
 
+  it('models AWS Config time: rollouts dated by old items, re-evaluations that repeat the orderingTimestamp', () => {
+    // Prepare
+    const options: GenerateOptions = { accounts: 4, regions: 2, days: 10, end: '2026-11-20', storm: 200 };
+    const changes = complianceChanges(generate(options));
+    const ageDays = (c: ComplianceChange) =>
+      (Date.parse(c.eventTime) - Date.parse(c.orderingTimestamp)) / 86_400_000;
+    // Act
+    const rollouts = changes.filter((c) => ageDays(c) >= 1);
+    const byOrdering = new Map<string, number>();
+    for (const c of changes) {
+      const key = `${stateKeyId(c)}|${c.orderingTimestamp}`;
+      byOrdering.set(key, (byOrdering.get(key) ?? 0) + 1);
+    }
+    // Assess: a day to three years old, never from the future; and the storm re-evaluates items.
+    expect(rollouts.length).toBeGreaterThan(changes.length / 20);
+    expect(Math.max(...rollouts.map(ageDays))).toBeGreaterThan(365);
+    expect(changes.every((c) => ageDays(c) > -1 / 24)).toBe(true);
+    expect([...byOrdering.values()].some((n) => n > 1)).toBe(true);
+  });
+
   it('spreads history over the days ending at --end', () => {
     // Prepare
     const profile = organizationProfile(SMALL);
-    const times = complianceChanges(events).map((c) => c.orderingTimestamp);
+    const times = complianceChanges(events).map((c) => c.eventTime);
     // Assess
     expect(profile.firstDay).toBe('2026-11-01');
     expect(profile.lastDay).toBe('2026-11-20');
