@@ -689,9 +689,9 @@ function renderLatest(latest, now) {
             { 'data-event': item.id },
             h(
               'td',
-              { class: 'nowrap', title: d.orderingTimestamp },
-              ago(d.orderingTimestamp, now),
-              h('span', { class: 'sub' }, `${stamp.format(new Date(d.orderingTimestamp))} UTC`),
+              { class: 'nowrap', title: d.eventTime },
+              ago(d.eventTime, now),
+              h('span', { class: 'sub' }, `${stamp.format(new Date(d.eventTime))} UTC`),
             ),
             h('td', { class: 'mono nowrap' }, item.account),
             h('td', { class: 'nowrap' }, item.region),

@@ -33,6 +33,9 @@ export interface Alert extends StateKey {
   readonly newStatus: ComplianceType;
   readonly oldStatus: ComplianceType | null;
   readonly annotation: string | null;
+  /** When the evaluation was notified (EventBridge `time`): what a message shows as its time. */
+  readonly eventTime: string;
+  /** Orders it (see {@link orderOf}); on a rollout it is the capture time of an old item. */
   readonly orderingTimestamp: string;
 }
 
@@ -121,6 +124,7 @@ function alertFor(event: ComplianceChange): Alert | null {
     newStatus: event.newStatus,
     oldStatus: event.oldStatus,
     annotation: event.annotation,
+    eventTime: event.eventTime,
     orderingTimestamp: event.orderingTimestamp,
   };
 }

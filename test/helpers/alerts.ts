@@ -19,6 +19,7 @@ export function makeAlert(overrides: Partial<Alert> = {}): Alert {
     newStatus: kind === 'violation' ? 'NON_COMPLIANT' : 'COMPLIANT',
     oldStatus: kind === 'violation' ? 'COMPLIANT' : 'NON_COMPLIANT',
     annotation: kind === 'violation' ? 'Server-side encryption is not enabled.' : null,
+    eventTime: '2024-05-01T10:00:12.000Z',
     orderingTimestamp: '2024-05-01T10:00:00.000Z',
     ...overrides,
   };

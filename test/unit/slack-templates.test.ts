@@ -113,6 +113,21 @@ describe('templates render hostile data into safe Block Kit', () => {
     expect(texts).toContain(`<${ruleConsoleUrl(alert.region, alert.ruleName)}|Open the rule in AWS Config>`);
   });
 
+  it('a rollout violation shows when it was notified, not its year-old orderingTimestamp', () => {
+    // Prepare
+    const alert = makeAlert({
+      eventTime: '2026-11-26T14:02:11.000Z',
+      orderingTimestamp: '2025-09-03T07:41:52.904Z',
+    });
+
+    // Act
+    const texts = allTexts(renderViolation(alert)).join('\n');
+
+    // Assess
+    expect(texts).toContain('*Evaluated at*\n2026-11-26T14:02:11.000Z');
+    expect(texts).not.toContain('2025-09-03');
+  });
+
   it('a digest of a storm counts every alert and lists the first resources', () => {
     // Prepare
     const items: QueuedAlert[] = makeStorm(1000, 2, 2).map((alert) => ({

@@ -116,6 +116,8 @@ function alertVars(alert: Alert, options: RenderOptions): Record<string, unknown
       new_status: alert.newStatus,
       old_status: alert.oldStatus,
       annotation: alert.annotation,
+      // Alerts queued before eventTime existed fall back to their orderingTimestamp.
+      event_time: (alert as Partial<Alert>).eventTime ?? alert.orderingTimestamp,
       ordering_timestamp: alert.orderingTimestamp,
     },
     rule_url: ruleConsoleUrl(alert.region, alert.ruleName),
