@@ -81,11 +81,15 @@ beforeAll(async () => {
       }
     }
   }
-  raw.push(
+  events = raw.map(toEvent);
+  // Received live, at NOW; the expired one was received 91 days before it (TTLs count from receipt).
+  await new EventStoreRepository(dynamo.doc, table, {}, () => NOW).markDone(events);
+  const expired = toEvent(
     complianceEvent({ id: 'evt-expired', newStatus: 'NON_COMPLIANT', at: '2023-12-10T11:00:00.000Z' }),
   );
-  events = raw.map(toEvent);
-  await new EventStoreRepository(dynamo.doc, table).markDone(events);
+  const receivedLongAgo = new Date(NOW.getTime() - 91 * 86_400_000);
+  await new EventStoreRepository(dynamo.doc, table, {}, () => receivedLongAgo).markDone([expired]);
+  events.push(expired);
   app = createApiApp({
     events: new EventQueryRepository(dynamo.doc, table),
     queryEngine: new FakeQueryEngine(),
@@ -117,7 +121,7 @@ describe('GET /events', () => {
       source: 'aws.config',
       detail_type: 'Config Rules Compliance Change',
       published_at: published,
-      expired_at: published + 90 * 86_400,
+      expired_at: Math.floor(NOW.getTime() / 1000) + 90 * 86_400,
       detail: { kind: 'compliance-change', eventId: expected[0]!.eventId },
     });
     expect(res.body.next).toEqual(expect.any(String));

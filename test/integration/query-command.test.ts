@@ -96,7 +96,7 @@ describe('config-monitor query', () => {
     expect(await main([...args, '--format', 'csv'], csv)).toBe(0);
     expect(await main(args, table)).toBe(0);
     expect(csv.out().split('\r\n')[0]).toBe(
-      'event_id,event_time,recorded_time,notification_time,rule_name,base_rule_name,rule_arn,old_status,new_status,annotation',
+      'event_id,event_time,ordering_time,recorded_time,notification_time,rule_name,base_rule_name,rule_arn,old_status,new_status,annotation',
     );
     expect(csv.out()).toContain('"bad, ""really""\n\u001b[31mred"');
     expect(table.out()).toContain('bad, "really"··[31mred');

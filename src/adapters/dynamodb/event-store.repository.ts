@@ -111,6 +111,8 @@ export class EventStoreRepository {
     private readonly doc: DocumentSender,
     readonly tableName: string,
     private readonly retry: RetryOptions = {},
+    /** The receipt clock the TTL counts from. @default - the system clock */
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   /** See {@link eventStorableProblem}. */
@@ -149,7 +151,7 @@ export class EventStoreRepository {
    */
   async markDone(events: readonly ConfigEvent[]): Promise<{ failed: Set<string> }> {
     if (events.length === 0) return { failed: new Set() };
-    const receivedAt = new Date();
+    const receivedAt = this.clock();
     const { unprocessed } = await batchWriteAll(
       this.doc,
       this.tableName,
