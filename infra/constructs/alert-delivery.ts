@@ -66,9 +66,11 @@ export interface AlertDeliveryProps {
 }
 
 /**
- * The notifier: drains the alert outbox to Slack. Reserved concurrency 1 makes it the only writer
- * to the webhook (Slack accepts about one message a second), and lets two triggers share the work:
- * the outbox stream for latency, a one-minute schedule for retries and digests.
+ * The notifier: drains the alert outbox to Slack. No reserved concurrency (a reservation fails to
+ * deploy where the account's Lambda quota is under 101): a drain lease in the outbox table makes one
+ * invocation at a time the only writer to the webhook (Slack accepts about one message a second);
+ * the others return at once. Two triggers share the work: the outbox stream for latency, a
+ * one-minute schedule for retries, digests and taking over a lease left by a crashed drain.
  */
 export class AlertDelivery extends Construct {
   readonly function: MonitorFunction;
@@ -78,13 +80,12 @@ export class AlertDelivery extends Construct {
     super(scope, id);
     this.function = new MonitorFunction(this, 'Function', {
       handler: 'notifier',
-      description: 'config-monitor: drains the alert outbox to Slack (single instance)',
+      description: 'config-monitor: drains the alert outbox to Slack (one drain at a time, by lease)',
       serviceName: 'notifier',
       memorySize: 256,
       timeout: Duration.seconds(55),
-      reservedConcurrentExecutions: 1,
       // A missed tick is harmless (the next one drains the same outbox); retrying it would only
-      // queue behind the single instance. Failed ticks still land in the failure queue, so a
+      // find the lease held by the drain in progress. Failed ticks still land in the failure queue, so a
       // notifier that keeps failing fills it and trips its depth alarm.
       retryAttempts: 0,
       onFailure: props.failureQueue,
@@ -113,7 +114,7 @@ export class AlertDelivery extends Construct {
         // Only new alerts wake the notifier; its own updates (delivery) and TTL deletions do not.
         filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
         batchSize: 100,
-        // A burst of alerts becomes one drain instead of many queued behind the single instance.
+        // A burst of alerts becomes one drain instead of many that would find the lease held.
         maxBatchingWindow: Duration.seconds(5),
         retryAttempts: 2,
         maxRecordAge: Duration.hours(1),

@@ -1,8 +1,10 @@
 /**
  * Lambda entrypoint of the notifier: drains the alert outbox to Slack. Triggered by the outbox
  * table's stream (INSERTs, for latency) and a one-minute schedule (retries, storm digests); the
- * event itself carries nothing needed — every invocation drains the same outbox. Reserved
- * concurrency 1 (set by infra) keeps one writer per webhook, so the deliverer's pacing holds.
+ * event itself carries nothing needed — every invocation drains the same outbox. No reserved
+ * concurrency (it fails to deploy in low-quota accounts): the drain lease in the outbox table keeps
+ * one writer per webhook, so the deliverer's pacing holds; an invocation that finds the lease held
+ * returns at once and leaves the alerts to the holder.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -30,8 +32,10 @@ const sink = createSecretWebhookClient({
   maxRetryAfterMs: 5_000,
   logger,
 });
+const outbox = new AlertOutboxRepository(createDocumentClient(), config.outboxTableName);
 const deliverer = createAlertDeliverer({
-  outbox: new AlertOutboxRepository(createDocumentClient(), config.outboxTableName),
+  outbox,
+  lease: outbox,
   sink,
   digestThreshold: config.digestThreshold,
   minIntervalMs: 1_000,
@@ -48,7 +52,7 @@ export async function handler(_event: unknown, context: Context): Promise<void> 
     1_000,
   );
   try {
-    const result = await deliverer.drain({ timeBudgetMs });
+    const result = await deliverer.drain({ timeBudgetMs, holder: `notifier:${context.awsRequestId}` });
     metrics.addMetric('SlackMessagesPosted', MetricUnit.Count, result.messages);
     metrics.addMetric('SlackViolationsDelivered', MetricUnit.Count, result.violations);
     metrics.addMetric('SlackResolutionsDelivered', MetricUnit.Count, result.resolutions);

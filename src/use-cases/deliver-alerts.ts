@@ -3,7 +3,8 @@
  * alert.
  *
  * - Pacing: at most one post per `minIntervalMs` (about 1 s for a webhook) from this deliverer; in
- *   AWS the notifier Lambda has reserved concurrency 1, so this is the rate per webhook.
+ *   AWS only the holder of the webhook's drain lease posts (see "One drain at a time" below), so
+ *   this is the rate per webhook.
  * - Storms: when more than `digestThreshold` alerts arrive within a minute (pending now plus
  *   delivered in the last minute), violations and resolutions go out as digests grouped by account
  *   and rule (see domain/alert-digest.ts): 20,000 alerts become a few dozen messages at most.
@@ -28,12 +29,32 @@
  * a Lambda timeout) after Slack accepted a post and before `markDelivered` re-posts that one
  * message on the next drain. To keep that window to one message, each message's alerts are
  * marked delivered right after its post (not at the end of the drain), a post is never started
- * when the time budget cannot cover it, and drains never overlap (serialized here; one Lambda at a
- * time in AWS). A client timeout is also ambiguous (Slack may have posted) and is retried, so a
- * hung webhook can at worst duplicate that one message too.
+ * when the time budget cannot cover it, and drains never overlap (serialized here; across Lambda
+ * instances by the drain lease). A client timeout is also ambiguous (Slack may have posted) and is
+ * retried, so a hung webhook can at worst duplicate that one message too.
+ *
+ * One drain at a time, without reserved concurrency: reserving concurrency fails to deploy in
+ * accounts whose Lambda quota is under 101, so with `lease` set every drain first takes the
+ * webhook's lease in the outbox table — a conditional write that succeeds only when nobody holds it
+ * or the holder's `lease_until` has passed, naming this drain as `lease_owner`.
+ * - At most one concurrent drain: DynamoDB applies a conditional write atomically on one item, so of
+ *   any number of drains racing for the lease one wins; the others return at once without posting
+ *   (their alerts stay pending, for the holder or the next trigger). The holder renews the lease
+ *   (`lease_owner = me`) before it lists or posts once `leaseRenewIntervalMs` have passed since the
+ *   last renewal, so every post starts with at least `leaseDurationMs - leaseRenewIntervalMs` (45 s
+ *   by default) of lease left, more than a post (the notifier's client gives up within ~15 s) and
+ *   its outbox write take; the lease therefore cannot expire under a post in flight. If a renewal
+ *   finds the lease taken over, the drain stops before its next post. It releases the lease at the
+ *   end (conditionally, so it never frees a successor's lease).
+ * - A crash (or a Lambda timeout) while holding it is safe: nothing is lost — the alerts are still
+ *   pending in the outbox — and the lease expires by itself at `lease_until`, at most
+ *   `leaseDurationMs` (60 s) later, after which the next trigger (the one-minute schedule at the
+ *   latest) takes it over. The cost is a delay, and the usual one-message re-post window.
+ * - Clocks: `lease_until` is compared with the taker's clock; Lambda hosts are NTP-synced to well
+ *   under a second, far inside the 45 s margin.
  */
 import { randomUUID } from 'node:crypto';
-import type { PendingAlert, RouteGate } from '../adapters/dynamodb/alert-outbox.repository.js';
+import type { LeaseAttempt, PendingAlert, RouteGate } from '../adapters/dynamodb/alert-outbox.repository.js';
 import { createSlackMessageRenderer } from '../adapters/slack/slack-messages.js';
 import {
   DIGEST_DEFAULTS,
@@ -63,6 +84,19 @@ export interface AlertOutbox {
   clearRouteGate(now?: Date): Promise<void>;
 }
 
+/**
+ * The drain lease of one webhook (implemented by `AlertOutboxRepository` on the outbox table).
+ * `owner` is a token unique to one drain; times are absolute.
+ */
+export interface DrainLease {
+  /** Takes the lease if free or expired (`lease_until < now`); else says who holds it until when. */
+  acquireDrainLease(owner: string, until: Date, now: Date): Promise<LeaseAttempt>;
+  /** Extends the lease if `owner` still holds it; false when it was taken over. */
+  renewDrainLease(owner: string, until: Date, now: Date): Promise<boolean>;
+  /** Frees the lease if `owner` still holds it. */
+  releaseDrainLease(owner: string, now: Date): Promise<void>;
+}
+
 /** Renders the two kinds of message; the default uses `templates/*.liquid`. */
 export interface MessageRenderer {
   alert(alert: Alert): SlackMessage;
@@ -80,6 +114,15 @@ export interface DeliveryLogger {
 export interface AlertDelivererDeps {
   readonly outbox: AlertOutbox;
   readonly sink: MessageSink;
+  /**
+   * Serializes drains across processes (Lambda instances); see "One drain at a time" above.
+   * @default - none: drains are serialized within this process only (the embedded stack)
+   */
+  readonly lease?: DrainLease;
+  /** How long a taken or renewed lease lasts. @default 60000 */
+  readonly leaseDurationMs?: number;
+  /** Time after which the holder renews; must be shorter than `leaseDurationMs`. @default 15000 */
+  readonly leaseRenewIntervalMs?: number;
   /** @default - `() => new Date()` */
   readonly clock?: () => Date;
   /** @default - a real timer */
@@ -117,11 +160,19 @@ export interface DrainResult {
   pending: number;
   /** Alerts whose post failed in this drain (they stay pending, or are parked; see above). */
   failed: number;
+  /** Set when another drain held the lease, so this one delivered nothing. */
+  leaseHeldBy?: { holder: string | null; until: string | null };
+}
+
+export interface DrainOptions {
+  readonly timeBudgetMs?: number;
+  /** Names this drain in the lease (`lease_owner`), e.g. the Lambda request id. @default 'drainer' */
+  readonly holder?: string;
 }
 
 export interface AlertDeliverer {
   /** Delivers what is pending until the queue is empty, the webhook fails, or the time budget is spent. */
-  drain(options?: { timeBudgetMs?: number }): Promise<DrainResult>;
+  drain(options?: DrainOptions): Promise<DrainResult>;
 }
 
 const TRANSIENT_BASE_MS = 30_000;
@@ -149,6 +200,13 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
   const minIntervalMs = deps.minIntervalMs ?? 1000;
   const batchSize = deps.batchSize ?? 5000;
   const maxMessageAttempts = deps.maxMessageAttempts ?? 5;
+  const leaseDurationMs = deps.leaseDurationMs ?? 60_000;
+  const leaseRenewIntervalMs = deps.leaseRenewIntervalMs ?? 15_000;
+  if (!(leaseRenewIntervalMs > 0 && leaseDurationMs > leaseRenewIntervalMs)) {
+    throw new RangeError(
+      `leaseDurationMs (${leaseDurationMs}) must exceed leaseRenewIntervalMs (${leaseRenewIntervalMs}) > 0`,
+    );
+  }
   const renderer = deps.renderer ?? createSlackMessageRenderer();
   const logger = deps.logger;
   const detector = new StormDetector(threshold);
@@ -163,7 +221,52 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
   const deferredUntil = new Map<string, number>();
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function drainOnce(timeBudgetMs: number): Promise<DrainResult> {
+  /** Takes the lease (when configured), drains while holding it, and releases it. */
+  async function drainOnce(options: DrainOptions): Promise<DrainResult> {
+    const timeBudgetMs = options.timeBudgetMs ?? deps.timeBudgetMs ?? 45_000;
+    const lease = deps.lease;
+    if (!lease) return drainHolding(timeBudgetMs, async () => true);
+    const owner = `${options.holder ?? 'drainer'}#${randomUUID()}`;
+    const takenAt = clock();
+    const attempt = await lease.acquireDrainLease(
+      owner,
+      new Date(takenAt.getTime() + leaseDurationMs),
+      takenAt,
+    );
+    if (!attempt.acquired) {
+      logger?.info('Another drain holds the outbox lease; its alerts are left to it', {
+        holder: attempt.holder,
+        leaseUntil: attempt.until,
+      });
+      return {
+        messages: 0,
+        violations: 0,
+        resolutions: 0,
+        pending: await deps.outbox.countPending(),
+        failed: 0,
+        leaseHeldBy: { holder: attempt.holder, until: attempt.until },
+      };
+    }
+    let renewedAtMs = takenAt.getTime();
+    const keepLease = async (): Promise<boolean> => {
+      const now = clock();
+      if (now.getTime() - renewedAtMs < leaseRenewIntervalMs) return true;
+      const kept = await lease.renewDrainLease(owner, new Date(now.getTime() + leaseDurationMs), now);
+      if (!kept) {
+        logger?.warn('The outbox lease was taken over; stopping this drain', { owner });
+        return false;
+      }
+      renewedAtMs = now.getTime();
+      return true;
+    };
+    try {
+      return await drainHolding(timeBudgetMs, keepLease);
+    } finally {
+      await lease.releaseDrainLease(owner, clock());
+    }
+  }
+
+  async function drainHolding(timeBudgetMs: number, keepLease: () => Promise<boolean>): Promise<DrainResult> {
     const startedMs = clock().getTime();
     const result: DrainResult = { messages: 0, violations: 0, resolutions: 0, pending: 0, failed: 0 };
     const remaining = () => timeBudgetMs - (clock().getTime() - startedMs);
@@ -180,6 +283,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     forgetOldDeliveries();
 
     drain: while (remaining() > 0) {
+      if (!(await keepLease())) break;
       const listed = await deps.outbox.listPending(batchSize, clock());
       // The pending index is a GSI, read eventually consistent: an alert marked delivered a moment
       // ago can still be listed. Never post it again; if nothing else is listed, let the index
@@ -208,6 +312,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         for (const out of outgoing) {
           await pace();
           if (remaining() <= 0) break drain;
+          if (!(await keepLease())) break drain;
           const posted = await deps.sink.post(out.message);
           lastPostAtMs = clock().getTime();
           if (posted.ok) {
@@ -347,7 +452,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
 
   return {
     drain(options = {}) {
-      const run = queue.then(() => drainOnce(options.timeBudgetMs ?? deps.timeBudgetMs ?? 45_000));
+      const run = queue.then(() => drainOnce(options));
       queue = run.catch(() => undefined);
       return run;
     },

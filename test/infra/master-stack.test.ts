@@ -211,9 +211,15 @@ describe('hot store', () => {
 });
 
 describe('alert delivery', () => {
-  it('runs a single notifier instance with the webhook secret ARN, never the URL', () => {
+  it('reserves no concurrency anywhere: it fails to deploy where the Lambda quota is under 101', () => {
+    expect(propsOf(synth.master.alertDelivery.function).ReservedConcurrentExecutions).toBeUndefined();
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    for (const [, fn] of functions) expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('gives the notifier the webhook secret ARN, never the URL', () => {
     const props = propsOf(synth.master.alertDelivery.function);
-    expect(props.ReservedConcurrentExecutions).toBe(1);
     expect(props.Environment.Variables).toMatchObject({
       OUTBOX_TABLE_NAME: expect.anything(),
       SLACK_WEBHOOK_SECRET_ARN: { Ref: expect.stringMatching(/^AlertsWebhookSecret/) },

@@ -16,6 +16,10 @@
  * - `pk = ROUTE#<route>` — the delivery gate of one webhook (blocked until, consecutive failures,
  *   last error), so that a Slack outage or a broken webhook is retried on a bounded cadence
  *   across Lambda invocations. It never carries GSI keys.
+ * - `pk = LEASE#<route>` — the drain lease of one webhook: `lease_owner` (the holder's token, which
+ *   names the Lambda request that holds it) and `lease_until` (ISO expiry). Taken, renewed and
+ *   released with conditional writes (see {@link AlertOutboxRepository.acquireDrainLease}), so at
+ *   most one drain posts to a webhook at a time without reserved concurrency. No GSI keys, no TTL.
  * - `expired_at` (epoch seconds, 90 days after enqueue) — DynamoDB TTL; it also bounds how long an
  *   alert can stay undeliverable (a webhook broken for 90 days).
  */
@@ -55,6 +59,11 @@ export interface RouteGate {
   readonly consecutiveFailures: number;
   readonly lastError: string | null;
 }
+
+/** Outcome of trying to take the drain lease; when refused, who holds it and until when. */
+export type LeaseAttempt =
+  | { readonly acquired: true }
+  | { readonly acquired: false; readonly holder: string | null; readonly until: string | null };
 
 export interface AlertOutboxOptions {
   /** Webhook route of the alerts this repository enqueues and lists. @default - `default` */
@@ -280,6 +289,85 @@ export class AlertOutboxRepository {
     );
   }
 
+  /**
+   * Takes the drain lease of this route for `owner` until `until`, if nobody holds it or the
+   * holder's lease has expired (`lease_until < now`). One conditional write: DynamoDB evaluates the
+   * condition and applies the update atomically on the item, so of two drains racing for a free
+   * lease exactly one succeeds. ISO-8601 UTC strings of one fixed format compare like the times.
+   */
+  async acquireDrainLease(owner: string, until: Date, now: Date = new Date()): Promise<LeaseAttempt> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: leaseKey(this.route) },
+          UpdateExpression: 'SET lease_owner = :owner, lease_until = :until, acquired_at = :now',
+          ConditionExpression: 'attribute_not_exists(lease_owner) OR lease_until < :now',
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':until': until.toISOString(),
+            ':now': now.toISOString(),
+          },
+        }),
+      );
+      return { acquired: true };
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: leaseKey(this.route) }, ConsistentRead: true }),
+    );
+    const item = res.Item;
+    return {
+      acquired: false,
+      holder: typeof item?.lease_owner === 'string' ? item.lease_owner : null,
+      until: typeof item?.lease_until === 'string' ? item.lease_until : null,
+    };
+  }
+
+  /**
+   * Extends the lease to `until` if `owner` still holds it (`lease_owner = owner`); false when it
+   * was taken over after expiring, in which case the caller must stop posting at once.
+   */
+  async renewDrainLease(owner: string, until: Date, now: Date = new Date()): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: leaseKey(this.route) },
+          UpdateExpression: 'SET lease_until = :until, renewed_at = :now',
+          ConditionExpression: 'lease_owner = :owner',
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':until': until.toISOString(),
+            ':now': now.toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** Gives the lease back if `owner` still holds it; a lease already taken over is left alone. */
+  async releaseDrainLease(owner: string, now: Date = new Date()): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: leaseKey(this.route) },
+          UpdateExpression: 'SET released_at = :now REMOVE lease_owner, lease_until',
+          ConditionExpression: 'lease_owner = :owner',
+          ExpressionAttributeValues: { ':owner': owner, ':now': now.toISOString() },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
   private async updateExisting(
     id: string,
     update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },
@@ -306,6 +394,10 @@ function alertKey(eventId: string): string {
 
 function routeKey(route: string): string {
   return `ROUTE#${route}`;
+}
+
+function leaseKey(route: string): string {
+  return `LEASE#${route}`;
 }
 
 function toPending(item: Record<string, unknown>): PendingAlert {
