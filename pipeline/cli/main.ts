@@ -38,6 +38,11 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: 'the daily compliance report of one UTC day (--json, --post)',
     load: () => import('./commands/report.js'),
   },
+  {
+    name: 'doctor',
+    summary: 'check a deployed master stack (quota, Athena, reuse, rollup, DLQ): --stage NAME',
+    load: () => import('./commands/doctor.js'),
+  },
 ];
 
 const USAGE = `config-monitor — AWS Config compliance monitoring, embedded or on AWS
