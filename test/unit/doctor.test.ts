@@ -1,0 +1,38 @@
+import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it } from 'vitest';
+import { masterStackName as infraStackName } from '../../infra/app-builder.js';
+import { checkBusDeadLetters, checkConcurrency, masterStackName } from '../../src/use-cases/doctor.js';
+
+describe('doctor', () => {
+  it('uses the stack name of the CDK app', () => {
+    expect(masterStackName('prod')).toBe(infraStackName({ stage: 'prod' }));
+  });
+
+  it.each([
+    [50, 'FAIL'],
+    [500, 'WARN'],
+    [1000, 'PASS'],
+  ])('concurrency quota %i is %s', async (limit, verdict) => {
+    const lambda = mockClient(LambdaClient);
+    lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: limit } });
+    expect((await checkConcurrency(new LambdaClient({}))).verdict).toBe(verdict);
+    lambda.restore();
+  });
+
+  it.each([
+    ['0', 'PASS'],
+    ['3', 'FAIL'],
+  ])('bus DLQ with %s messages is %s', async (n, verdict) => {
+    const sqs = mockClient(SQSClient);
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: n } });
+    const facts = {
+      workgroup: 'w',
+      database: 'd',
+      queues: new Map([['BusDeadLettersQueue1234ABCD', 'https://q']]),
+    };
+    expect((await checkBusDeadLetters(new SQSClient({}), facts, 'prod')).verdict).toBe(verdict);
+    sqs.restore();
+  });
+});
