@@ -36,3 +36,42 @@ describe('doctor', () => {
     sqs.restore();
   });
 });
+
+import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { loadSavedQueries } from '../../src/queries/saved-queries.js';
+import { AthenaRunner, checkReuse, checkSavedQueries } from '../../src/use-cases/doctor.js';
+
+describe('doctor Athena checks', () => {
+  const facts = { workgroup: 'config-monitor-prod', database: 'config_monitor_prod', queues: new Map() };
+  const options = { stage: 'prod', queries: loadSavedQueries(), pollMs: 0 };
+  it.each([
+    [false, 'PASS'],
+    [true, 'FAIL'],
+  ])('reuse %s is %s', async (reused, verdict) => {
+    const athena = mockClient(AthenaClient);
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q' });
+    athena.on(GetQueryExecutionCommand).resolves({
+      QueryExecution: {
+        QueryExecutionId: 'q',
+        Status: { State: 'SUCCEEDED' },
+        Statistics: { ResultReuseInformation: { ReusedPreviousResult: reused } },
+      },
+    });
+    const runner = new AthenaRunner(new AthenaClient({}), facts, options);
+    expect((await checkReuse(runner, options)).verdict).toBe(verdict);
+    athena.restore();
+  });
+  it.each([
+    ['SUCCEEDED', 'PASS'],
+    ['FAILED', 'FAIL'],
+  ] as const)('saved queries %s is %s', async (state, verdict) => {
+    const athena = mockClient(AthenaClient);
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q' });
+    athena
+      .on(GetQueryExecutionCommand)
+      .resolves({ QueryExecution: { QueryExecutionId: 'q', Status: { State: state } } });
+    const runner = new AthenaRunner(new AthenaClient({}), facts, options);
+    expect((await checkSavedQueries(runner, options)).verdict).toBe(verdict);
+    athena.restore();
+  });
+});
