@@ -75,3 +75,22 @@ describe('doctor Athena checks', () => {
     athena.restore();
   });
 });
+
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { checkRollupTwice } from '../../src/use-cases/doctor.js';
+
+describe('doctor rollup check', () => {
+  const facts = { workgroup: 'w', database: 'd', reportFunction: 'report-fn', queues: new Map() };
+  it.each([
+    [undefined, 'PASS'],
+    ['Unhandled', 'FAIL'],
+  ])('FunctionError %s is %s', async (functionError, verdict) => {
+    const lambda = mockClient(LambdaClient);
+    lambda
+      .on(InvokeCommand)
+      .resolves({ StatusCode: 200, ...(functionError ? { FunctionError: functionError } : {}) });
+    const result = await checkRollupTwice(new LambdaClient({}), facts, { stage: 'prod', queries: [] });
+    expect(result.verdict).toBe(verdict);
+    lambda.restore();
+  });
+});
