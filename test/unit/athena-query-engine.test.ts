@@ -69,7 +69,7 @@ beforeEach(() => {
 });
 
 describe('AthenaQueryEngine.execute', () => {
-  it('starts the saved query with execution parameters and result reuse, polls with backoff, and reads every page', async () => {
+  it('starts the saved query with execution parameters and no result reuse, polls with backoff, and reads every page', async () => {
     // Prepare
     const clock = fakeClock();
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
@@ -152,8 +152,9 @@ describe('AthenaQueryEngine.execute', () => {
         'NULL',
         'NULL',
       ],
-      ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: 15 } },
     });
+    // Parameter values are not documented as part of Athena's reuse key: no reuse with parameters.
+    expect(start?.ResultReuseConfiguration).toBeUndefined();
     expect(start?.ClientRequestToken).toMatch(/^[0-9a-f-]{36}$/);
     expect(athena.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input.NextToken)).toEqual([
       undefined,
@@ -386,11 +387,11 @@ describe('AthenaQueryEngine.materializeDailyState', () => {
       ["'2026-03-01'", "'2026-03-01'", "'2026-03-01'"],
       ["'2026-03-02'", "'2026-03-02'", "'2026-03-02'"],
     ]);
-    expect(starts[0]?.ResultReuseConfiguration?.ResultReuseByAgeConfiguration?.Enabled).toBe(false);
+    expect(starts[0]?.ResultReuseConfiguration).toBeUndefined();
     expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(0);
   });
 
-  it('never reuses a cached result of a query that reads the rollup (a rebuild changes it)', async () => {
+  it('never sends result reuse with execution parameters (values are not documented as part of the reuse key)', async () => {
     // Prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
@@ -400,12 +401,15 @@ describe('AthenaQueryEngine.materializeDailyState', () => {
 
     // Act
     await engine().execute('daily_top_rules', { day: '2026-03-01' });
-    await engine().execute('compliance_summary', {});
+    await engine().execute('compliance_summary', { account: '111111111111' });
+    await engine().execute('compliance_summary', { account: '222222222222' });
 
     // Assess
-    const reuse = athena
-      .commandCalls(StartQueryExecutionCommand)
-      .map((call) => call.args[0].input.ResultReuseConfiguration?.ResultReuseByAgeConfiguration?.Enabled);
-    expect(reuse).toEqual([false, true]);
+    const starts = athena.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input);
+    expect(starts).toHaveLength(3);
+    for (const start of starts) {
+      expect(start.ExecutionParameters?.length).toBeGreaterThan(0);
+      expect(start.ResultReuseConfiguration).toBeUndefined();
+    }
   });
 });

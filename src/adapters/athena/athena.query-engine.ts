@@ -1,6 +1,7 @@
 /**
  * The AWS query engine: a saved query's text runs on Athena in a workgroup, its values passed as
- * `ExecutionParameters` (never concatenated into the SQL), with query result reuse enabled.
+ * `ExecutionParameters` (never concatenated into the SQL); query result reuse only for a statement
+ * without parameters (see {@link AthenaQueryEngine} `#start`).
  *
  * Lifecycle: StartQueryExecution → GetQueryExecution polled with capped exponential backoff while
  * QUEUED / RUNNING → SUCCEEDED: GetQueryResults paged, typed from `ResultSetMetadata.ColumnInfo`;
@@ -59,7 +60,11 @@ export interface AthenaQueryEngineOptions {
   readonly queriesDir?: string;
   /** Longest a query may run before it is stopped, from its submission. @default 300_000 (5 minutes) */
   readonly deadlineMs?: number;
-  /** Reuse a result of the same query text and parameters up to this age; 0 disables. @default 15 */
+  /**
+   * Reuse a result of the same query text up to this age, for statements without execution
+   * parameters only (parameter values are not documented as part of the reuse key); 0 disables.
+   * @default 15
+   */
   readonly resultReuseMaxAgeMinutes?: number;
   /** Resubmissions of a FAILED query that Athena marks Retryable. @default 2 */
   readonly maxRetries?: number;
@@ -223,10 +228,20 @@ export class AthenaQueryEngine implements QueryEngine {
             : {}),
           // Athena rejects an empty list: omit it for queries without parameters.
           ...(parameters.length > 0 ? { ExecutionParameters: [...parameters] } : {}),
-          ResultReuseConfiguration: {
-            ResultReuseByAgeConfiguration:
-              reuseMinutes > 0 ? { Enabled: true, MaxAgeInMinutes: reuseMinutes } : { Enabled: false },
-          },
+          // Result reuse only for a statement without parameters. Athena reuses a result when the
+          // query text, database, catalog and result configuration match; it does not document
+          // that execution parameter values are part of that key
+          // (https://docs.aws.amazon.com/athena/latest/ug/reusing-query-results.html), so a
+          // parameterized query with reuse could answer one account's figures for another. No
+          // ResultReuseConfiguration is sent with ExecutionParameters: reuse stays off.
+          ...(parameters.length > 0
+            ? {}
+            : {
+                ResultReuseConfiguration: {
+                  ResultReuseByAgeConfiguration:
+                    reuseMinutes > 0 ? { Enabled: true, MaxAgeInMinutes: reuseMinutes } : { Enabled: false },
+                },
+              }),
           // Idempotent start: an SDK retry of this very call cannot start a second execution.
           ClientRequestToken: randomUUID(),
         }),
