@@ -18,7 +18,6 @@
  * endpoints in `<data-dir>/endpoints.json` (see {@link readRunningStack}); other commands use it
  * instead of starting their own stack.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -56,7 +55,7 @@ import { optionalEnv, positiveIntegerEnv } from '../../src/config.js';
 import { DIGEST_DEFAULTS } from '../../src/domain/alert-digest.js';
 import { parseConfigEvent } from '../../src/domain/config-event.js';
 import { matchesConfigEventPattern } from '../../src/domain/event-pattern.js';
-import { routedPartitionKey } from '../../src/domain/stream-routes.js';
+import { partitionKeyFor } from '../../src/domain/stream-routes.js';
 import { type BatchSummary, createConsumerHandler } from '../../src/handlers/consumer.handler.js';
 import type { MessageSink } from '../../src/ports/message-sink.js';
 import type { QuarantinedRecord } from '../../src/ports/quarantine.js';
@@ -88,10 +87,9 @@ export const DEFAULT_REGION = 'us-east-1';
 const RETENTION_HOURS = 168;
 /** EventBridge refuses events larger than 256 KB, so the cloud rule can never forward one. */
 export const MAX_EVENT_BYTES = 256 * 1024;
-/** Kinesis PutRecords limits: 500 records and 5 MiB per call; partition keys up to 256 characters. */
+/** Kinesis PutRecords limits: 500 records and 5 MiB per call (partition keys: see partitionKeyFor). */
 const PUT_RECORDS_MAX = 500;
 const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
-const PARTITION_KEY_MAX = 256;
 const PUBLISH_ATTEMPTS = 8;
 
 /** Where a running `up` can be reached; written to `<data-dir>/endpoints.json`. */
@@ -314,20 +312,11 @@ export async function removeStackEndpoints(dataDir: string): Promise<void> {
 }
 
 /**
- * The partition key the cloud rules use (src/domain/stream-routes.ts, one rule per place an event
- * carries its resource id): `detail.resourceId` for compliance changes,
- * `detail.configurationItem.resourceId` for configuration-item changes,
- * `detail.configurationItemSummary.resourceId` for oversized ones; otherwise (or when the path
- * holds no string) the event id. Kinesis allows 256 characters and Config resource ids reach
- * 768, so a longer key is replaced by its SHA-256 (the same resource still maps to one shard).
+ * The partition key of an event: the one function the cloud rules and the cloud stream redrive
+ * follow (src/domain/stream-routes.ts, where the long-id design is explained). Re-exported for the
+ * embedded stack's callers and tests.
  */
-export function partitionKeyFor(event: unknown, data: string): string {
-  const record = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
-  let key = routedPartitionKey(record);
-  if (key === undefined && typeof record.id === 'string' && record.id !== '') key = record.id;
-  if (key === undefined) return createHash('sha256').update(data).digest('hex');
-  return key.length > PARTITION_KEY_MAX ? createHash('sha256').update(key).digest('hex') : key;
-}
+export { partitionKeyFor };
 
 function stderrLogger(): StackLogger {
   const line = (level: string, message: string, extra?: Record<string, unknown>) =>

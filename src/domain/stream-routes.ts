@@ -12,9 +12,27 @@
  * The routes narrow {@link CONFIG_EVENT_PATTERN} and together match exactly what it matches
  * (test/infra/stream-routes.test.ts checks that on every fixture).
  *
- * The same table drives the embedded ingest (`partitionKeyOf`), so a resource maps to one shard
- * locally exactly as it does behind the cloud rules.
+ * The same table drives the embedded ingest and the cloud stream redrive ({@link partitionKeyFor}),
+ * so a resource maps to one shard locally exactly as it does behind the cloud rules.
+ *
+ * Long resource ids. Kinesis partition keys are 1 to 256 characters
+ * (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecordsRequestEntry.html) but
+ * AWS Config resource ids reach 768
+ * (https://docs.aws.amazon.com/config/latest/APIReference/API_Evaluation.html). EventBridge cannot
+ * hash or truncate the value a `PartitionKeyPath` extracts, so the put of an event with a longer id
+ * fails and EventBridge sends it to the rule's dead-letter queue. That queue is therefore a redrive
+ * queue: the stream-redrive Lambda (src/handlers/stream-redrive.handler.ts) puts each message back
+ * into the stream with {@link partitionKeyFor}, the SHA-256 of the long id. Why this design and not
+ * "key everything by event id": the decision depends only on the id, so every event of one long id
+ * takes the same path (direct for none, redrive for all) and gets the same hashed key; they all land
+ * on one shard, so the consumer keeps its per-state-key guarantees (never two concurrent batches of
+ * one key, hence no alert for a stale evaluation and one alert per transition), exactly as for short
+ * ids. Ids that fit (the vast majority) keep the direct route, with no Lambda in their path.
+ * The redrive queue is a standard queue and may hand over events of one id out of order; the
+ * consumer's state write is order-aware ((orderingTimestamp, resultRecordedTime, event id)), so a
+ * late, older evaluation is stored as stale and alerts nothing.
  */
+import { createHash } from 'node:crypto';
 import { COMPLIANCE_CHANGE, CONFIG_EVENT_PATTERN, CONFIGURATION_ITEM_CHANGE } from './event-pattern.js';
 
 const ITEM_CHANGE = 'ConfigurationItemChangeNotification';
@@ -43,7 +61,9 @@ export const STREAM_ROUTES: readonly StreamRoute[] = [
     eventPattern: {
       ...CONFIG_EVENT_PATTERN,
       'detail-type': [CONFIGURATION_ITEM_CHANGE],
-      detail: { messageType: [ITEM_CHANGE] },
+      // The schema makes resourceId optional: without it the path would not resolve, so such events
+      // take the event-id route below.
+      detail: { messageType: [ITEM_CHANGE], configurationItem: { resourceId: [{ exists: true }] } },
     },
     partitionKeyPath: '$.detail.configurationItem.resourceId',
   },
@@ -56,6 +76,16 @@ export const STREAM_ROUTES: readonly StreamRoute[] = [
       detail: { messageType: [OVERSIZED_ITEM_CHANGE] },
     },
     partitionKeyPath: '$.detail.configurationItemSummary.resourceId',
+  },
+  {
+    // An item change without a resource id: keyed by event id; the consumer counts or quarantines it.
+    id: 'ConfigurationItemChangesWithoutResourceId',
+    description: 'Configuration item changes whose item carries no resource id, keyed by event id',
+    eventPattern: {
+      ...CONFIG_EVENT_PATTERN,
+      'detail-type': [CONFIGURATION_ITEM_CHANGE],
+      detail: { messageType: [ITEM_CHANGE], configurationItem: { resourceId: [{ exists: false }] } },
+    },
   },
   {
     // Anything else under the accepted detail types still reaches the consumer, which counts it
@@ -121,4 +151,36 @@ export function routedPartitionKey(event: Json): string | undefined {
   if (!path) return undefined;
   const value = resolveJsonPath(event, path);
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Kinesis partition keys are 1 to 256 Unicode characters (API_PutRecordsRequestEntry). */
+export const PARTITION_KEY_MAX = 256;
+
+/** Prefix of a hashed partition key (a raw id never starts with it, so the two cannot collide). */
+export const HASHED_KEY_PREFIX = 'sha256:';
+
+/**
+ * The Kinesis partition key of an event, shared by the embedded ingest and the cloud stream
+ * redrive: the routed resource id ({@link routedPartitionKey}) when it fits in
+ * {@link PARTITION_KEY_MAX} characters, else `sha256:` + the hex SHA-256 of its UTF-8 bytes (the same
+ * resource still maps to one shard); for routes keyed by event id (or a path holding no string),
+ * the event id under the same rule; for data that is no event at all, the hash of the data.
+ */
+export function partitionKeyFor(event: unknown, data: string): string {
+  const record = (typeof event === 'object' && event !== null ? event : {}) as Json;
+  let key = routedPartitionKey(record);
+  if (key === undefined && typeof record.id === 'string' && record.id !== '') key = record.id;
+  if (key === undefined) return hashedKey(data);
+  return fitsPartitionKey(key) ? key : hashedKey(key);
+}
+
+/** Whether a key is within Kinesis' limit, counted in Unicode characters (code points). */
+export function fitsPartitionKey(key: string): boolean {
+  // String length counts UTF-16 units; an astral character is one character for Kinesis. Short
+  // strings cannot exceed the limit either way, so only long ones are counted by code point.
+  return key.length <= PARTITION_KEY_MAX || [...key].length <= PARTITION_KEY_MAX;
+}
+
+function hashedKey(text: string): string {
+  return `${HASHED_KEY_PREFIX}${createHash('sha256').update(text, 'utf8').digest('hex')}`;
 }

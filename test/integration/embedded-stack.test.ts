@@ -43,9 +43,9 @@ describe('partition keys and admission (the EventBridge rule locally)', () => {
     expect(partitionKeyFor(item, '')).toBe('sg-0123456789abcdef0');
     expect(partitionKeyFor(oversized, '')).toBe('ANPAEXAMPLEPOLICYID01');
     expect(partitionKeyFor({ ...change, detail: {} }, '')).toBe(change.id);
-    expect(partitionKeyFor(longChange, '')).toMatch(/^[0-9a-f]{64}$/);
+    expect(partitionKeyFor(longChange, '')).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(partitionKeyFor(longChange, '')).toBe(partitionKeyFor({ ...longChange, id: 'other' }, 'other'));
-    expect(partitionKeyFor(null, 'raw text')).toMatch(/^[0-9a-f]{64}$/);
+    expect(partitionKeyFor(null, 'raw text')).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   describe.each([
