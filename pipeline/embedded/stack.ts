@@ -48,6 +48,7 @@ import {
   tableName,
 } from '../../src/adapters/dynamodb/table-definitions.js';
 import { FileQuarantine } from '../../src/adapters/file/file.quarantine.js';
+import { partitionKeyFor } from '../../src/adapters/kinesis/partition-key.js';
 import { createFolderMessageSink } from '../../src/adapters/slack/folder.message-sink.js';
 import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messages.js';
 import { createSlackWebhookClient, parseWebhookUrl } from '../../src/adapters/slack/slack-webhook.client.js';
@@ -55,7 +56,6 @@ import { optionalEnv, positiveIntegerEnv } from '../../src/config.js';
 import { DIGEST_DEFAULTS } from '../../src/domain/alert-digest.js';
 import { parseConfigEvent } from '../../src/domain/config-event.js';
 import { matchesConfigEventPattern } from '../../src/domain/event-pattern.js';
-import { partitionKeyFor } from '../../src/domain/stream-routes.js';
 import { type BatchSummary, createConsumerHandler } from '../../src/handlers/consumer.handler.js';
 import type { MessageSink } from '../../src/ports/message-sink.js';
 import type { QuarantinedRecord } from '../../src/ports/quarantine.js';

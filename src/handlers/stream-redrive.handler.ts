@@ -12,7 +12,7 @@
  */
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { partitionKeyFor } from '../domain/stream-routes.js';
+import { partitionKeyFor } from '../adapters/kinesis/partition-key.js';
 
 /** PutRecords attempts per invocation for one message. */
 export const REDRIVE_PUT_ATTEMPTS = 3;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { partitionKeyFor } from '../../src/domain/stream-routes.js';
+import { partitionKeyFor } from '../../src/adapters/kinesis/partition-key.js';
 import { fixture } from '../helpers/fixtures.js';
 
 type Json = Record<string, unknown>;
