@@ -79,7 +79,9 @@ daily_states as (
 ),
 
 -- A day changes a key's state only when its latest event is newer, by order, than every event of
--- the days before: a late evaluation with an old orderingTimestamp is stale on the day it arrives.
+-- the days before, that is when it is the running maximum (two days never tie: copies of an event
+-- share its time and so its day). A late evaluation with an old orderingTimestamp is stale on the
+-- day it arrives.
 running_orders as (
     select
         account,
@@ -97,23 +99,6 @@ running_orders as (
     from daily_states
 ),
 
-state_changes as (
-    select
-        account,
-        region,
-        rule_name,
-        resource_type,
-        resource_id,
-        changed_day,
-        day_order,
-        status,
-        lag(running_order) over (
-            partition by account, region, rule_name, resource_type, resource_id
-            order by changed_day
-        ) as prior_order
-    from running_orders
-),
-
 state_intervals as (
     select
         account,
@@ -123,10 +108,9 @@ state_intervals as (
             partition by account, region, rule_name, resource_type, resource_id
             order by changed_day
         ) as valid_until
-    from state_changes
+    from running_orders
     where
-        prior_order is null
-        or day_order > prior_order
+        day_order = running_order
 ),
 
 event_days as (
