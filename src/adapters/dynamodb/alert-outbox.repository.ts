@@ -296,24 +296,12 @@ export class AlertOutboxRepository {
    * lease exactly one succeeds. ISO-8601 UTC strings of one fixed format compare like the times.
    */
   async acquireDrainLease(owner: string, until: Date, now: Date = new Date()): Promise<LeaseAttempt> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: leaseKey(this.route) },
-          UpdateExpression: 'SET lease_owner = :owner, lease_until = :until, acquired_at = :now',
-          ConditionExpression: 'attribute_not_exists(lease_owner) OR lease_until < :now',
-          ExpressionAttributeValues: {
-            ':owner': owner,
-            ':until': until.toISOString(),
-            ':now': now.toISOString(),
-          },
-        }),
-      );
-      return { acquired: true };
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+    const acquired = await this.updateLease(
+      'SET lease_owner = :owner, lease_until = :until, acquired_at = :now',
+      'attribute_not_exists(lease_owner) OR lease_until < :now',
+      { ':owner': owner, ':until': until.toISOString(), ':now': now.toISOString() },
+    );
+    if (acquired) return { acquired: true };
     const res = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: leaseKey(this.route) }, ConsistentRead: true }),
     );
@@ -330,41 +318,41 @@ export class AlertOutboxRepository {
    * was taken over after expiring, in which case the caller must stop posting at once.
    */
   async renewDrainLease(owner: string, until: Date, now: Date = new Date()): Promise<boolean> {
+    return this.updateLease('SET lease_until = :until, renewed_at = :now', 'lease_owner = :owner', {
+      ':owner': owner,
+      ':until': until.toISOString(),
+      ':now': now.toISOString(),
+    });
+  }
+
+  /** Gives the lease back if `owner` still holds it; a lease already taken over is left alone. */
+  async releaseDrainLease(owner: string, now: Date = new Date()): Promise<void> {
+    await this.updateLease('SET released_at = :now REMOVE lease_owner, lease_until', 'lease_owner = :owner', {
+      ':owner': owner,
+      ':now': now.toISOString(),
+    });
+  }
+
+  /** One conditional update of this route's lease item; false when its condition did not hold. */
+  private async updateLease(
+    update: string,
+    condition: string,
+    values: Record<string, string>,
+  ): Promise<boolean> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: leaseKey(this.route) },
-          UpdateExpression: 'SET lease_until = :until, renewed_at = :now',
-          ConditionExpression: 'lease_owner = :owner',
-          ExpressionAttributeValues: {
-            ':owner': owner,
-            ':until': until.toISOString(),
-            ':now': now.toISOString(),
-          },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
       throw err;
-    }
-  }
-
-  /** Gives the lease back if `owner` still holds it; a lease already taken over is left alone. */
-  async releaseDrainLease(owner: string, now: Date = new Date()): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: leaseKey(this.route) },
-          UpdateExpression: 'SET released_at = :now REMOVE lease_owner, lease_until',
-          ConditionExpression: 'lease_owner = :owner',
-          ExpressionAttributeValues: { ':owner': owner, ':now': now.toISOString() },
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
     }
   }
 
