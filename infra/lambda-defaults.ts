@@ -29,7 +29,13 @@ export const BUNDLED_QUERIES_DIR = `${LAMBDA_TASK_ROOT}/queries`;
 export const BUNDLED_TEMPLATES_DIR = `${LAMBDA_TASK_ROOT}/templates`;
 
 /** The Lambda entrypoints the stacks deploy (`src/handlers/<name>.lambda.ts`). */
-export type HandlerName = 'consumer' | 'notifier' | 'firehose-transform' | 'api' | 'report';
+export type HandlerName =
+  | 'consumer'
+  | 'notifier'
+  | 'firehose-transform'
+  | 'api'
+  | 'report'
+  | 'stream-redrive';
 
 /** Absolute path of a handler's entry file. */
 export function handlerEntry(name: HandlerName): string {

@@ -11,15 +11,21 @@ import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 
 /**
- * Alarm thresholds. The issue fixes the first four; the others are chosen so that an alarm means
- * "an event or an alert is at risk", not "the system is busy":
+ * Alarm thresholds, chosen so that an alarm means "an event or an alert is at risk", not "the
+ * system is busy":
+ * - every dead-letter and quarantine queue at its first message: each message is an event, a batch
+ *   or a report that did not get through;
+ * - the stream redrive queue when its oldest message waits 15 min: it receives events during normal
+ *   operation (resource ids over 256 characters), so depth means nothing, but a message that stays
+ *   means the redrive is not draining;
  * - consumer lag 5 min: the Slack alert of a violation is then 5 min late;
  * - stream age 50 % of retention: records start expiring unread at 100 %;
  * - Firehose freshness 2× the buffer interval: one missed flush is normal, two is not.
  */
 export const ALARM_THRESHOLDS = {
   consumerErrorRatePercent: 5,
-  queueDepth: 10,
+  queueDepth: 1,
+  redriveAge: Duration.minutes(15),
   durationP99: Duration.seconds(10),
   consumerIteratorAge: Duration.minutes(5),
   streamRetentionFraction: 0.5,
@@ -46,8 +52,10 @@ export interface AlarmsProps {
   >;
   /** Functions whose every error is alarmed (scheduled jobs). */
   readonly erroringFunctions: Readonly<Record<string, lambda.IFunction>>;
-  /** Dead-letter, failure and quarantine queues, alarmed when deeper than 10. */
+  /** Dead-letter, failure and quarantine queues, alarmed at their first message. */
   readonly queues: Readonly<Record<string, sqs.IQueue>>;
+  /** The master-bus rules' redrive queue, alarmed on the age of its oldest message. */
+  readonly redriveQueue: sqs.IQueue;
   readonly deliveryStreamName: string;
   readonly firehoseBufferInterval: Duration;
   /**
@@ -124,9 +132,22 @@ export class Alarms extends Construct {
       this.add(
         `${name}Depth`,
         queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES }),
-        { threshold: ALARM_THRESHOLDS.queueDepth, description: `More than 10 messages wait in ${name}` },
+        {
+          threshold: ALARM_THRESHOLDS.queueDepth,
+          comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          description: `A message waits in ${name}: something did not get through (inspect and redrive it)`,
+        },
       );
     }
+    this.add(
+      'StreamRedriveAge',
+      props.redriveQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: FIVE_MINUTES }),
+      {
+        threshold: ALARM_THRESHOLDS.redriveAge.toSeconds(),
+        description:
+          'An event the bus rules dead-lettered has waited 15 minutes for the stream redrive: it is not draining',
+      },
+    );
 
     for (const [name, fn] of Object.entries(props.functions)) {
       this.add(`${name}DurationP99`, fn.metricDuration({ statistic: 'p99', period: FIVE_MINUTES }), {
@@ -187,6 +208,14 @@ export class Alarms extends Construct {
       threshold: 1,
       comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       description: 'Records failed Parquet conversion (written under errors/format-conversion-failed/)',
+    });
+    // Dynamic partitioning sends records to errors/ once 500 partitions are active
+    // (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html); the metric is 1 then.
+    this.add('FirehosePartitionCountExceeded', firehose('PartitionCountExceeded', 'Maximum'), {
+      threshold: 1,
+      comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description:
+        'Firehose exceeded its active-partition limit: records went to errors/activePartitionExceeded/ instead of the archive',
     });
     this.add('FirehoseFreshness', firehose('DeliveryToS3.DataFreshness', 'Maximum'), {
       threshold: props.firehoseBufferInterval.toSeconds() * ALARM_THRESHOLDS.firehoseFreshnessFactor,

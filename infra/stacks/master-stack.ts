@@ -20,6 +20,7 @@ import { Ingest } from '../constructs/ingest.js';
 import { Quarantine } from '../constructs/quarantine.js';
 import { Reporting } from '../constructs/reporting.js';
 import { EventStream } from '../constructs/stream.js';
+import { StreamRedrive } from '../constructs/stream-redrive.js';
 import { acknowledge, acknowledgeTableIndexes } from '../nag.js';
 
 export interface MasterStackProps extends StackProps {
@@ -43,6 +44,7 @@ export class MasterStack extends Stack {
   readonly hotStore: HotStore;
   readonly stream: EventStream;
   readonly ingest: Ingest;
+  readonly streamRedrive: StreamRedrive;
   readonly consumer: Consumer;
   readonly quarantine: Quarantine;
   readonly alertDelivery: AlertDelivery;
@@ -100,8 +102,15 @@ export class MasterStack extends Stack {
       retentionPeriod: streamRetention,
     });
 
+    // The bus rules dead-letter into the redrive queue (long resource ids, exhausted retries);
+    // what the redrive cannot put either ends in BusDeadLetters, alarmed at its first message.
     const busDeadLetters = new DeadLetterQueue(this, 'BusDeadLetters', {
-      purpose: 'events the master bus could not put into the stream',
+      purpose: 'events neither the master bus rules nor the stream redrive could put into the stream',
+    });
+    this.streamRedrive = new StreamRedrive(this, 'StreamRedrive', {
+      ...common,
+      stream: this.stream.stream,
+      deadLetterQueue: busDeadLetters.queue,
     });
     this.ingest = new Ingest(this, 'Ingest', {
       busName: masterBusName(config),
@@ -109,7 +118,7 @@ export class MasterStack extends Stack {
       allowedAccounts: config.allowedAccounts,
       stream: this.stream.stream,
       routes: STREAM_ROUTES,
-      deadLetterQueue: busDeadLetters.queue,
+      deadLetterQueue: this.streamRedrive.queue,
       archivePattern: CONFIG_EVENT_PATTERN,
     });
 
@@ -215,6 +224,7 @@ export class MasterStack extends Stack {
       ArchiveTransform: this.archive.transformFunction,
       Api: this.api.function,
       Report: this.reporting.function,
+      StreamRedrive: this.streamRedrive.function,
     };
     const queues = {
       BusDeadLetters: busDeadLetters.queue,
@@ -235,6 +245,7 @@ export class MasterStack extends Stack {
       slowFunctions: { Report: { fn: Report, p99: Duration.minutes(4) } },
       erroringFunctions: { Report },
       queues,
+      redriveQueue: this.streamRedrive.queue,
       deliveryStreamName: this.archive.deliveryStream.ref,
       firehoseBufferInterval: this.archive.bufferInterval,
       email: config.alarmEmail,

@@ -81,7 +81,7 @@ describe('master bus', () => {
           Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Stream'), 'Arn'] },
           KinesisParameters: { PartitionKeyPath: '$.detail.resourceId' },
           RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^BusDeadLetters'), 'Arn'] } },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StreamRedriveQueue'), 'Arn'] } },
         }),
       ],
     });
@@ -123,6 +123,44 @@ describe('master bus', () => {
     }
     const keys = rules.map(([, r]) => r.Properties.Targets[0].KinesisParameters?.PartitionKeyPath).sort();
     expect(keys).toEqual(STREAM_ROUTES.map((r) => r.partitionKeyPath).sort());
+  });
+});
+
+describe('stream redrive (resource ids over 256 characters)', () => {
+  it("drains the rules' dead-letter queue into the stream, with its own final DLQ", () => {
+    const redriveQueues = ofType('AWS::SQS::Queue').filter(([id]) => id.startsWith('StreamRedriveQueue'));
+    expect(redriveQueues).toHaveLength(1);
+    const [queueId, queue] = redriveQueues[0]!;
+    expect(queue.Properties).toMatchObject({
+      VisibilityTimeout: 360,
+      RedrivePolicy: {
+        maxReceiveCount: 5,
+        deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^BusDeadLetters/), 'Arn'] },
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 100,
+    });
+  });
+
+  it('gives the redrive function the stream name and write access to the stream only', () => {
+    const redriveFunctions = ofType('AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('StreamRedriveFunction'),
+    );
+    expect(redriveFunctions).toHaveLength(1);
+    const [, fn] = redriveFunctions[0]!;
+    expect(fn.Properties.Environment.Variables.STREAM_NAME).toEqual({
+      Ref: expect.stringMatching(/^Stream/),
+    });
+    expect(fn.Properties.Timeout).toBe(60);
+    const role = fn.Properties.Role['Fn::GetAtt'][0];
+    const actions = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === role))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
+    expect(actions).toEqual(expect.arrayContaining(['kinesis:PutRecords', 'kinesis:PutRecord']));
+    expect(actions.filter((a: string) => a.startsWith('kinesis:Get'))).toEqual([]);
   });
 });
 
@@ -534,7 +572,7 @@ describe('daily report', () => {
 describe('Lambda functions', () => {
   it('run nodejs22.x on arm64 with the Powertools settings and the bundled queries/templates dirs', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -661,15 +699,59 @@ describe('alarms', () => {
   });
 
   it.each(['BusDeadLetters', 'ConsumerFailures', 'Quarantine', 'NotifierFailures', 'ReportFailures'])(
-    'alarms when %s holds more than 10 messages',
+    'alarms at the first message in %s',
     (queue) => {
       expect(alarm(`${queue}Depth`)).toMatchObject({
         MetricName: 'ApproximateNumberOfMessagesVisible',
-        Threshold: 10,
-        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
     },
   );
+
+  it('alarms on every dead-letter queue of the stack, at its first message', () => {
+    // A queue is a dead-letter queue when a redrive policy, a rule target, an event source
+    // mapping or an event invoke config sends failures to it.
+    const text = JSON.stringify(template.toJSON().Resources, null, 0);
+    const queueIds = ofType('AWS::SQS::Queue').map(([id]) => id);
+    const dlqs = queueIds.filter(
+      (id) =>
+        ofType('AWS::SQS::Queue').some(
+          ([, q]) => q.Properties?.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0] === id,
+        ) ||
+        new RegExp(
+          `"(DeadLetterConfig|OnFailure|Destination)":\\{"(Arn|Destination)":\\{"Fn::GetAtt":\\["${id}"`,
+        ).test(text),
+    );
+    expect(dlqs.length).toBeGreaterThanOrEqual(5);
+    const depthAlarms = ofType('AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+    );
+    for (const id of dlqs) {
+      if (id.startsWith('StreamRedriveQueue')) continue; // a working queue, alarmed on age below
+      const alarmOf = depthAlarms.find(([, a]) =>
+        a.Properties.Dimensions.some((d: any) => d.Value?.['Fn::GetAtt']?.[0] === id),
+      );
+      expect(alarmOf, `${id} has a depth alarm`).toBeDefined();
+      expect(alarmOf![1].Properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it('alarms when a dead-lettered event waits 15 minutes for the stream redrive', () => {
+    expect(alarm('StreamRedriveAge')).toMatchObject({
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 900,
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [expect.stringMatching(/^StreamRedriveQueue/), 'QueueName'] },
+        },
+      ],
+    });
+  });
 
   it.each(['Consumer', 'Notifier', 'ArchiveTransform', 'Api'])(
     'alarms when %s p99 duration exceeds 10 s',
@@ -687,6 +769,7 @@ describe('alarms', () => {
     ['FirehoseProcessing', 'ExecuteProcessing.Success'],
     ['FirehoseConversion', 'FailedConversion.Records'],
     ['FirehoseFreshness', 'DeliveryToS3.DataFreshness'],
+    ['FirehosePartitionCountExceeded', 'PartitionCountExceeded'],
   ])('alarms on Firehose delivery failures: %s', (id, metric) => {
     expect(alarm(id)).toMatchObject({ Namespace: 'AWS/Firehose', MetricName: metric });
   });

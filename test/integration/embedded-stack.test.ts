@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestThroughRunningStack, startControlServer } from '../../pipeline/embedded/control.js';
@@ -70,6 +71,34 @@ describe('partition keys and admission (the EventBridge rule locally)', () => {
   });
 });
 
+/** The stream records whose data mentions `needle`, with their shard and partition key. */
+async function streamRecordsOf(stack: EmbeddedStack, needle: string) {
+  const { StreamDescription } = await stack.kinesis.send(
+    new DescribeStreamCommand({ StreamName: stack.streamName }),
+  );
+  const out: { shard: string; key: string }[] = [];
+  for (const shard of StreamDescription!.Shards!) {
+    let { ShardIterator: iterator } = await stack.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: stack.streamName,
+        ShardId: shard.ShardId!,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    for (;;) {
+      const page = await stack.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator! }));
+      for (const r of page.Records ?? []) {
+        if (Buffer.from(r.Data!).toString('utf8').includes(needle)) {
+          out.push({ shard: shard.ShardId!, key: r.PartitionKey! });
+        }
+      }
+      if ((page.Records ?? []).length === 0) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return out;
+}
+
 describe('embedded stack', () => {
   let dataDir: string;
   let stack: EmbeddedStack;
@@ -116,6 +145,72 @@ describe('embedded stack', () => {
     const delivered = await stack.deliverAlerts();
     expect(delivered).toMatchObject({ violations: 2, pending: 0, failed: 0 });
   });
+
+  it.each([300, 768])(
+    'keeps every event and the per-key guarantees for a %i-character resource id (the cloud redrive decision)',
+    async (length) => {
+      // Prepare: a violation, a stale older evaluation delivered late, then the resolution (the
+      // stale and the resolving evaluation both carry AWS's NON_COMPLIANT → COMPLIANT transition).
+      const resourceId = `arn:aws:ssm:eu-west-1:111122223333:document/${'d'.repeat(length - 44)}`;
+      const base = fixture<Record<string, any>>('compliance-change', 'first-evaluation');
+      const evaluation = (id: string, type: string, ordering: string, time: string) => ({
+        ...base,
+        id: `${id}-${length}`,
+        time,
+        detail: {
+          ...base.detail,
+          resourceId,
+          newEvaluationResult: {
+            ...base.detail.newEvaluationResult,
+            evaluationResultIdentifier: {
+              ...base.detail.newEvaluationResult.evaluationResultIdentifier,
+              evaluationResultQualifier: {
+                ...base.detail.newEvaluationResult.evaluationResultIdentifier.evaluationResultQualifier,
+                resourceId,
+              },
+              orderingTimestamp: ordering,
+            },
+            complianceType: type,
+            resultRecordedTime: time,
+          },
+          ...(type === 'COMPLIANT' ? { oldEvaluationResult: base.detail.newEvaluationResult } : {}),
+        },
+      });
+      const events = [
+        evaluation('violation', 'NON_COMPLIANT', '2026-11-21T10:00:00.000Z', '2026-11-21T10:00:05Z'),
+        evaluation('stale', 'COMPLIANT', '2026-11-20T09:00:00.000Z', '2026-11-21T11:00:05Z'),
+        evaluation('resolution', 'COMPLIANT', '2026-11-21T12:00:00.000Z', '2026-11-21T12:00:05Z'),
+      ];
+      const seen: number[] = [];
+      const off = stack.onBatch((s) => seen.push(s.accepted));
+      // Act
+      for (const event of events) {
+        await stack.publish([event]);
+        await stack.waitUntilProcessed();
+      }
+      off();
+      const delivered = await stack.deliverAlerts();
+      // Assess: every event stored and archived, one alert per transition, none for the stale one.
+      expect(seen.reduce((a, b) => a + b, 0)).toBe(3);
+      expect(delivered).toMatchObject({ violations: 1, resolutions: 1, pending: 0, failed: 0 });
+      const state = await stack.doc.send(new ScanCommand({ TableName: stack.tables.state }));
+      const row = state.Items?.find((item) => item.resource_id === resourceId);
+      expect(row).toMatchObject({ status: 'COMPLIANT', event_id: `resolution-${length}` });
+      const engine = (await stack.queryEngine()) as unknown as {
+        runSql(sql: string): Promise<Array<Record<string, unknown>>>;
+      };
+      const rows = await engine.runSql(
+        `select count(*) as n from compliance_events where resource_id = '${resourceId}'`,
+      );
+      expect(Number(rows[0]?.n)).toBe(3);
+      // In the stream, all three carry the one hashed key the cloud redrive gives them, on one shard.
+      const records = await streamRecordsOf(stack, resourceId);
+      expect(records).toHaveLength(3);
+      expect(new Set(records.map((r) => r.key))).toEqual(new Set([partitionKeyFor(events[0], '')]));
+      expect(records[0]!.key).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(new Set(records.map((r) => r.shard)).size).toBe(1);
+    },
+  );
 
   it('refuses a second stack on the same data directory (LevelDB lock) with a clear error', async () => {
     const attempt = startEmbeddedStack({ dataDir, ignoreRunning: true, ...quiet });
