@@ -148,7 +148,24 @@ export const RESOURCE_TYPES: readonly ResourceTypeSpec[] = [
     id: (r) => `ANPA${r.upperAlnum(17)}`,
     arn: (a, _r, id) => `arn:aws:iam::${a}:policy/${id.slice(4, 12).toLowerCase()}`,
   },
+  {
+    // A third-party resource type recorded with PutResourceConfig, whose ResourceId may be 768
+    // characters (https://docs.aws.amazon.com/config/latest/APIReference/API_PutResourceConfig.html):
+    // the generator's ids over Kinesis' 256-character partition keys (257 to 768 characters).
+    type: 'Org::Platform::Workspace',
+    global: true,
+    perRegion: [1, 1],
+    id: (r, account) => {
+      const length = r.int(257, 768);
+      let id = `workspace/${account}`;
+      while (id.length < length) id += `/${r.pick(WORKSPACE_SEGMENTS)}-${r.lowerAlnum(6)}`;
+      return id.slice(0, length);
+    },
+    arn: (a, _r, id) => `arn:aws:cloudformation::${a}:type/resource/Org-Platform-Workspace/${id}`,
+  },
 ];
+
+const WORKSPACE_SEGMENTS = ['team', 'platform', 'env', 'service', 'stack', 'component', 'module'];
 
 function rule(
   name: string,
@@ -169,7 +186,7 @@ function rule(
   };
 }
 
-/** ~30 AWS managed rules under their default names. */
+/** ~30 AWS managed rules under their default names, and one custom rule. */
 export const RULES: readonly RuleSpec[] = [
   rule('s3-bucket-versioning-enabled', 'AWS::S3::Bucket', {
     pack: true,
@@ -376,6 +393,10 @@ export const RULES: readonly RuleSpec[] = [
     initialViolation: 0.1,
     remediationHours: 48,
     annotations: ['The policy allows "Action": "*" on "Resource": "*".'],
+  }), // A custom rule (the organization's own Lambda) on the third-party type with long ids.
+  rule('platform-workspace-owner-tagged', 'Org::Platform::Workspace', {
+    initialViolation: 0.3,
+    annotations: ['The workspace has no owner tag.'],
   }),
 ];
 

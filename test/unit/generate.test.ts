@@ -197,6 +197,19 @@ describe('generateOrganization', () => {
     expect([...byOrdering.values()].some((n) => n > 1)).toBe(true);
   });
 
+  it("has a few resource ids longer than Kinesis' 256-character keys, none over Config's 768", () => {
+    // Prepare
+    const changes = complianceChanges(events);
+    const ids = new Set(changes.map((c) => c.resourceId));
+    // Act
+    const long = [...ids].filter((id) => id.length > 256);
+    // Assess: a few resources (one per account), each with a whole history of evaluations.
+    expect(long.length).toBeGreaterThanOrEqual(2);
+    expect(long.length).toBeLessThan(ids.size / 20);
+    expect(Math.max(...[...ids].map((id) => id.length))).toBeLessThanOrEqual(768);
+    expect(changes.filter((c) => c.resourceId.length > 256).length).toBeGreaterThan(long.length);
+  });
+
   it('spreads history over the days ending at --end', () => {
     // Prepare
     const profile = organizationProfile(SMALL);
