@@ -2,7 +2,12 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { TABLES, type TableDefinition, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
+import {
+  indexProjection,
+  TABLES,
+  type TableDefinition,
+  tableName,
+} from '../../src/adapters/dynamodb/table-definitions.js';
 
 export type LogicalTableName = TableDefinition['logicalName'];
 
@@ -47,11 +52,17 @@ export class HotStore extends Construct {
         deletionProtection: props.removalPolicy === 'retain',
       });
       for (const index of definition.indexes) {
+        const projection = indexProjection(definition, index);
         table.addGlobalSecondaryIndex({
           indexName: index.indexName,
           partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
           sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-          projectionType: dynamodb.ProjectionType.ALL,
+          ...(projection.ProjectionType === 'ALL'
+            ? { projectionType: dynamodb.ProjectionType.ALL }
+            : {
+                projectionType: dynamodb.ProjectionType.INCLUDE,
+                nonKeyAttributes: [...projection.NonKeyAttributes],
+              }),
         });
       }
       tables[definition.logicalName] = table;

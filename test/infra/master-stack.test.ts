@@ -10,7 +10,13 @@ import { glueColumns } from '../../infra/constructs/analytics.js';
 import { CONSUMER_EVENT_SOURCE } from '../../infra/constructs/consumer.js';
 import { APPLICATION_METRICS } from '../../infra/constructs/dashboard.js';
 import { BUNDLED_QUERIES_DIR, BUNDLED_TEMPLATES_DIR, REPO_ROOT } from '../../infra/lambda-defaults.js';
-import { TABLES, TTL_ATTRIBUTE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
+import {
+  EVENTS_TABLE,
+  indexProjection,
+  TABLES,
+  TTL_ATTRIBUTE,
+  tableName,
+} from '../../src/adapters/dynamodb/table-definitions.js';
 import { loadConsumerConfig } from '../../src/config.js';
 import {
   COMPLIANCE_DAILY_STATE_COLUMNS,
@@ -233,12 +239,28 @@ describe('hot store', () => {
                     { AttributeName: i.partitionKey, KeyType: 'HASH' },
                     { AttributeName: i.sortKey, KeyType: 'RANGE' },
                   ],
+                  // The same projection create-tables gives dynalite (test/unit/event-index-projection.test.ts).
+                  Projection: indexProjection(def, i),
                 }),
               )
             : Match.absent(),
       });
     },
   );
+
+  it('projects into the events indexes only what GET /events reads, not ALL', () => {
+    const [, table] = ofType('AWS::DynamoDB::Table').find(
+      ([, t]) => t.Properties.TableName === tableName('config-monitor-test', EVENTS_TABLE),
+    ) as [string, Resource];
+    const projections = table.Properties.GlobalSecondaryIndexes.map((gsi: any) => gsi.Projection);
+    expect(projections).toEqual([
+      {
+        ProjectionType: 'INCLUDE',
+        NonKeyAttributes: expect.not.arrayContaining(['gsi1pk', 'gsi2pk', 'gsi2sk']),
+      },
+      { ProjectionType: 'INCLUDE', NonKeyAttributes: expect.arrayContaining(['gsi1sk', 'detail']) },
+    ]);
+  });
 
   it('keeps the tables when the stack is deleted (retainData)', () => {
     for (const [, table] of ofType('AWS::DynamoDB::Table')) {

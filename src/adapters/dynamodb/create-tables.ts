@@ -9,11 +9,21 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { TABLES, type TableDefinition, tableName } from './table-definitions.js';
+import { indexProjection, TABLES, type TableDefinition, tableName } from './table-definitions.js';
 
 /** Creates every table under `prefix` if it does not exist yet. Idempotent. */
 export async function ensureTables(client: DynamoDBClient, prefix: string): Promise<void> {
   await Promise.all(TABLES.map((table) => ensureTable(client, prefix, table)));
+}
+
+function projectionInput(
+  table: TableDefinition,
+  index: TableDefinition['indexes'][number],
+): { ProjectionType: 'ALL' | 'INCLUDE'; NonKeyAttributes?: string[] } {
+  const projection = indexProjection(table, index);
+  return projection.ProjectionType === 'ALL'
+    ? { ProjectionType: 'ALL' }
+    : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.NonKeyAttributes] };
 }
 
 async function ensureTable(client: DynamoDBClient, prefix: string, table: TableDefinition): Promise<void> {
@@ -42,7 +52,7 @@ async function ensureTable(client: DynamoDBClient, prefix: string, table: TableD
                   { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
                   { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
                 ],
-                Projection: { ProjectionType: 'ALL' as const },
+                Projection: projectionInput(table, index),
               })),
             }
           : {}),

@@ -8,6 +8,12 @@ export interface IndexDefinition {
   readonly indexName: string;
   readonly partitionKey: string;
   readonly sortKey: string;
+  /**
+   * Attributes copied into the index besides the keys (projection INCLUDE); key attributes of the
+   * table or the index in this list are projected anyway and left out of `NonKeyAttributes`.
+   * @default every attribute (projection ALL)
+   */
+  readonly include?: readonly string[];
 }
 
 export interface TableDefinition {
@@ -31,12 +37,35 @@ export function expiresAt(epochSeconds: number): number {
   return Math.floor(epochSeconds) + HOT_RETENTION_DAYS * 86_400;
 }
 
+/**
+ * What `GET /events` reads from an events index item (event-query.repository.ts): every attribute
+ * of the event view it returns, and `gsi1sk`, the sort key it pages by on both indexes. The indexes
+ * project only these: each index write is billed on the projected item's size, so projecting ALL
+ * would also copy `received_at`, `kind`, `done`, `day` and the other index's keys into both indexes.
+ */
+export const EVENT_INDEX_ATTRIBUTES = [
+  'id',
+  'account',
+  'region',
+  'source',
+  'detail_type',
+  'published_at',
+  'expired_at',
+  'detail',
+  'gsi1sk',
+] as const;
+
 export const EVENTS_TABLE = {
   logicalName: 'events',
   partitionKey: 'pk',
   indexes: [
-    { indexName: 'by-account-day', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    { indexName: 'by-day', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    {
+      indexName: 'by-account-day',
+      partitionKey: 'gsi1pk',
+      sortKey: 'gsi1sk',
+      include: EVENT_INDEX_ATTRIBUTES,
+    },
+    { indexName: 'by-day', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', include: EVENT_INDEX_ATTRIBUTES },
   ],
   ttlAttribute: TTL_ATTRIBUTE,
   stream: false,
@@ -60,6 +89,25 @@ export const OUTBOX_TABLE = {
 } as const satisfies TableDefinition;
 
 export const TABLES: readonly TableDefinition[] = [EVENTS_TABLE, STATE_TABLE, OUTBOX_TABLE];
+
+/** The projection of an index, as CreateTable and CloudFormation spell it. */
+export type IndexProjection =
+  | { readonly ProjectionType: 'ALL' }
+  | { readonly ProjectionType: 'INCLUDE'; readonly NonKeyAttributes: readonly string[] };
+
+/**
+ * The projection of `index` on `table`: INCLUDE of its `include` list without the key attributes
+ * (the table's and the index's keys are always projected), else ALL. Both the CDK construct and
+ * create-tables (dynalite) build their indexes from this, so the cloud and local tables agree.
+ */
+export function indexProjection(
+  table: Pick<TableDefinition, 'partitionKey' | 'sortKey'>,
+  index: IndexDefinition,
+): IndexProjection {
+  if (index.include === undefined) return { ProjectionType: 'ALL' };
+  const keys = new Set([table.partitionKey, table.sortKey, index.partitionKey, index.sortKey]);
+  return { ProjectionType: 'INCLUDE', NonKeyAttributes: index.include.filter((a) => !keys.has(a)) };
+}
 
 /** Physical table name for a prefix (for example the stage: `prod-events`). */
 export function tableName(prefix: string, table: Pick<TableDefinition, 'logicalName'>): string {
