@@ -1,4 +1,5 @@
 import * as cloudformation from 'aws-cdk-lib/aws-cloudformation';
+import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 
 export interface AgentStackSetProps {
@@ -8,6 +9,13 @@ export interface AgentStackSetProps {
   /** OUs (or the root) whose accounts get the agent, now and when they join later. */
   readonly organizationalUnitIds: readonly string[];
   readonly regions: readonly string[];
+  /**
+   * The master bus the agents put events on. The StackSet depends on its resource policy
+   * (`DependsOn`): EventBridge checks the destination bus policy when an agent's rule target is
+   * created, so an agent deployed before the policy exists fails to deploy. The template body holds
+   * the bus ARN as a literal, so CloudFormation sees no dependency of its own.
+   */
+  readonly masterBus: events.EventBus;
   /**
    * SELF when the master account is the organization's management account, DELEGATED_ADMIN when
    * it is a delegated administrator for StackSets.
@@ -48,5 +56,12 @@ export class AgentStackSet extends Construct {
       ],
       templateBody: props.templateBody,
     });
+    const busPolicies = props.masterBus.node.children.filter((c) => c instanceof events.EventBusPolicy);
+    if (busPolicies.length === 0) {
+      throw new Error(
+        `AgentStackSet: the master bus ${props.masterBus.node.path} has no resource policy yet; add it (addToResourcePolicy) before the StackSet, or no agent may put events`,
+      );
+    }
+    this.node.addDependency(...busPolicies);
   }
 }

@@ -271,6 +271,8 @@ export class MasterStack extends Stack {
         organizationalUnitIds: config.stackSet.organizationalUnitIds,
         regions: config.stackSet.regions,
         callAs: config.stackSet.callAs,
+        // Created after the bus policy: EventBridge refuses an agent's rule target without it.
+        masterBus: this.ingest.bus,
       });
     }
 

@@ -855,6 +855,13 @@ describe('agent StackSet', () => {
     expect(rule.Properties.Targets[0].Arn).toBe(masterBusArn(synth.config));
     expect(stackSet.Properties.TemplateBody.length).toBeLessThan(51_200);
   });
+
+  it('is created after the bus policy: EventBridge checks it when an agent creates its rule target', () => {
+    const [[stackSetId, stackSet]] = ofType('AWS::CloudFormation::StackSet') as [[string, any]];
+    const policyIds = ofType('AWS::Events::EventBusPolicy').map(([id]) => id);
+    expect(policyIds).toHaveLength(1);
+    expect(stackSet.DependsOn, stackSetId).toEqual(expect.arrayContaining(policyIds));
+  });
 });
 
 describe('cdk-nag (AwsSolutions + Serverless)', () => {
