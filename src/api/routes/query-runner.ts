@@ -28,6 +28,33 @@ export interface RunnerContext {
   readonly engine: QueryEngine;
   readonly waitMs: number;
   readonly tokenKey: string;
+  /**
+   * What comes before the app's routes in the URL the client called ({@link basePathOf}): `/v1`
+   * through the API Gateway stage, so the 202's `poll` is the path the client can call as is.
+   * @default '' (the local server)
+   */
+  readonly basePath?: string;
+}
+
+/** The bindings of the Lambda adapter (hono/aws-lambda) the base path is read from; absent locally. */
+export interface GatewayBindings {
+  readonly event?: { readonly path?: string };
+  readonly requestContext?: { readonly path?: string; readonly stage?: string };
+}
+
+/**
+ * The prefix of the called URL before the app's routes: REST proxy events carry `path` without the
+ * stage and `requestContext.path` with it (and with a custom domain's base path), so the prefix is
+ * their difference, `/v1` on the execute-api URL; failing that `/<stage>`; '' locally.
+ */
+export function basePathOf(bindings: GatewayBindings | undefined): string {
+  const called = bindings?.requestContext?.path;
+  const routed = bindings?.event?.path;
+  if (called && routed && called.endsWith(routed)) {
+    return called.slice(0, called.length - routed.length).replace(/\/+$/, '');
+  }
+  const stage = bindings?.requestContext?.stage;
+  return stage && stage !== '$default' ? `/${stage}` : '';
 }
 
 /** Marks, in a poll id, a role whose query had finished: it is run again on poll. */
@@ -143,7 +170,7 @@ function answer(
       },
       ctx.tokenKey,
     );
-    return { status: 202, body: { query_id: queryId, poll: `/queries/${queryId}` } };
+    return { status: 202, body: { query_id: queryId, poll: `${ctx.basePath ?? ''}/queries/${queryId}` } };
   }
   const rows: Record<string, QueryRow[]> = {};
   for (const [role, outcome] of outcomes) {
