@@ -7,7 +7,7 @@
 --   resolved violation: old_status NON_COMPLIANT and new_status COMPLIANT or NOT_APPLICABLE.
 -- States and scores are those of compliance_score as of the end of the day (events before
 -- day+1 00:00, that is dt <= day) and as of its start (the end of the day before). They are read
--- from compliance_daily_state (partitions dt = day and dt = day - 1, each its latest build), which
+-- from compliance_daily_state (partitions dt = day and dt = day - 1, each its latest complete build: the most recent built_at whose stored rows number its build_rows), which
 -- the report builds with the saved query daily_state before it runs this one, together with the
 -- day's event counts: neither the history nor the day's events are scanned here. Athena accepts
 -- execution parameters only in WHERE clauses, hence the dt predicates.
@@ -37,6 +37,7 @@ end_builds as (
         evaluations,
         new_violations,
         resolved_violations,
+        build_rows,
         built_at
     from compliance_daily_state
     where
@@ -47,6 +48,7 @@ start_builds as (
     select
         status,
         resources,
+        build_rows,
         built_at
     from compliance_daily_state
     where
@@ -54,13 +56,31 @@ start_builds as (
 ),
 
 end_build as (
-    select max(built_at) as built_at
-    from end_builds
+    select max(builds.built_at) as built_at
+    from (
+        select
+            built_at,
+            max(build_rows) as build_rows,
+            count(*) as stored_rows
+        from end_builds
+        group by built_at
+    ) as builds
+    where
+        builds.stored_rows = builds.build_rows
 ),
 
 start_build as (
-    select max(built_at) as built_at
-    from start_builds
+    select max(builds.built_at) as built_at
+    from (
+        select
+            built_at,
+            max(build_rows) as build_rows,
+            count(*) as stored_rows
+        from start_builds
+        group by built_at
+    ) as builds
+    where
+        builds.stored_rows = builds.build_rows
 ),
 
 end_counts as (

@@ -1,21 +1,22 @@
 -- name: daily_state
 -- description: The rows of compliance_daily_state for one UTC day: per account, region, rule, resource type and status, the (resource, rule) pairs with that latest status at the end of the day and the day's events.
 --
--- The state at the end of the day is the latest evaluation per (account, region, rule_name,
--- resource_type, resource_id) among events before day+1 00:00 UTC, that is dt <= day (latest:
--- greatest ordering_time, recorded_time, event_id; copies of an event tie on that order and cannot
--- change it). The day's events are [day 00:00, day+1 00:00) UTC, dt = day, each event_id once,
--- counted under its new_status: evaluations, new violations (new_status NON_COMPLIANT and old_status
--- null or not NON_COMPLIANT) and resolved violations (old_status NON_COMPLIANT and new_status
--- COMPLIANT or NOT_APPLICABLE). A row exists when either count is not 0.
--- This is the expensive part of the daily report, a pass over the whole history: it is run once
--- per day to build the day's partition of compliance_daily_state (INSERT INTO on Athena, a Parquet
--- file locally), and the report queries read that partition instead. The columns are the table's,
--- in its order (src/domain/archive-schema.ts), as INSERT INTO matches them by position.
--- The dt column is the day itself, taken from a calendar built from the data and cut in a WHERE
--- clause, because Athena accepts execution parameters only there. No rows when no event is on or
--- before the day. built_at is the time of the build (the same for every row of one run); readers of
--- compliance_daily_state take the greatest built_at of a partition.
+-- The state at the end of the day is read from compliance_key_state of the same day (built just
+-- before by the saved query key_state: per key, the latest evaluation among events before day+1
+-- 00:00 UTC, by the pinned order), its greatest complete build. The day's events are
+-- [day 00:00, day+1 00:00) UTC, dt = day, each event_id once, counted under its new_status:
+-- evaluations, new violations (new_status NON_COMPLIANT and old_status null or not NON_COMPLIANT)
+-- and resolved violations (old_status NON_COMPLIANT and new_status COMPLIANT or NOT_APPLICABLE).
+-- A row exists when either count is not 0. A build reads one partition of each table, never the
+-- history: its cost does not grow with the archive.
+-- It is run once per day to build the day's partition of compliance_daily_state (INSERT INTO on
+-- Athena, a Parquet file locally), and the report queries read that partition instead. The columns
+-- are the table's, in its order (src/domain/archive-schema.ts), as INSERT INTO matches them by
+-- position.
+-- The dt column is the day itself, taken from a calendar cut in a WHERE clause, because Athena
+-- accepts execution parameters only there. No rows when no event is on or before the day.
+-- build_rows is the number of rows of the build and built_at its time (the same for every row of
+-- one run); readers of compliance_daily_state take the greatest complete built_at of a partition.
 --
 -- @param day date  UTC day, YYYY-MM-DD
 -- @param day date
@@ -31,6 +32,7 @@
 -- @column evaluations bigint  distinct events of the day with that new status
 -- @column new_violations bigint  new violations among them
 -- @column resolved_violations bigint  resolved violations among them
+-- @column build_rows bigint  rows of this build
 -- @column built_at timestamp  when this build ran (UTC)
 -- @column dt varchar  the day, YYYY-MM-DD (the partition)
 --
@@ -38,46 +40,7 @@
 
 with
 
-history as (
-    select
-        account,
-        region,
-        rule_name,
-        base_rule_name,
-        resource_type,
-        resource_id,
-        event_id,
-        event_time,
-        ordering_time,
-        recorded_time,
-        old_status,
-        new_status,
-        dt
-    from compliance_events
-    where
-        dt <= ?
-),
-
-states as (
-    select
-        account,
-        region,
-        rule_name,
-        base_rule_name,
-        resource_type,
-        resource_id,
-        max_by(new_status, row(ordering_time, recorded_time, event_id)) as status
-    from history
-    group by
-        account,
-        region,
-        rule_name,
-        base_rule_name,
-        resource_type,
-        resource_id
-),
-
-state_counts as (
+key_rows as (
     select
         account,
         region,
@@ -85,15 +48,46 @@ state_counts as (
         base_rule_name,
         resource_type,
         status,
+        build_rows,
+        built_at
+    from compliance_key_state
+    where
+        dt = ?
+),
+
+key_build as (
+    select max(builds.built_at) as built_at
+    from (
+        select
+            built_at,
+            max(build_rows) as build_rows,
+            count(*) as stored_rows
+        from key_rows
+        group by built_at
+    ) as builds
+    where
+        builds.stored_rows = builds.build_rows
+),
+
+state_counts as (
+    select
+        key_rows.account,
+        key_rows.region,
+        key_rows.rule_name,
+        key_rows.base_rule_name,
+        key_rows.resource_type,
+        key_rows.status,
         count(*) as resources
-    from states
+    from key_rows
+    inner join key_build
+        on key_rows.built_at = key_build.built_at
     group by
-        account,
-        region,
-        rule_name,
-        base_rule_name,
-        resource_type,
-        status
+        key_rows.account,
+        key_rows.region,
+        key_rows.rule_name,
+        key_rows.base_rule_name,
+        key_rows.resource_type,
+        key_rows.status
 ),
 
 day_events as (
@@ -106,7 +100,7 @@ day_events as (
         arbitrary(resource_type) as resource_type,
         arbitrary(old_status) as old_status,
         arbitrary(new_status) as new_status
-    from history
+    from compliance_events
     where
         dt = ?
     group by event_id
@@ -161,22 +155,16 @@ counts as (
             and state_counts.status = day_counts.status
 ),
 
-event_days as (
-    select
-        min(dt) as first_event_day,
-        max(dt) as last_event_day
-    from history
+build as (
+    select count(*) as build_rows
+    from counts
 ),
 
 report_day as (
     select
         substr(cast(days.calendar_day as varchar), 1, 10) as dt
-    from event_days
-    cross join unnest(
-        sequence(
-            from_iso8601_date(event_days.first_event_day),
-            greatest(from_iso8601_date(event_days.last_event_day), current_date)
-        )
+    from unnest(
+        sequence(date_add('day', -9000, current_date), date_add('day', 900, current_date))
     ) as days (calendar_day)
     where
         substr(cast(days.calendar_day as varchar), 1, 10) = ?
@@ -193,9 +181,11 @@ select
     cast(counts.evaluations as bigint) as evaluations,
     cast(counts.new_violations as bigint) as new_violations,
     cast(counts.resolved_violations as bigint) as resolved_violations,
+    cast(build.build_rows as bigint) as build_rows,
     cast(current_timestamp as timestamp) as built_at,
     report_day.dt
 from counts
+cross join build
 cross join report_day
 order by
     counts.account,

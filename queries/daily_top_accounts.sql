@@ -3,7 +3,7 @@
 --
 -- An open violation is a (resource, rule) pair whose latest evaluation among events before
 -- day+1 00:00 UTC is NON_COMPLIANT (latest: greatest ordering_time, recorded_time, event_id), read
--- from compliance_daily_state (partition dt = day, its latest build; see daily_state), which the
+-- from compliance_daily_state (partition dt = day, its latest complete build; see daily_state), which the
 -- report builds before it runs this query, as are the new and resolved violations: distinct
 -- events (by event_id) of the day, as in daily_report. The score is the account's compliance
 -- score at the end of the day. Only accounts with at least one open violation are listed.
@@ -29,6 +29,7 @@ end_builds as (
         resources,
         new_violations,
         resolved_violations,
+        build_rows,
         built_at
     from compliance_daily_state
     where
@@ -36,8 +37,17 @@ end_builds as (
 ),
 
 end_build as (
-    select max(built_at) as built_at
-    from end_builds
+    select max(builds.built_at) as built_at
+    from (
+        select
+            built_at,
+            max(build_rows) as build_rows,
+            count(*) as stored_rows
+        from end_builds
+        group by built_at
+    ) as builds
+    where
+        builds.stored_rows = builds.build_rows
 ),
 
 account_counts as (

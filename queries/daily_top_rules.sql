@@ -30,6 +30,7 @@ end_builds as (
         resources,
         new_violations,
         resolved_violations,
+        build_rows,
         built_at
     from compliance_daily_state
     where
@@ -37,8 +38,17 @@ end_builds as (
 ),
 
 end_build as (
-    select max(built_at) as built_at
-    from end_builds
+    select max(builds.built_at) as built_at
+    from (
+        select
+            built_at,
+            max(build_rows) as build_rows,
+            count(*) as stored_rows
+        from end_builds
+        group by built_at
+    ) as builds
+    where
+        builds.stored_rows = builds.build_rows
 ),
 
 rule_counts as (

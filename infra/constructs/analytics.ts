@@ -11,6 +11,8 @@ import {
   COMPLIANCE_DAILY_STATE_TABLE,
   COMPLIANCE_EVENT_COLUMNS,
   COMPLIANCE_EVENTS_TABLE,
+  COMPLIANCE_KEY_STATE_COLUMNS,
+  COMPLIANCE_KEY_STATE_TABLE,
   PARTITION_COLUMN,
 } from '../../src/domain/archive-schema.js';
 import { acknowledge, arnWildcardFinding } from '../nag.js';
@@ -21,6 +23,7 @@ export const ATHENA_RESULTS_PREFIX = 'results/';
 
 /** Prefix of the archive bucket holding the `compliance_daily_state` rollup (Athena INSERT INTO writes it). */
 export const DAILY_STATE_TABLE_PREFIX = `${COMPLIANCE_DAILY_STATE_TABLE}/`;
+export const KEY_STATE_TABLE_PREFIX = `${COMPLIANCE_KEY_STATE_TABLE}/`;
 
 /** Glue (Hive) type of each archive column type. */
 export const GLUE_COLUMN_TYPES: Readonly<Record<ArchiveColumn['type'], string>> = {
@@ -83,6 +86,8 @@ export class Analytics extends Construct implements ArchiveTable {
   readonly table: glue.CfnTable;
   /** `compliance_daily_state`: the daily rollup the report builds and reads (see src/use-cases/daily-state.ts). */
   readonly dailyStateTable: glue.CfnTable;
+  /** `compliance_key_state`: the per-key state each day's rollup is built from. */
+  readonly keyStateTable: glue.CfnTable;
   readonly workGroup: athena.CfnWorkGroup;
   readonly namedQueries: readonly athena.CfnNamedQuery[];
   readonly databaseName: string;
@@ -124,8 +129,18 @@ export class Analytics extends Construct implements ArchiveTable {
       archiveDays: props.archiveDays,
       databaseName: props.databaseName,
     });
+    this.keyStateTable = this.parquetTable('ComplianceKeyState', {
+      name: COMPLIANCE_KEY_STATE_TABLE,
+      description:
+        'Latest evaluation per (account, region, rule, resource) at the end of each day dt (Athena INSERT INTO from the saved query key_state); read the greatest complete built_at per dt',
+      prefix: KEY_STATE_TABLE_PREFIX,
+      columns: COMPLIANCE_KEY_STATE_COLUMNS,
+      archiveDays: props.archiveDays,
+      databaseName: props.databaseName,
+    });
     this.table.node.addDependency(this.database);
     this.dailyStateTable.node.addDependency(this.database);
+    this.keyStateTable.node.addDependency(this.database);
 
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
       name: props.workGroupName,
@@ -217,7 +232,9 @@ export class Analytics extends Construct implements ArchiveTable {
   }
 
   /** ARNs of the Glue catalog, database and tables, as IAM resources. */
-  private glueArns(tables: readonly string[] = [this.tableName, COMPLIANCE_DAILY_STATE_TABLE]): string[] {
+  private glueArns(
+    tables: readonly string[] = [this.tableName, COMPLIANCE_DAILY_STATE_TABLE, COMPLIANCE_KEY_STATE_TABLE],
+  ): string[] {
     const stack = Stack.of(this);
     const arn = (resource: string) => stack.formatArn({ service: 'glue', resource });
     return [
@@ -258,11 +275,18 @@ export class Analytics extends Construct implements ArchiveTable {
     });
     iam.Grant.addToPrincipal({
       grantee,
-      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
+      actions: [
+        'glue:GetDatabase',
+        'glue:GetTable',
+        'glue:GetPartition',
+        'glue:GetPartitions',
+        'glue:BatchGetPartition',
+      ],
       resourceArns: this.glueArns(),
     });
     this.archiveBucket.grantRead(grantee, `${ARCHIVE_TABLE_PREFIX}*`);
     this.archiveBucket.grantRead(grantee, `${DAILY_STATE_TABLE_PREFIX}*`);
+    this.archiveBucket.grantRead(grantee, `${KEY_STATE_TABLE_PREFIX}*`);
     // Athena writes results with the caller's permissions; reading them back needs read. No delete.
     this.resultsBucket.grantRead(grantee, `${ATHENA_RESULTS_PREFIX}*`);
     this.resultsBucket.grantPut(grantee, `${ATHENA_RESULTS_PREFIX}*`);
@@ -283,6 +307,14 @@ export class Analytics extends Construct implements ArchiveTable {
       );
       acknowledge(
         principal,
+        arnWildcardFinding(
+          this.archiveBucket.node.defaultChild as CfnResource,
+          `/${KEY_STATE_TABLE_PREFIX}*`,
+        ),
+        'Athena reads every Parquet object of the compliance_key_state rollup; the grant is limited to the table prefix of the archive bucket.',
+      );
+      acknowledge(
+        principal,
         arnWildcardFinding(this.resultsBucket.node.defaultChild as CfnResource, `/${ATHENA_RESULTS_PREFIX}*`),
         'Athena writes and reads query results under the results/ prefix with object names it generates; the grant is limited to that prefix.',
       );
@@ -299,10 +331,11 @@ export class Analytics extends Construct implements ArchiveTable {
   grantDailyStateBuild(grantee: iam.IGrantable): void {
     this.grantQuery(grantee);
     this.archiveBucket.grantPut(grantee, `${DAILY_STATE_TABLE_PREFIX}*`);
+    this.archiveBucket.grantPut(grantee, `${KEY_STATE_TABLE_PREFIX}*`);
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['glue:BatchCreatePartition', 'glue:CreatePartition', 'glue:UpdatePartition'],
-      resourceArns: this.glueArns([COMPLIANCE_DAILY_STATE_TABLE]),
+      resourceArns: this.glueArns([COMPLIANCE_DAILY_STATE_TABLE, COMPLIANCE_KEY_STATE_TABLE]),
     });
   }
 }

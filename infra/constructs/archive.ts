@@ -6,7 +6,11 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { COMPLIANCE_DAILY_STATE_TABLE } from '../../src/domain/archive-schema.js';
+import { COMPLIANCE_DAILY_STATE_TABLE, COMPLIANCE_KEY_STATE_TABLE } from '../../src/domain/archive-schema.js';
+
+/** Days the archive bucket keeps `compliance_key_state` builds (see the lifecycle rule). */
+export const KEY_STATE_RETENTION_DAYS = 14;
+
 import { MonitorFunction } from '../lambda-defaults.js';
 import { acknowledge, arnWildcardFinding } from '../nag.js';
 import type { ArchiveTable } from './analytics.js';
@@ -85,6 +89,13 @@ export class ArchiveBuckets extends Construct {
           id: 'daily-state-retention',
           prefix: `${COMPLIANCE_DAILY_STATE_TABLE}/`,
           expiration: Duration.days(props.archiveDays),
+        },
+        {
+          // The per-key state is only the starting point of the next day's build: two weeks cover
+          // the report's refresh window with room; past them a build reads the history once.
+          id: 'key-state-retention',
+          prefix: `${COMPLIANCE_KEY_STATE_TABLE}/`,
+          expiration: Duration.days(KEY_STATE_RETENTION_DAYS),
         },
         {
           id: 'failed-records',

@@ -39,8 +39,10 @@ export class Reporting extends Construct {
       description: 'config-monitor: daily compliance report to Slack (saved Athena queries)',
       serviceName: 'report',
       memorySize: 512,
-      // Several saved queries run in Athena, each may queue for a while in a busy account.
-      timeout: Duration.minutes(5),
+      // The Lambda maximum: the rollup builds and the report queries run in Athena one after the
+      // other, each may queue in a busy account, and a first build (no earlier state) reads the
+      // whole history. Every statement is stopped a minute before this (report.lambda.ts).
+      timeout: Duration.minutes(15),
       // A failed run is retried twice by Lambda, then kept in the failure queue (alarmed).
       retryAttempts: 2,
       onFailure: props.failureQueue,

@@ -24,8 +24,9 @@
  * removal leaves duplicates that every saved query ignores (they deduplicate by event_id) and the
  * next compaction removes.
  *
- * Rollup invalidation. `compliance_daily_state` partition D (built by the query engine, see
- * src/use-cases/daily-state.ts) is the state at the end of day D, from every event with dt <= D.
+ * Rollup invalidation. `compliance_daily_state` and `compliance_key_state` partition D (built by
+ * the query engine, see src/use-cases/daily-state.ts) are the state at the end of day D, from
+ * every event with dt <= D.
  * Once a flush writes rows to partitions, every rollup partition from the earliest of those days
  * onwards is stale, so the flush deletes their files (cheap: a few files); the engine rebuilds a
  * missing partition when a report needs it. Compaction rewrites the same rows and leaves it alone.
@@ -39,7 +40,11 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync,
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { complianceEventsDir, dailyStateDir } from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import {
+  complianceEventsDir,
+  dailyStateDir,
+  keyStateDir,
+} from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { COMPLIANCE_EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/domain/archive-schema.js';
 import { transformForArchive } from '../../src/use-cases/archive-transform.js';
 
@@ -243,14 +248,15 @@ export function createEmbeddedArchiver(options: EmbeddedArchiverOptions): Embedd
   function invalidateDailyState(days: readonly string[]) {
     if (days.length === 0) return;
     const earliest = [...days].sort()[0] as string;
-    const stateDir = dailyStateDir(options.dataDir);
-    for (const dt of listPartitions(stateDir)) {
-      if (dt < earliest) continue;
-      const dir = join(stateDir, `${PARTITION_PREFIX}${dt}`);
-      // Only the visible files: a build in progress writes a hidden temporary file, and the engine
-      // notices the history changed under it and builds again.
-      for (const f of safeReaddir(dir)) {
-        if (f.endsWith('.parquet') && !f.startsWith('.')) rmSync(join(dir, f), { force: true });
+    for (const stateDir of [dailyStateDir(options.dataDir), keyStateDir(options.dataDir)]) {
+      for (const dt of listPartitions(stateDir)) {
+        if (dt < earliest) continue;
+        const dir = join(stateDir, `${PARTITION_PREFIX}${dt}`);
+        // Only the visible files: a build in progress writes a hidden temporary file, and the
+        // engine notices the history changed under it and builds again.
+        for (const f of safeReaddir(dir)) {
+          if (f.endsWith('.parquet') && !f.startsWith('.')) rmSync(join(dir, f), { force: true });
+        }
       }
     }
   }

@@ -87,6 +87,27 @@ export const PARTITION_COLUMN = {
 } as const;
 
 /**
+ * Every build of a rollup partition writes its row count beside each row: a build is complete when
+ * the partition holds that many rows of its `built_at`. Athena's INSERT INTO only appends and a
+ * failed one can leave some of its files behind, so readers take the greatest `built_at` among the
+ * complete builds (queries/daily_report.sql shows the pattern), never a partial one.
+ */
+const BUILD_ROWS_COLUMN = {
+  name: 'build_rows',
+  type: 'bigint',
+  nullable: false,
+  comment:
+    'rows this build wrote to the partition: a build with fewer rows stored is incomplete, read the greatest complete built_at',
+} as const satisfies ArchiveColumn;
+
+const BUILT_AT_COLUMN = {
+  name: 'built_at',
+  type: 'timestamp',
+  nullable: false,
+  comment: 'when this build of the partition ran (UTC); read only the greatest complete build per dt',
+} as const satisfies ArchiveColumn;
+
+/**
  * `compliance_daily_state`: a rollup of `compliance_events`, partitioned by `dt` like it. Partition
  * `dt = D` holds, per account, region, rule, resource type and status: how many (resource, rule)
  * pairs have that latest status at the end of day D (events before D+1 00:00 UTC; the pinned
@@ -96,8 +117,12 @@ export const PARTITION_COLUMN = {
  * built by the saved query `daily_state` (queries/daily_state.sql) and rebuilt when late events
  * change a day, so the daily report reads two small partitions instead of the whole history.
  *
+ * It is built from {@link COMPLIANCE_KEY_STATE_TABLE} of the same day (the per-key state) and the
+ * day's events, so a build never reads the history.
+ *
  * A partition may hold several builds (Athena's INSERT INTO only appends); readers take the rows
- * of the greatest `built_at` of the partition, so a rebuild replaces a build without deleting it.
+ * of the greatest complete `built_at` of the partition (see `build_rows`), so a rebuild replaces a
+ * build without deleting it and a failed build is never read.
  */
 export const COMPLIANCE_DAILY_STATE_TABLE = 'compliance_daily_state';
 
@@ -143,12 +168,70 @@ export const COMPLIANCE_DAILY_STATE_COLUMNS = [
     nullable: false,
     comment: 'of those, resolved violations (COMPLIANT or NOT_APPLICABLE from NON_COMPLIANT)',
   },
+  BUILD_ROWS_COLUMN,
+  BUILT_AT_COLUMN,
+] as const satisfies readonly ArchiveColumn[];
+
+/**
+ * `compliance_key_state`: the state of every key at the end of day `dt` — per (account, region,
+ * rule, resource type, resource id), the latest evaluation by the pinned order among the records
+ * whose event_time is before dt+1 — so that the next day is built from it and that day's events
+ * alone (queries/key_state.sql): building a day costs one day of events and one day of state,
+ * however long the history. Derived data, like {@link COMPLIANCE_DAILY_STATE_TABLE}, with the same
+ * build columns.
+ */
+export const COMPLIANCE_KEY_STATE_TABLE = 'compliance_key_state';
+
+/**
+ * The `since` of queries/key_state.sql when the day before has no state: a dt before every day,
+ * so the build reads the whole history (a sentinel rather than a NULL execution parameter).
+ */
+export const KEY_STATE_FROM_HISTORY = '0000-01-01';
+
+/** Columns of `compliance_key_state`, in file order; `dt` (the day) is the partition column. */
+export const COMPLIANCE_KEY_STATE_COLUMNS = [
+  { name: 'account', type: 'string', nullable: false, comment: 'AWS account id of the resource' },
+  { name: 'region', type: 'string', nullable: false, comment: 'AWS region of the resource' },
+  { name: 'rule_name', type: 'string', nullable: false, comment: 'Config rule name as deployed' },
   {
-    name: 'built_at',
-    type: 'timestamp',
+    name: 'base_rule_name',
+    type: 'string',
     nullable: false,
-    comment: 'when this build of the partition ran (UTC); read only the greatest per dt',
+    comment: 'rule_name without the conformance-pack suffix',
   },
+  { name: 'resource_type', type: 'string', nullable: false, comment: 'for example AWS::S3::Bucket' },
+  {
+    name: 'resource_id',
+    type: 'string',
+    nullable: false,
+    comment: 'Config resource id (up to 768 characters)',
+  },
+  {
+    name: 'status',
+    type: 'string',
+    nullable: false,
+    comment: 'new_status of the latest evaluation at the end of dt',
+  },
+  {
+    name: 'ordering_time',
+    type: 'timestamp',
+    nullable: true,
+    comment: 'orderingTimestamp of that evaluation (first part of the order)',
+  },
+  {
+    name: 'recorded_time',
+    type: 'timestamp',
+    nullable: true,
+    comment: 'resultRecordedTime of that evaluation (second part of the order)',
+  },
+  {
+    name: 'event_id',
+    type: 'string',
+    nullable: false,
+    comment: 'event id of that evaluation (last part of the order)',
+  },
+  BUILD_ROWS_COLUMN,
+  BUILT_AT_COLUMN,
 ] as const satisfies readonly ArchiveColumn[];
 
 /** Yesterday in UTC, `YYYY-MM-DD`: the day a morning report covers and the demo history ends. */

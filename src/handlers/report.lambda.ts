@@ -19,7 +19,16 @@ const sink = createSecretWebhookClient({
   secretId: config.webhookSecretArn,
   logger,
 });
-const engine = new AthenaQueryEngine({ workgroup: config.athenaWorkgroup, database: config.athenaDatabase });
+/** Every Athena statement is stopped this long before the invocation would time out. */
+export const REPORT_STOP_MARGIN_MS = 60_000;
+let invocationStopBy = Number.POSITIVE_INFINITY;
+const engine = new AthenaQueryEngine({
+  workgroup: config.athenaWorkgroup,
+  database: config.athenaDatabase,
+  // Statements end (done or stopped) before the function does: a failed run leaves nothing running
+  // in Athena when Lambda retries it.
+  stopBy: () => invocationStopBy,
+});
 
 /** The day to report: `date` of the schedule's input when given (validated), else yesterday UTC. */
 export function reportDayOf(event: unknown, now: Date = new Date()): string {
@@ -28,11 +37,15 @@ export function reportDayOf(event: unknown, now: Date = new Date()): string {
 }
 
 /**
- * Builds and posts the report. A post that fails throws, so that the scheduler's retry policy
- * runs it again (a report posted twice is the lesser harm than none).
+ * Builds and posts the report. A run that fails throws: EventBridge Scheduler invokes the function
+ * asynchronously (https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html), so
+ * the function's own asynchronous retries (2, then the failure queue) run it again; the
+ * schedule's retry policy only covers failures to invoke. A report posted twice is the lesser harm
+ * than none.
  */
 export async function handler(event: unknown, context: Context): Promise<{ day: string; posted: true }> {
   logger.addContext(context);
+  invocationStopBy = Date.now() + context.getRemainingTimeInMillis() - REPORT_STOP_MARGIN_MS;
   const day = reportDayOf(event);
   const { report, message, post } = await sendDailyReport(
     {

@@ -251,6 +251,7 @@ export function dailyState(rows: readonly ArchiveRow[], day: string): Row[] {
       evaluations: 0,
       new_violations: 0,
       resolved_violations: 0,
+      build_rows: 0,
       dt: day,
     };
     for (const [k, v] of Object.entries(delta)) row[k] = Number(row[k]) + (v ?? 0);
@@ -264,8 +265,38 @@ export function dailyState(rows: readonly ArchiveRow[], day: string): Row[] {
       resolved_violations: isResolution(e) ? 1 : 0,
     });
   }
+  for (const row of counts.values()) row.build_rows = counts.size;
   const order = ['account', 'region', 'rule_name', 'resource_type', 'status'] as const;
   return [...counts.values()].sort((a, b) => {
+    for (const k of order) {
+      const c = compare(a[k] ?? null, b[k] ?? null);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}
+
+// key_state ------------------------------------------------------------------------------------
+
+/** compliance_key_state of `day`: per key, the latest evaluation before day+1, with the build's row count; sorted by key. */
+export function keyState(rows: readonly ArchiveRow[], day: string): Row[] {
+  const states = [...latestStates(rows, nextDay(day)).values()];
+  const out: Row[] = states.map((s) => ({
+    account: s.account,
+    region: s.region,
+    rule_name: s.rule_name,
+    base_rule_name: s.base_rule_name,
+    resource_type: s.resource_type,
+    resource_id: s.resource_id,
+    status: s.new_status,
+    ordering_time: s.ordering_time,
+    recorded_time: s.recorded_time,
+    event_id: s.event_id,
+    build_rows: states.length,
+    dt: day,
+  }));
+  const order = ['account', 'region', 'rule_name', 'resource_type', 'resource_id'] as const;
+  return out.sort((a, b) => {
     for (const k of order) {
       const c = compare(a[k] ?? null, b[k] ?? null);
       if (c !== 0) return c;

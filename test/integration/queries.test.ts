@@ -13,7 +13,10 @@ import { createEmbeddedArchiver } from '../../pipeline/embedded/archiver.js';
 import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import {
   COMPLIANCE_DAILY_STATE_COLUMNS,
+  COMPLIANCE_KEY_STATE_COLUMNS,
+  KEY_STATE_FROM_HISTORY,
   PARTITION_COLUMN,
+  previousUtcDay,
   toComplianceEventRow,
 } from '../../src/domain/archive-schema.js';
 import { type ComplianceChange, parseConfigEvent } from '../../src/domain/config-event.js';
@@ -310,15 +313,45 @@ describe.each([-1, 0, 2, 5, 7, 12])('daily_state (the compliance_daily_state rol
     const out = await run('daily_state', { day: stateDay() });
     expect(new Set(out.map((r) => r.built_at)).size).toBeLessThanOrEqual(1);
     const withoutBuild = out.map(({ built_at: _built, ...rest }) => rest);
+    expect(out.every((r) => r.build_rows === out.length)).toBe(true);
     expect(normalize(withoutBuild)).toEqual(normalize(ref.dailyState(rows, stateDay())));
   });
   it('is what the engine materializes into the table', async () => {
     await engine.materializeDailyState([stateDay()]);
     const stored = await engine.runSql(
-      'select account, region, rule_name, base_rule_name, resource_type, status, resources, evaluations, new_violations, resolved_violations, dt from compliance_daily_state where dt = ? order by account, region, rule_name, resource_type, status',
+      'select account, region, rule_name, base_rule_name, resource_type, status, resources, evaluations, new_violations, resolved_violations, build_rows, dt from compliance_daily_state where dt = ? order by account, region, rule_name, resource_type, status',
       [stateDay()],
     );
     expect(normalize(stored)).toEqual(normalize(ref.dailyState(rows, stateDay())));
+  });
+});
+
+describe.each([0, 5, 12])('key_state (the compliance_key_state rollup) of day %i', (n) => {
+  const stateDay = () => day(n).slice(0, 10);
+  const withoutBuiltAt = (out: readonly QueryRow[]) => out.map(({ built_at: _built, ...rest }) => rest);
+  it('returns the columns of compliance_key_state in the table order, then dt', () => {
+    const query = loadSavedQueries().find((q) => q.name === 'key_state');
+    expect(query?.columns.map((c) => c.name)).toEqual([
+      ...COMPLIANCE_KEY_STATE_COLUMNS.map((c) => c.name),
+      PARTITION_COLUMN.name,
+    ]);
+  });
+  it('built from the whole history equals the reference', async () => {
+    const out = await run('key_state', {
+      previous_day: '1999-12-31',
+      since: KEY_STATE_FROM_HISTORY,
+      day: stateDay(),
+    });
+    expect(normalize(withoutBuiltAt(out))).toEqual(normalize(ref.keyState(rows, stateDay())));
+  });
+  it('built from the day before and the day alone equals the reference (the incremental build)', async () => {
+    await engine.materializeDailyState([previousUtcDay(stateDay())]);
+    const out = await run('key_state', {
+      previous_day: previousUtcDay(stateDay()),
+      since: stateDay(),
+      day: stateDay(),
+    });
+    expect(normalize(withoutBuiltAt(out))).toEqual(normalize(ref.keyState(rows, stateDay())));
   });
 });
 
@@ -356,6 +389,8 @@ describe('every saved query', () => {
     daily_top_rules: { day: '2026-03-03' },
     daily_top_accounts: { day: '2026-03-03' },
     daily_state: { day: '2026-03-03' },
+    key_state: { previous_day: '2026-03-02', since: KEY_STATE_FROM_HISTORY, day: '2026-03-03' },
+    key_state_build: { day: '2026-03-03' },
     resource_timeline: {
       account: A,
       region: 'eu-west-1',
@@ -401,6 +436,13 @@ function referenceFor(name: string, data: ref.ArchiveRow[], params: QueryParamet
       return ref.dailyTopAccounts(data, params.day as string);
     case 'daily_state':
       return ref.dailyState(data, params.day as string);
+    case 'key_state':
+      return ref.keyState(data, params.day as string);
+    case 'key_state_build': {
+      // built_at is the build's own time: only the empty case has a reference.
+      if (data.length > 0) throw new Error('key_state_build has a reference on an empty archive only');
+      return [];
+    }
     case 'compliance_trend':
       return ref.complianceTrend(data, p);
     case 'time_to_remediate':

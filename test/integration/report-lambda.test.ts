@@ -8,13 +8,16 @@ import {
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { athenaQueryText } from '../../src/adapters/athena/athena.query-engine.js';
 import { allTexts, limitViolations } from '../../src/adapters/slack/block-kit.js';
 import { yesterdayUtc } from '../../src/domain/archive-schema.js';
+import { loadSavedQueries } from '../../src/queries/saved-queries.js';
 import { reply, type SlackServer, startSlackServer } from '../helpers/slack-server.js';
 
 const athena = mockClient(AthenaClient);
@@ -73,12 +76,18 @@ const RESULTS: Record<string, { columns: string[]; rows: string[][] }> = {
     rows: [['1', '111122223333', '45', '100', '68.97', '2', '0']],
   },
 };
+RESULTS.key_state_build = { columns: ['built_at', 'build_rows'], rows: [] };
 const TYPES: Record<string, string> = { day: 'varchar', base_rule_name: 'varchar', account: 'varchar' };
+
+/** The saved query a statement runs (Athena receives its text without the comment lines). */
+function savedQueryOf(queryString: string): string {
+  const query = loadSavedQueries().find((q) => queryString.endsWith(athenaQueryText(q.sql)));
+  return query?.name ?? 'unknown';
+}
 
 function mockAthena(): void {
   athena.on(StartQueryExecutionCommand).callsFake((input: { QueryString: string }) => {
-    const name = /-- name: (\w+)/.exec(input.QueryString)?.[1] ?? 'unknown';
-    return { QueryExecutionId: `q-${name}` };
+    return { QueryExecutionId: `q-${savedQueryOf(input.QueryString)}` };
   });
   athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => ({
     QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: 'SUCCEEDED' } },
@@ -150,7 +159,7 @@ describe('report.lambda handler', () => {
     const result = await lambda.handler({ date: '2024-03-09' }, context);
     expect(result.day).toBe('2024-03-09');
     const starts = athena.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input);
-    const headline = starts.find((input) => /-- name: daily_report\n/.test(input.QueryString ?? ''));
+    const headline = starts.find((input) => savedQueryOf(input.QueryString ?? '') === 'daily_report');
     expect(headline?.ExecutionParameters).toContain("'2024-03-09'");
     // The rollup is rebuilt first: DAILY_STATE_REFRESH_DAYS (default 3) days up to the report's day.
     const builds = starts.filter((input) =>
@@ -164,6 +173,21 @@ describe('report.lambda handler', () => {
     expect(starts.indexOf(builds[2] as (typeof starts)[number])).toBeLessThan(
       starts.indexOf(headline as (typeof starts)[number]),
     );
+  });
+
+  it('stops every Athena statement a minute before the invocation would time out', async () => {
+    // Prepare: 61 s left, and statements that never finish.
+    athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => ({
+      QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: 'RUNNING' } },
+    }));
+    athena.on(StopQueryExecutionCommand).resolves({});
+    const started = Date.now();
+    // Act + Assess: stopped after ~1 s instead of running into the Lambda timeout.
+    await expect(
+      lambda.handler({ date: '2024-03-09' }, { ...context, getRemainingTimeInMillis: () => 61_000 }),
+    ).rejects.toThrow(/deadline|stopped|timed out/i);
+    expect(athena.commandCalls(StopQueryExecutionCommand).length).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('refuses an invalid date before any query', async () => {

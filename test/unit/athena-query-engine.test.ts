@@ -12,9 +12,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   AthenaQueryEngine,
+  athenaQueryText,
   convertAthenaValue,
   toExecutionParameter,
 } from '../../src/adapters/athena/athena.query-engine.js';
+import { AthenaQueryTimeoutError } from '../../src/adapters/athena/errors.js';
+import {
+  COMPLIANCE_DAILY_STATE_COLUMNS,
+  COMPLIANCE_KEY_STATE_COLUMNS,
+} from '../../src/domain/archive-schema.js';
 import { getSavedQuery } from '../../src/queries/saved-queries.js';
 
 const athena = mockClient(AthenaClient);
@@ -137,7 +143,7 @@ describe('AthenaQueryEngine.execute', () => {
     });
     const start = athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input;
     expect(start).toMatchObject({
-      QueryString: getSavedQuery('compliance_summary').sql,
+      QueryString: athenaQueryText(getSavedQuery('compliance_summary').sql),
       WorkGroup: 'config-monitor',
       QueryExecutionContext: { Database: 'config_monitor' },
       ExecutionParameters: [
@@ -368,10 +374,22 @@ describe('convertAthenaValue', () => {
 });
 
 describe('AthenaQueryEngine.materializeDailyState', () => {
-  it('appends one build per day with INSERT INTO over the saved daily_state text, without result reuse or reading rows', async () => {
-    // Prepare
-    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+  it('builds each day from the one before: key state, then daily state, by INSERT INTO without result reuse', async () => {
+    // Prepare: the day before the first day has no complete key-state build (an empty result).
+    let id = 0;
+    athena.on(StartQueryExecutionCommand).callsFake(() => ({ QueryExecutionId: `q-${++id}` }));
     athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    athena.on(GetQueryResultsCommand).resolves({
+      ResultSet: {
+        ResultSetMetadata: {
+          ColumnInfo: [
+            { Name: 'built_at', Type: 'timestamp' },
+            { Name: 'build_rows', Type: 'bigint' },
+          ],
+        },
+        Rows: [row('built_at', 'build_rows')],
+      },
+    });
 
     // Act
     const outcome = await engine().materializeDailyState(['2026-03-02', '2026-03-01', '2026-03-02']);
@@ -379,16 +397,84 @@ describe('AthenaQueryEngine.materializeDailyState', () => {
     // Assess
     expect(outcome.built).toEqual(['2026-03-01', '2026-03-02']);
     const starts = athena.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input);
-    expect(starts).toHaveLength(2);
-    const insert =
-      'insert into compliance_daily_state (account, region, rule_name, base_rule_name, resource_type, status, resources, evaluations, new_violations, resolved_violations, built_at, dt)\n';
-    expect(starts[0]?.QueryString).toBe(`${insert}${getSavedQuery('daily_state').sql}`);
+    expect(starts.map((s) => s.QueryString?.split('\n')[0])).toEqual([
+      expect.stringMatching(/^with$/),
+      expect.stringMatching(/^insert into compliance_key_state \(/),
+      expect.stringMatching(/^insert into compliance_daily_state \(/),
+      expect.stringMatching(/^insert into compliance_key_state \(/),
+      expect.stringMatching(/^insert into compliance_daily_state \(/),
+    ]);
+    expect(starts[0]?.QueryString).toBe(athenaQueryText(getSavedQuery('key_state_build').sql));
+    const keyInsert = `insert into compliance_key_state (${[...COMPLIANCE_KEY_STATE_COLUMNS.map((c) => c.name), 'dt'].join(', ')})`;
+    expect(starts[1]?.QueryString).toBe(athenaQueryText(`${keyInsert}\n${getSavedQuery('key_state').sql}`));
+    const dailyInsert = `insert into compliance_daily_state (${[...COMPLIANCE_DAILY_STATE_COLUMNS.map((c) => c.name), 'dt'].join(', ')})`;
+    expect(starts[2]?.QueryString).toBe(
+      athenaQueryText(`${dailyInsert}\n${getSavedQuery('daily_state').sql}`),
+    );
     expect(starts.map((s) => s.ExecutionParameters)).toEqual([
+      ["'2026-02-28'"],
+      // No previous state: the first day reads the history once (the sentinel), the second its day.
+      ["'2026-02-28'", "'0000-01-01'", "'2026-03-01'", "'2026-03-01'"],
       ["'2026-03-01'", "'2026-03-01'", "'2026-03-01'"],
+      ["'2026-03-01'", "'2026-03-02'", "'2026-03-02'", "'2026-03-02'"],
       ["'2026-03-02'", "'2026-03-02'", "'2026-03-02'"],
     ]);
-    expect(starts[0]?.ResultReuseConfiguration).toBeUndefined();
-    expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(0);
+    for (const start of starts) expect(start.ResultReuseConfiguration).toBeUndefined();
+    expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(1);
+  });
+
+  it('starts from the day before when it has a complete build, reading one day of events', async () => {
+    // Prepare
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED'));
+    athena.on(GetQueryResultsCommand).resolves({
+      ResultSet: {
+        ResultSetMetadata: {
+          ColumnInfo: [
+            { Name: 'built_at', Type: 'timestamp' },
+            { Name: 'build_rows', Type: 'bigint' },
+          ],
+        },
+        Rows: [row('built_at', 'build_rows'), row('2026-03-01 07:00:00.000', '1200')],
+      },
+    });
+
+    // Act
+    await engine().materializeDailyState(['2026-03-02']);
+
+    // Assess
+    const starts = athena.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input);
+    expect(starts[1]?.ExecutionParameters).toEqual([
+      "'2026-03-01'",
+      "'2026-03-02'",
+      "'2026-03-02'",
+      "'2026-03-02'",
+    ]);
+  });
+
+  it('sends no -- comment line: the headers hold ; and quotes', () => {
+    for (const name of ['daily_state', 'key_state', 'compliance_summary']) {
+      const text = athenaQueryText(getSavedQuery(name).sql);
+      expect(text).not.toMatch(/^\s*--/m);
+      expect(text).not.toContain(';');
+      expect(text.startsWith('with')).toBe(true);
+    }
+  });
+
+  it('stops a statement still running at stopBy, before its own deadline', async () => {
+    // Prepare: submitted at the clock's start, stopBy 5 s later, its own deadline 300 s.
+    const clock = fakeClock();
+    const start = clock.now();
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
+    athena.on(GetQueryExecutionCommand).resolves(execution('RUNNING'));
+    athena.on(StopQueryExecutionCommand).resolves({});
+
+    // Act + Assess
+    await expect(
+      engine(clock, { stopBy: () => start + 5_000 }).execute('daily_top_rules', { day: '2026-03-01' }),
+    ).rejects.toThrow(AthenaQueryTimeoutError);
+    expect(athena.commandCalls(StopQueryExecutionCommand)).toHaveLength(1);
+    expect(clock.now() - start).toBeLessThanOrEqual(5_000);
   });
 
   it('never sends result reuse with execution parameters (values are not documented as part of the reuse key)', async () => {

@@ -80,7 +80,8 @@ describe.each(queries.map((q) => [q.name, q] as const))('saved query %s', (_name
     expect(body).toMatch(/\bdt\s*(<=|>=|=|<)/);
     // Either an explicit group by event_id, or the max_by order key that ends with event_id (copies
     // tie), or it reads only the compliance_daily_state rollup, which daily_state builds that way.
-    const rollupOnly = /\bfrom compliance_daily_state\b/.test(body) && !/\bcompliance_events\b/.test(body);
+    const rollupOnly =
+      /\bfrom compliance_(daily|key)_state\b/.test(body) && !/\bcompliance_events\b/.test(body);
     if (!rollupOnly) expect(body).toMatch(/group by event_id|row\(ordering_time, recorded_time, event_id\)/);
   });
 

@@ -26,7 +26,11 @@ import {
 import {
   COMPLIANCE_DAILY_STATE_COLUMNS,
   COMPLIANCE_DAILY_STATE_TABLE,
+  COMPLIANCE_KEY_STATE_COLUMNS,
+  COMPLIANCE_KEY_STATE_TABLE,
+  KEY_STATE_FROM_HISTORY,
   PARTITION_COLUMN,
+  previousUtcDay,
 } from '../../domain/archive-schema.js';
 import type {
   ExecuteOptions,
@@ -61,6 +65,14 @@ export interface AthenaQueryEngineOptions {
   /** Longest a query may run before it is stopped, from its submission. @default 300_000 (5 minutes) */
   readonly deadlineMs?: number;
   /**
+   * The time (epoch ms, asked at each poll) by which every statement must be finished: a statement
+   * still running then is stopped, whatever its own deadline. The report Lambda sets it a minute
+   * before its own timeout, so that a run never dies with statements still running in Athena and
+   * its retry never builds beside them.
+   * @default - no limit beyond {@link deadlineMs}
+   */
+  readonly stopBy?: () => number;
+  /**
    * Reuse a result of the same query text up to this age, for statements without execution
    * parameters only (parameter values are not documented as part of the reuse key); 0 disables.
    * @default 15
@@ -85,8 +97,30 @@ const realClock = {
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 };
 
-/** Saved queries that read the rollup (see {@link AthenaQueryEngine.materializeDailyState}). */
-const READS_DAILY_STATE = new RegExp(`\\bfrom\\s+${COMPLIANCE_DAILY_STATE_TABLE}\\b`);
+/** Saved queries that read a rollup (see {@link AthenaQueryEngine.materializeDailyState}). */
+const READS_DAILY_STATE = new RegExp(
+  `\\bfrom\\s+(${COMPLIANCE_DAILY_STATE_TABLE}|${COMPLIANCE_KEY_STATE_TABLE})\\b`,
+);
+
+/** `INSERT INTO table (columns…, dt)` over a saved query's text (INSERT INTO matches by position). */
+function insertInto(table: string, columns: readonly { readonly name: string }[], sql: string): string {
+  const names = [...columns.map((c) => c.name), PARTITION_COLUMN.name];
+  return `insert into ${table} (${names.join(', ')})\n${sql}`;
+}
+
+/**
+ * The text sent to StartQueryExecution: the saved query without its `--` comment lines. The
+ * headers' free text holds `;` and quotes, which Athena would have to take as part of a comment;
+ * a statement without them is one statement whatever the parser. Only whole comment lines are
+ * removed (the saved queries have no comment after code on a line, and no string spans lines).
+ */
+export function athenaQueryText(sql: string): string {
+  return sql
+    .split('\n')
+    .filter((line) => !/^\s*--/.test(line))
+    .join('\n')
+    .trim();
+}
 
 /** Athena's limit on one execution parameter, in characters. */
 const MAX_PARAMETER_LENGTH = 1024;
@@ -141,43 +175,60 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 
   /**
-   * Builds the `compliance_daily_state` partition of each day with `INSERT INTO
-   * compliance_daily_state (…) <daily_state.sql>`: the saved query's text unchanged, its `day`
-   * as execution parameters. INSERT INTO, not UNLOAD: UNLOAD wants an empty target location (or
+   * Builds the rollup partitions of each day, oldest first: `compliance_key_state` (the per-key
+   * state, from the saved query `key_state`), then `compliance_daily_state` (from `daily_state`,
+   * which reads it), each with `INSERT INTO <table> (…) <saved query text>` and the day as
+   * execution parameters. INSERT INTO, not UNLOAD: UNLOAD wants an empty target location (or
    * writes new partitions only) and its `TO 's3://…'` would put the bucket into the query text;
    * INSERT INTO writes Parquet under the table's location for `dt=<day>/`, which is the
    * `storage.location.template` of the partition-projected Glue table, so the rows are readable at
    * once ([INSERT INTO](https://docs.aws.amazon.com/athena/latest/ug/insert-into.html),
    * [UNLOAD](https://docs.aws.amazon.com/athena/latest/ug/unload.html)).
    *
-   * INSERT INTO only appends, and Athena cannot tell whether a partition is stale (events may have
-   * landed since it was built), so every day given is rebuilt: a new build, with a later
-   * `built_at`, which the report queries read instead of the earlier ones. That also makes a
-   * retried or repeated build harmless (at-least-once): a failed INSERT may leave orphaned files
-   * (Athena does not delete them), but their build is older than the retry that succeeds.
-   * Query result reuse is off for these statements; the days are built concurrently.
+   * Cost. The key state of day D is built from the complete key state of D - 1 and the events of
+   * D alone, so a build reads one day of events and one day of state however long the archive
+   * (`bench:queries` measures it at 1× and 10× the history). Only when D - 1 has no complete build
+   * (the first report, or after days without one; checked with the saved query
+   * `key_state_build`) does it read the whole history, once. Days are built in order, each from the
+   * one before.
+   *
+   * Staleness and retries. INSERT INTO only appends, and Athena cannot tell whether a partition is
+   * stale (events may have landed since it was built), so every day given is rebuilt: a new build,
+   * with a later `built_at`, which readers take instead of the earlier ones. Every build writes
+   * its row count (`build_rows`) and readers only take a build with that many rows, so a failed
+   * INSERT that left part of its files behind is never read, and a retried or repeated build is
+   * harmless (at-least-once). Query result reuse is off for all these statements.
    */
   async materializeDailyState(days: readonly string[]): Promise<MaterializeOutcome> {
-    const query = getSavedQuery('daily_state', this.#options.queriesDir);
-    const columns = [...COMPLIANCE_DAILY_STATE_COLUMNS.map((c) => c.name), PARTITION_COLUMN.name];
-    const sql = `insert into ${COMPLIANCE_DAILY_STATE_TABLE} (${columns.join(', ')})\n${query.sql}`;
+    const keyQuery = getSavedQuery('key_state', this.#options.queriesDir);
+    const dailyQuery = getSavedQuery('daily_state', this.#options.queriesDir);
+    const keySql = insertInto(COMPLIANCE_KEY_STATE_TABLE, COMPLIANCE_KEY_STATE_COLUMNS, keyQuery.sql);
+    const dailySql = insertInto(COMPLIANCE_DAILY_STATE_TABLE, COMPLIANCE_DAILY_STATE_COLUMNS, dailyQuery.sql);
     const built = [...new Set(days)].sort();
-    // Each day is its own partition: the builds run side by side, within the report's time limit.
-    await Promise.all(
-      built.map((day) =>
-        this.#run(
-          sql,
-          bindParameters(query, { day }).map(toExecutionParameter),
-          Number.POSITIVE_INFINITY,
-          query.name,
-          {
-            reuse: false,
-            rows: false,
-          },
-        ),
-      ),
-    );
+    const noRows = { reuse: false, rows: false } as const;
+    let last: string | undefined;
+    for (const day of built) {
+      const previousDay = previousUtcDay(day);
+      const fromPrevious = last === previousDay || (await this.#hasKeyState(previousDay));
+      const since = fromPrevious ? day : KEY_STATE_FROM_HISTORY;
+      const keyParameters = bindParameters(keyQuery, { previous_day: previousDay, since, day });
+      await this.#run(keySql, keyParameters.map(toExecutionParameter), Infinity, keyQuery.name, noRows);
+      const dailyParameters = bindParameters(dailyQuery, { day });
+      await this.#run(dailySql, dailyParameters.map(toExecutionParameter), Infinity, dailyQuery.name, noRows);
+      last = day;
+    }
     return { built };
+  }
+
+  /** Whether `compliance_key_state` of `day` has a complete build (saved query `key_state_build`). */
+  async #hasKeyState(day: string): Promise<boolean> {
+    const query = getSavedQuery('key_state_build', this.#options.queriesDir);
+    const parameters = bindParameters(query, { day }).map(toExecutionParameter);
+    const outcome = await this.#run(query.sql, parameters, Infinity, query.name, {
+      reuse: false,
+      rows: true,
+    });
+    return outcome.status === 'succeeded' && outcome.rows.length > 0;
   }
 
   /** Starts a statement and waits for it, resubmitting a FAILED one that Athena marks Retryable. */
@@ -216,7 +267,7 @@ export class AthenaQueryEngine implements QueryEngine {
     const output = await this.#call('StartQueryExecution', () =>
       this.#client.send(
         new StartQueryExecutionCommand({
-          QueryString: sql,
+          QueryString: athenaQueryText(sql),
           WorkGroup: this.#options.workgroup,
           ...(this.#options.database || this.#options.catalog
             ? {
@@ -290,12 +341,12 @@ export class AthenaQueryEngine implements QueryEngine {
         default: {
           const now = this.#clock.now();
           const submitted = status?.SubmissionDateTime?.getTime() ?? now;
-          const deadline = submitted + this.#deadlineMs;
+          const deadline = Math.min(submitted + this.#deadlineMs, this.#options.stopBy?.() ?? Infinity);
           if (now >= deadline) {
             await this.#call('StopQueryExecution', () =>
               this.#client.send(new StopQueryExecutionCommand({ QueryExecutionId: queryId })),
             );
-            throw new AthenaQueryTimeoutError(queryId, this.#deadlineMs);
+            throw new AthenaQueryTimeoutError(queryId, Math.max(0, deadline - submitted));
           }
           if (now >= waitUntil) return { status: 'running', queryId };
           await this.#clock.sleep(Math.max(0, Math.min(delay, waitUntil - now, deadline - now)));

@@ -27,6 +27,9 @@ import {
   COMPLIANCE_DAILY_STATE_TABLE,
   COMPLIANCE_EVENT_COLUMNS,
   COMPLIANCE_EVENTS_TABLE,
+  COMPLIANCE_KEY_STATE_COLUMNS,
+  COMPLIANCE_KEY_STATE_TABLE,
+  KEY_STATE_FROM_HISTORY,
   PARTITION_COLUMN,
   previousUtcDay,
 } from '../../domain/archive-schema.js';
@@ -53,19 +56,61 @@ export function dailyStateDir(dataDir: string): string {
   return join(dataDir, 'archive', COMPLIANCE_DAILY_STATE_TABLE);
 }
 
+/** `<data-dir>/archive/compliance_key_state`: the per-key state's table directory (same layout). */
+export function keyStateDir(dataDir: string): string {
+  return join(dataDir, 'archive', COMPLIANCE_KEY_STATE_TABLE);
+}
+
 /**
  * The name of a rollup partition's one file, tagged with the rollup's schema: a file built before
  * a column changed is not read (the view globs this name only) and the day is built again, so the
  * derived table never needs a migration, and every file the view reads has the same columns.
  */
-export const DAILY_STATE_FILE_NAME = `state-${createHash('sha256')
-  .update(JSON.stringify(COMPLIANCE_DAILY_STATE_COLUMNS.map((c) => [c.name, c.type])))
-  .digest('hex')
-  .slice(0, 12)}.parquet`;
+function rollupFileName(columns: readonly ArchiveColumn[]): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify(columns.map((c) => [c.name, c.type])))
+    .digest('hex');
+  return `state-${hash.slice(0, 12)}.parquet`;
+}
+
+export const DAILY_STATE_FILE_NAME = rollupFileName(COMPLIANCE_DAILY_STATE_COLUMNS);
+export const KEY_STATE_FILE_NAME = rollupFileName(COMPLIANCE_KEY_STATE_COLUMNS);
 
 /** The one Parquet file of a day's `compliance_daily_state` partition. */
 export function dailyStateFile(dataDir: string, day: string): string {
   return join(dailyStateDir(dataDir), `${PARTITION_COLUMN.name}=${day}`, DAILY_STATE_FILE_NAME);
+}
+
+/** The one Parquet file of a day's `compliance_key_state` partition. */
+export function keyStateFile(dataDir: string, day: string): string {
+  return join(keyStateDir(dataDir), `${PARTITION_COLUMN.name}=${day}`, KEY_STATE_FILE_NAME);
+}
+
+/**
+ * The longest run of missing days the engine closes by building each day from the one before
+ * (one day of events each); past it, one build from the whole history is cheaper.
+ */
+export const KEY_STATE_CHAIN_MAX_DAYS = 7;
+
+/** The latest day before `day` with a `compliance_key_state` file, or undefined. */
+function latestKeyStateBefore(dataDir: string, day: string): string | undefined {
+  const prefix = `${PARTITION_COLUMN.name}=`;
+  let entries: string[];
+  try {
+    entries = readdirSync(keyStateDir(dataDir));
+  } catch {
+    return undefined;
+  }
+  return entries
+    .filter((d) => d.startsWith(prefix) && d.slice(prefix.length) < day)
+    .map((d) => d.slice(prefix.length))
+    .filter((d) => existsSync(keyStateFile(dataDir, d)))
+    .sort()
+    .at(-1);
+}
+
+function nextUtcDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 /** Whether any `dt=*\/<fileName>` exists, by default any `*.parquet` (DuckDB's glob fails on none). */
@@ -139,8 +184,20 @@ export function dailyStateViewSql(dataDir: string, hasFiles: boolean): string {
   );
 }
 
+/** The view over the `compliance_key_state` rollup. */
+export function keyStateViewSql(dataDir: string, hasFiles: boolean): string {
+  return partitionedViewSql(
+    COMPLIANCE_KEY_STATE_TABLE,
+    keyStateDir(dataDir),
+    COMPLIANCE_KEY_STATE_COLUMNS,
+    hasFiles,
+    KEY_STATE_FILE_NAME,
+  );
+}
+
 /** Saved queries that read the rollup: the engine builds the partitions they need first. */
 const READS_DAILY_STATE = new RegExp(`\\bfrom\\s+${COMPLIANCE_DAILY_STATE_TABLE}\\b`);
+const READS_KEY_STATE = new RegExp(`\\bfrom\\s+${COMPLIANCE_KEY_STATE_TABLE}\\b`);
 
 /**
  * A stamp of the event partitions up to `day`: their directories' modification times. A flush or
@@ -188,8 +245,9 @@ export class DuckDbQueryEngine implements QueryEngine {
   #instance: Promise<DuckDBInstance> | undefined;
   #viewHasFiles: boolean | undefined;
   #stateViewHasFiles: boolean | undefined;
+  #keyStateViewHasFiles: boolean | undefined;
   #viewUpdate: Promise<void> = Promise.resolve();
-  /** One rollup build at a time (each is a pass over the history). */
+  /** One rollup build at a time (a build reads one day, or once the whole history). */
   #materializing: Promise<unknown> = Promise.resolve();
   readonly #pending = new Map<string, { promise: Promise<QueryRow[]>; timer: NodeJS.Timeout }>();
 
@@ -206,10 +264,13 @@ export class DuckDbQueryEngine implements QueryEngine {
     // The rollup's partitions of the day and the day before exist before a report query reads
     // them (a no-op when they do), so the saved query answers the same from the CLI, the API and
     // the report use case.
-    const ready =
-      READS_DAILY_STATE.test(query.sql) && typeof day === 'string'
-        ? this.materializeDailyState([previousUtcDay(day), day])
-        : Promise.resolve();
+    let ready: Promise<unknown> = Promise.resolve();
+    if (typeof day === 'string' && READS_DAILY_STATE.test(query.sql)) {
+      ready = this.materializeDailyState([previousUtcDay(day), day]);
+    } else if (typeof day === 'string' && name !== 'key_state' && READS_KEY_STATE.test(query.sql)) {
+      // daily_state run by hand reads the key state of its day: make it exist first.
+      ready = this.#serialized(() => this.#ensureKeyState(day));
+    }
     const promise = ready
       .then(() => this.runSql(query.sql, values))
       .catch((err: unknown) => {
@@ -219,50 +280,105 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   /**
-   * Builds the `compliance_daily_state` partition of each day that has none: runs the saved query
-   * `daily_state` over the archive and writes `<data-dir>/archive/compliance_daily_state/dt=D/state-<schema>.parquet`
-   * under a temporary name, renamed into place (readers never see half a file; a rebuild replaces
-   * the file whole, so a partition holds one build). A partition that exists is current: the
-   * embedded archiver deletes every partition from the earliest day it writes events to onwards.
-   * A flush that lands while a build reads the history would slip past that deletion, so a build
-   * whose event partitions changed meanwhile is discarded and run again.
+   * Builds the `compliance_daily_state` partition of each day that has none, after the day's
+   * `compliance_key_state` partition (see {@link #ensureKeyState}). Each build runs a saved query
+   * and writes `<data-dir>/archive/<table>/dt=D/state-<schema>.parquet` under a temporary name,
+   * renamed into place (readers never see half a file; a rebuild replaces the file whole, so a
+   * partition holds one build). A partition that exists is current: the embedded archiver deletes
+   * every rollup partition from the earliest day it writes events to onwards. A flush that lands
+   * while a build reads slips past that deletion, so a build whose event partitions changed
+   * meanwhile, or whose key state vanished, is run again.
    */
   materializeDailyState(days: readonly string[]): Promise<MaterializeOutcome> {
-    const run = this.#materializing.then(async () => {
+    return this.#serialized(async () => {
+      const dataDir = this.#options.dataDir;
       const built: string[] = [];
       for (const day of [...new Set(days)].sort()) {
-        if (existsSync(dailyStateFile(this.#options.dataDir, day))) continue;
-        await this.#buildDailyState(day);
+        if (existsSync(dailyStateFile(dataDir, day))) continue;
+        for (let attempt = 1; ; attempt++) {
+          const before = historyStamp(dataDir, day);
+          await this.#ensureKeyState(day);
+          await this.#buildRollupFile(
+            'daily_state',
+            { day },
+            dailyStateFile(dataDir, day),
+            COMPLIANCE_DAILY_STATE_COLUMNS,
+          );
+          const current = historyStamp(dataDir, day) === before && existsSync(keyStateFile(dataDir, day));
+          if (current || attempt >= 3) break;
+        }
         built.push(day);
       }
       return { built };
     });
+  }
+
+  /** Runs rollup work after the work already queued (builds never overlap). */
+  #serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#materializing.then(work);
     this.#materializing = run.catch(() => undefined);
     return run;
   }
 
-  async #buildDailyState(day: string): Promise<void> {
-    const query = getSavedQuery('daily_state', this.#options.queriesDir);
-    const values = bindParameters(query, { day });
-    const target = dailyStateFile(this.#options.dataDir, day);
+  /**
+   * Makes `compliance_key_state` of `day` exist: from the latest earlier partition, one day at a
+   * time (each build reads that day's events and the state of the day before), when it is at most
+   * {@link KEY_STATE_CHAIN_MAX_DAYS} days back; else in one build from the whole history.
+   */
+  async #ensureKeyState(day: string): Promise<void> {
+    const dataDir = this.#options.dataDir;
+    if (existsSync(keyStateFile(dataDir, day))) return;
+    const chain: string[] = [];
+    const latest = latestKeyStateBefore(dataDir, day);
+    if (latest !== undefined) {
+      for (
+        let d = nextUtcDay(latest);
+        d <= day && chain.length <= KEY_STATE_CHAIN_MAX_DAYS;
+        d = nextUtcDay(d)
+      ) {
+        chain.push(d);
+      }
+    }
+    if (chain.length === 0 || chain.length > KEY_STATE_CHAIN_MAX_DAYS) chain.splice(0, chain.length, day);
+    for (const d of chain) {
+      for (let attempt = 1; ; attempt++) {
+        const previousDay = previousUtcDay(d);
+        // Without the day before's state (a flush may just have deleted it), read the history.
+        const since = existsSync(keyStateFile(dataDir, previousDay)) ? d : KEY_STATE_FROM_HISTORY;
+        const before = historyStamp(dataDir, d);
+        await this.#buildRollupFile(
+          'key_state',
+          { previous_day: previousDay, since, day: d },
+          keyStateFile(dataDir, d),
+          COMPLIANCE_KEY_STATE_COLUMNS,
+        );
+        if (historyStamp(dataDir, d) === before || attempt >= 3) break;
+      }
+    }
+  }
+
+  /** Runs a rollup's saved query and writes its rows as the partition's one file, atomically. */
+  async #buildRollupFile(
+    name: string,
+    params: QueryParameters,
+    target: string,
+    columns: readonly ArchiveColumn[],
+  ): Promise<void> {
+    const query = getSavedQuery(name, this.#options.queriesDir);
+    const values = bindParameters(query, params);
     const dir = join(target, '..');
     mkdirSync(dir, { recursive: true });
     // dt is the directory (Hive layout, as Athena writes it), not a column of the file.
-    const columns = COMPLIANCE_DAILY_STATE_COLUMNS.map((c) => c.name).join(', ');
-    // The stamp is taken again after the rename: a flush that lands later deletes the file itself.
-    for (let attempt = 1; ; attempt++) {
-      const temporary = join(dir, `.state-${randomUUID()}.parquet.tmp`);
-      const before = historyStamp(this.#options.dataDir, day);
-      try {
-        await this.runSql(
-          `copy (select ${columns} from (${query.sql}\n)) to ${sqlString(temporary)} (format parquet, compression zstd)`,
-          values,
-        );
-        renameSync(temporary, target);
-      } finally {
-        rmSync(temporary, { force: true });
-      }
-      if (historyStamp(this.#options.dataDir, day) === before || attempt >= 3) return;
+    const list = columns.map((c) => c.name).join(', ');
+    const temporary = join(dir, `.state-${randomUUID()}.parquet.tmp`);
+    try {
+      await this.runSql(
+        `copy (select ${list} from (${query.sql}\n)) to ${sqlString(temporary)} (format parquet, compression zstd)`,
+        values,
+      );
+      renameSync(temporary, target);
+    } finally {
+      rmSync(temporary, { force: true });
     }
   }
 
@@ -287,6 +403,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       if (!/No files found|No such file|Cannot open file/i.test((err as Error).message)) throw err;
       this.#viewHasFiles = undefined;
       this.#stateViewHasFiles = undefined;
+      this.#keyStateViewHasFiles = undefined;
       await this.#refreshView(instance);
       return await this.#runOn(connection, sql, values);
     } finally {
@@ -384,7 +501,14 @@ export class DuckDbQueryEngine implements QueryEngine {
       const dataDir = this.#options.dataDir;
       const hasFiles = archiveHasFiles(dataDir);
       const stateHasFiles = archiveHasFiles(dataDir, dailyStateDir(dataDir), DAILY_STATE_FILE_NAME);
-      if (hasFiles === this.#viewHasFiles && stateHasFiles === this.#stateViewHasFiles) return;
+      const keyStateHasFiles = archiveHasFiles(dataDir, keyStateDir(dataDir), KEY_STATE_FILE_NAME);
+      if (
+        hasFiles === this.#viewHasFiles &&
+        stateHasFiles === this.#stateViewHasFiles &&
+        keyStateHasFiles === this.#keyStateViewHasFiles
+      ) {
+        return;
+      }
       const connection = await instance.connect();
       try {
         if (hasFiles !== this.#viewHasFiles) {
@@ -394,6 +518,10 @@ export class DuckDbQueryEngine implements QueryEngine {
         if (stateHasFiles !== this.#stateViewHasFiles) {
           await connection.run(dailyStateViewSql(dataDir, stateHasFiles));
           this.#stateViewHasFiles = stateHasFiles;
+        }
+        if (keyStateHasFiles !== this.#keyStateViewHasFiles) {
+          await connection.run(keyStateViewSql(dataDir, keyStateHasFiles));
+          this.#keyStateViewHasFiles = keyStateHasFiles;
         }
       } finally {
         connection.closeSync();
