@@ -14,12 +14,21 @@
  *    day and the day before, each a pass over the history, paid once a day and again only when
  *    late events invalidate them) is timed on its own as materialize_ms, from no rollup at all,
  *    median of R runs after a warm-up; daily_ms is the report on the built rollup.
- * 4. Times the seed design's way for the summary: read every event of the range back from the hot
+ * 4. The daily build's cost against the length of the history: two archives with the same keys
+ *    (100,000 (resource, rule) pairs) and the same events per day (10,000), one of H events
+ *    (--history-rows, default 1,000,000: 100 days) and one of 10 × H (1,000 days), written straight
+ *    to Parquet by DuckDB. With the state of the day before in place, building the last day (its
+ *    compliance_key_state, then its compliance_daily_state) is timed on each, median of R runs:
+ *    `daily_build_ms` and `daily_build_ms_10x_history`; their ratio is the growth with the history.
+ *    The same build from no earlier state (a pass over the whole history, what every build cost
+ *    before the key state) is timed once per archive for comparison.
+ * 5. Times the seed design's way for the summary: read every event of the range back from the hot
  *    store (dynalite, the consumer's items and key layout, every day × shard of the by-day index)
  *    and aggregate in code. A sample of S events is written and read, and the time scaled to N.
  *
  * Prints a table, then as the last line:
- *   {"rows": N, "summary_ms": N, "daily_ms": N, "trend_ms": N, "seed_style_ms": N, "materialize_ms": N}
+ *   {"rows": N, "summary_ms": N, "daily_ms": N, "trend_ms": N, "seed_style_ms": N, "materialize_ms": N,
+ *    "daily_build_ms": N, "daily_build_ms_10x_history": N, "daily_build_ratio": N}
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -27,6 +36,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { createEmbeddedArchiver } from '../pipeline/embedded/archiver.js';
 import { startDynalite } from '../pipeline/embedded/local-services.js';
 import { createDocumentClient, createDynamoClient } from '../src/adapters/aws-clients.js';
@@ -34,6 +44,7 @@ import {
   complianceEventsDir,
   DuckDbQueryEngine,
   dailyStateFile,
+  keyStateFile,
 } from '../src/adapters/duckdb/duckdb.query-engine.js';
 import { ensureTables } from '../src/adapters/dynamodb/create-tables.js';
 import { EventStoreRepository } from '../src/adapters/dynamodb/event-store.repository.js';
@@ -50,6 +61,7 @@ const { values: args } = parseArgs({
     days: { type: 'string', default: '90' },
     runs: { type: 'string', default: '5' },
     'seed-sample': { type: 'string', default: '20000' },
+    'history-rows': { type: 'string', default: '1000000' },
     keep: { type: 'string' },
   },
 });
@@ -57,7 +69,14 @@ const ROWS = Number(args.rows);
 const DAYS = Number(args.days);
 const RUNS = Number(args.runs);
 const SEED_SAMPLE = Math.min(Number(args['seed-sample']), ROWS);
-for (const [name, n] of Object.entries({ rows: ROWS, days: DAYS, runs: RUNS, 'seed-sample': SEED_SAMPLE })) {
+const HISTORY_ROWS = Number(args['history-rows']);
+for (const [name, n] of Object.entries({
+  rows: ROWS,
+  days: DAYS,
+  runs: RUNS,
+  'seed-sample': SEED_SAMPLE,
+  'history-rows': HISTORY_ROWS,
+})) {
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer; got ${n}`);
 }
 
@@ -258,7 +277,10 @@ async function main() {
   const reportDays = [previousUtcDay(day), day];
   const materializeTimes: number[] = [];
   for (let i = 0; i <= RUNS; i++) {
-    for (const d of reportDays) rmSync(dailyStateFile(dataDir, d), { force: true });
+    for (const d of reportDays) {
+      rmSync(dailyStateFile(dataDir, d), { force: true });
+      rmSync(keyStateFile(dataDir, d), { force: true });
+    }
     const t = performance.now();
     const { built } = await engine.materializeDailyState(reportDays);
     if (built.length !== 2)
@@ -292,7 +314,17 @@ async function main() {
   );
   await engine.close();
 
-  // 4. The seed design's way: every event of the range from the hot store, aggregated in code.
+  // 4. The daily build at 1× and 10× the history, same keys and events per day.
+  log('');
+  log('daily build (key state + daily state of the last day, the day before already built):');
+  const history1 = await dailyBuildOnHistory(HISTORY_ROWS);
+  const history10 = await dailyBuildOnHistory(HISTORY_ROWS * 10);
+  const buildRatio = history10.incrementalMs / history1.incrementalMs;
+  log(
+    `  ratio 10× / 1× history: ${fmt(buildRatio)} (from the whole history: ${fmt(history10.fromHistoryMs / history1.fromHistoryMs)})`,
+  );
+
+  // 5. The seed design's way: every event of the range from the hot store, aggregated in code.
   log('');
   log(`seed design (hot store on dynalite, ${fmt(sample.length)} of ${fmt(ROWS)} events, scaled):`);
   const dynalite = await startDynalite();
@@ -365,6 +397,11 @@ async function main() {
     ['daily report ms (3 queries)', fmt(dailyMs)],
     ['materialize 2 days of rollup ms', fmt(materializeMs)],
     ['compliance_trend ms', fmt(trendMs)],
+    [`daily build ms, ${fmt(HISTORY_ROWS)} events`, fmt(history1.incrementalMs)],
+    [`daily build ms, ${fmt(HISTORY_ROWS * 10)} events`, fmt(history10.incrementalMs)],
+    ['daily build ratio 10× / 1×', fmt(buildRatio)],
+    ['  (from whole history, 1×)', fmt(history1.fromHistoryMs)],
+    ['  (from whole history, 10×)', fmt(history10.fromHistoryMs)],
     ['seed-style summary ms (scaled)', fmt(seedStyleMs)],
     ['summary speed-up vs seed', `${fmt(seedStyleMs / summaryMs)}×`],
   ];
@@ -379,8 +416,104 @@ async function main() {
       trend_ms: Math.round(trendMs),
       seed_style_ms: Math.round(seedStyleMs),
       materialize_ms: Math.round(materializeMs),
+      daily_build_ms: Math.round(history1.incrementalMs),
+      daily_build_ms_10x_history: Math.round(history10.incrementalMs),
+      daily_build_ratio: Math.round(buildRatio * 100) / 100,
     })}\n`,
   );
+}
+
+const HISTORY_KEYS = 100_000;
+const HISTORY_EVENTS_PER_DAY = 10_000;
+
+/**
+ * An archive of `total` events written straight to Parquet by DuckDB (one file per dt), over
+ * total / 10,000 days ending the day before END, on 100,000 keys; then the build of its last day
+ * with the state of the day before in place (median of RUNS after a warm-up), and from no state.
+ */
+async function dailyBuildOnHistory(total: number): Promise<{ incrementalMs: number; fromHistoryMs: number }> {
+  const days = Math.ceil(total / HISTORY_EVENTS_PER_DAY);
+  const dataDir = mkdtempSync(join(tmpdir(), 'cm-bench-history-'));
+  const first = END - days * DAY_MS;
+  const t0 = performance.now();
+  const db = await DuckDBInstance.create(':memory:');
+  const connection = await db.connect();
+  try {
+    const dir = complianceEventsDir(dataDir);
+    mkdirSync(dir, { recursive: true });
+    // Each event: day i / E, spread over the day; key (i × 7919) mod K, so every key recurs every
+    // ~10 days and the state holds all K keys on every archive; a status chain of period 4.
+    await connection.run(`
+      copy (
+        select
+          md5(cast(i as varchar)) as event_id,
+          t as event_time,
+          t + interval 3 second as recorded_time,
+          'acct-' || cast(k % 50 as varchar) as account,
+          ['us-east-1', 'eu-west-1', 'ap-southeast-2'][1 + k % 3] as region,
+          'managed-rule-' || cast(k % 40 as varchar) as rule_name,
+          'managed-rule-' || cast(k % 40 as varchar) as base_rule_name,
+          null::varchar as rule_arn,
+          'AWS::S3::Bucket' as resource_type,
+          'resource-' || cast(k as varchar) as resource_id,
+          case when i % 4 = 1 then 'NON_COMPLIANT' else 'COMPLIANT' end as old_status,
+          case when i % 4 = 0 then 'NON_COMPLIANT' else 'COMPLIANT' end as new_status,
+          null::varchar as annotation,
+          t + interval 4 second as notification_time,
+          t as ordering_time,
+          strftime(t, '%Y-%m-%d') as dt
+        from (
+          select
+            i,
+            (i * 7919) % ${HISTORY_KEYS} as k,
+            make_timestamp(${first * 1000}::bigint)
+              + to_days(cast(i // ${HISTORY_EVENTS_PER_DAY} as integer))
+              + to_seconds(cast((i % ${HISTORY_EVENTS_PER_DAY}) * 8 as bigint)) as t
+          from range(${total}) as r (i)
+        )
+      ) to '${dir}' (format parquet, compression zstd, partition_by (dt))
+    `);
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+  const last = iso(END - DAY_MS).slice(0, 10);
+  const engine = new DuckDbQueryEngine({ dataDir });
+  try {
+    const [check] = await engine.runSql(
+      'select count(*) as n, count(distinct dt) as days from compliance_events',
+    );
+    log(
+      `  ${fmt(Number(check?.n))} events over ${fmt(Number(check?.days))} days written in ${fmt((performance.now() - t0) / 1000)} s`,
+    );
+    const forget = (day: string) => {
+      rmSync(dailyStateFile(dataDir, day), { force: true });
+      rmSync(keyStateFile(dataDir, day), { force: true });
+    };
+    // From no state: the one pass over the whole history (the first build, or the old design).
+    const tf = performance.now();
+    await engine.materializeDailyState([previousUtcDay(last)]);
+    const fromHistoryMs = performance.now() - tf;
+    const [state] = await engine.runSql('select count(*) as n from compliance_key_state where dt = ?', [
+      previousUtcDay(last),
+    ]);
+    const times: number[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      forget(last);
+      const t = performance.now();
+      const { built } = await engine.materializeDailyState([last]);
+      if (built.length !== 1) throw new Error(`built ${built.join(', ')}; expected ${last}`);
+      if (i > 0) times.push(performance.now() - t);
+    }
+    const incrementalMs = median(times);
+    log(
+      `  ${`${fmt(total)} events, state ${fmt(Number(state?.n))} keys`.padEnd(44)} median ${fmt(incrementalMs).padStart(9)} ms   (runs: ${times.map((t) => fmt(t)).join(', ')}); from the history ${fmt(fromHistoryMs)} ms`,
+    );
+    return { incrementalMs, fromHistoryMs };
+  } finally {
+    await engine.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 /** The domain event a row came from, as the consumer stores it in the hot store. */

@@ -118,10 +118,14 @@ export function archiveHasFiles(
   dataDir: string,
   root: string = complianceEventsDir(dataDir),
   fileName?: string,
+  onlyPartition?: string,
 ): boolean {
   let partitions: string[];
   try {
-    partitions = readdirSync(root).filter((d) => d.startsWith(`${PARTITION_COLUMN.name}=`));
+    partitions =
+      onlyPartition === undefined
+        ? readdirSync(root).filter((d) => d.startsWith(`${PARTITION_COLUMN.name}=`))
+        : [onlyPartition];
   } catch {
     return false;
   }
@@ -147,6 +151,7 @@ function partitionedViewSql(
   columns: readonly ArchiveColumn[],
   hasFiles: boolean,
   fileName?: string,
+  partitions?: readonly string[],
 ): string {
   if (!hasFiles) {
     const nulls = [
@@ -156,11 +161,45 @@ function partitionedViewSql(
     return `create or replace view ${table} as select ${nulls.join(', ')} where false`;
   }
   const names = [...columns.map((c) => c.name), PARTITION_COLUMN.name];
-  const glob = join(dir, `${PARTITION_COLUMN.name}=*`, fileName ?? '*.parquet');
+  const globs = (partitions ?? [`${PARTITION_COLUMN.name}=*`]).map((p) =>
+    sqlString(join(dir, p, fileName ?? '*.parquet')),
+  );
+  const files = globs.length === 1 ? globs[0] : `[${globs.join(', ')}]`;
   // union_by_name: files written before a column was added read it as NULL. It reads every file's
   // schema on each query; files of one name tagged with their schema have one schema, and skip it.
   const union = fileName === undefined ? ', union_by_name = true' : '';
-  return `create or replace view ${table} as select ${names.join(', ')} from read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types = {'${PARTITION_COLUMN.name}': varchar}${union})`;
+  return `create or replace view ${table} as select ${names.join(', ')} from read_parquet(${files}, hive_partitioning = true, hive_types = {'${PARTITION_COLUMN.name}': varchar}${union})`;
+}
+
+/**
+ * `compliance_events` for one connection, over the partitions from `from` to `to` only (a
+ * temporary view shadows the main one on that connection). A rollup build reads a day range; the
+ * main view globs every partition and reads each file's schema (`union_by_name`), a cost that
+ * grows with the history, where Athena's partition projection lists only the partitions the
+ * predicate names. So a build here, like there, costs what its range holds.
+ */
+export function scopedEventsViewSql(dataDir: string, from: string, to: string): string {
+  const prefix = `${PARTITION_COLUMN.name}=`;
+  const root = complianceEventsDir(dataDir);
+  let partitions: string[] = [];
+  try {
+    partitions = readdirSync(root).filter((d) => {
+      if (!d.startsWith(prefix)) return false;
+      const dt = d.slice(prefix.length);
+      return dt >= from && dt <= to && archiveHasFiles(dataDir, root, undefined, d);
+    });
+  } catch {
+    partitions = [];
+  }
+  const view = partitionedViewSql(
+    COMPLIANCE_EVENTS_TABLE,
+    root,
+    COMPLIANCE_EVENT_COLUMNS,
+    partitions.length > 0,
+    undefined,
+    partitions,
+  );
+  return view.replace('create or replace view', 'create or replace temp view');
 }
 
 /** The view over the Parquet files, or an empty view of the same columns and types when there are none. */
@@ -303,6 +342,7 @@ export class DuckDbQueryEngine implements QueryEngine {
             { day },
             dailyStateFile(dataDir, day),
             COMPLIANCE_DAILY_STATE_COLUMNS,
+            { from: day, to: day },
           );
           const current = historyStamp(dataDir, day) === before && existsSync(keyStateFile(dataDir, day));
           if (current || attempt >= 3) break;
@@ -351,6 +391,7 @@ export class DuckDbQueryEngine implements QueryEngine {
           { previous_day: previousDay, since, day: d },
           keyStateFile(dataDir, d),
           COMPLIANCE_KEY_STATE_COLUMNS,
+          { from: since, to: d },
         );
         if (historyStamp(dataDir, d) === before || attempt >= 3) break;
       }
@@ -363,6 +404,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     params: QueryParameters,
     target: string,
     columns: readonly ArchiveColumn[],
+    events: { readonly from: string; readonly to: string },
   ): Promise<void> {
     const query = getSavedQuery(name, this.#options.queriesDir);
     const values = bindParameters(query, params);
@@ -371,13 +413,19 @@ export class DuckDbQueryEngine implements QueryEngine {
     // dt is the directory (Hive layout, as Athena writes it), not a column of the file.
     const list = columns.map((c) => c.name).join(', ');
     const temporary = join(dir, `.state-${randomUUID()}.parquet.tmp`);
+    const instance = await this.#getInstance();
+    await this.#refreshView(instance);
+    const connection = await instance.connect();
     try {
-      await this.runSql(
+      await connection.run(scopedEventsViewSql(this.#options.dataDir, events.from, events.to));
+      await this.#runOn(
+        connection,
         `copy (select ${list} from (${query.sql}\n)) to ${sqlString(temporary)} (format parquet, compression zstd)`,
         values,
       );
       renameSync(temporary, target);
     } finally {
+      connection.closeSync();
       rmSync(temporary, { force: true });
     }
   }
