@@ -213,6 +213,11 @@ function crossFieldProblems(config: MonitorConfig): string[] {
       `agents ${outside.join(', ')} are not in allowedAccounts; the master bus would refuse their events`,
     );
   }
+  if (config.allowedAccounts && config.stackSet) {
+    problems.push(
+      `allowedAccounts and stackSet cannot be set together: the StackSet deploys an agent to every account of ${config.stackSet.organizationalUnitIds.join(', ')}, and EventBridge refuses the rule target of an agent whose account is not in allowedAccounts, so its stack instance fails; remove allowedAccounts, or drop stackSet and list the agents`,
+    );
+  }
   return problems;
 }
 

@@ -175,6 +175,17 @@ describe('parseConfig', () => {
     expect(problems.join('\n')).toMatch(/agents 210987654321 are not in allowedAccounts/);
   });
 
+  it('rejects allowedAccounts with stackSet (agents in unlisted accounts of the OUs would be refused)', () => {
+    const problems = problemsOf({
+      ...MINIMAL,
+      allowedAccounts: ['123456789012'],
+      stackSet: { organizationalUnitIds: ['ou-ab12-cd34ef56', 'r-ab12'], regions: ['eu-west-1'] },
+    });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/allowedAccounts and stackSet cannot be set together/);
+    expect(problems[0]).toContain('ou-ab12-cd34ef56, r-ab12');
+  });
+
   it('rejects the same agent account and region twice', () => {
     const problems = problemsOf({
       ...MINIMAL,

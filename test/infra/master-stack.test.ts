@@ -28,7 +28,7 @@ import { STREAM_ROUTES } from '../../src/domain/stream-routes.js';
 import { loadApiConfig, loadReportConfig } from '../../src/handlers/api.config.js';
 import { loadNotifierConfig } from '../../src/handlers/notifier.config.js';
 import { loadSavedQueries } from '../../src/queries/saved-queries.js';
-import { nagFindings, type Synthesized, synthesize } from './synth.js';
+import { nagFindings, type Synthesized, synthesize, testConfigInput } from './synth.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, any> };
 
@@ -54,12 +54,24 @@ beforeAll(() => {
 });
 
 describe('master bus', () => {
-  it('lets the organization (and only the allow-listed accounts) put events', () => {
+  it('lets the organization put events', () => {
     template.hasResourceProperties('AWS::Events::EventBusPolicy', {
       Statement: {
         Effect: 'Allow',
         Action: 'events:PutEvents',
         Principal: { AWS: '*' },
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } },
+      },
+    });
+  });
+
+  it('narrows it to the allow-listed accounts when allowedAccounts is set (without a StackSet)', () => {
+    const { stackSet: _stackSet, ...input } = testConfigInput({
+      allowedAccounts: ['123456789012', '210987654321'],
+    });
+    const narrowed = synthesize(input);
+    narrowed.masterTemplate.hasResourceProperties('AWS::Events::EventBusPolicy', {
+      Statement: {
         Condition: {
           StringEquals: {
             'aws:PrincipalOrgID': 'o-a1b2c3d4e5',
