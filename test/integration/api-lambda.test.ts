@@ -193,15 +193,18 @@ describe('api.lambda handler', () => {
     }
   });
 
-  it('answers 202 with a poll URL when Athena is still running after the wait', async () => {
+  it('answers 202 with a poll path under the stage the client called, which then answers', async () => {
     // Prepare
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'athena-q' });
     athena.on(GetQueryExecutionCommand).resolves(execution('RUNNING'));
     // Act
     const res = await invoke('/compliance/trends');
-    // Assess
+    // Assess: the stage of the request (prod here, v1 as deployed) stays in the poll path.
     expect(res.status).toBe(202);
-    expect(res.body.poll).toBe(`/queries/${res.body.query_id}`);
+    expect(res.body.poll).toBe(`/prod/queries/${res.body.query_id}`);
+    const again = await invoke(res.body.poll.slice('/prod'.length));
+    expect(again.status).toBe(202);
+    expect(again.body.poll).toBe(res.body.poll);
   });
 
   it.each([

@@ -12,7 +12,7 @@ import {
   type RangeFilter,
   singleValued,
 } from '../params.js';
-import { type RouteParams, runSavedQueryRoute, type SavedQueryRoute } from './query-runner.js';
+import { type RouteParams, routeContext, runSavedQueryRoute, type SavedQueryRoute } from './query-runner.js';
 
 const STATUSES = ['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA'] as const;
 
@@ -235,17 +235,17 @@ export const COMPLIANCE_ROUTES = {
 export function registerComplianceRoutes(app: Hono<ApiEnv>, ctx: RouteContext): void {
   app.get('/compliance/summary', async (c) => {
     const params = rangeParams(parseSummaryParams(singleValued(c.req.queries())));
-    const answer = await runSavedQueryRoute(ctx, SUMMARY_ROUTE, params);
+    const answer = await runSavedQueryRoute(routeContext(ctx, c), SUMMARY_ROUTE, params);
     return c.json(answer.body, answer.status);
   });
   app.get('/compliance/trends', async (c) => {
     const params = rangeParams(parseTrendParams(singleValued(c.req.queries()), ctx.now()));
-    const answer = await runSavedQueryRoute(ctx, TRENDS_ROUTE, params);
+    const answer = await runSavedQueryRoute(routeContext(ctx, c), TRENDS_ROUTE, params);
     return c.json(answer.body, answer.status);
   });
   app.get('/compliance/remediation', async (c) => {
     const params = rangeParams(parseRemediationParams(singleValued(c.req.queries())));
-    const answer = await runSavedQueryRoute(ctx, REMEDIATION_ROUTE, params);
+    const answer = await runSavedQueryRoute(routeContext(ctx, c), REMEDIATION_ROUTE, params);
     return c.json(answer.body, answer.status);
   });
 }

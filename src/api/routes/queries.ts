@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import type { ApiEnv, RouteContext } from '../app.js';
 import { decodePollId, parseNoParams, singleValued } from '../params.js';
 import { COMPLIANCE_ROUTES } from './compliance.js';
-import { pollSavedQueryRoute, type SavedQueryRoute } from './query-runner.js';
+import { pollSavedQueryRoute, routeContext, type SavedQueryRoute } from './query-runner.js';
 import { TIMELINE_ROUTE } from './resources.js';
 
 const ROUTES: Readonly<Record<SavedQueryRoute['route'], SavedQueryRoute>> = {
@@ -15,7 +15,7 @@ export function registerQueryRoutes(app: Hono<ApiEnv>, ctx: RouteContext): void 
   app.get('/queries/:id', async (c) => {
     parseNoParams(singleValued(c.req.queries()));
     const pending = decodePollId(c.req.param('id'), ctx.tokenKey);
-    const answer = await pollSavedQueryRoute(ctx, ROUTES[pending.route], pending);
+    const answer = await pollSavedQueryRoute(routeContext(ctx, c), ROUTES[pending.route], pending);
     return c.json(answer.body, answer.status);
   });
 }

@@ -57,6 +57,11 @@ export function basePathOf(bindings: GatewayBindings | undefined): string {
   return stage && stage !== '$default' ? `/${stage}` : '';
 }
 
+/** The runner context of one request: the shared one, with the request's API base path (stage). */
+export function routeContext<C extends RunnerContext>(ctx: C, c: { readonly env?: unknown }): C {
+  return { ...ctx, basePath: basePathOf(c.env as GatewayBindings | undefined) };
+}
+
 /** Marks, in a poll id, a role whose query had finished: it is run again on poll. */
 const FINISHED = '';
 

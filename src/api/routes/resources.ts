@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import type { ApiEnv, RouteContext } from '../app.js';
 import { parseTimelineParams, singleValued } from '../params.js';
-import { runSavedQueryRoute, type SavedQueryRoute } from './query-runner.js';
+import { routeContext, runSavedQueryRoute, type SavedQueryRoute } from './query-runner.js';
 
 export const TIMELINE_ROUTE: SavedQueryRoute = {
   route: 'timeline',
@@ -44,7 +44,7 @@ export const TIMELINE_ROUTE: SavedQueryRoute = {
 export function registerResourceRoutes(app: Hono<ApiEnv>, ctx: RouteContext): void {
   app.get('/resources/timeline', async (c) => {
     const p = parseTimelineParams(singleValued(c.req.queries()));
-    const answer = await runSavedQueryRoute(ctx, TIMELINE_ROUTE, {
+    const answer = await runSavedQueryRoute(routeContext(ctx, c), TIMELINE_ROUTE, {
       account: p.account,
       region: p.region,
       resource_type: p.resourceType,
