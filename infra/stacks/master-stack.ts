@@ -241,8 +241,9 @@ export class MasterStack extends Stack {
       stream: this.stream.stream,
       streamRetention,
       functions: fastFunctions,
-      // The report waits for several Athena queries; alarm when it nears its 5-minute timeout.
-      slowFunctions: { Report: { fn: Report, p99: Duration.minutes(4) } },
+      // The report waits for the rollup builds and its queries; alarm when it nears its 15-minute
+      // timeout (its statements are stopped a minute before it).
+      slowFunctions: { Report: { fn: Report, p99: Duration.minutes(12) } },
       erroringFunctions: { Report },
       queues,
       redriveQueue: this.streamRedrive.queue,
