@@ -38,9 +38,9 @@ events as (
         new_status
     from compliance_events
     where
-        (? is null or account = ?)
-        and (? is null or region = ?)
-        and (? is null or (dt <= substr(?, 1, 10) and event_time < cast(from_iso8601_timestamp(?) as timestamp)))
+        (? = '' or account = ?)
+        and (? = '' or region = ?)
+        and (? = '' or (dt <= substr(?, 1, 10) and event_time < cast(from_iso8601_timestamp(nullif(?, '')) as timestamp)))
 ),
 
 latest as (

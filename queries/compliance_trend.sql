@@ -53,9 +53,9 @@ history as (
         dt
     from compliance_events
     where
-        (? is null or account = ?)
-        and (? is null or region = ?)
-        and (? is null or (dt <= substr(?, 1, 10) and event_time < cast(from_iso8601_timestamp(?) as timestamp)))
+        (? = '' or account = ?)
+        and (? = '' or region = ?)
+        and (? = '' or (dt <= substr(?, 1, 10) and event_time < cast(from_iso8601_timestamp(nullif(?, '')) as timestamp)))
 ),
 
 daily_states as (
@@ -131,11 +131,11 @@ calendar as (
         )
     ) as days (calendar_day)
     where
-        (? is null or substr(cast(days.calendar_day as varchar), 1, 10) >= substr(?, 1, 10))
+        (? = '' or substr(cast(days.calendar_day as varchar), 1, 10) >= substr(?, 1, 10))
         and (
-            (? is null and substr(cast(days.calendar_day as varchar), 1, 10) <= event_days.last_event_day)
+            (? = '' and substr(cast(days.calendar_day as varchar), 1, 10) <= event_days.last_event_day)
             or substr(cast(days.calendar_day as varchar), 1, 10)
-            <= substr(cast(date_add('millisecond', -1, cast(from_iso8601_timestamp(?) as timestamp)) as varchar), 1, 10)
+            <= substr(cast(date_add('millisecond', -1, cast(from_iso8601_timestamp(nullif(?, '')) as timestamp)) as varchar), 1, 10)
         )
 ),
 

@@ -51,8 +51,8 @@ events as (
         and region = ?
         and resource_type = ?
         and resource_id = ?
-        and (? is null or (dt >= substr(?, 1, 10) and event_time >= cast(from_iso8601_timestamp(?) as timestamp)))
-        and (? is null or (dt <= substr(?, 1, 10) and event_time < cast(from_iso8601_timestamp(?) as timestamp)))
+        and (? = '' or (dt >= substr(?, 1, 10) and event_time >= cast(from_iso8601_timestamp(nullif(?, '')) as timestamp)))
+        and (? = '' or (dt <= substr(?, 1, 10) and event_time < cast(from_iso8601_timestamp(nullif(?, '')) as timestamp)))
 ),
 
 deduplicated as (

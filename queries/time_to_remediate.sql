@@ -52,9 +52,9 @@ history as (
         new_status
     from compliance_events
     where
-        (? is null or account = ?)
-        and (? is null or region = ?)
-        and (? is null or (dt <= substr(?, 1, 10) and event_time < cast(from_iso8601_timestamp(?) as timestamp)))
+        (? = '' or account = ?)
+        and (? = '' or region = ?)
+        and (? = '' or (dt <= substr(?, 1, 10) and event_time < cast(from_iso8601_timestamp(nullif(?, '')) as timestamp)))
 ),
 
 deduplicated as (
@@ -120,7 +120,7 @@ remediations as (
     where
         is_resolution
         and violation_started is not null
-        and (? is null or event_time >= cast(from_iso8601_timestamp(?) as timestamp))
+        and (? = '' or event_time >= cast(from_iso8601_timestamp(nullif(?, '')) as timestamp))
 ),
 
 ranked_remediations as (

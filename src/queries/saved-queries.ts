@@ -30,7 +30,7 @@ export interface SavedQueryParameter {
   readonly name: string;
   /** `timestamp` is an ISO 8601 string (normalized to UTC `…Z`); `date` is `YYYY-MM-DD`. */
   readonly type: SavedQueryParameterType;
-  /** Optional parameters may be omitted: they bind SQL NULL, which the query reads as "any". */
+  /** Optional parameters may be omitted: they bind {@link OMITTED} (''), which the query reads as "any". */
   readonly optional: boolean;
   readonly description: string;
 }
@@ -219,10 +219,19 @@ const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
+ * What an omitted optional parameter binds: the empty string, which the saved queries test with
+ * `? = ''` (and turn into NULL with `nullif(?, '')` before a conversion). Not NULL: Athena
+ * substitutes execution parameters as SQL text and does not document `NULL` as a value
+ * (https://docs.aws.amazon.com/athena/latest/ug/querying-with-prepared-statements.html), while a
+ * quoted string is the documented form. No valid account, region or timestamp is empty.
+ */
+export const OMITTED = '';
+
+/**
  * Validates named parameters against a query's header and returns the value of each `?` in order.
  *
  * Unknown names and missing required ones are errors; an omitted optional parameter (undefined,
- * null or '') binds NULL. Timestamps are normalized to UTC `YYYY-MM-DDTHH:mm:ss.sssZ`, which the
+ * null or '') binds {@link OMITTED}. Timestamps are normalized to UTC `YYYY-MM-DDTHH:mm:ss.sssZ`, which the
  * queries' `dt` partition predicates rely on; numbers may be given as numeric strings (CLI, URLs).
  */
 export function bindParameters(query: SavedQuery, params: QueryParameters): QueryParameterValue[] {
@@ -236,7 +245,7 @@ export function bindParameters(query: SavedQuery, params: QueryParameters): Quer
   for (const p of query.parameters) {
     values.set(p.name, normalizeValue(query.name, p, params[p.name]));
   }
-  return query.positional.map((name) => values.get(name) ?? null);
+  return query.positional.map((name) => values.get(name) ?? OMITTED);
 }
 
 function normalizeValue(
@@ -249,7 +258,7 @@ function normalizeValue(
   };
   if (raw === undefined || raw === null || raw === '') {
     if (!p.optional) problem(`is required (${p.type})`);
-    return null;
+    return OMITTED;
   }
   switch (p.type) {
     case 'varchar': {

@@ -149,14 +149,14 @@ describe('AthenaQueryEngine.execute', () => {
       ExecutionParameters: [
         "'111122223333'",
         "'111122223333'",
-        'NULL',
-        'NULL',
+        "''",
+        "''",
         "'2026-02-28T23:00:00.000Z'",
         "'2026-02-28T23:00:00.000Z'",
         "'2026-02-28T23:00:00.000Z'",
-        'NULL',
-        'NULL',
-        'NULL',
+        "''",
+        "''",
+        "''",
       ],
     });
     // Parameter values are not documented as part of Athena's reuse key: no reuse with parameters.

@@ -14,6 +14,7 @@ import {
   defaultQueriesDir,
   getSavedQuery,
   loadSavedQueries,
+  OMITTED,
   parseSavedQuery,
 } from '../../src/queries/saved-queries.js';
 
@@ -91,6 +92,13 @@ describe.each(queries.map((q) => [q.name, q] as const))('saved query %s', (_name
     // No literal account ids, dates or timestamps: those are always parameters.
     expect(query.sql.replace(/^--.*$/gm, '')).not.toMatch(/'\d{4}-\d{2}-\d{2}|'\d{12}'/);
   });
+
+  it("reads an omitted optional parameter as the '' sentinel, never as NULL", () => {
+    const body = code(query.sql);
+    expect(body).not.toMatch(/\?\s+is\s+(not\s+)?null/);
+    // A conversion of a parameter that may be '' goes through nullif, so it never fails on ''.
+    expect(body).not.toMatch(/from_iso8601_timestamp\(\?\)/);
+  });
 });
 
 describe('the registry', () => {
@@ -141,7 +149,7 @@ describe('bindParameters', () => {
   const summary = getSavedQuery('compliance_summary');
   const report = getSavedQuery('daily_report');
 
-  it('maps named values to every positional ?, omitted optional ones to NULL', () => {
+  it("maps named values to every positional ?, omitted optional ones to the '' sentinel (never NULL)", () => {
     // Act
     const values = bindParameters(summary, { account: '111122223333', end: '2026-03-02T00:00:00Z' });
 
@@ -149,11 +157,11 @@ describe('bindParameters', () => {
     expect(values).toEqual([
       '111122223333',
       '111122223333',
-      null,
-      null,
-      null,
-      null,
-      null,
+      '',
+      '',
+      '',
+      '',
+      '',
       '2026-03-02T00:00:00.000Z',
       '2026-03-02T00:00:00.000Z',
       '2026-03-02T00:00:00.000Z',
@@ -166,7 +174,8 @@ describe('bindParameters', () => {
   });
 
   it('treats an empty string as not given', () => {
-    expect(bindParameters(summary, { region: '' })[2]).toBeNull();
+    expect(bindParameters(summary, { region: '' })[2]).toBe(OMITTED);
+    expect(bindParameters(summary, { region: null })[2]).toBe(OMITTED);
   });
 
   it.each([
