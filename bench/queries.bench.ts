@@ -387,8 +387,8 @@ async function main() {
   }
 
   log('');
-  log('| measure                         |        value |');
-  log('| ------------------------------- | ------------ |');
+  log(`| ${'measure'.padEnd(36)} |        value |`);
+  log(`| ${'-'.repeat(36)} | ------------ |`);
   const rowsOut: [string, string][] = [
     ['events (rows)', fmt(ROWS)],
     ['writer rows/s', fmt(writerRowsPerSecond)],
@@ -405,7 +405,7 @@ async function main() {
     ['seed-style summary ms (scaled)', fmt(seedStyleMs)],
     ['summary speed-up vs seed', `${fmt(seedStyleMs / summaryMs)}×`],
   ];
-  for (const [k, v] of rowsOut) log(`| ${k.padEnd(31)} | ${v.padStart(12)} |`);
+  for (const [k, v] of rowsOut) log(`| ${k.padEnd(36)} | ${v.padStart(12)} |`);
 
   if (!args.keep) rmSync(dataDir, { recursive: true, force: true });
   process.stdout.write(
