@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertOutboxRepository } from '../../src/adapters/dynamodb/alert-outbox.repository.js';
 import { OUTBOX_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
@@ -90,6 +90,35 @@ describe('AlertOutboxRepository', () => {
     expect(item).toMatchObject({ message_ref: 'msg-1' });
     expect(typeof item?.delivered_at).toBe('string');
     expect(await rawItem(outbox, 'never-enqueued')).toBeUndefined();
+  });
+
+  it('never lists an alert the table already has delivered, even when the pending index (a GSI) lags', async () => {
+    // Prepare: a doc client whose index queries answer what the index held before the delivery,
+    // as an eventually consistent GSI may right after another drainer marked it delivered.
+    const prefix = await dynamo.newPrefix();
+    const table = tableName(prefix, OUTBOX_TABLE);
+    const alerts = [makeAlert(), makeAlert()];
+    await new AlertOutboxRepository(dynamo.doc, table).enqueue(alerts);
+    const staleQuery = await dynamo.doc.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: 'pending',
+        KeyConditionExpression: 'pending_pk = :route',
+        ExpressionAttributeValues: { ':route': 'default' },
+      }),
+    );
+    expect(staleQuery.Items).toHaveLength(2);
+    await new AlertOutboxRepository(dynamo.doc, table).markDelivered([alerts[0]!.eventId], 'msg-1');
+    const lagging = {
+      send: (command: { constructor: { name: string } }) =>
+        command instanceof QueryCommand ? Promise.resolve(staleQuery) : dynamo.doc.send(command as never),
+    } as unknown as typeof dynamo.doc;
+
+    // Act
+    const listed = await new AlertOutboxRepository(lagging, table).listPending(10);
+
+    // Assess
+    expect(listed.map((p) => p.id)).toEqual([alerts[1]!.eventId]);
   });
 
   it('records failures without losing the alert, and skips it until its retry time', async () => {

@@ -25,6 +25,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -159,7 +160,42 @@ export class AlertOutboxRepository {
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey && out.length < limit);
-    return out;
+    return this.stillPending(out);
+  }
+
+  /**
+   * The listed alerts that the table itself, read strongly consistent, still has pending. The
+   * pending index is a GSI and GSIs are only eventually consistent
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Reads): an
+   * alert another drainer marked delivered a moment ago (before a lease handover) can still be
+   * listed, and must not be posted again.
+   */
+  private async stillPending(listed: readonly PendingAlert[]): Promise<PendingAlert[]> {
+    const pending = new Set<string>();
+    for (let i = 0; i < listed.length; i += 100) {
+      let keys: Record<string, unknown>[] = listed.slice(i, i + 100).map((a) => ({ pk: alertKey(a.id) }));
+      for (let attempt = 1; keys.length > 0; attempt++) {
+        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 6)));
+        if (attempt > 8)
+          throw new Error(`BatchGetItem left ${keys.length} outbox keys unprocessed after 8 attempts`);
+        const page = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: 'event_id, pending_pk',
+              },
+            },
+          }),
+        );
+        for (const item of page.Responses?.[this.tableName] ?? []) {
+          if (item.pending_pk !== undefined) pending.add(String(item.event_id));
+        }
+        keys = (page.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return listed.filter((alert) => pending.has(alert.id));
   }
 
   /** Number of alerts still pending on this route (including those waiting for a retry time). */
