@@ -536,6 +536,7 @@ function toComplianceChange(row: ComplianceEventRow): ComplianceChange {
     orderingTimestamp: row.event_time,
     recordedTime: row.recorded_time as string,
     notificationTime: row.notification_time,
+    reconciliation: null,
   };
 }
 

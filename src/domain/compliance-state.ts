@@ -2,7 +2,7 @@
  * Current compliance state per (account, region, rule, resource type, resource id) and the alert
  * decisions taken when an evaluation arrives. Pure: the store and the notifier live in adapters.
  */
-import type { ComplianceChange, ComplianceType } from './config-event.js';
+import type { ComplianceChange, ComplianceType, ReconciliationMode } from './config-event.js';
 
 /** The five fields that identify one evaluated (resource, rule) pair. */
 export interface StateKey {
@@ -37,6 +37,11 @@ export interface Alert extends StateKey {
   readonly eventTime: string;
   /** Orders it (see {@link orderOf}); on a rollout it is the capture time of an old item. */
   readonly orderingTimestamp: string;
+  /**
+   * `drift` or `gone` when the reconciler found the change (EventBridge missed it, or AWS Config no
+   * longer reports the pair); null (or absent, on alerts queued before) for a live event.
+   */
+  readonly reconciliation?: Exclude<ReconciliationMode, 'baseline'> | null;
 }
 
 export function stateKeyOf(event: StateKey): StateKey {
@@ -60,6 +65,19 @@ export function stateKeyId(key: StateKey): string {
  * are normalized ISO strings of equal length, so the concatenation compares correctly as text,
  * in code and in a DynamoDB condition expression alike.
  */
+/** The parts of an {@link orderOf} text (both timestamps are normalized, 24 characters). */
+export function orderParts(order: string): {
+  orderingTimestamp: string;
+  recordedTime: string;
+  eventId: string;
+} {
+  return {
+    orderingTimestamp: order.slice(0, 24),
+    recordedTime: order.slice(25, 49),
+    eventId: order.slice(50),
+  };
+}
+
 export function orderOf(
   event: Pick<ComplianceChange, 'orderingTimestamp' | 'recordedTime' | 'eventId'>,
 ): string {
@@ -103,6 +121,9 @@ export function decide(event: ComplianceChange, current: ComplianceState | undef
 }
 
 function alertFor(event: ComplianceChange): Alert | null {
+  // A baseline (the first sync of an account and region) is the posture before config-monitor
+  // existed: one summary message, no alert per resource.
+  if (event.reconciliation?.mode === 'baseline') return null;
   let kind: AlertKind | null = null;
   if (event.newStatus === 'NON_COMPLIANT' && event.oldStatus !== 'NON_COMPLIANT') kind = 'violation';
   else if (
@@ -126,6 +147,10 @@ function alertFor(event: ComplianceChange): Alert | null {
     annotation: event.annotation,
     eventTime: event.eventTime,
     orderingTimestamp: event.orderingTimestamp,
+    reconciliation:
+      event.reconciliation?.mode === 'drift' || event.reconciliation?.mode === 'gone'
+        ? event.reconciliation.mode
+        : null,
   };
 }
 

@@ -75,6 +75,18 @@ const evaluationResultSchema = type({
   'annotation?': 'string | null',
 });
 
+/** The reconciliation modes of a record the reconciler writes (src/use-cases/reconcile.ts). */
+export const RECONCILIATION_MODES = ['baseline', 'drift', 'gone'] as const;
+
+/**
+ * `detail.reconciliation` of a record of the reconciler (source `config-monitor.reconcile`): the
+ * sync that wrote it and why. Ignored on any other source.
+ */
+export const reconciliationSchema = type({
+  syncId: '0 < string <= 128',
+  mode: type.enumerated(...RECONCILIATION_MODES),
+});
+
 /** `detail` of `Config Rules Compliance Change` (messageType `ComplianceChangeNotification`). */
 export const complianceChangeDetailSchema = type({
   resourceId: 'string > 0',
@@ -88,6 +100,7 @@ export const complianceChangeDetailSchema = type({
   'oldEvaluationResult?': evaluationResultSchema.or('null'),
   'notificationCreationTime?': isoTimestamp,
   resourceType: 'string > 0',
+  'reconciliation?': reconciliationSchema,
 });
 
 const configurationItemCore = {

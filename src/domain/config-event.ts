@@ -13,8 +13,9 @@ import {
   configurationItemDetailSchema,
   envelopeSchema,
   oversizedConfigurationItemDetailSchema,
+  type RECONCILIATION_MODES,
 } from './config-event.schema.js';
-import { COMPLIANCE_CHANGE, CONFIG_SOURCE, matchesConfigEventPattern } from './event-pattern.js';
+import { COMPLIANCE_CHANGE, CONFIG_SOURCE, isConsumedEvent, RECONCILE_SOURCE } from './event-pattern.js';
 
 export type { ComplianceType } from './config-event.schema.js';
 
@@ -55,7 +56,20 @@ export interface ComplianceChange extends EventBase {
   readonly recordedTime: string;
   /** `notificationCreationTime`, normalized, or null. */
   readonly notificationTime: string | null;
+  /**
+   * Set on a record of the reconciler (source `config-monitor.reconcile`): the sync and its mode
+   * (`baseline`: first sync of its account and region, alerts nothing; `drift`: EventBridge missed
+   * the change; `gone`: AWS Config no longer reports the pair). Null on live events.
+   */
+  readonly reconciliation: Reconciliation | null;
 }
+
+export interface Reconciliation {
+  readonly syncId: string;
+  readonly mode: ReconciliationMode;
+}
+
+export type ReconciliationMode = (typeof RECONCILIATION_MODES)[number];
 
 /** A `Config Configuration Item Change` (inline or oversized). */
 export interface ConfigurationItemChange extends EventBase {
@@ -120,7 +134,7 @@ export function parseConfigEvent(input: string | unknown): ParseOutcome {
     return { status: 'rejected', reason: describeNonEventBridge(raw) };
   }
   if (typeof raw.source === 'string' && typeof raw['detail-type'] === 'string') {
-    if (!matchesConfigEventPattern(raw)) {
+    if (!isConsumedEvent(raw)) {
       return {
         status: 'skipped',
         reason:
@@ -205,6 +219,8 @@ function normalizeComplianceChange(
     notificationTime: detail.notificationCreationTime
       ? normalizeTimestamp(detail.notificationCreationTime)
       : null,
+    // Only the reconciler may mark a record: the field of any other source is ignored.
+    reconciliation: envelope.source === RECONCILE_SOURCE ? (detail.reconciliation ?? null) : null,
   };
 }
 

@@ -6,6 +6,11 @@
  */
 
 export const CONFIG_SOURCE = 'aws.config';
+/**
+ * The source of the records the reconciler writes into the stream (never through the bus, whose
+ * rules take only {@link CONFIG_SOURCE}): compliance changes read from an AWS Config aggregator.
+ */
+export const RECONCILE_SOURCE = 'config-monitor.reconcile';
 export const COMPLIANCE_CHANGE = 'Config Rules Compliance Change';
 export const CONFIGURATION_ITEM_CHANGE = 'Config Configuration Item Change';
 
@@ -20,6 +25,14 @@ export const CONFIG_EVENT_PATTERN = {
 
 // Computed once: this runs for every record the consumer sees.
 const PATTERN_FIELDS = Object.entries(CONFIG_EVENT_PATTERN) as [string, readonly string[]][];
+
+/** Whether the consumer takes an envelope: the ONE pattern, or a reconciler's compliance change. */
+export function isConsumedEvent(envelope: Record<string, unknown>): boolean {
+  return (
+    matchesConfigEventPattern(envelope) ||
+    (envelope.source === RECONCILE_SOURCE && envelope['detail-type'] === COMPLIANCE_CHANGE)
+  );
+}
 
 /**
  * Matches an event envelope against {@link CONFIG_EVENT_PATTERN} with EventBridge's semantics for

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderOf } from '../../src/domain/compliance-state.js';
+import { decide, orderOf } from '../../src/domain/compliance-state.js';
 import { type ComplianceChange, parseConfigEvent } from '../../src/domain/config-event.js';
 import { fixture, fixtureText, fixtureVariants } from '../helpers/fixtures.js';
 
@@ -148,5 +148,49 @@ describe('parseConfigEvent: rejected with a reason naming the field', () => {
     const outcome = parseConfigEvent(make());
     expect(outcome.status).toBe('rejected');
     expect(outcome.status === 'rejected' && outcome.reason).toMatch(reason);
+  });
+});
+
+describe('records of the reconciler (source config-monitor.reconcile)', () => {
+  const reconciled = (mode: string, source = 'config-monitor.reconcile') => {
+    const e = fixture<Record<string, any>>('compliance-change', 'first-evaluation');
+    return { ...e, source, detail: { ...e.detail, reconciliation: { syncId: 'sync-1', mode } } };
+  };
+
+  it('are accepted with their sync and mode', () => {
+    const outcome = parseConfigEvent(reconciled('drift'));
+    expect(outcome.status).toBe('accepted');
+    expect((outcome as { event: ComplianceChange }).event.reconciliation).toEqual({
+      syncId: 'sync-1',
+      mode: 'drift',
+    });
+  });
+
+  it('a baseline record changes the state but alerts nothing; drift alerts, marked', () => {
+    const parse = (mode: string) => (parseConfigEvent(reconciled(mode)) as { event: ComplianceChange }).event;
+    const baseline = decide(parse('baseline'), undefined);
+    expect(baseline).toMatchObject({ newest: true, alert: null, state: { status: 'NON_COMPLIANT' } });
+    const drift = decide(parse('drift'), undefined);
+    expect(drift).toMatchObject({ newest: true, alert: { kind: 'violation', reconciliation: 'drift' } });
+  });
+
+  it('ignore a reconciliation field on a live event (only the reconciler may mark a record)', () => {
+    const outcome = parseConfigEvent(reconciled('baseline', 'aws.config'));
+    const event = (outcome as { event: ComplianceChange }).event;
+    expect(event.reconciliation).toBeNull();
+    expect(decide(event, undefined)).toMatchObject({ alert: { kind: 'violation', reconciliation: null } });
+  });
+
+  it('reject an unknown mode, naming the field', () => {
+    const outcome = parseConfigEvent(reconciled('replay'));
+    expect(outcome).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringMatching(/reconciliation\.mode/),
+    });
+  });
+
+  it('with another detail-type are skipped, as any event the pattern does not select', () => {
+    const outcome = parseConfigEvent({ ...reconciled('drift'), 'detail-type': 'Something Else' });
+    expect(outcome.status).toBe('skipped');
   });
 });
