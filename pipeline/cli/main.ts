@@ -24,6 +24,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/ingest.js'),
   },
   {
+    name: 'sync',
+    summary: 'pull current compliance from an AWS Config aggregator: baseline, drift, gone pairs',
+    load: () => import('./commands/sync.js'),
+  },
+  {
     name: 'generate',
     summary: 'write a synthetic organization as JSON Lines events',
     load: () => import('./commands/generate.js'),

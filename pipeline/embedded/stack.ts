@@ -225,6 +225,8 @@ export interface EmbeddedStack {
   readonly archiver: EmbeddedArchiver;
   /** Where messages go: `slack` (webhook) or the outbox folder. */
   readonly sink: { readonly kind: 'slack' | 'folder'; readonly dir: string | null };
+  /** The message sink itself, for messages that are not alerts (the baseline summary of a sync). */
+  readonly messageSink: MessageSink;
   /** Puts events (objects or JSON texts) on the stream, batched, partition key = `detail.resourceId`. */
   publish(events: readonly unknown[]): Promise<PublishResult>;
   /** Puts prepared records on the stream (≤ 500 per call, failed entries retried). */
@@ -871,6 +873,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     deliverer,
     archiver,
     sink: sinkInfo,
+    messageSink: sink,
     publish(events) {
       return putRecords(
         events.map((event) => {

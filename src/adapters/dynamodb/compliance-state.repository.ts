@@ -7,7 +7,7 @@
  * can never overwrite a newer one, whatever the delivery order.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ComplianceState, type StateKey, stateKeyId } from '../../domain/compliance-state.js';
 import type { ComplianceType } from '../../domain/config-event.js';
 import { batchGetAll, type DocumentSender, forEachLimited, type RetryOptions } from './batch-write.js';
@@ -93,6 +93,25 @@ export class ComplianceStateRepository {
     readonly tableName: string,
     private readonly retry: RetryOptions = {},
   ) {}
+
+  /**
+   * Every stored state (a paged Scan, strongly consistent): the reconciler compares them with AWS
+   * Config's. Expired items DynamoDB has not deleted yet are skipped.
+   */
+  async *listStates(now: Date = new Date()): AsyncIterable<ComplianceState> {
+    let startKey: Record<string, unknown> | undefined;
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({ TableName: this.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+      );
+      for (const item of page.Items ?? []) {
+        if (typeof item.expired_at === 'number' && item.expired_at < nowSeconds) continue;
+        yield fromStateItem(item);
+      }
+      startKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
+    } while (startKey);
+  }
 
   /** The stored state of one key, or null. */
   async get(key: StateKey): Promise<ComplianceState | null> {
