@@ -192,3 +192,23 @@ describe('the Liquid engine is strict', () => {
     expect(resolveTemplatesDir({})).toMatch(/\/templates\/?$/);
   });
 });
+
+describe('alerts the reconciler found', () => {
+  it('say so: a drift violation, a drift resolution, a pair closed because it is gone', () => {
+    const texts = (m: SlackMessage) => allTexts(m).join('\n');
+    expect(texts(renderViolation(makeAlert({ reconciliation: 'drift' })))).toContain(
+      'Found by reconciliation with AWS Config',
+    );
+    expect(texts(renderResolution(makeAlert({ kind: 'resolution', reconciliation: 'drift' })))).toContain(
+      'Found by reconciliation with AWS Config',
+    );
+    expect(
+      texts(
+        renderResolution(
+          makeAlert({ kind: 'resolution', newStatus: 'NOT_APPLICABLE', reconciliation: 'gone' }),
+        ),
+      ),
+    ).toContain('no longer reports this rule and resource');
+    expect(texts(renderViolation(makeAlert()))).not.toContain('reconciliation');
+  });
+});

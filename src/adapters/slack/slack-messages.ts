@@ -119,6 +119,7 @@ function alertVars(alert: Alert, options: RenderOptions): Record<string, unknown
       // Alerts queued before eventTime existed fall back to their orderingTimestamp.
       event_time: (alert as Partial<Alert>).eventTime ?? alert.orderingTimestamp,
       ordering_timestamp: alert.orderingTimestamp,
+      reconciliation: (alert as Partial<Alert>).reconciliation ?? null,
     },
     rule_url: ruleConsoleUrl(alert.region, alert.ruleName),
     dashboard_url: dashboardLink(options.dashboardUrl),
