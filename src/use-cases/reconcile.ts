@@ -30,7 +30,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type ComplianceState, orderParts, stateKeyId } from '../domain/compliance-state.js';
-import type { ComplianceType, ReconciliationMode } from '../domain/config-event.js';
+import { baseRuleName, type ComplianceType, type ReconciliationMode } from '../domain/config-event.js';
 import { COMPLIANCE_CHANGE, RECONCILE_SOURCE } from '../domain/event-pattern.js';
 import type {
   ComplianceResult,
@@ -228,7 +228,7 @@ function postureOf(pairs: Iterable<{ status: ComplianceType; ruleName: string; a
     if (pair.status !== 'NON_COMPLIANT') continue;
     nonCompliant++;
     openByAccount[pair.account] = (openByAccount[pair.account] ?? 0) + 1;
-    const rule = pair.ruleName.replace(/-conformance-pack-[a-z0-9]+$/, '');
+    const rule = baseRuleName(pair.ruleName);
     openByRule[rule] = (openByRule[rule] ?? 0) + 1;
   }
   const scored = compliant + nonCompliant;

@@ -25,7 +25,6 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -34,7 +33,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../domain/compliance-state.js';
 import { AlertsNotQueuedError } from '../../use-cases/errors.js';
-import { forEachLimited } from './batch-write.js';
+import { batchGetAll, forEachLimited } from './batch-write.js';
 import { expiresAt, OUTBOX_TABLE, TTL_ATTRIBUTE } from './table-definitions.js';
 
 /** The route (webhook) of every alert until per-account routing exists. */
@@ -171,30 +170,16 @@ export class AlertOutboxRepository {
    * listed, and must not be posted again.
    */
   private async stillPending(listed: readonly PendingAlert[]): Promise<PendingAlert[]> {
-    const pending = new Set<string>();
-    for (let i = 0; i < listed.length; i += 100) {
-      let keys: Record<string, unknown>[] = listed.slice(i, i + 100).map((a) => ({ pk: alertKey(a.id) }));
-      for (let attempt = 1; keys.length > 0; attempt++) {
-        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 6)));
-        if (attempt > 8)
-          throw new Error(`BatchGetItem left ${keys.length} outbox keys unprocessed after 8 attempts`);
-        const page = await this.doc.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: keys,
-                ConsistentRead: true,
-                ProjectionExpression: 'event_id, pending_pk',
-              },
-            },
-          }),
-        );
-        for (const item of page.Responses?.[this.tableName] ?? []) {
-          if (item.pending_pk !== undefined) pending.add(String(item.event_id));
-        }
-        keys = (page.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-      }
-    }
+    if (listed.length === 0) return [];
+    const items = await batchGetAll(
+      this.doc,
+      this.tableName,
+      listed.map((alert) => ({ pk: alertKey(alert.id) })),
+      { consistentRead: true, attributes: ['event_id', 'pending_pk'] },
+    );
+    const pending = new Set(
+      items.filter((item) => item.pending_pk !== undefined).map((item) => String(item.event_id)),
+    );
     return listed.filter((alert) => pending.has(alert.id));
   }
 
