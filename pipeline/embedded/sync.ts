@@ -9,6 +9,7 @@ import {
   createConfigServiceClient,
 } from '../../src/adapters/config/aggregator.compliance-source.js';
 import { ComplianceStateRepository } from '../../src/adapters/dynamodb/compliance-state.repository.js';
+import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { partitionKeyFor } from '../../src/adapters/kinesis/partition-key.js';
 import { renderBaselineSummary } from '../../src/adapters/slack/baseline-summary.js';
 import { type ReconcileReport, reconcile } from '../../src/use-cases/reconcile.js';
@@ -56,6 +57,7 @@ export async function syncIntoStack(
     const report = await reconcile({
       config: new AggregatorComplianceSource(client, options.aggregatorName),
       state: new ComplianceStateRepository(stack.doc, stack.tables.state),
+      status: new SyncStatusRepository(stack.doc, stack.tables.events),
       publisher: {
         async publish(records) {
           const result = await stack.putRecords(

@@ -54,3 +54,31 @@ export interface StateLister {
 export interface RecordPublisher {
   publish(records: readonly Record<string, unknown>[]): Promise<void>;
 }
+
+/**
+ * What the last sync found, kept for the dashboard, the API and the daily report: when it ran,
+ * its counts and the coverage of the organization.
+ */
+export interface SyncStatus {
+  readonly syncId: string;
+  readonly syncTime: string;
+  readonly sources: { readonly ok: number; readonly failed: number };
+  readonly rules: number;
+  readonly results: number;
+  readonly applied: number;
+  readonly closed: number;
+  readonly alerts: { readonly violations: number; readonly resolved: number };
+  readonly baseline: boolean;
+  readonly coverage: {
+    readonly unhealthySources: readonly ComplianceSourceStatus[];
+    /** `account/region` of healthy sources that report no rule with results. */
+    readonly withoutRules: readonly string[];
+  };
+}
+
+/** Keeps the status of the last sync (one item, overwritten by each sync). */
+export interface SyncStatusStore {
+  save(status: SyncStatus): Promise<void>;
+  /** The last sync's status, or null when no sync has run. */
+  latest(): Promise<SyncStatus | null>;
+}

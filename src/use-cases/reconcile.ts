@@ -39,6 +39,8 @@ import type {
   RecordPublisher,
   RuleScope,
   StateLister,
+  SyncStatus,
+  SyncStatusStore,
 } from '../ports/config-compliance.js';
 
 /** Rules read at once: Config's APIs throttle at a few calls a second. */
@@ -50,6 +52,8 @@ export interface ReconcileDeps {
   readonly config: ConfigComplianceSource;
   readonly state: StateLister;
   readonly publisher: RecordPublisher;
+  /** Keeps what this sync found (coverage, counts) for the dashboard and the daily report. */
+  readonly status?: SyncStatusStore;
   readonly clock?: () => Date;
   readonly onProgress?: (progress: { readonly rulesDone: number; readonly rulesTotal: number }) => void;
 }
@@ -194,7 +198,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
   await flush(true);
 
   const withRules = new Set(rules.map((r) => sourceKey(r.account, r.region)));
-  return {
+  const report: ReconcileReport = {
     syncId,
     syncTime,
     sources: { ok: healthy.size, failed: sources.length - healthy.size },
@@ -213,6 +217,25 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
       withoutRules: [...healthy].filter((s) => !s.startsWith('*/') && !withRules.has(s)).sort(),
     },
     posture: postureOf(latest.values()),
+  };
+  // Saved after every record is in the stream: a sync that failed before keeps the last status.
+  await deps.status?.save(syncStatusOf(report));
+  return report;
+}
+
+/** The part of a report that outlives the sync. */
+export function syncStatusOf(report: ReconcileReport): SyncStatus {
+  return {
+    syncId: report.syncId,
+    syncTime: report.syncTime,
+    sources: report.sources,
+    rules: report.rules,
+    results: report.results,
+    applied: report.applied,
+    closed: report.closed,
+    alerts: report.alerts,
+    baseline: report.baseline,
+    coverage: report.coverage,
   };
 }
 

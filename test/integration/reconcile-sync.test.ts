@@ -21,6 +21,7 @@ import {
   createConfigServiceClient,
 } from '../../src/adapters/config/aggregator.compliance-source.js';
 import { ComplianceStateRepository } from '../../src/adapters/dynamodb/compliance-state.repository.js';
+import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { stateKeyId } from '../../src/domain/compliance-state.js';
 import { reconcile } from '../../src/use-cases/reconcile.js';
 
@@ -149,6 +150,15 @@ describe('config-monitor sync against the aggregator stand-in', () => {
     for (const r of expected) expect(states.get(keyOf(r))).toBe(r.complianceType);
     // The throttled calls were retried by the SDK, and empty pages were paged through.
     expect(standIn.requests().some((r) => r.throttled)).toBe(true);
+    // The status of the sync is kept for the dashboard and the daily report.
+    const status = await new SyncStatusRepository(stack.doc, stack.tables.events).latest();
+    expect(status).toMatchObject({
+      sources: { ok: 3, failed: 1 },
+      results: expected.length,
+      baseline: true,
+      coverage: { withoutRules: [`121212121212/${REGION}`] },
+    });
+    expect(status?.coverage.unhealthySources).toHaveLength(1);
   });
 
   it('re-running the same sync applies nothing and alerts nothing', async () => {
