@@ -34,6 +34,11 @@
  * Compaction. When a partition holds more than `maxFilesPerPartition` files, they are rewritten as
  * one (deduplicated, ordered by key and time), so a partition holds a handful of files however the
  * events trickled in.
+ *
+ * Added columns. The columns are the schema's (COMPLIANCE_EVENT_COLUMNS), read by name: a spool
+ * or Parquet file written before a column was added (`source` and `reconciliation`, say) reads it as
+ * NULL (`read_json` with explicit columns, `read_parquet` with `union_by_name`), and a compaction
+ * rewrites it with the current columns, the added ones NULL.
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';

@@ -67,6 +67,21 @@ export const COMPLIANCE_EVENT_COLUMNS = [
     comment:
       'evaluationResultIdentifier.orderingTimestamp (UTC): capture time of the evaluated item; orders evaluations',
   },
+  // Added last, together: who wrote the record. Null in files written before they existed.
+  {
+    name: 'source',
+    type: 'string',
+    nullable: true,
+    comment:
+      'EventBridge source: aws.config (live event) or config-monitor.reconcile (written by a sync); null in older files',
+  },
+  {
+    name: 'reconciliation',
+    type: 'string',
+    nullable: true,
+    comment:
+      'mode of a sync record: baseline (first sighting of an old state, not a change of the day), drift or gone; null for live events',
+  },
 ] as const satisfies readonly ArchiveColumn[];
 
 /**
@@ -113,7 +128,9 @@ const BUILT_AT_COLUMN = {
  * pairs have that latest status at the end of day D (events before D+1 00:00 UTC; the pinned
  * "latest": greatest ordering_time, then recorded_time, then event_id, among the events whose
  * event_time is before D+1), and the day's distinct events
- * (by event_id) with that new status, with their new and resolved violations. It is derived data:
+ * (by event_id) with that new status, with their new and resolved violations. A baseline record of
+ * the reconciler (`reconciliation = 'baseline'`) sets the state but is not an event of its day: the
+ * first sighting of an old state is no change (queries/daily_state.sql). It is derived data:
  * built by the saved query `daily_state` (queries/daily_state.sql) and rebuilt when late events
  * change a day, so the daily report reads two small partitions instead of the whole history.
  *
@@ -154,7 +171,8 @@ export const COMPLIANCE_DAILY_STATE_COLUMNS = [
     name: 'evaluations',
     type: 'bigint',
     nullable: false,
-    comment: 'distinct events (by event_id) of the day dt with new_status = status',
+    comment:
+      'distinct events (by event_id) of the day dt with new_status = status, baseline records excepted',
   },
   {
     name: 'new_violations',
@@ -250,13 +268,25 @@ export type ComplianceEventColumn = (typeof COMPLIANCE_EVENT_COLUMNS)[number]['n
  * One archive row. Timestamps are normalized ISO strings (`YYYY-MM-DDTHH:mm:ss.sssZ`); each
  * writer converts them to its own encoding (Parquet TIMESTAMP, Firehose JSON).
  */
-export type ComplianceEventRow = { [K in ComplianceEventColumn]: string | null } & {
+export type ComplianceEventRow = { [K in Exclude<ComplianceEventColumn, LaterColumn>]: string | null } & {
+  readonly [K in LaterColumn]?: string | null;
+} & {
   readonly event_id: string;
   readonly event_time: string;
   readonly dt: string;
 };
 
-/** Maps a validated compliance change to its archive row. */
+/**
+ * Columns added after rows were first built outside {@link toComplianceEventRow} (the benchmark's
+ * synthetic history): optional in the row type, and a row without them is written with NULL, which
+ * is also what files written before the columns existed read as.
+ */
+type LaterColumn = 'source' | 'reconciliation';
+
+/**
+ * Maps a validated compliance change to its archive row: the one mapping every archive writer uses
+ * (the Firehose transformation and, through it, the embedded archiver).
+ */
 export function toComplianceEventRow(event: ComplianceChange): ComplianceEventRow {
   return {
     event_id: event.eventId,
@@ -274,6 +304,8 @@ export function toComplianceEventRow(event: ComplianceChange): ComplianceEventRo
     annotation: event.annotation,
     notification_time: event.notificationTime,
     ordering_time: event.orderingTimestamp,
+    source: event.source,
+    reconciliation: event.reconciliation?.mode ?? null,
     dt: event.eventTime.slice(0, 10),
   };
 }

@@ -47,7 +47,9 @@ const TIMESTAMP_COLUMNS: ReadonlySet<string> = new Set(
 export function toArchiveRecord(row: ComplianceEventRow): string {
   const record: Record<string, string | null> = {};
   for (const column of COMPLIANCE_EVENT_COLUMNS) {
-    const value = row[column.name];
+    // A column the row lacks (a later column, see ComplianceEventRow) is written as null, so every
+    // record carries every column.
+    const value = row[column.name] ?? null;
     record[column.name] =
       value !== null && TIMESTAMP_COLUMNS.has(column.name) ? toArchiveTimestamp(value) : value;
   }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddedArchiver } from '../../pipeline/embedded/archiver.js';
 import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import type { ComplianceEventRow } from '../../src/domain/archive-schema.js';
+import { RECONCILE_SOURCE } from '../../src/domain/event-pattern.js';
 import { transformFirehoseEvent } from '../../src/handlers/firehose-transform.lambda.js';
 import { toArchiveRecord } from '../../src/use-cases/archive-transform.js';
 import { complianceEvent, firehoseEvent, kinesisEvent } from '../helpers/archive-events.js';
@@ -46,6 +47,20 @@ function inputs(): string[] {
       ),
     );
   });
+  // Records of the reconciler: their source and mode are columns of the row.
+  for (const mode of ['baseline', 'drift', 'gone'] as const) {
+    const event = complianceEvent({
+      id: `sync-${mode}`,
+      resourceId: `synced-${mode}`,
+      newStatus: mode === 'gone' ? 'NOT_APPLICABLE' : 'NON_COMPLIANT',
+      oldStatus: mode === 'baseline' ? null : 'COMPLIANT',
+      at: '2025-01-01T00:00:00.000Z',
+      time: '2026-05-09T06:00:00.000Z',
+    }) as { source: string; detail: Record<string, unknown> };
+    event.source = RECONCILE_SOURCE;
+    event.detail.reconciliation = { syncId: 'sync-1', mode };
+    texts.push(JSON.stringify(event));
+  }
   return texts;
 }
 
@@ -80,8 +95,9 @@ describe('Firehose transformation vs embedded archiver', () => {
     const fromArchive = stored.map((row) => `${row.dt}|${toArchiveRecord(isoRow(row))}`).sort();
 
     // Assess
-    expect(firehose.length).toBe(fixtureVariants('compliance-change').length + HOSTILE.length);
+    expect(firehose.length).toBe(fixtureVariants('compliance-change').length + HOSTILE.length + 3);
     expect(fromArchive).toEqual(fromFirehose);
+    expect(fromArchive.filter((r) => r.includes(`"source":"${RECONCILE_SOURCE}"`))).toHaveLength(3);
   });
 });
 

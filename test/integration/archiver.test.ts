@@ -13,9 +13,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmbeddedArchiver, parquetFiles } from '../../pipeline/embedded/archiver.js';
 import { complianceEventsDir, DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import { RECONCILE_SOURCE } from '../../src/domain/event-pattern.js';
+import { transformForArchive } from '../../src/use-cases/archive-transform.js';
 import { complianceEvent, kinesisEvent } from '../helpers/archive-events.js';
 import { fixtureText } from '../helpers/fixtures.js';
 
@@ -226,6 +229,57 @@ describe('embedded archiver', () => {
     const failed = JSON.parse(readFileSync(join(failedDir, file as string), 'utf8'));
     expect(failed.reason).toMatch(/bad JSON/);
     expect(Buffer.from(failed.data, 'base64').toString('utf8')).toBe('{"broken');
+  });
+
+  it('reads Parquet and spool written before source and reconciliation existed as NULL, through flush and compaction', async () => {
+    // Prepare: a Parquet file and a crash's spool of the schema before the two columns…
+    const dataDir = tempDir();
+    const day = '2026-04-08';
+    const first = createEmbeddedArchiver({ dataDir });
+    await first.handler(kinesisEvent(events(2, day, 'old-parquet')));
+    await first.close();
+    const [current] = parquetFiles(complianceEventsDir(dataDir), day) as [string];
+    const older = join(complianceEventsDir(dataDir), `dt=${day}`, 'part-0-older.parquet');
+    const duckdb = await DuckDBInstance.create(':memory:');
+    const connection = await duckdb.connect();
+    await connection.run(
+      `copy (select * exclude (source, reconciliation) from read_parquet('${current}')) to '${older}' (format parquet)`,
+    );
+    connection.closeSync();
+    duckdb.closeSync();
+    rmSync(current);
+    const spool = join(dataDir, 'archive', '.spool', `dt=${day}`);
+    mkdirSync(spool, { recursive: true });
+    const [text] = events(1, day, 'old-spool') as [string];
+    const outcome = transformForArchive(text);
+    if (outcome.result !== 'Ok') throw new Error('expected Ok');
+    const { source: _s, reconciliation: _r, ...oldRecord } = JSON.parse(outcome.record);
+    writeFileSync(join(spool, '0-old.jsonl'), `${JSON.stringify(oldRecord)}\n`);
+    // …and a baseline record of the reconciler, with the columns.
+    const baseline = JSON.parse(events(1, day, 'sync')[0] as string);
+    baseline.source = RECONCILE_SOURCE;
+    baseline.detail.reconciliation = { syncId: 'sync-1', mode: 'baseline' };
+    const query = `select event_id, source, reconciliation from compliance_events where dt = '${day}' order by event_id`;
+    const expected = [
+      { event_id: 'old-parquet-0', source: null, reconciliation: null },
+      { event_id: 'old-parquet-1', source: null, reconciliation: null },
+      { event_id: 'old-spool-0', source: null, reconciliation: null },
+      { event_id: 'sync-0', source: RECONCILE_SOURCE, reconciliation: 'baseline' },
+    ];
+
+    // Act
+    const archiver = createEmbeddedArchiver({ dataDir });
+    await archiver.handler(kinesisEvent([JSON.stringify(baseline)]));
+    await archiver.flush();
+    const beforeCompaction = await engineOn(dataDir).runSql(query);
+    await archiver.compact(day);
+    await archiver.close();
+    const afterCompaction = await engineOn(dataDir).runSql(query);
+
+    // Assess
+    expect(beforeCompaction).toEqual(expected);
+    expect(parquetFiles(complianceEventsDir(dataDir), day)).toHaveLength(1);
+    expect(afterCompaction).toEqual(expected);
   });
 
   it('lets the query engine read an empty archive, then see files as they land', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COMPLIANCE_EVENT_COLUMNS } from '../../src/domain/archive-schema.js';
+import { RECONCILE_SOURCE } from '../../src/domain/event-pattern.js';
 import { handler } from '../../src/handlers/firehose-transform.lambda.js';
 import { toArchiveTimestamp, transformForArchive } from '../../src/use-cases/archive-transform.js';
 import { complianceEvent, firehoseEvent } from '../helpers/archive-events.js';
@@ -68,7 +69,55 @@ describe('firehose-transform handler', () => {
       annotation: null,
       notification_time: '2026-11-21 08:00:02.001',
       ordering_time: '2026-11-21 07:59:58.000',
+      source: 'aws.config',
+      reconciliation: null,
     });
+  });
+
+  it('carries the source and the reconciliation mode of a record of the reconciler', async () => {
+    // Prepare: a baseline record (first sync of an account and region) and a drift one
+    const records = (['baseline', 'drift'] as const).map((mode) => {
+      const event = complianceEvent({
+        id: `sync-${mode}`,
+        newStatus: 'NON_COMPLIANT',
+        at: '2024-06-01T10:00:00.000Z',
+        time: '2026-03-02T08:00:00.000Z',
+      }) as { source: string; detail: Record<string, unknown> };
+      event.source = RECONCILE_SOURCE;
+      event.detail.reconciliation = { syncId: 'sync-1', mode };
+      return JSON.stringify(event);
+    });
+
+    // Act
+    const result = await handler(firehoseEvent(records));
+
+    // Assess
+    const rows = result.records.map((r) => JSON.parse(decode(r.data)));
+    expect(result.records.map((r) => r.result)).toEqual(['Ok', 'Ok']);
+    expect(rows.map((r) => [r.event_id, r.source, r.reconciliation])).toEqual([
+      ['sync-baseline', RECONCILE_SOURCE, 'baseline'],
+      ['sync-drift', RECONCILE_SOURCE, 'drift'],
+    ]);
+    expect(Object.keys(rows[0])).toEqual(COMPLIANCE_EVENT_COLUMNS.map((c) => c.name));
+  });
+
+  it('ignores a reconciliation that a live event claims: only the reconciler marks a record', () => {
+    // Prepare
+    const event = complianceEvent({
+      id: 'claims',
+      newStatus: 'NON_COMPLIANT',
+      at: '2026-03-01T10:00:00Z',
+    }) as {
+      detail: Record<string, unknown>;
+    };
+    event.detail.reconciliation = { syncId: 'sync-1', mode: 'baseline' };
+
+    // Act
+    const outcome = transformForArchive(JSON.stringify(event));
+
+    // Assess
+    if (outcome.result !== 'Ok') throw new Error('expected Ok');
+    expect(JSON.parse(outcome.record)).toMatchObject({ source: 'aws.config', reconciliation: null });
   });
 
   it("partitions by the UTC date of the EventBridge time, not of a rollout's year-old orderingTimestamp", () => {
