@@ -7,7 +7,9 @@
 -- (greatest ordering_time, recorded_time, event_id) of every (account, region, rule_name,
 -- resource_type, resource_id) among events before the end of that day, or before end for a last,
 -- partial day; states set before start carry into the range. Score as in compliance_score.
--- Copies of an event tie on the max_by order, so they cannot change a state.
+-- Copies of an event tie on the max_by order, so they cannot change a state. Every record sets a
+-- state, baseline records of the reconciler (reconciliation = 'baseline') included: the trend
+-- counts states, not changes.
 -- How: the state of each key at the end of each day it changed, as an interval until its next
 -- change; +1/-1 deltas per account, day and status; a running sum over a dense calendar. The
 -- calendar is generated from the data and cut by the range in a WHERE clause, because Athena

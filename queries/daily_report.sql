@@ -4,7 +4,10 @@
 -- The day is [day 00:00, day+1 00:00) UTC on event_time. Evaluations, new and resolved violations
 -- count distinct events (by event_id) of the day (deduplicated when daily_state built the rollup):
 --   new violation: new_status NON_COMPLIANT and old_status null or not NON_COMPLIANT;
---   resolved violation: old_status NON_COMPLIANT and new_status COMPLIANT or NOT_APPLICABLE.
+--   resolved violation: old_status NON_COMPLIANT and new_status COMPLIANT or NOT_APPLICABLE;
+-- baseline records (reconciliation = 'baseline', the first sync of an account and region: old
+-- states seen for the first time) are none of these, as daily_state counts them, but they set the
+-- states, so the open violations and the score include them. Drift and gone records count.
 -- States and scores are those of compliance_score as of the end of the day (events before
 -- day+1 00:00, that is dt <= day) and as of its start (the end of the day before). They are read
 -- from compliance_daily_state (partitions dt = day and dt = day - 1, each its latest complete build: the most recent built_at whose stored rows number its build_rows), which
@@ -17,9 +20,9 @@
 -- @param day date  UTC day, YYYY-MM-DD
 -- @param day date
 --
--- @column evaluations bigint  distinct compliance-change events of the day
--- @column new_violations bigint  new violations of the day
--- @column resolved_violations bigint  resolved violations of the day
+-- @column evaluations bigint  distinct compliance-change events of the day, baseline records excepted
+-- @column new_violations bigint  new violations of the day (not baseline records)
+-- @column resolved_violations bigint  resolved violations of the day (not baseline records)
 -- @column compliant bigint  (resource, rule) pairs COMPLIANT at the end of the day
 -- @column non_compliant bigint  ... NON_COMPLIANT at the end of the day (open violations)
 -- @column not_applicable bigint  ... NOT_APPLICABLE at the end of the day

@@ -7,6 +7,12 @@
 -- [day 00:00, day+1 00:00) UTC, dt = day, each event_id once, counted under its new_status:
 -- evaluations, new violations (new_status NON_COMPLIANT and old_status null or not NON_COMPLIANT)
 -- and resolved violations (old_status NON_COMPLIANT and new_status COMPLIANT or NOT_APPLICABLE).
+-- Baseline records (reconciliation = 'baseline': the first sync of an account and region) are not
+-- among the day's events: each is the first sighting of a state that may be years old, not a
+-- change of the day, so it counts in no evaluation, new or resolved violation. It does set the
+-- state (compliance_key_state holds it), so it counts in resources. Drift and gone records are
+-- real transitions found late and count like live events; a NULL reconciliation (a file written
+-- before the column existed) is a live event.
 -- A row exists when either count is not 0. A build reads one partition of each table, never the
 -- history: its cost does not grow with the archive.
 -- It is run once per day to build the day's partition of compliance_daily_state (INSERT INTO on
@@ -29,7 +35,7 @@
 -- @column resource_type varchar  resource type
 -- @column status varchar  latest status at the end of the day
 -- @column resources bigint  (resource, rule) pairs with that latest status at the end of the day
--- @column evaluations bigint  distinct events of the day with that new status
+-- @column evaluations bigint  distinct events of the day with that new status, baseline records excepted
 -- @column new_violations bigint  new violations among them
 -- @column resolved_violations bigint  resolved violations among them
 -- @column build_rows bigint  rows of this build
@@ -103,6 +109,7 @@ day_events as (
     from compliance_events
     where
         dt = ?
+        and coalesce(reconciliation, '') <> 'baseline'
     group by event_id
 ),
 

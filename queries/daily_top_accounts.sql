@@ -5,8 +5,10 @@
 -- day+1 00:00 UTC is NON_COMPLIANT (latest: greatest ordering_time, recorded_time, event_id), read
 -- from compliance_daily_state (partition dt = day, its latest complete build; see daily_state), which the
 -- report builds before it runs this query, as are the new and resolved violations: distinct
--- events (by event_id) of the day, as in daily_report. The score is the account's compliance
--- score at the end of the day. Only accounts with at least one open violation are listed.
+-- events (by event_id) of the day, as in daily_report (a baseline record of the reconciler sets
+-- the state, so it counts among the open violations, but is no new or resolved violation). The
+-- score is the account's compliance score at the end of the day. Only accounts with at least one
+-- open violation are listed.
 --
 -- @param day date  UTC day, YYYY-MM-DD
 --

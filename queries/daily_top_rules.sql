@@ -6,7 +6,8 @@
 -- evaluation per (account, region, rule_name, resource_type, resource_id) among events before
 -- day+1 00:00 UTC, read from compliance_daily_state (partition dt = day, its latest build; see
 -- daily_state), as are the new and resolved violations: distinct events (by event_id) of the day,
--- as in daily_report.
+-- as in daily_report (a baseline record of the reconciler sets the state, so it counts among the
+-- non-compliant pairs, but is no new or resolved violation).
 -- Only rules with at least one non-compliant pair are listed.
 --
 -- @param day date  UTC day, YYYY-MM-DD

@@ -8,8 +8,14 @@
 -- before it in evaluation order (ordering_time, recorded_time, event_id); a resolution with no earlier new violation in
 -- the archive has no known duration and is not counted. Percentiles are nearest-rank, exact:
 -- median = the ceil(0.5 n)-th smallest duration, p90 = the ceil(0.9 n)-th.
+-- Baseline records of the reconciler (reconciliation = 'baseline': the first sync of an account
+-- and region) are neither new violations nor remediations: a baseline NON_COMPLIANT is a violation
+-- first seen at the sync, open since a time the archive does not know, so a resolution after it
+-- (with no live or drift new violation in between) has no known duration and is not counted.
+-- Drift and gone records count like live events; a NULL reconciliation (older files) is live.
 -- Open violations: pairs whose latest state before end (all events if end is null) is
--- NON_COMPLIANT. Events are deduplicated by event_id before the window functions.
+-- NON_COMPLIANT, whatever record set it (baseline included). Events are deduplicated by event_id
+-- before the window functions.
 -- Rows: every (account, rule_name) with a remediation in the range or an open violation.
 -- The window frame ends at the current row: a resolution is never itself a new violation, so for
 -- the rows that matter it covers exactly the events before them.
@@ -49,7 +55,8 @@ history as (
         ordering_time,
         recorded_time,
         old_status,
-        new_status
+        new_status,
+        reconciliation
     from compliance_events
     where
         (? = '' or account = ?)
@@ -70,7 +77,8 @@ deduplicated as (
         arbitrary(ordering_time) as ordering_time,
         arbitrary(recorded_time) as recorded_time,
         arbitrary(old_status) as old_status,
-        arbitrary(new_status) as new_status
+        arbitrary(new_status) as new_status,
+        arbitrary(reconciliation) as reconciliation
     from history
     group by event_id
 ),
@@ -89,9 +97,17 @@ classified as (
         recorded_time,
         new_status,
         new_status = 'NON_COMPLIANT'
-            and (old_status is null or old_status <> 'NON_COMPLIANT') as is_new_violation,
+            and (old_status is null or old_status <> 'NON_COMPLIANT')
+            and coalesce(reconciliation, '') <> 'baseline' as is_new_violation,
         old_status = 'NON_COMPLIANT'
-            and new_status in ('COMPLIANT', 'NOT_APPLICABLE') as is_resolution
+            and new_status in ('COMPLIANT', 'NOT_APPLICABLE')
+            and coalesce(reconciliation, '') <> 'baseline' as is_resolution,
+        new_status = 'NON_COMPLIANT'
+            and coalesce(reconciliation, '') = 'baseline' as is_baseline_violation,
+        row_number() over (
+            partition by account, region, rule_name, resource_type, resource_id
+            order by ordering_time, recorded_time, event_id
+        ) as evaluation_seq
     from deduplicated
 ),
 
@@ -106,7 +122,17 @@ sequenced as (
             partition by account, region, rule_name, resource_type, resource_id
             order by ordering_time, recorded_time, event_id
             rows between unbounded preceding and current row
-        ) as violation_started
+        ) as violation_started,
+        max(case when is_new_violation then evaluation_seq end) over (
+            partition by account, region, rule_name, resource_type, resource_id
+            order by ordering_time, recorded_time, event_id
+            rows between unbounded preceding and current row
+        ) as last_violation_seq,
+        max(case when is_baseline_violation then evaluation_seq end) over (
+            partition by account, region, rule_name, resource_type, resource_id
+            order by ordering_time, recorded_time, event_id
+            rows between unbounded preceding and current row
+        ) as last_baseline_seq
     from classified
 ),
 
@@ -120,6 +146,7 @@ remediations as (
     where
         is_resolution
         and violation_started is not null
+        and (last_baseline_seq is null or last_violation_seq > last_baseline_seq)
         and (? = '' or event_time >= cast(from_iso8601_timestamp(nullif(?, '')) as timestamp))
 ),
 

@@ -463,3 +463,253 @@ function normalizeParams(params: QueryParameters): Record<string, string | null>
     ]),
   );
 }
+
+/**
+ * Records of the reconciler in the archive. A baseline record (the first sync of an account and
+ * region) is the first sighting of a state that may be years old: it sets the state (open
+ * violations, score) but is no change of its day (no evaluation, new or resolved violation, and no
+ * start of a violation to remediate). Drift and gone records are transitions found late and count.
+ */
+describe('baseline, drift and gone records of the reconciler', () => {
+  const ACCOUNT = '444444444444';
+  const RULE_A = 's3-bucket-versioning-enabled';
+  const RULE_B = 'restricted-ssh';
+  const D0 = '2026-04-09';
+  const D1 = '2026-04-10';
+  const D2 = '2026-04-11';
+  const D3 = '2026-04-12';
+  const at = (d: string, time: string) => `${d}T${time}.000Z`;
+  let syncDir: string;
+  let syncEngine: DuckDbQueryEngine;
+
+  const live = (
+    id: string,
+    resourceId: string,
+    rule: string,
+    newStatus: Status,
+    oldStatus: Status | null,
+    when: string,
+  ) =>
+    JSON.stringify(
+      complianceEvent({
+        id,
+        account: ACCOUNT,
+        rule,
+        resourceId,
+        resourceType: rule === RULE_B ? 'AWS::EC2::SecurityGroup' : 'AWS::S3::Bucket',
+        newStatus,
+        oldStatus,
+        at: when,
+      }),
+    );
+  /** As the reconciler writes it: `time` the sync time, orderingTimestamp the evaluation's own. */
+  const synced = (
+    mode: 'baseline' | 'drift' | 'gone',
+    id: string,
+    resourceId: string,
+    rule: string,
+    newStatus: Status,
+    oldStatus: Status | null,
+    ordering: string,
+    syncTime: string,
+  ) => {
+    const event = JSON.parse(live(id, resourceId, rule, newStatus, oldStatus, ordering));
+    event.source = 'config-monitor.reconcile';
+    event.time = syncTime;
+    event.detail.reconciliation = { syncId: `sync-${syncTime.slice(0, 10)}`, mode };
+    return JSON.stringify(event);
+  };
+
+  beforeAll(async () => {
+    syncDir = mkdtempSync(join(tmpdir(), 'cm-queries-sync-'));
+    const texts = [
+      // Rule B, sg-5: a live violation and its remediation, before the sync (2 h).
+      live('b5-open', 'sg-5', RULE_B, 'NON_COMPLIANT', null, at(D0, '10:00:00')),
+      live('b5-fixed', 'sg-5', RULE_B, 'COMPLIANT', 'NON_COMPLIANT', at(D0, '12:00:00')),
+      // D1, the first sync of the account and region: baseline records of old states…
+      synced(
+        'baseline',
+        'a1-baseline',
+        'bucket-1',
+        RULE_A,
+        'NON_COMPLIANT',
+        null,
+        '2024-01-01T00:00:00.000Z',
+        at(D1, '08:00:00'),
+      ),
+      synced(
+        'baseline',
+        'a2-baseline',
+        'bucket-2',
+        RULE_A,
+        'COMPLIANT',
+        null,
+        '2024-02-01T00:00:00.000Z',
+        at(D1, '08:00:00'),
+      ),
+      synced(
+        'baseline',
+        'b5-baseline',
+        'sg-5',
+        RULE_B,
+        'NON_COMPLIANT',
+        null,
+        at(D1, '07:00:00'),
+        at(D1, '08:00:00'),
+      ),
+      // …and one live new violation of the day.
+      live('a3-open', 'bucket-3', RULE_A, 'NON_COMPLIANT', null, at(D1, '10:00:00')),
+      // D2, the next sync: a drift (a violation EventBridge missed) and a gone pair (a resolution).
+      synced(
+        'drift',
+        'a2-drift',
+        'bucket-2',
+        RULE_A,
+        'NON_COMPLIANT',
+        'COMPLIANT',
+        at(D2, '07:00:00'),
+        at(D2, '08:00:00'),
+      ),
+      synced(
+        'gone',
+        'a1-gone',
+        'bucket-1',
+        RULE_A,
+        'NOT_APPLICABLE',
+        'NON_COMPLIANT',
+        at(D2, '08:00:00'),
+        at(D2, '08:00:00'),
+      ),
+      // D3: live resolutions of the live violation (48 h) and of the violation first seen by the baseline.
+      live('a3-fixed', 'bucket-3', RULE_A, 'COMPLIANT', 'NON_COMPLIANT', at(D3, '10:00:00')),
+      live('b5-fixed-again', 'sg-5', RULE_B, 'COMPLIANT', 'NON_COMPLIANT', at(D3, '12:00:00')),
+    ];
+    const archiver = createEmbeddedArchiver({ dataDir: syncDir });
+    await archiver.handler(kinesisEvent(texts));
+    await archiver.close();
+    syncEngine = new DuckDbQueryEngine({ dataDir: syncDir, threads: 1 });
+  });
+
+  afterAll(async () => {
+    await syncEngine?.close();
+    if (syncDir) rmSync(syncDir, { recursive: true, force: true });
+  });
+
+  it('archives each record with its source and mode', async () => {
+    const stored = await syncEngine.runSql(
+      'select source, reconciliation, count(*) as n from compliance_events group by 1, 2 order by 1, 2',
+    );
+    expect(stored).toEqual([
+      { source: 'aws.config', reconciliation: null, n: 5 },
+      { source: 'config-monitor.reconcile', reconciliation: 'baseline', n: 3 },
+      { source: 'config-monitor.reconcile', reconciliation: 'drift', n: 1 },
+      { source: 'config-monitor.reconcile', reconciliation: 'gone', n: 1 },
+    ]);
+  });
+
+  it('daily_report of the baseline day: one new violation, three open ones and the score with the baseline states', async () => {
+    expect(await run('daily_report', { day: D1 }, syncEngine)).toEqual([
+      {
+        evaluations: 1,
+        new_violations: 1,
+        resolved_violations: 0,
+        compliant: 1,
+        non_compliant: 3,
+        not_applicable: 0,
+        insufficient_data: 0,
+        compliance_score: 25,
+        previous_compliance_score: 100,
+        compliance_score_change: -75,
+      },
+    ]);
+  });
+
+  it('daily_report of the next sync: the drift is a new violation, the gone pair a resolved one', async () => {
+    expect(await run('daily_report', { day: D2 }, syncEngine)).toEqual([
+      {
+        evaluations: 2,
+        new_violations: 1,
+        resolved_violations: 1,
+        compliant: 0,
+        non_compliant: 3,
+        not_applicable: 1,
+        insufficient_data: 0,
+        compliance_score: 0,
+        previous_compliance_score: 25,
+        compliance_score_change: -25,
+      },
+    ]);
+  });
+
+  it('daily_top_rules and daily_top_accounts count the baseline violations as open, not new', async () => {
+    expect(await run('daily_top_rules', { day: D1 }, syncEngine)).toEqual([
+      {
+        rule_rank: 1,
+        base_rule_name: RULE_A,
+        non_compliant_resources: 2,
+        affected_accounts: 1,
+        new_violations: 1,
+        resolved_violations: 0,
+      },
+      {
+        rule_rank: 2,
+        base_rule_name: RULE_B,
+        non_compliant_resources: 1,
+        affected_accounts: 1,
+        new_violations: 0,
+        resolved_violations: 0,
+      },
+    ]);
+    expect(await run('daily_top_accounts', { day: D1 }, syncEngine)).toEqual([
+      {
+        account_rank: 1,
+        account: ACCOUNT,
+        open_violations: 3,
+        compliant: 1,
+        compliance_score: 25,
+        new_violations: 1,
+        resolved_violations: 0,
+      },
+    ]);
+  });
+
+  it('compliance_score and compliance_trend take the baseline states like any other', async () => {
+    expect(await run('compliance_score', { as_of: `${D2}T00:00:00Z` }, syncEngine)).toEqual([
+      { compliant: 1, non_compliant: 3, not_applicable: 0, insufficient_data: 0, compliance_score: 25 },
+    ]);
+    const trend = await run(
+      'compliance_trend',
+      { start: `${D1}T00:00:00Z`, end: `${D3}T00:00:00Z` },
+      syncEngine,
+    );
+    expect(trend.map((r) => [r.day, r.non_compliant, r.compliance_score])).toEqual([
+      [D1, 3, 25],
+      [D2, 3, 0],
+    ]);
+  });
+
+  it('time_to_remediate: a violation first seen by a baseline has no known start, live ones keep theirs', async () => {
+    expect(await run('time_to_remediate', {}, syncEngine)).toEqual([
+      {
+        account: ACCOUNT,
+        rule_name: RULE_B,
+        base_rule_name: RULE_B,
+        // sg-5's live violation (2 h); its resolution after the baseline has no known duration.
+        remediated: 1,
+        median_seconds: 7_200,
+        p90_seconds: 7_200,
+        open_violations: 0,
+      },
+      {
+        account: ACCOUNT,
+        rule_name: RULE_A,
+        base_rule_name: RULE_A,
+        // bucket-3 (48 h); bucket-1, closed by the gone record, was open since before the baseline.
+        remediated: 1,
+        median_seconds: 172_800,
+        p90_seconds: 172_800,
+        open_violations: 1,
+      },
+    ]);
+  });
+});
