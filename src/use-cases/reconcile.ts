@@ -100,30 +100,125 @@ export interface Posture {
 
 const sourceKey = (account: string, region: string) => `${account}/${region}`;
 
-/** Reads the aggregator, compares with our state, writes the records. */
-export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
-  const clock = deps.clock ?? (() => new Date());
-  const syncTime = clock().toISOString();
-  const syncId = `sync-${syncTime}`;
+/**
+ * Where a paused sync stands: what it has done so far and what it needs to go on. A sync that runs
+ * longer than one Lambda invocation pauses after a whole rule scope, saves this, and a next
+ * invocation resumes from it (the same ids, the same baseline decision, counts carried).
+ */
+export interface ReconcileCheckpoint {
+  readonly syncId: string;
+  readonly syncTime: string;
+  /** `account/region/rule` of the last scope done, in {@link scopeOrder}; null before the first. */
+  readonly lastScope: string | null;
+  /** Sources our state knew at the sync's start: a result of any other source is a baseline. */
+  readonly knownSources: readonly string[];
+  readonly baselineSources: readonly string[];
+  readonly counts: Counts;
+  readonly skippedPairs: number;
+  readonly tally: Tally;
+}
 
-  const states = new Map<string, ComplianceState>();
+interface Counts {
+  results: number;
+  applied: number;
+  unchanged: number;
+  stale: number;
+  closed: number;
+  violations: number;
+  resolved: number;
+}
+
+/** The posture of the pairs settled so far: additive over scopes. */
+interface Tally {
+  pairs: number;
+  compliant: number;
+  nonCompliant: number;
+  openByAccount: Record<string, number>;
+  openByRule: Record<string, number>;
+}
+
+export type ReconcileStep =
+  | { readonly done: true; readonly report: ReconcileReport }
+  | { readonly done: false; readonly checkpoint: ReconcileCheckpoint };
+
+export interface ReconcileStepOptions {
+  /** Continue this paused sync. @default - a new sync */
+  readonly resume?: ReconcileCheckpoint;
+  /** Asked before each rule scope starts: true pauses the sync after the scopes in flight. */
+  readonly shouldPause?: () => boolean;
+}
+
+const scopeKey = (s: { account: string; region: string; ruleName: string }) =>
+  `${s.account}/${s.region}/${s.ruleName}`;
+
+/** The order scopes are worked in: stable across invocations whatever order the API lists them. */
+function scopeOrder(a: RuleScope, b: RuleScope): number {
+  const x = scopeKey(a);
+  const y = scopeKey(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Reads the aggregator, compares with our state, writes the records: the whole sync at once. */
+export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
+  const step = await reconcileStep(deps);
+  if (!step.done) throw new Error('reconcile paused without a pause condition');
+  return step.report;
+}
+
+/**
+ * One step of a sync: from the start or from a checkpoint, scope by scope in {@link scopeOrder},
+ * until every scope is done (then the pairs of scopes AWS Config no longer lists are closed and
+ * the report is returned) or `shouldPause` asks to stop (then the checkpoint is returned).
+ *
+ * Each scope is settled whole: its results against our states of that scope (the state table's
+ * partition key is the scope), then its pairs that were not reported are gone. A step that crashed
+ * is redone from the last saved checkpoint; the records it rewrites have the same ids.
+ */
+export async function reconcileStep(
+  deps: ReconcileDeps,
+  options: ReconcileStepOptions = {},
+): Promise<ReconcileStep> {
+  const clock = deps.clock ?? (() => new Date());
+  const resume = options.resume;
+  const syncTime = resume?.syncTime ?? clock().toISOString();
+  const syncId = resume?.syncId ?? `sync-${syncTime}`;
+
+  // Our states by scope. Records this sync already wrote may be in them (resume): only scopes
+  // after the checkpoint are compared, and the baseline decision uses the sources of the start.
+  const byScope = new Map<string, ComplianceState[]>();
   const stateSources = new Set<string>();
   for await (const state of deps.state.listStates()) {
-    states.set(stateKeyId(state), state);
+    const key = scopeKey(state);
+    const list = byScope.get(key);
+    if (list) list.push(state);
+    else byScope.set(key, [state]);
     stateSources.add(sourceKey(state.account, state.region));
   }
+  const knownSources = new Set(resume ? resume.knownSources : stateSources);
 
   const sources = await deps.config.sources();
   const healthy = new Set(
     sources.filter((s) => s.status === 'SUCCEEDED').map((s) => sourceKey(s.account, s.region)),
   );
-  const rules = await deps.config.rules();
+  const isHealthy = (state: ComplianceState) =>
+    healthy.has(sourceKey(state.account, state.region)) || healthy.has(sourceKey('*', state.region));
+  const rules = [...(await deps.config.rules())].sort(scopeOrder);
+  const listed = new Set(rules.map(scopeKey));
+  const todo = resume?.lastScope ? rules.filter((r) => scopeKey(r) > (resume.lastScope as string)) : rules;
 
-  const baselineSources = new Set<string>();
-  const seen = new Set<string>();
+  const baselineSources = new Set(resume?.baselineSources ?? []);
+  const counts: Counts = resume
+    ? { ...resume.counts }
+    : { results: 0, applied: 0, unchanged: 0, stale: 0, closed: 0, violations: 0, resolved: 0 };
+  const tally: Tally = resume
+    ? {
+        ...resume.tally,
+        openByAccount: { ...resume.tally.openByAccount },
+        openByRule: { ...resume.tally.openByRule },
+      }
+    : { pairs: 0, compliant: 0, nonCompliant: 0, openByAccount: {}, openByRule: {} };
+  let skippedPairs = resume?.skippedPairs ?? 0;
   const pending: Record<string, unknown>[] = [];
-  const latest = new Map<string, { status: ComplianceType; ruleName: string; account: string }>();
-  const counts = { results: 0, applied: 0, unchanged: 0, stale: 0, closed: 0, violations: 0, resolved: 0 };
 
   const flush = async (force: boolean) => {
     while (pending.length >= PUBLISH_BATCH || (force && pending.length > 0)) {
@@ -141,63 +236,108 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
       counts.resolved++;
     }
   };
+  const settle = (pair: { status: ComplianceType; ruleName: string; account: string }) => {
+    tally.pairs++;
+    if (pair.status === 'COMPLIANT') tally.compliant++;
+    if (pair.status !== 'NON_COMPLIANT') return;
+    tally.nonCompliant++;
+    tally.openByAccount[pair.account] = (tally.openByAccount[pair.account] ?? 0) + 1;
+    const rule = baseRuleName(pair.ruleName);
+    tally.openByRule[rule] = (tally.openByRule[rule] ?? 0) + 1;
+  };
 
-  const handle = async (result: ComplianceResult) => {
+  const handle = async (result: ComplianceResult, state: ComplianceState | undefined) => {
     counts.results++;
-    const id = stateKeyId(result);
-    seen.add(id);
-    const state = states.get(id);
-    latest.set(id, { status: result.complianceType, ruleName: result.ruleName, account: result.account });
     if (state) {
       const { recordedTime } = orderParts(state.order);
       const ours = `${state.orderingTimestamp}|${recordedTime}`;
       const theirs = `${result.orderingTimestamp}|${result.recordedTime}`;
       if (theirs === ours) {
         counts.unchanged++;
+        settle({ status: result.complianceType, ruleName: result.ruleName, account: result.account });
         return;
       }
       if (theirs < ours) {
         counts.stale++;
-        latest.set(id, { status: state.status, ruleName: state.ruleName, account: state.account });
+        settle(state);
         return;
       }
     }
     const source = sourceKey(result.account, result.region);
-    const mode: ReconciliationMode = stateSources.has(source) ? 'drift' : 'baseline';
+    const mode: ReconciliationMode = knownSources.has(source) ? 'drift' : 'baseline';
     if (mode === 'baseline') baselineSources.add(source);
     pending.push(recordOf(result, state, mode, syncId, syncTime));
     counts.applied++;
     countAlert(mode, state?.status ?? null, result.complianceType);
+    settle({ status: result.complianceType, ruleName: result.ruleName, account: result.account });
     await flush(false);
   };
 
-  let rulesDone = 0;
-  await forEachLimited(rules, RECONCILE_CONCURRENCY, async (scope: RuleScope) => {
-    for await (const result of deps.config.results(scope)) await handle(result);
-    deps.onProgress?.({ rulesDone: ++rulesDone, rulesTotal: rules.length });
-  });
-
-  let skippedPairs = 0;
-  for (const [id, state] of states) {
-    if (seen.has(id)) continue;
-    if (state.status !== 'COMPLIANT' && state.status !== 'NON_COMPLIANT') {
-      latest.set(id, { status: state.status, ruleName: state.ruleName, account: state.account });
-      continue;
-    }
-    if (!healthy.has(sourceKey(state.account, state.region)) && !healthy.has(sourceKey('*', state.region))) {
-      skippedPairs++;
-      latest.set(id, { status: state.status, ruleName: state.ruleName, account: state.account });
-      continue;
+  /** A pair of ours that AWS Config does not report (any more). */
+  const unreported = (state: ComplianceState) => {
+    if ((state.status !== 'COMPLIANT' && state.status !== 'NON_COMPLIANT') || !isHealthy(state)) {
+      if (state.status === 'COMPLIANT' || state.status === 'NON_COMPLIANT') skippedPairs++;
+      settle(state);
+      return;
     }
     pending.push(goneRecordOf(state, syncId, syncTime));
     counts.applied++;
     counts.closed++;
     countAlert('gone', state.status, 'NOT_APPLICABLE');
-    latest.set(id, { status: 'NOT_APPLICABLE', ruleName: state.ruleName, account: state.account });
+    settle({ status: 'NOT_APPLICABLE', ruleName: state.ruleName, account: state.account });
+  };
+
+  let started = 0;
+  let paused = false;
+  let rulesDone = rules.length - todo.length;
+  await forEachLimited(
+    todo,
+    RECONCILE_CONCURRENCY,
+    async (scope: RuleScope) => {
+      const states = new Map((byScope.get(scopeKey(scope)) ?? []).map((s) => [stateKeyId(s), s]));
+      for await (const result of deps.config.results(scope)) {
+        const id = stateKeyId(result);
+        const state = states.get(id);
+        states.delete(id);
+        await handle(result, state);
+      }
+      for (const state of states.values()) unreported(state);
+      deps.onProgress?.({ rulesDone: ++rulesDone, rulesTotal: rules.length });
+    },
+    () => {
+      if (options.shouldPause?.()) paused = true;
+      if (!paused) started++;
+      return paused;
+    },
+  );
+  await flush(true);
+
+  if (paused && started < todo.length) {
+    const last = started > 0 ? todo[started - 1] : undefined;
+    return {
+      done: false,
+      checkpoint: {
+        syncId,
+        syncTime,
+        lastScope: last ? scopeKey(last) : (resume?.lastScope ?? null),
+        knownSources: [...knownSources],
+        baselineSources: [...baselineSources].sort(),
+        counts,
+        skippedPairs,
+        tally,
+      },
+    };
+  }
+
+  // Scopes AWS Config no longer lists (the rule was deleted, or has no results any more).
+  for (const [key, states] of byScope) {
+    if (listed.has(key)) continue;
+    for (const state of states) unreported(state);
   }
   await flush(true);
 
   const withRules = new Set(rules.map((r) => sourceKey(r.account, r.region)));
+  const scored = tally.compliant + tally.nonCompliant;
   const report: ReconcileReport = {
     syncId,
     syncTime,
@@ -216,11 +356,18 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileReport> {
       unhealthySources: sources.filter((s) => s.status !== 'SUCCEEDED'),
       withoutRules: [...healthy].filter((s) => !s.startsWith('*/') && !withRules.has(s)).sort(),
     },
-    posture: postureOf(latest.values()),
+    posture: {
+      pairs: tally.pairs,
+      compliant: tally.compliant,
+      nonCompliant: tally.nonCompliant,
+      score: scored === 0 ? null : Math.round((10000 * tally.compliant) / scored) / 100,
+      openByAccount: tally.openByAccount,
+      openByRule: tally.openByRule,
+    },
   };
   // Saved after every record is in the stream: a sync that failed before keeps the last status.
   await deps.status?.save(syncStatusOf(report));
-  return report;
+  return { done: true, report };
 }
 
 /** The part of a report that outlives the sync. */
@@ -236,32 +383,6 @@ export function syncStatusOf(report: ReconcileReport): SyncStatus {
     alerts: report.alerts,
     baseline: report.baseline,
     coverage: report.coverage,
-  };
-}
-
-function postureOf(pairs: Iterable<{ status: ComplianceType; ruleName: string; account: string }>): Posture {
-  let total = 0;
-  let compliant = 0;
-  let nonCompliant = 0;
-  const openByAccount: Record<string, number> = {};
-  const openByRule: Record<string, number> = {};
-  for (const pair of pairs) {
-    total++;
-    if (pair.status === 'COMPLIANT') compliant++;
-    if (pair.status !== 'NON_COMPLIANT') continue;
-    nonCompliant++;
-    openByAccount[pair.account] = (openByAccount[pair.account] ?? 0) + 1;
-    const rule = baseRuleName(pair.ruleName);
-    openByRule[rule] = (openByRule[rule] ?? 0) + 1;
-  }
-  const scored = compliant + nonCompliant;
-  return {
-    pairs: total,
-    compliant,
-    nonCompliant,
-    score: scored === 0 ? null : Math.round((10000 * compliant) / scored) / 100,
-    openByAccount,
-    openByRule,
   };
 }
 
@@ -378,10 +499,16 @@ function goneRecordOf(state: ComplianceState, syncId: string, syncTime: string):
   });
 }
 
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+/** `work` on each item, `limit` at a time; `stop()` is asked before each item starts. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+  stop: () => boolean,
+) {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++] as T);
+    while (next < items.length && !stop()) await work(items[next++] as T);
   });
   await Promise.all(workers);
 }
