@@ -35,7 +35,8 @@ export type HandlerName =
   | 'firehose-transform'
   | 'api'
   | 'report'
-  | 'stream-redrive';
+  | 'stream-redrive'
+  | 'reconcile';
 
 /** Absolute path of a handler's entry file. */
 export function handlerEntry(name: HandlerName): string {

@@ -82,3 +82,49 @@ export interface SyncStatusStore {
   /** The last sync's status, or null when no sync has run. */
   latest(): Promise<SyncStatus | null>;
 }
+
+/**
+ * Where a paused sync stands: what it has done so far and what it needs to go on. A sync that runs
+ * longer than one Lambda invocation pauses after a whole rule scope, saves this, and a next
+ * invocation resumes from it (the same ids, the same baseline decision, counts carried).
+ */
+export interface ReconcileCheckpoint {
+  readonly syncId: string;
+  readonly syncTime: string;
+  /** `account/region/rule` of the last scope done, in the order of `account/region/rule` as text; null before the first. */
+  readonly lastScope: string | null;
+  /** Sources our state knew at the sync's start: a result of any other source is a baseline. */
+  readonly knownSources: readonly string[];
+  readonly baselineSources: readonly string[];
+  readonly counts: ReconcileCounts;
+  readonly skippedPairs: number;
+  readonly tally: ReconcileTally;
+}
+
+export interface ReconcileCounts {
+  results: number;
+  applied: number;
+  unchanged: number;
+  stale: number;
+  closed: number;
+  violations: number;
+  resolved: number;
+}
+
+/** The posture of the pairs settled so far: additive over scopes. */
+export interface ReconcileTally {
+  pairs: number;
+  compliant: number;
+  nonCompliant: number;
+  openByAccount: Record<string, number>;
+  openByRule: Record<string, number>;
+}
+
+/** Keeps the checkpoint of a paused sync between invocations (one at a time). */
+export interface SyncCheckpointStore {
+  /** The paused sync's checkpoint and when it was saved, or null. */
+  load(): Promise<{ readonly checkpoint: ReconcileCheckpoint; readonly savedAt: string } | null>;
+  save(checkpoint: ReconcileCheckpoint): Promise<void>;
+  /** Removes the checkpoint (the sync is done, or abandoned). */
+  clear(): Promise<void>;
+}

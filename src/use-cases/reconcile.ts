@@ -36,6 +36,9 @@ import type {
   ComplianceResult,
   ComplianceSourceStatus,
   ConfigComplianceSource,
+  ReconcileCheckpoint,
+  ReconcileCounts,
+  ReconcileTally,
   RecordPublisher,
   RuleScope,
   StateLister,
@@ -100,43 +103,6 @@ export interface Posture {
 
 const sourceKey = (account: string, region: string) => `${account}/${region}`;
 
-/**
- * Where a paused sync stands: what it has done so far and what it needs to go on. A sync that runs
- * longer than one Lambda invocation pauses after a whole rule scope, saves this, and a next
- * invocation resumes from it (the same ids, the same baseline decision, counts carried).
- */
-export interface ReconcileCheckpoint {
-  readonly syncId: string;
-  readonly syncTime: string;
-  /** `account/region/rule` of the last scope done, in {@link scopeOrder}; null before the first. */
-  readonly lastScope: string | null;
-  /** Sources our state knew at the sync's start: a result of any other source is a baseline. */
-  readonly knownSources: readonly string[];
-  readonly baselineSources: readonly string[];
-  readonly counts: Counts;
-  readonly skippedPairs: number;
-  readonly tally: Tally;
-}
-
-interface Counts {
-  results: number;
-  applied: number;
-  unchanged: number;
-  stale: number;
-  closed: number;
-  violations: number;
-  resolved: number;
-}
-
-/** The posture of the pairs settled so far: additive over scopes. */
-interface Tally {
-  pairs: number;
-  compliant: number;
-  nonCompliant: number;
-  openByAccount: Record<string, number>;
-  openByRule: Record<string, number>;
-}
-
 export type ReconcileStep =
   | { readonly done: true; readonly report: ReconcileReport }
   | { readonly done: false; readonly checkpoint: ReconcileCheckpoint };
@@ -147,6 +113,8 @@ export interface ReconcileStepOptions {
   /** Asked before each rule scope starts: true pauses the sync after the scopes in flight. */
   readonly shouldPause?: () => boolean;
 }
+
+export type { ReconcileCheckpoint } from '../ports/config-compliance.js';
 
 const scopeKey = (s: { account: string; region: string; ruleName: string }) =>
   `${s.account}/${s.region}/${s.ruleName}`;
@@ -207,10 +175,10 @@ export async function reconcileStep(
   const todo = resume?.lastScope ? rules.filter((r) => scopeKey(r) > (resume.lastScope as string)) : rules;
 
   const baselineSources = new Set(resume?.baselineSources ?? []);
-  const counts: Counts = resume
+  const counts: ReconcileCounts = resume
     ? { ...resume.counts }
     : { results: 0, applied: 0, unchanged: 0, stale: 0, closed: 0, violations: 0, resolved: 0 };
-  const tally: Tally = resume
+  const tally: ReconcileTally = resume
     ? {
         ...resume.tally,
         openByAccount: { ...resume.tally.openByAccount },
