@@ -15,6 +15,11 @@ import { renderBaselineSummary } from '../../src/adapters/slack/baseline-summary
 import { type ReconcileReport, reconcile } from '../../src/use-cases/reconcile.js';
 import type { EmbeddedStack } from './stack.js';
 
+/** Aggregator names: 1 to 256 of letters, digits, `.`, `_`, `-` (API_ConfigurationAggregator). */
+export const AGGREGATOR_NAME = /^[\w.-]{1,256}$/;
+/** AWS region names (`eu-west-1`, `us-gov-west-1`…). */
+export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
 export interface SyncOptions {
   readonly aggregatorName: string;
   /** @default - a client from the standard chain (`AWS_REGION`, `AWS_ENDPOINT_URL_CONFIG_SERVICE`…) */

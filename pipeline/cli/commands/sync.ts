@@ -3,17 +3,14 @@
  * Config aggregator (the caller's own credentials) into the embedded stack: a baseline the first
  * time, drift and gone pairs afterwards (src/use-cases/reconcile.ts).
  */
-import { relative } from 'node:path';
+import { syncThroughRunningStack } from '../../embedded/control.js';
 import { readRunningStack, startEmbeddedStack } from '../../embedded/stack.js';
-import { type SyncSummary, syncIntoStack } from '../../embedded/sync.js';
+import { AGGREGATOR_NAME, REGION_NAME, type SyncSummary, syncIntoStack } from '../../embedded/sync.js';
 import { type Command, dataDirOption, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { createProgress } from '../progress.js';
 
 const NAME = 'sync';
-/** Aggregator names: 1 to 256 of letters, digits, `.`, `_`, `-` (API_ConfigurationAggregator). */
-const AGGREGATOR_NAME = /^[\w.-]{1,256}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 export const command: Command = {
   usage: `Usage: config-monitor sync --aggregator NAME [--region R] [--data-dir DIR] [--json]
@@ -27,6 +24,9 @@ aggregator and brings the embedded stack in line with it, through the same path 
 - gone: a compliant or non-compliant pair AWS Config no longer reports is closed (a resolution
   if it was a violation); pairs of sources whose aggregation failed are never closed.
 Running it again is safe: nothing already applied is applied or alerted twice.
+
+If a "config-monitor up" is running on the data directory, the sync runs inside it, with the
+credentials and settings of the "up" process's environment.
 
 Credentials, region and endpoint come from the AWS SDK's standard chain (AWS_PROFILE, AWS_REGION,
 AWS_ENDPOINT_URL_CONFIG_SERVICE…). Needs config:DescribeConfigurationAggregatorSourcesStatus,
@@ -64,39 +64,46 @@ Options:
         NAME,
       );
     }
-    if (values.region !== undefined && !REGION.test(values.region)) {
+    if (values.region !== undefined && !REGION_NAME.test(values.region)) {
       throw new UsageError(`--region "${values.region.slice(0, 40)}" is not an AWS region name`, NAME);
     }
     const dataDir = dataDirOption(values['data-dir'], io.cwd);
-    const running = await readRunningStack(dataDir);
-    if (running) {
-      throw new UsageError(
-        `a "config-monitor up" (pid ${running.pid}) is running on ${relative(io.cwd, dataDir) || '.'}; stop it, run sync, then start it again`,
-        NAME,
-      );
-    }
+    const region = values.region ? { region: values.region } : {};
     const progress = createProgress({ stream: io.stderr });
     progress.phase('reading AWS Config rules', undefined, 'rules');
-    const stack = await startEmbeddedStack({ dataDir, messageLog: (line) => io.stderr.write(`${line}\n`) });
+    const onProgress = ({ rulesDone, rulesTotal }: { rulesDone: number; rulesTotal: number }) =>
+      progress.update(rulesDone, rulesTotal);
+    // Same detection as ingest: a running `up` holds the data directory, so the sync runs inside
+    // it (with the `up` process's AWS credentials and endpoint settings).
+    const running = await readRunningStack(dataDir);
     let summary: SyncSummary;
-    try {
-      ({ summary } = await syncIntoStack(stack, {
-        aggregatorName,
-        ...(values.region ? { region: values.region } : {}),
-        onProgress: ({ rulesDone, rulesTotal }) => progress.update(rulesDone, rulesTotal),
-      }));
-    } finally {
-      progress.finish();
-      await stack.close();
+    if (running) {
+      try {
+        summary = await syncThroughRunningStack(running, { aggregatorName, ...region }, onProgress);
+      } finally {
+        progress.finish();
+      }
+    } else {
+      const stack = await startEmbeddedStack({
+        dataDir,
+        messageLog: (line) => io.stderr.write(`${line}\n`),
+      });
+      try {
+        ({ summary } = await syncIntoStack(stack, { aggregatorName, ...region, onProgress }));
+      } finally {
+        progress.finish();
+        await stack.close();
+      }
     }
-    io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary));
+    io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary, running?.pid));
     return 0;
   },
 };
 
-function formatSummary(s: SyncSummary): string {
+function formatSummary(s: SyncSummary, runningPid?: number): string {
+  const where = runningPid ? ` (through the running config-monitor, pid ${runningPid})` : '';
   const lines = [
-    `${s.baseline ? 'Baseline' : 'Sync'}: ${s.results} results of ${s.rules} rules from ${s.sources.ok} sources (${s.sources.failed} failed or outdated)`,
+    `${s.baseline ? 'Baseline' : 'Sync'}: ${s.results} results of ${s.rules} rules from ${s.sources.ok} sources (${s.sources.failed} failed or outdated)${where}`,
     `  applied ${s.applied}, unchanged ${s.unchanged}, stale ${s.stale}, closed ${s.closed}`,
     `  alerts: ${s.alerts.violations} violations, ${s.alerts.resolved} resolved, ${s.alerts.messages} messages`,
   ];

@@ -120,7 +120,8 @@ Options:
       log(`config-monitor: embedded stack on ${shownDir} (started in ${Date.now() - startedAt} ms)`);
 
       if (values.demo) {
-        if (fresh) await loadDemo(stack, io.stderr, log, cancel.signal, shownDir);
+        // Through the control endpoint's turn-taking: an ingest or sync sent meanwhile waits for it.
+        if (fresh) await control.exclusive(() => loadDemo(stack, io.stderr, log, cancel.signal, shownDir));
         else
           log(`--demo: ${shownDir} already holds data; keeping it (use a new --data-dir for a fresh demo)`);
       }
