@@ -106,6 +106,19 @@ export const configSchema = type({
     '+': 'reject',
   },
   report: { schedule: scheduleExpression, timeZone, '+': 'reject' },
+  /** The sync (reconciliation) of AWS Config's current compliance from an organization aggregator. */
+  reconcile: {
+    /** When the sync runs; daily by default, before the report. */
+    schedule: scheduleExpression,
+    timeZone,
+    /** An existing aggregator of the master account and region; absent: the stack creates one. */
+    'aggregatorName?': type(/^[\w-]{1,256}$/).describe(
+      'an AWS Config aggregator name (1-256 letters, digits, _ or -)',
+    ),
+    /** Start a sync when the stack is created: the organization's baseline. */
+    runAfterDeploy: 'boolean',
+    '+': 'reject',
+  },
   retention: {
     /** Days the Parquet archive is kept in S3 (also bounds the Athena partition projection). */
     archiveDays: '30 <= number.integer <= 3650',
@@ -146,6 +159,7 @@ export const CONFIG_DEFAULTS = {
   agents: [],
   slack: { digestThreshold: 10 },
   report: { schedule: 'cron(0 7 * * ? *)', timeZone: 'UTC' },
+  reconcile: { schedule: 'cron(0 5 * * ? *)', timeZone: 'UTC', runAfterDeploy: true },
   retention: { archiveDays: 730, athenaResultsDays: 30, logDays: 90, streamHours: 168 },
   athena: { bytesScannedCutoffPerQuery: 10 * 1024 ** 3 },
   api: { throttlingRateLimit: 50, throttlingBurstLimit: 100 },
@@ -285,6 +299,11 @@ export function loadConfig(context: ContextReader): MonitorConfig {
 /** Resource-name prefix of a stage; also the DynamoDB table prefix (`<prefix>-events`, …). */
 export function resourcePrefix(config: Pick<MonitorConfig, 'stage'>): string {
   return `config-monitor-${config.stage}`;
+}
+
+/** Name of the organization aggregator the master stack creates when none is named. */
+export function aggregatorName(config: Pick<MonitorConfig, 'stage' | 'reconcile'>): string {
+  return config.reconcile.aggregatorName ?? `${resourcePrefix(config)}-organization`;
 }
 
 /** Name of the master event bus; agents address it by ARN, so it is fixed by the stage. */

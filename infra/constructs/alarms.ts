@@ -7,8 +7,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { RECONCILE_METRICS } from '../../src/handlers/reconcile.handler.js';
+import { METRICS_NAMESPACE } from '../lambda-defaults.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
+import { RECONCILER_SERVICE } from './reconciler.js';
 
 /**
  * Alarm thresholds, chosen so that an alarm means "an event or an alert is at risk", not "the
@@ -20,7 +24,8 @@ import { DeadLetterQueue } from './dead-letter-queue.js';
  *   means the redrive is not draining;
  * - consumer lag 5 min: the Slack alert of a violation is then 5 min late;
  * - stream age 50 % of retention: records start expiring unread at 100 %;
- * - Firehose freshness 2× the buffer interval: one missed flush is normal, two is not.
+ * - Firehose freshness 2× the buffer interval: one missed flush is normal, two is not;
+ * - a sync that finds any drift: each is a transition EventBridge did not deliver.
  */
 export const ALARM_THRESHOLDS = {
   consumerErrorRatePercent: 5,
@@ -52,6 +57,12 @@ export interface AlarmsProps {
   >;
   /** Functions whose every error is alarmed (scheduled jobs). */
   readonly erroringFunctions: Readonly<Record<string, lambda.IFunction>>;
+  /**
+   * The sync loop: alarmed when an execution fails or times out, and when a sync finds drift
+   * (EventBridge lost events) or failing aggregator sources.
+   * @default - no sync alarms
+   */
+  readonly reconciler?: sfn.IStateMachine;
   /** Dead-letter, failure and quarantine queues, alarmed at their first message. */
   readonly queues: Readonly<Record<string, sqs.IQueue>>;
   /** The master-bus rules' redrive queue, alarmed on the age of its oldest message. */
@@ -186,6 +197,8 @@ export class Alarms extends Construct {
       });
     }
 
+    if (props.reconciler) this.addSyncAlarms(props.reconciler);
+
     const firehose = (metricName: string, statistic: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/Firehose',
@@ -220,6 +233,58 @@ export class Alarms extends Construct {
     this.add('FirehoseFreshness', firehose('DeliveryToS3.DataFreshness', 'Maximum'), {
       threshold: props.firehoseBufferInterval.toSeconds() * ALARM_THRESHOLDS.firehoseFreshnessFactor,
       description: 'The oldest record not yet in the archive is older than two buffer intervals',
+    });
+  }
+
+  private addSyncAlarms(stateMachine: sfn.IStateMachine): void {
+    const period = Duration.hours(6);
+    const failed = stateMachine.metricFailed({ period, statistic: 'Sum' });
+    const timedOut = stateMachine.metricTimedOut({ period, statistic: 'Sum' });
+    this.add(
+      'SyncFailed',
+      new cloudwatch.MathExpression({
+        expression: 'failed + timedOut',
+        usingMetrics: { failed, timedOut },
+        period,
+        label: 'Sync executions failed or timed out',
+      }),
+      {
+        threshold: 1,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        description: 'A sync of AWS Config compliance failed or timed out: the state may miss changes',
+      },
+    );
+    const reconcileMetric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: RECONCILER_SERVICE },
+        statistic: 'Sum',
+        period,
+      });
+    this.add(
+      'SyncDriftFound',
+      new cloudwatch.MathExpression({
+        expression: 'violations + resolutions',
+        usingMetrics: {
+          violations: reconcileMetric(RECONCILE_METRICS.driftViolations),
+          resolutions: reconcileMetric(RECONCILE_METRICS.driftResolutions),
+        },
+        period,
+        label: 'Transitions the sync found that no event reported',
+      }),
+      {
+        threshold: 1,
+        comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        description:
+          'The sync found violations or resolutions no EventBridge event delivered: events are being lost between AWS Config and the stream (check the agents, the bus rules and BusDeadLetters)',
+      },
+    );
+    this.add('SyncSourcesFailed', reconcileMetric(RECONCILE_METRICS.sourcesFailed), {
+      threshold: 1,
+      comparison: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      description:
+        'Aggregator sources failed or are outdated: their accounts and regions are not reconciled (GET /coverage lists them)',
     });
   }
 

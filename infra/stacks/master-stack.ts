@@ -3,9 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { SYNC_STATUS_PK } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { CONFIG_EVENT_PATTERN } from '../../src/domain/event-pattern.js';
 import { STREAM_ROUTES } from '../../src/domain/stream-routes.js';
-import { type MonitorConfig, masterBusName, resourcePrefix } from '../config.js';
+import { aggregatorName, type MonitorConfig, masterBusName, resourcePrefix } from '../config.js';
 import { AgentStackSet } from '../constructs/agent-stack-set.js';
 import { Alarms } from '../constructs/alarms.js';
 import { AlertDelivery, SlackWebhookSecret } from '../constructs/alert-delivery.js';
@@ -18,6 +19,7 @@ import { DeadLetterQueue } from '../constructs/dead-letter-queue.js';
 import { HotStore } from '../constructs/hot-store.js';
 import { Ingest } from '../constructs/ingest.js';
 import { Quarantine } from '../constructs/quarantine.js';
+import { Reconciler } from '../constructs/reconciler.js';
 import { Reporting } from '../constructs/reporting.js';
 import { EventStream } from '../constructs/stream.js';
 import { StreamRedrive } from '../constructs/stream-redrive.js';
@@ -53,6 +55,7 @@ export class MasterStack extends Stack {
   readonly archive: Archive;
   readonly api: Api;
   readonly reporting: Reporting;
+  readonly reconciler: Reconciler;
   readonly alarms: Alarms;
   readonly dashboard: Dashboard;
   readonly stackSet?: AgentStackSet;
@@ -210,13 +213,43 @@ export class MasterStack extends Stack {
       timeZone: config.report.timeZone,
       failureQueue: reportFailures.queue,
       environment: withOptional(
-        { SLACK_WEBHOOK_SECRET_ARN: reportSecret.secretArn, ...athenaEnvironment },
+        {
+          SLACK_WEBHOOK_SECRET_ARN: reportSecret.secretArn,
+          // The last sync's coverage (item SYNC#latest), shown in the report.
+          EVENTS_TABLE_NAME: eventsTable.tableName,
+          ...athenaEnvironment,
+        },
         { DASHBOARD_URL: config.dashboardUrl },
       ),
     });
     // The report builds the compliance_daily_state rollup (Athena INSERT INTO) before it reads it.
     this.analytics.grantDailyStateBuild(this.reporting.function);
     reportSecret.grantRead(this.reporting.function);
+    this.reporting.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [eventsTable.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SYNC_STATUS_PK] } },
+      }),
+    );
+    this.key.grantDecrypt(this.reporting.function);
+
+    const syncFailures = new DeadLetterQueue(this, 'SyncFailures', {
+      purpose: 'scheduled syncs EventBridge Scheduler could not start',
+    });
+    this.reconciler = new Reconciler(this, 'Reconciler', {
+      ...common,
+      scheduleExpression: config.reconcile.schedule,
+      timeZone: config.reconcile.timeZone,
+      ...(config.reconcile.aggregatorName ? { aggregatorName: config.reconcile.aggregatorName } : {}),
+      createdAggregatorName: aggregatorName(config),
+      runAfterDeploy: config.reconcile.runAfterDeploy,
+      stream: this.stream.stream,
+      stateTable,
+      eventsTable,
+      webhookSecret: alertsSecret,
+      failureQueue: syncFailures.queue,
+    });
 
     const functions = {
       Consumer: this.consumer.function,
@@ -225,6 +258,7 @@ export class MasterStack extends Stack {
       Api: this.api.function,
       Report: this.reporting.function,
       StreamRedrive: this.streamRedrive.function,
+      Reconciler: this.reconciler.function,
     };
     const queues = {
       BusDeadLetters: busDeadLetters.queue,
@@ -232,8 +266,9 @@ export class MasterStack extends Stack {
       Quarantine: this.quarantine.queue,
       NotifierFailures: notifierFailures.queue,
       ReportFailures: reportFailures.queue,
+      SyncFailures: syncFailures.queue,
     };
-    const { Report, ...fastFunctions } = functions;
+    const { Report, Reconciler: reconcilerFunction, ...fastFunctions } = functions;
     this.alarms = new Alarms(this, 'Alarms', {
       encryptionKey: this.key,
       consumer: this.consumer.function,
@@ -243,8 +278,13 @@ export class MasterStack extends Stack {
       functions: fastFunctions,
       // The report waits for the rollup builds and its queries; alarm when it nears its 15-minute
       // timeout (its statements are stopped a minute before it).
-      slowFunctions: { Report: { fn: Report, p99: Duration.minutes(12) } },
+      slowFunctions: {
+        Report: { fn: Report, p99: Duration.minutes(12) },
+        // Pauses 3 minutes before its 15-minute timeout; longer means a scope stuck in throttling.
+        Reconciler: { fn: reconcilerFunction, p99: Duration.minutes(13) },
+      },
       erroringFunctions: { Report },
+      reconciler: this.reconciler.stateMachine,
       queues,
       redriveQueue: this.streamRedrive.queue,
       deliveryStreamName: this.archive.deliveryStream.ref,
@@ -284,6 +324,8 @@ export class MasterStack extends Stack {
     new CfnOutput(this, 'AthenaWorkGroup', { value: this.analytics.workGroupName });
     new CfnOutput(this, 'GlueDatabase', { value: this.analytics.databaseName });
     new CfnOutput(this, 'ArchiveBucket', { value: this.buckets.archive.bucketName });
+    new CfnOutput(this, 'ConfigAggregatorName', { value: this.reconciler.aggregatorName });
+    new CfnOutput(this, 'SyncStateMachineArn', { value: this.reconciler.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'AlertsWebhookSecretName', { value: config.slack.alertsWebhookSecretName });
     new CfnOutput(this, 'ReportWebhookSecretName', { value: config.slack.reportWebhookSecretName });
@@ -320,6 +362,8 @@ export class MasterStack extends Stack {
         'X-Ray tracing is turned off in this stage by configuration (tracing: false) to save cost.';
       acknowledge(this, 'Serverless-LambdaTracing', reason);
       acknowledge(this, 'Serverless-APIGWXrayEnabled', reason);
+      acknowledge(this, 'AwsSolutions-SF2', reason);
+      acknowledge(this, 'Serverless-StepFunctionStateMachineXray', reason);
     }
   }
 }

@@ -111,6 +111,16 @@ describe('parseConfig', () => {
       { ...MINIMAL, report: { schedule: 'cron(0 7 * * ?)' } },
       /report\.schedule must be an EventBridge Scheduler expression/,
     ],
+    [
+      'bad sync schedule',
+      { ...MINIMAL, reconcile: { schedule: 'daily' } },
+      /reconcile\.schedule must be an EventBridge Scheduler expression/,
+    ],
+    [
+      'bad aggregator name',
+      { ...MINIMAL, reconcile: { aggregatorName: 'my aggregator' } },
+      /reconcile\.aggregatorName must be an AWS Config aggregator name/,
+    ],
     ['plural rate of one', { ...MINIMAL, report: { schedule: 'rate(1 days)' } }, /report\.schedule must be/],
     [
       'bad time zone',

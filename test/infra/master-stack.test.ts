@@ -9,6 +9,7 @@ import { ALARM_THRESHOLDS } from '../../infra/constructs/alarms.js';
 import { glueColumns } from '../../infra/constructs/analytics.js';
 import { CONSUMER_EVENT_SOURCE } from '../../infra/constructs/consumer.js';
 import { APPLICATION_METRICS } from '../../infra/constructs/dashboard.js';
+import { AGGREGATOR_READ_ACTIONS } from '../../infra/constructs/reconciler.js';
 import { BUNDLED_QUERIES_DIR, BUNDLED_TEMPLATES_DIR, REPO_ROOT } from '../../infra/lambda-defaults.js';
 import {
   EVENTS_TABLE,
@@ -27,6 +28,7 @@ import { CONFIG_EVENT_PATTERN } from '../../src/domain/event-pattern.js';
 import { STREAM_ROUTES } from '../../src/domain/stream-routes.js';
 import { loadApiConfig, loadReportConfig } from '../../src/handlers/api.config.js';
 import { loadNotifierConfig } from '../../src/handlers/notifier.config.js';
+import { loadReconcilerConfig } from '../../src/handlers/reconcile.config.js';
 import { loadSavedQueries } from '../../src/queries/saved-queries.js';
 import { nagFindings, type Synthesized, synthesize, testConfigInput } from './synth.js';
 
@@ -608,10 +610,122 @@ describe('daily report', () => {
   });
 });
 
+describe('sync (reconciliation with the Config aggregator)', () => {
+  it('creates an organization aggregator over all regions with the role AWS documents', () => {
+    template.hasResourceProperties('AWS::Config::ConfigurationAggregator', {
+      ConfigurationAggregatorName: 'config-monitor-test-organization',
+      OrganizationAggregationSource: {
+        AllAwsRegions: true,
+        RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReconcilerAggregatorRole'), 'Arn'] },
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'config.amazonaws.com' } })],
+      }),
+    });
+  });
+
+  it('loops the reconciler step until it answers done, retrying failed steps, under a day', () => {
+    const [[, machine]] = ofType('AWS::StepFunctions::StateMachine') as [[string, Resource]];
+    const definition = JSON.stringify(machine.Properties.DefinitionString);
+    expect(definition).toContain('SyncStep');
+    expect(definition).toContain('\\"Variable\\":\\"$.done\\"');
+    expect(definition).toContain('States.ALL');
+    expect(definition).toContain('"TimeoutSeconds\\":82800');
+    expect(machine.Properties.LoggingConfiguration.Level).toBe('ALL');
+    expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+  });
+
+  it('starts the loop on the configured schedule (daily, before the report) with retries and a DLQ', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 5 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      Target: Match.objectLike({
+        Arn: { Ref: Match.stringLikeRegexp('^ReconcilerStateMachine') },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 7200 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SyncFailures'), 'Arn'] } },
+      }),
+    });
+  });
+
+  it('starts one sync when the stack is created (the baseline), not on updates', () => {
+    const [[, start]] = ofType('Custom::AWS') as [[string, Resource]];
+    const create = JSON.stringify(start.Properties.Create);
+    expect(create).toContain('startExecution');
+    expect(start.Properties.Update).toBeUndefined();
+  });
+
+  it('gives the reconciler read access to the aggregator, write to the stream, and only the SYNC# items', () => {
+    const variables = propsOf(synth.master.reconciler.function).Environment.Variables;
+    expect(variables).toMatchObject({
+      CONFIG_AGGREGATOR_NAME: 'config-monitor-test-organization',
+      STREAM_NAME: { Ref: expect.stringMatching(/^Stream/) },
+    });
+    const role = synth.master.getLogicalId(
+      synth.master.reconciler.function.executionRole.node.defaultChild as CfnElement,
+    );
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(role))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    const actions = statements.flatMap((st) => [st.Action].flat());
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: [...AGGREGATOR_READ_ACTIONS].sort(),
+        Resource: {
+          'Fn::GetAtt': [expect.stringMatching(/^ReconcilerAggregator/), 'ConfigurationAggregatorArn'],
+        },
+      }),
+    );
+    expect(actions).toContain('kinesis:PutRecords');
+    expect(actions).toContain('dynamodb:Scan');
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SYNC#latest', 'SYNC#checkpoint'] },
+        },
+      }),
+    );
+    // Never writes a state or an event itself: records go through the stream.
+    expect(actions).not.toContain('dynamodb:BatchWriteItem');
+  });
+
+  it('alarms on a failed sync, on drift found and on failing aggregator sources', () => {
+    for (const name of ['SyncFailed', 'SyncDriftFound', 'SyncSourcesFailed']) {
+      const alarm = ofType('AWS::CloudWatch::Alarm').find(([id]) => id.startsWith(`Alarms${name}`));
+      expect(alarm, name).toBeDefined();
+      expect(alarm?.[1].Properties.Threshold).toBe(1);
+    }
+    const drift = JSON.stringify(
+      ofType('AWS::CloudWatch::Alarm').find(([id]) => id.startsWith('AlarmsSyncDriftFound')),
+    );
+    expect(drift).toContain('ReconcileDriftViolations');
+    expect(drift).toContain('ReconcileDriftResolutions');
+  });
+
+  it('reads a named aggregator instead of creating one, and can skip the run after deploy', () => {
+    const named = synthesize(
+      testConfigInput({ reconcile: { aggregatorName: 'existing-org', runAfterDeploy: false } }),
+    );
+    named.masterTemplate.resourceCountIs('AWS::Config::ConfigurationAggregator', 0);
+    named.masterTemplate.resourceCountIs('Custom::AWS', 0);
+    expect(
+      (named.masterTemplate.toJSON().Resources as Record<string, Resource>)[
+        named.master.getLogicalId(named.master.reconciler.function.node.defaultChild as CfnElement)
+      ]?.Properties.Environment.Variables.CONFIG_AGGREGATOR_NAME,
+    ).toBe('existing-org');
+    expect(nagFindings(named.app)).toEqual([]);
+  });
+});
+
 describe('Lambda functions', () => {
   it('run nodejs22.x on arm64 with the Powertools settings and the bundled queries/templates dirs', () => {
-    const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(6);
+    // Ours, not the CDK's custom-resource provider (the after-deploy sync start).
+    const functions = ofType('AWS::Lambda::Function').filter(
+      ([id]) => !id.startsWith('AWS679f53fac002430cb0da5b7982bd2287'),
+    );
+    expect(functions).toHaveLength(7);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -633,6 +747,7 @@ describe('Lambda functions', () => {
     ['notifier', () => synth.master.alertDelivery.function, loadNotifierConfig],
     ['api', () => synth.master.api.function, loadApiConfig],
     ['report', () => synth.master.reporting.function, loadReportConfig],
+    ['reconcile', () => synth.master.reconciler.function, loadReconcilerConfig],
   ] as const)('give the %s handler every variable its cold-start config requires', (_name, fn, load) => {
     // Prepare: CloudFormation references become placeholder values of the right shape.
     const variables = propsOf(fn()).Environment.Variables as Record<string, unknown>;
@@ -670,7 +785,22 @@ describe('Lambda functions', () => {
 
 describe('IAM', () => {
   /** Actions AWS does not allow to scope to a resource. */
-  const UNSCOPABLE = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams']);
+  const UNSCOPABLE = new Set([
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    'xray:GetSamplingRules',
+    'xray:GetSamplingTargets',
+    'dynamodb:ListStreams',
+    // Step Functions log delivery (https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html).
+    'logs:CreateLogDelivery',
+    'logs:GetLogDelivery',
+    'logs:UpdateLogDelivery',
+    'logs:DeleteLogDelivery',
+    'logs:ListLogDeliveries',
+    'logs:PutResourcePolicy',
+    'logs:DescribeResourcePolicies',
+    'logs:DescribeLogGroups',
+  ]);
 
   it('grants "*" only for actions without resource-level permissions', () => {
     for (const [id, policy] of ofType('AWS::IAM::Policy')) {
@@ -682,9 +812,16 @@ describe('IAM', () => {
     }
   });
 
-  it('uses no managed policy except the API Gateway logging role', () => {
+  it('uses no managed policy except the API Gateway logging role and the organization aggregator role', () => {
     const withManaged = ofType('AWS::IAM::Role').filter(([, r]) => r.Properties.ManagedPolicyArns);
-    expect(withManaged.map(([id]) => id)).toEqual([expect.stringMatching(/^ApiRestApiCloudWatchRole/)]);
+    expect(withManaged.map(([id]) => id).sort()).toEqual([
+      expect.stringMatching(/^ApiRestApiCloudWatchRole/),
+      expect.stringMatching(/^ReconcilerAggregatorRole/),
+    ]);
+    // The one AWS documents for an organization aggregator.
+    expect(JSON.stringify(resources[withManaged.find(([id]) => id.startsWith('Reconciler'))![0]])).toContain(
+      'service-role/AWSConfigRoleForOrganizations',
+    );
   });
 });
 
