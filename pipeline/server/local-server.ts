@@ -13,6 +13,7 @@ import { extname, join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { EventQueryRepository } from '../../src/adapters/dynamodb/event-query.repository.js';
+import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { type ApiEnv, type ApiLogger, createApiApp } from '../../src/api/app.js';
 import type { EmbeddedStack } from '../embedded/stack.js';
 
@@ -145,6 +146,7 @@ export async function startStackServer(
   };
   const app = createApiApp({
     events: new EventQueryRepository(stack.doc, stack.tables.events),
+    syncStatus: new SyncStatusRepository(stack.doc, stack.tables.events),
     queryEngine: await stack.queryEngine(),
     logger,
   });

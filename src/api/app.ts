@@ -6,9 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { EventQueryRepository } from '../adapters/dynamodb/event-query.repository.js';
+import type { SyncStatusStore } from '../ports/config-compliance.js';
 import type { QueryEngine } from '../ports/query-engine.js';
 import { ApiError, NotFoundError } from './errors.js';
 import { registerComplianceRoutes } from './routes/compliance.js';
+import { registerCoverageRoutes } from './routes/coverage.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerQueryRoutes } from './routes/queries.js';
@@ -23,6 +25,8 @@ export interface ApiLogger {
 export interface ApiDeps {
   /** Reads recent events from the hot store (`GET /events`). */
   readonly events: Pick<EventQueryRepository, 'page'>;
+  /** The last sync's status (`GET /coverage`): the `SYNC#latest` item of the events table. */
+  readonly syncStatus: Pick<SyncStatusStore, 'latest'>;
   /** Runs the saved queries: Athena in AWS, DuckDB over the local archive. */
   readonly queryEngine: QueryEngine;
   /** @default - JSON lines on stderr */
@@ -50,6 +54,7 @@ export interface ApiEnv {
 /** Everything a route module needs, resolved from {@link ApiDeps} with defaults applied. */
 export interface RouteContext {
   readonly events: ApiDeps['events'];
+  readonly syncStatus: ApiDeps['syncStatus'];
   readonly engine: QueryEngine;
   readonly waitMs: number;
   readonly tokenKey: string;
@@ -70,6 +75,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const logger = deps.logger ?? stderrLogger;
   const ctx: RouteContext = {
     events: deps.events,
+    syncStatus: deps.syncStatus,
     engine: deps.queryEngine,
     waitMs: deps.queryWaitMs ?? DEFAULT_QUERY_WAIT_MS,
     tokenKey: deps.tokenKey ?? DEFAULT_TOKEN_KEY,
@@ -99,6 +105,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   registerEventRoutes(app, ctx);
   registerComplianceRoutes(app, ctx);
   registerResourceRoutes(app, ctx);
+  registerCoverageRoutes(app, ctx);
   registerQueryRoutes(app, ctx);
 
   app.notFound((c) => {

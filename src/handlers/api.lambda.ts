@@ -9,13 +9,17 @@ import { type APIGatewayProxyResult, handle, type LambdaContext, type LambdaEven
 import { AthenaQueryEngine } from '../adapters/athena/athena.query-engine.js';
 import { createDocumentClient } from '../adapters/aws-clients.js';
 import { EventQueryRepository } from '../adapters/dynamodb/event-query.repository.js';
+import { SyncStatusRepository } from '../adapters/dynamodb/sync-status.repository.js';
 import { createApiApp } from '../api/app.js';
 import { loadApiConfig } from './api.config.js';
 
 const config = loadApiConfig();
 const logger = new Logger();
+const doc = createDocumentClient();
 const app = createApiApp({
-  events: new EventQueryRepository(createDocumentClient(), config.eventsTableName),
+  events: new EventQueryRepository(doc, config.eventsTableName),
+  // The last sync's item lives in the events table: the function's read grant covers it.
+  syncStatus: new SyncStatusRepository(doc, config.eventsTableName),
   queryEngine: new AthenaQueryEngine({ workgroup: config.athenaWorkgroup, database: config.athenaDatabase }),
   logger: {
     info: (message, extra) => logger.info(message, extra ?? {}),

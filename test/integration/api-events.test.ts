@@ -92,6 +92,7 @@ beforeAll(async () => {
   events.push(expired);
   app = createApiApp({
     events: new EventQueryRepository(dynamo.doc, table),
+    syncStatus: { latest: async () => null },
     queryEngine: new FakeQueryEngine(),
     now: () => NOW,
     logger: { info: () => {}, error: () => {} },

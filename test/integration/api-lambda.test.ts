@@ -14,10 +14,12 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventStoreRepository } from '../../src/adapters/dynamodb/event-store.repository.js';
+import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { EVENTS_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
 import { parseConfigEvent } from '../../src/domain/config-event.js';
 import { complianceEvent } from '../helpers/archive-events.js';
 import { type LocalDynamo, startLocalDynamo } from '../helpers/local-aws.js';
+import { syncStatus } from '../helpers/sync-status.js';
 
 const athena = mockClient(AthenaClient);
 let dynamo: LocalDynamo;
@@ -147,6 +149,27 @@ describe('api.lambda handler', () => {
     expect(res.status).toBe(200);
     expect(res.body.items.map((i: any) => i.id)).toEqual(['evt-1', 'evt-2']);
     expect(res.body.next).toBeNull();
+  });
+
+  it('reads /coverage from the sync item of the events table', async () => {
+    // Prepare: no sync yet, then one.
+    const before = await invoke('/coverage');
+    await new SyncStatusRepository(dynamo.doc, process.env.EVENTS_TABLE_NAME as string).save(syncStatus());
+    // Act
+    const after = await invoke('/coverage');
+    // Assess
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({
+      last_sync: null,
+      hint: expect.stringContaining('config-monitor sync'),
+    });
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({
+      last_sync: '2024-03-10T06:00:00.000Z',
+      sources: { ok: 10, failed: 2 },
+      summary: ['2 aggregator sources failed or are outdated', '2 accounts in 2 regions report no rules'],
+    });
+    expect(athena.calls()).toEqual([]);
   });
 
   it('runs the saved queries on Athena with the values as execution parameters only', async () => {

@@ -40,6 +40,7 @@ beforeAll(async () => {
   };
   const app = createApiApp({
     events: { page: async () => ({ items: [], last: null }) },
+    syncStatus: { latest: async () => null },
     queryEngine: engine,
     logger: { info: () => {}, error: () => {} },
   });

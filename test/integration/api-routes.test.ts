@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EventPage, EventPageQuery } from '../../src/adapters/dynamodb/event-query.repository.js';
-import { type ApiLogger, createApiApp } from '../../src/api/app.js';
+import { type ApiDeps, type ApiLogger, createApiApp } from '../../src/api/app.js';
 import { FakeQueryEngine } from '../helpers/fake-query-engine.js';
+import { failingSyncStatus, InMemorySyncStatusStore, syncStatus } from '../helpers/sync-status.js';
 
 const NOW = new Date('2024-03-10T15:00:00Z');
 
@@ -24,9 +25,10 @@ interface Logged {
   extra: Record<string, unknown> | undefined;
 }
 
-function setup(options: { waitMs?: number } = {}) {
+function setup(options: { waitMs?: number; syncStatus?: ApiDeps['syncStatus'] } = {}) {
   const engine = new FakeQueryEngine();
   const events = new FakeEvents();
+  const syncStatus = options.syncStatus ?? new InMemorySyncStatusStore();
   const logs: Logged[] = [];
   const logger: ApiLogger = {
     info: (message, extra) => logs.push({ level: 'info', message, extra }),
@@ -34,6 +36,7 @@ function setup(options: { waitMs?: number } = {}) {
   };
   const app = createApiApp({
     events,
+    syncStatus,
     queryEngine: engine,
     logger,
     queryWaitMs: options.waitMs ?? 20_000,
@@ -306,6 +309,110 @@ describe.each(Object.keys(VALID).filter((path) => path !== '/resources/timeline'
     });
   },
 );
+
+describe('GET /coverage', () => {
+  it('answers 200 with last_sync null and what to run when no sync ran', async () => {
+    // Prepare
+    const { get, engine, events } = setup();
+    // Act
+    const res = await get('/coverage');
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      last_sync: null,
+      sources: null,
+      unhealthy_sources: [],
+      without_rules: [],
+      summary: [],
+      hint: 'no sync yet: run config-monitor sync --aggregator NAME',
+    });
+    expect(engine.calls).toEqual([]);
+    expect(events.queries).toEqual([]);
+  });
+
+  it('shapes the last sync: unhealthy sources, account/regions without rules, one wording', async () => {
+    // Prepare
+    const { get } = setup({ syncStatus: new InMemorySyncStatusStore(syncStatus()) });
+    // Act
+    const res = await get('/coverage');
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      last_sync: '2024-03-10T06:00:00.000Z',
+      sources: { ok: 10, failed: 2 },
+      unhealthy_sources: [
+        {
+          account: '111111111111',
+          region: 'eu-west-1',
+          status: 'FAILED',
+          last_update_time: '2024-03-09T22:00:00.000Z',
+          error: 'AccessDeniedException: the aggregator cannot read this account',
+        },
+        {
+          account: '222222222222',
+          region: 'us-east-1',
+          status: 'OUTDATED',
+          last_update_time: '2024-03-01T00:00:00.000Z',
+          error: null,
+        },
+      ],
+      without_rules: [
+        { account: '333333333333', region: 'eu-west-1' },
+        { account: '333333333333', region: 'us-east-1' },
+        { account: '444444444444', region: 'us-east-1' },
+      ],
+      summary: ['2 aggregator sources failed or are outdated', '2 accounts in 2 regions report no rules'],
+      hint: null,
+    });
+  });
+
+  it('has no sentence when every source is healthy and reports rules', async () => {
+    // Prepare
+    const healthy = syncStatus({
+      sources: { ok: 12, failed: 0 },
+      coverage: { unhealthySources: [], withoutRules: [] },
+    });
+    const { get } = setup({ syncStatus: new InMemorySyncStatusStore(healthy) });
+    // Act
+    const res = await get('/coverage');
+    // Assess
+    expect(res.body).toMatchObject({ sources: { ok: 12, failed: 0 }, unhealthy_sources: [], summary: [] });
+  });
+
+  it('refuses a parameter it does not take', async () => {
+    // Prepare
+    const store = new InMemorySyncStatusStore(syncStatus());
+    const { get } = setup({ syncStatus: store });
+    // Act
+    const res = await get('/coverage?account=111111111111');
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'invalid_parameter', parameter: 'account' });
+    expect(store.reads).toBe(0);
+  });
+
+  it('a failed read is a 500 with a request id and no internals; the cause is logged', async () => {
+    // Prepare
+    const { get, logs } = setup({
+      syncStatus: failingSyncStatus(
+        new Error('AccessDeniedException: arn:aws:dynamodb:eu-west-1:999999999999:table/events-secret'),
+      ),
+    });
+    // Act
+    const res = await get('/coverage');
+    // Assess
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({
+      error: 'internal_error',
+      message: 'the request failed; quote the request id to the operator',
+      request_id: res.headers.get('x-request-id'),
+    });
+    expect(JSON.stringify(res.body)).not.toContain('arn:');
+    expect(logs.some((l) => l.level === 'error' && JSON.stringify(l.extra).includes('events-secret'))).toBe(
+      true,
+    );
+  });
+});
 
 describe('GET /events validation', () => {
   it.each([

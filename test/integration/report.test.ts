@@ -76,6 +76,7 @@ beforeAll(async () => {
   engine = new DuckDbQueryEngine({ dataDir, threads: 2 });
   app = createApiApp({
     events: { page: async () => ({ items: [], last: null }) },
+    syncStatus: { latest: async () => null },
     queryEngine: engine,
     logger: { info: () => {}, error: () => {} },
   });
