@@ -11,8 +11,14 @@
  * thousands of resources turn NON_COMPLIANT within minutes).
  *
  * Deterministic: the same options give the same events in the same order, byte for byte.
+ *
+ * {@link generateDeployment} models what a deployment of config-monitor sees instead: AWS Config
+ * emits an event only when a pair changes, so the organization's state before the window is
+ * known only from an aggregator (its current results, for a baseline sync), and during the window
+ * most pairs never change.
  */
 import { yesterdayUtc } from '../../src/domain/archive-schema.js';
+import type { StandInResult, StandInSource } from '../embedded/config-aggregator-stand-in.js';
 import {
   REGIONS,
   RESOURCE_TYPES,
@@ -28,6 +34,7 @@ import {
   configurationItemEvent,
   type Evaluation,
   type EventBridgeEvent,
+  isoTime,
   type ResourceRef,
   type RuleDeployment,
   type Status,
@@ -57,6 +64,33 @@ export interface GenerateOptions {
   readonly scale?: number;
   /** Emit configuration-item change events too. @default true */
   readonly configurationItems?: boolean;
+}
+
+/** {@link generateDeployment}: the organization as a deployment meets it. */
+export interface DeploymentOptions extends GenerateOptions {
+  /**
+   * Share of the pairs that predate the window, are not deleted in it and are not hit by the
+   * storm, that evolve during the window (the others keep their state: no event in 90 days).
+   * New resources, deletions and the storm always produce their events. @default 0.05
+   */
+  readonly changeRate?: number;
+}
+
+export interface Deployment {
+  /**
+   * The current state at the window start, as an AWS Config aggregator reports it: the latest
+   * evaluation recorded before the window of every pair that is COMPLIANT or NON_COMPLIANT then,
+   * with its own (typically old) orderingTimestamp and resultRecordedTime; and one SUCCEEDED
+   * source per account and region. The stand-in (pipeline/embedded/config-aggregator-stand-in.ts) serves it.
+   */
+  readonly aggregator: {
+    readonly results: readonly StandInResult[];
+    readonly sources: readonly StandInSource[];
+  };
+  /** The live events of the window, in delivery order (storm, redeliveries and late events included). */
+  readonly events: readonly EventBridgeEvent[];
+  /** (rule, resource) pairs of the organization, and how many of them have an event in the window. */
+  readonly pairs: { readonly total: number; readonly withEvents: number };
 }
 
 export interface OrganizationProfile {
@@ -196,7 +230,68 @@ interface Pending {
  * Memory: one small closure per event; a million events fit in a few hundred megabytes.
  */
 export function* generateOrganization(options: GenerateOptions = {}): Generator<EventBridgeEvent> {
+  yield* organization(normalize(options), null);
+}
+
+/**
+ * The organization split as a deployment of config-monitor meets it: the state before the
+ * window from the aggregator, then the live events of the window (see {@link Deployment}).
+ * Deterministic like {@link generateOrganization}; its events are not the same ones.
+ */
+export function generateDeployment(options: DeploymentOptions = {}): Deployment {
   const o = normalize(options);
+  const split: Split = {
+    changeRate: rate('changeRate', options.changeRate ?? 0.05),
+    results: [],
+    total: 0,
+    withEvents: 0,
+  };
+  const events = [...organization(o, split)];
+  const start = o.endExclusive - o.days * DAY;
+  const root = new Random(o.seed);
+  const sourcesRandom = root.fork('aggregator-sources');
+  const sources: StandInSource[] = [];
+  for (const account of accountIds(root.fork('accounts'), o.accounts)) {
+    for (const region of REGIONS.slice(0, o.regions)) {
+      sources.push({
+        account,
+        region,
+        status: 'SUCCEEDED',
+        lastUpdateTime: isoTime(start - sourcesRandom.int(MINUTE, 3 * HOUR)),
+      });
+    }
+  }
+  return {
+    aggregator: { results: split.results, sources },
+    events,
+    pairs: { total: split.total, withEvents: split.withEvents },
+  };
+}
+
+/** What {@link generateDeployment} collects while the organization is generated. */
+interface Split {
+  readonly changeRate: number;
+  readonly results: StandInResult[];
+  total: number;
+  withEvents: number;
+}
+
+function standInResult(pair: Pair, evaluation: Evaluation): StandInResult {
+  return {
+    account: pair.resource.ref.account,
+    region: pair.resource.ref.region,
+    ruleName: pair.deployment.ruleName,
+    resourceType: pair.resource.ref.resourceType,
+    resourceId: pair.resource.ref.resourceId,
+    complianceType: evaluation.status,
+    orderingTimestamp: isoTime(evaluation.orderingAt, evaluation.wholeSeconds),
+    resultRecordedTime: isoTime(evaluation.recordedAt),
+    configRuleInvokedTime: isoTime(evaluation.recordedAt - 350),
+    ...(evaluation.annotation === null ? {} : { annotation: evaluation.annotation }),
+  };
+}
+
+function* organization(o: Normalized, split: Split | null): Generator<EventBridgeEvent> {
   const root = new Random(o.seed);
   const accounts = accountIds(root.fork('accounts'), o.accounts);
   const regions = REGIONS.slice(0, o.regions);
@@ -276,10 +371,30 @@ export function* generateOrganization(options: GenerateOptions = {}): Generator<
     if (resource.deletedAt < end) item('DELETE', resource.deletedAt);
   }
 
+  const liveRandom = root.fork('live');
   for (const pair of pairs) {
-    const history = simulate(pair, start, end, stormAt);
+    const history = simulate(pair, start, end, stormAt, split !== null);
     let previous: Evaluation | undefined;
-    for (const evaluation of history) {
+    let live = history;
+    if (split) {
+      // Before the window: only the aggregator knows, as the latest result recorded before it.
+      let first = 0;
+      while (first < history.length && history[first]!.recordedAt < start) first++;
+      previous = first > 0 ? history[first - 1] : undefined;
+      if (previous && (previous.status === 'COMPLIANT' || previous.status === 'NON_COMPLIANT')) {
+        split.results.push(standInResult(pair, previous));
+      }
+      // During it: new resources, deletions and the storm change pairs; few others change at all.
+      const changes =
+        pair.storm ||
+        pair.resource.createdAt > start ||
+        pair.resource.deletedAt < end ||
+        liveRandom.chance(split.changeRate);
+      live = changes ? history.slice(first) : [];
+      split.total++;
+      if (live.length > 0) split.withEvents++;
+    }
+    for (const evaluation of live) {
       const id = ids.uuid();
       const old = previous;
       const notifiedAt = evaluation.recordedAt + pair.random.int(50, 2000);
@@ -405,7 +520,7 @@ function planStorm(
 }
 
 /** The evaluations of one pair, in order; (orderingTimestamp, resultRecordedTime) strictly increases. */
-function simulate(pair: Pair, start: number, end: number, stormAt: number): Evaluation[] {
+function simulate(pair: Pair, start: number, end: number, stormAt: number, split = false): Evaluation[] {
   const { rule, random, resource } = pair;
   const out: Evaluation[] = [];
   const stop = Math.min(end, resource.deletedAt);
@@ -443,9 +558,15 @@ function simulate(pair: Pair, start: number, end: number, stormAt: number): Eval
   };
 
   // Resources that predate monitoring are evaluated in the first hours; new ones soon after creation.
+  // Split (a deployment): the rule was rolled out over them up to a year before the window, and
+  // their history before it is simulated too (only its last result is reported, by the aggregator).
+  const predates = resource.createdAt <= start;
   let t = evaluationTime(
-    resource.createdAt <= start
-      ? start + random.int(0, 6 * HOUR)
+    predates
+      ? split
+        ? start -
+          random.fork(`rollout:${pair.deployment.ruleArn}:${resource.ref.resourceId}`).int(HOUR, 365 * DAY)
+        : start + random.int(0, 6 * HOUR)
       : resource.createdAt + random.int(SECOND, 2 * MINUTE),
   );
   if (t >= stop) return out;

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { RULES } from '../../pipeline/generate/catalog.js';
 import { GenerateOptionError } from '../../pipeline/generate/errors.js';
 import {
+  type DeploymentOptions,
   type EventBridgeEvent,
   type GenerateOptions,
+  generateDeployment,
   generateOrganization,
   organizationProfile,
 } from '../../pipeline/generate/organization.js';
@@ -234,5 +236,100 @@ describe('generateOrganization', () => {
       expect(() => organizationProfile(bad as GenerateOptions)).toThrow(GenerateOptionError);
       expect(() => organizationProfile(bad as GenerateOptions)).toThrow(new RegExp(`^${option} must be`));
     });
+  });
+});
+
+describe('generateDeployment', () => {
+  const OPTIONS: DeploymentOptions = { ...SMALL, storm: 100, redeliveries: 0.05, late: 0.05 };
+  const deployment = generateDeployment(OPTIONS);
+  const profile = organizationProfile(OPTIONS);
+  const { results, sources } = deployment.aggregator;
+
+  it('is deterministic, and leaves generateOrganization as it was', () => {
+    expect(JSON.stringify(generateDeployment(OPTIONS))).toBe(JSON.stringify(deployment));
+    // The default output does not depend on the deployment option existing.
+    const events = generate(OPTIONS);
+    expect(events.length).toBeGreaterThan(deployment.events.length);
+    expect(new Set(events.map((e) => e.id))).not.toEqual(new Set(deployment.events.map((e) => e.id)));
+  });
+
+  it('gives the state before the window as an aggregator reports it: COMPLIANT / NON_COMPLIANT, old', () => {
+    // Assess: one result per pair, only what the aggregator APIs return, all recorded before the window.
+    const keys = results.map((r) => stateKeyId({ ...r }));
+    expect(new Set(keys).size).toBe(results.length);
+    expect(new Set(results.map((r) => r.complianceType))).toEqual(new Set(['COMPLIANT', 'NON_COMPLIANT']));
+    expect(results.every((r) => r.resultRecordedTime < profile.start)).toBe(true);
+    expect(results.every((r) => Date.parse(r.orderingTimestamp) <= Date.parse(r.resultRecordedTime))).toBe(
+      true,
+    );
+    // Typically old: most results were recorded weeks or months before the window.
+    const ageDays = (r: (typeof results)[number]) =>
+      (Date.parse(profile.start) - Date.parse(r.resultRecordedTime)) / 86_400_000;
+    expect(results.filter((r) => ageDays(r) > 30).length).toBeGreaterThan(results.length / 2);
+    expect(results.filter((r) => r.complianceType === 'NON_COMPLIANT').every((r) => r.annotation)).toBe(true);
+    // One SUCCEEDED source per account and region.
+    expect(sources).toHaveLength(profile.accounts.length * profile.regions.length);
+    expect(sources.every((s) => s.status === 'SUCCEEDED')).toBe(true);
+  });
+
+  it('has live events only in the window, for a minority of the pairs, chained to the state before', () => {
+    // Prepare
+    const changes = complianceChanges(deployment.events);
+    const before = new Map(results.map((r) => [stateKeyId({ ...r }), r]));
+    const firstLive = new Map<string, ComplianceChange>();
+    for (const change of [...changes].sort((a, b) => orderOf(a).localeCompare(orderOf(b)))) {
+      if (!firstLive.has(stateKeyId(change))) firstLive.set(stateKeyId(change), change);
+    }
+    // Assess: every live event in the window and accepted by the parser.
+    expect(deployment.events.every((e) => e.time >= profile.start && e.time < profile.end)).toBe(true);
+    expect(
+      deployment.events.filter((e) => parseConfigEvent(JSON.stringify(e)).status !== 'accepted'),
+    ).toEqual([]);
+    // A pair the aggregator knows changes from that state: its first live event's old status.
+    let chained = 0;
+    for (const [key, change] of firstLive) {
+      const known = before.get(key);
+      if (!known) continue;
+      chained++;
+      expect(change.oldStatus).toBe(known.complianceType);
+      expect(orderOf(change) > `${new Date(known.orderingTimestamp).toISOString()}|`).toBe(true);
+    }
+    expect(chained).toBeGreaterThan(0);
+    // Most pairs never change: with the storm, under half; without it, about one in five.
+    expect(deployment.pairs.withEvents).toBe(firstLive.size);
+    expect(deployment.pairs.withEvents / deployment.pairs.total).toBeLessThan(0.5);
+    const quiet = generateDeployment({ ...OPTIONS, storm: 0 }).pairs;
+    expect(quiet.withEvents / quiet.total).toBeGreaterThan(0.08);
+    expect(quiet.withEvents / quiet.total).toBeLessThan(0.25);
+  });
+
+  it('keeps the storm, redeliveries and late events', () => {
+    // Prepare
+    const stormAt = Date.parse(profile.stormAt!);
+    const late = generateDeployment({ ...OPTIONS, late: 0.3, redeliveries: 0.1 });
+    const changes = complianceChanges(late.events);
+    const ids = late.events.map((e) => e.id);
+    const state = new Map<string, ComplianceState>();
+    let stale = 0;
+    const done = new Set<string>();
+    for (const change of changes) {
+      if (done.has(change.eventId)) continue;
+      done.add(change.eventId);
+      const decision = decide(change, state.get(stateKeyId(change)));
+      if (!decision.newest) stale++;
+      else state.set(stateKeyId(change), decision.state);
+    }
+    // Assess
+    const inStorm = changes.filter((c) => {
+      const t = Date.parse(c.eventTime);
+      return t >= stormAt && t < stormAt + 10 * 60_000 && c.newStatus === 'NON_COMPLIANT';
+    });
+    expect(inStorm.length).toBeGreaterThanOrEqual(100);
+    expect(ids.length - new Set(ids).size).toBeGreaterThan(0);
+    expect(stale).toBeGreaterThan(0);
+  });
+
+  it('rejects a bad changeRate', () => {
+    expect(() => generateDeployment({ ...SMALL, changeRate: 1.5 })).toThrow(/^changeRate must be/);
   });
 });
