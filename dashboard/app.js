@@ -723,6 +723,190 @@ function renderLatest(latest, now) {
   );
 }
 
+// ------------------------------------------------------------------------------------------------
+// Coverage: the last sync's view of the organization (GET /coverage), independent of the filters.
+
+const COVERAGE_SOURCES_SHOWN = 20;
+const COVERAGE_ACCOUNTS_SHOWN = 20;
+const syncStamp = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZone: 'UTC',
+  hour12: false,
+});
+
+/** `without_rules` grouped by account (regions sorted), accounts in id order. */
+export function groupWithoutRules(withoutRules) {
+  const byAccount = new Map();
+  for (const { account, region } of withoutRules) {
+    byAccount.set(account, [...(byAccount.get(account) ?? []), region]);
+  }
+  return [...byAccount.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([account, regions]) => ({ account, regions: regions.sort() }));
+}
+
+function more(shown, total, noun) {
+  return total > shown
+    ? h('p', { class: 'hint', 'data-field': 'more' }, `…and ${total - shown} more ${noun}`)
+    : null;
+}
+
+function renderCoverage(coverage, now) {
+  const container = $('coverage');
+  if (coverage.last_sync === null) {
+    replace(
+      container,
+      h(
+        'div',
+        { class: 'empty', 'data-field': 'no-sync' },
+        h(
+          'p',
+          {},
+          'No sync yet: run ',
+          h('code', {}, 'config-monitor sync --aggregator NAME'),
+          ' to read the organization’s current compliance.',
+        ),
+      ),
+    );
+    return;
+  }
+  const when = new Date(coverage.last_sync);
+  const facts = h(
+    'dl',
+    { class: 'coverage-facts' },
+    h(
+      'div',
+      {},
+      h('dt', {}, 'Last sync'),
+      h(
+        'dd',
+        { 'data-field': 'last-sync' },
+        h('time', { datetime: coverage.last_sync, title: coverage.last_sync }, ago(coverage.last_sync, now)),
+        h('span', { class: 'sub', 'data-field': 'last-sync-absolute' }, `${syncStamp.format(when)} UTC`),
+      ),
+    ),
+    h(
+      'div',
+      {},
+      h('dt', {}, 'Sources'),
+      h(
+        'dd',
+        { 'data-field': 'sources' },
+        h('span', { class: 'ok' }, `${integer.format(coverage.sources.ok)} ok`),
+        ' · ',
+        h(
+          'span',
+          { class: coverage.sources.failed > 0 ? 'bad' : '' },
+          `${integer.format(coverage.sources.failed)} failed or outdated`,
+        ),
+      ),
+    ),
+  );
+  const sentences =
+    coverage.summary.length > 0
+      ? h(
+          'ul',
+          { class: 'coverage-summary', 'data-field': 'summary' },
+          coverage.summary.map((sentence) => h('li', {}, sentence)),
+        )
+      : h(
+          'p',
+          { class: 'coverage-summary good', 'data-field': 'summary' },
+          'Every aggregator source is healthy and reports rules.',
+        );
+
+  const sources = coverage.unhealthy_sources.slice(0, COVERAGE_SOURCES_SHOWN);
+  const sourceList =
+    coverage.unhealthy_sources.length === 0
+      ? null
+      : h(
+          'section',
+          { class: 'coverage-list' },
+          h('h3', {}, 'Sources that failed or are outdated'),
+          h(
+            'ul',
+            { 'data-field': 'unhealthy-sources' },
+            sources.map((source) =>
+              h(
+                'li',
+                { 'data-account': source.account, 'data-region': source.region },
+                h(
+                  'div',
+                  { class: 'coverage-where' },
+                  h('span', { class: 'mono', 'data-field': 'account' }, source.account),
+                  h('span', { 'data-field': 'region' }, source.region),
+                  h(
+                    'span',
+                    { class: `status ${source.status}`, 'data-field': 'status' },
+                    source.status.toLowerCase(),
+                  ),
+                ),
+                source.error
+                  ? h('p', { class: 'coverage-error', 'data-field': 'error' }, source.error)
+                  : null,
+                source.last_update_time
+                  ? h(
+                      'span',
+                      { class: 'sub' },
+                      `last aggregated ${ago(source.last_update_time, now)} · ${syncStamp.format(new Date(source.last_update_time))} UTC`,
+                    )
+                  : h('span', { class: 'sub' }, 'never aggregated'),
+              ),
+            ),
+          ),
+          more(sources.length, coverage.unhealthy_sources.length, 'sources'),
+        );
+
+  const grouped = groupWithoutRules(coverage.without_rules);
+  const accounts = grouped.slice(0, COVERAGE_ACCOUNTS_SHOWN);
+  const withoutRulesList =
+    grouped.length === 0
+      ? null
+      : h(
+          'section',
+          { class: 'coverage-list' },
+          h('h3', {}, 'Accounts and regions without rules'),
+          h(
+            'ul',
+            { 'data-field': 'without-rules' },
+            accounts.map((entry) =>
+              h(
+                'li',
+                { 'data-account': entry.account },
+                h('span', { class: 'mono', 'data-field': 'account' }, entry.account),
+                h('span', { class: 'coverage-regions', 'data-field': 'regions' }, entry.regions.join(', ')),
+              ),
+            ),
+          ),
+          more(accounts.length, grouped.length, 'accounts'),
+        );
+
+  replace(
+    container,
+    h('div', { class: 'coverage-head' }, facts, sentences),
+    sourceList || withoutRulesList
+      ? h('div', { class: 'coverage-lists' }, sourceList, withoutRulesList)
+      : null,
+  );
+}
+
+/** Coverage loads on its own: a failure shows in its panel and leaves the figures alone. */
+async function loadCoverage() {
+  try {
+    const coverage = await api('/coverage');
+    renderCoverage(coverage, Date.now());
+    document.body.dataset.coverage = 'loaded';
+  } catch (err) {
+    const id = err.requestId ? ` (request id ${err.requestId})` : '';
+    replace($('coverage'), empty('Could not load the coverage', `${err.message}${id}`));
+    document.body.dataset.coverage = 'error';
+  }
+}
+
 function fillSelect(select, values, selected, allLabel) {
   const current = new Set([...select.options].map((o) => o.value));
   const wanted = ['', ...[...new Set([...values, ...(selected ? [selected] : [])])].sort()];
@@ -819,4 +1003,5 @@ $('filters').addEventListener('change', () => {
 window.addEventListener('hashchange', load);
 
 loadRegions();
+loadCoverage();
 load();

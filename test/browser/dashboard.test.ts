@@ -13,7 +13,9 @@ import { startEmbeddedStack } from '../../pipeline/embedded/stack.js';
 import { generateOrganization, organizationProfile } from '../../pipeline/generate/organization.js';
 import { type LocalServer, startLocalServer } from '../../pipeline/server/local-server.js';
 import { EventQueryRepository } from '../../src/adapters/dynamodb/event-query.repository.js';
+import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { createApiApp } from '../../src/api/app.js';
+import { syncStatus, unhealthySource } from '../helpers/sync-status.js';
 
 const SCREENSHOT = new URL('../../test-output/dashboard.png', import.meta.url).pathname;
 const DAY_MS = 86_400_000;
@@ -23,6 +25,7 @@ const ORG = { accounts: 5, regions: 2, days: 40, end: yesterday, seed: 11, storm
 let dataDir: string;
 let userDataDir: string;
 let stack: Awaited<ReturnType<typeof startEmbeddedStack>>;
+let syncStatuses: SyncStatusRepository;
 let server: LocalServer;
 let context: BrowserContext;
 let page: Page;
@@ -44,6 +47,18 @@ function rangeOf(days: number): { start_date: string; end_date: string } {
 
 const formatScore = (score: number | null) => (score === null ? '—' : `${score.toFixed(2)}%`);
 const formatInt = (n: number) => n.toLocaleString('en-US');
+
+/** A fresh load of the page (a `goto` to the same URL would only change the hash). */
+async function open(p: Page): Promise<void> {
+  await p.goto('about:blank');
+  await p.goto(`${server.url}/#days=30`);
+}
+
+/** Waits for the coverage panel's own load (it is independent of the figures). */
+async function coverageLoaded(p: Page): Promise<void> {
+  await p.waitForFunction(() => document.body.dataset.coverage !== undefined, undefined, { timeout: 30_000 });
+  expect(await p.evaluate(() => document.body.dataset.coverage)).toBe('loaded');
+}
 
 async function loaded(p: Page, previous = ''): Promise<void> {
   await p.waitForFunction(
@@ -68,8 +83,10 @@ beforeAll(async () => {
     ignoreRunning: true,
   });
   await stack.ingest([...generateOrganization(ORG)].map((value) => ({ value })));
+  syncStatuses = new SyncStatusRepository(stack.doc, stack.tables.events);
   const app = createApiApp({
     events: new EventQueryRepository(stack.doc, stack.tables.events),
+    syncStatus: syncStatuses,
     queryEngine: await stack.queryEngine(),
     logger: { info: () => {}, error: (m, e) => console.error(m, e) },
   });
@@ -208,5 +225,131 @@ describe('dashboard', () => {
     );
     expect(offsite).toEqual([]);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('shows the empty coverage state before any sync', async () => {
+    // Act
+    await open(page);
+    await coverageLoaded(page);
+    // Assess
+    const panel = page.getByTestId('coverage');
+    expect((await panel.locator('[data-field="no-sync"]').textContent())?.replace(/\s+/g, ' ').trim()).toBe(
+      'No sync yet: run config-monitor sync --aggregator NAME to read the organization’s current compliance.',
+    );
+    expect(await panel.locator('code').textContent()).toBe('config-monitor sync --aggregator NAME');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows the last sync’s coverage, with untrusted text as text', async () => {
+    // Prepare: a sync an hour ago; one source's error is hostile markup (it comes from another account).
+    const hostile = '<img src=x onerror="window.__xss=1"><b>bold</b> & <script>window.__xss=2</script>';
+    const syncTime = new Date(Date.now() - 3_600_000).toISOString();
+    const status = syncStatus({
+      syncTime,
+      coverage: {
+        unhealthySources: [
+          unhealthySource({ error: hostile }),
+          unhealthySource({
+            account: '222222222222',
+            region: 'us-east-1',
+            status: 'OUTDATED',
+            lastUpdateTime: new Date(Date.now() - 9 * DAY_MS).toISOString(),
+            error: null,
+          }),
+        ],
+        withoutRules: ['333333333333/us-east-1', '333333333333/eu-west-1', '444444444444/us-east-1'],
+      },
+    });
+    await syncStatuses.save(status);
+    // Act
+    await open(page);
+    await coverageLoaded(page);
+    await page.getByTestId('coverage').screenshot({ path: SCREENSHOT.replace(/\.png$/, '-coverage.png') });
+    // Assess: the same figures and sentences as the API.
+    const coverage = await api('/coverage');
+    const panel = page.getByTestId('coverage');
+    const field = (name: string) => panel.locator(`[data-field="${name}"]`).first().textContent();
+    expect(await field('last-sync')).toContain('60 min ago');
+    expect(await panel.locator('[data-field="last-sync"] time').getAttribute('datetime')).toBe(syncTime);
+    expect(await field('last-sync-absolute')).toMatch(/^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2} UTC$/);
+    expect(await field('sources')).toBe('10 ok · 2 failed or outdated');
+    expect(await panel.locator('[data-field="summary"] li').allTextContents()).toEqual(coverage.summary);
+    expect(coverage.summary).toEqual([
+      '2 aggregator sources failed or are outdated',
+      '2 accounts in 2 regions report no rules',
+    ]);
+    const sources = panel.locator('[data-field="unhealthy-sources"] li');
+    expect(
+      await sources.evaluateAll((lis) =>
+        lis.map((li) => [
+          li.querySelector('[data-field="account"]')?.textContent,
+          li.querySelector('[data-field="region"]')?.textContent,
+          li.querySelector('[data-field="status"]')?.textContent,
+          li.querySelector('[data-field="error"]')?.textContent ?? null,
+        ]),
+      ),
+    ).toEqual([
+      ['111111111111', 'eu-west-1', 'failed', hostile],
+      ['222222222222', 'us-east-1', 'outdated', null],
+    ]);
+    expect(
+      await panel
+        .locator('[data-field="without-rules"] li')
+        .evaluateAll((lis) =>
+          lis.map((li) => [
+            li.querySelector('[data-field="account"]')?.textContent,
+            li.querySelector('[data-field="regions"]')?.textContent,
+          ]),
+        ),
+    ).toEqual([
+      ['333333333333', 'eu-west-1, us-east-1'],
+      ['444444444444', 'us-east-1'],
+    ]);
+    // The hostile error stayed text: no element was made from it and nothing ran.
+    expect(await panel.locator('img, b, script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(offsite).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('fits a 390 px wide screen without horizontal scrolling', async () => {
+    // Prepare: a long unbroken error, as AWS Config messages with ARNs can be.
+    await syncStatuses.save(
+      syncStatus({
+        syncTime: new Date(Date.now() - 60_000).toISOString(),
+        sources: { ok: 11, failed: 1 },
+        coverage: {
+          unhealthySources: [
+            unhealthySource({ error: `AccessDenied:${'arn:aws:iam::111111111111:role/x'.repeat(8)}` }),
+          ],
+          withoutRules: ['333333333333/ap-southeast-2'],
+        },
+      }),
+    );
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      // Act
+      await open(page);
+      await loaded(page);
+      await coverageLoaded(page);
+      await page
+        .getByTestId('coverage')
+        .screenshot({ path: SCREENSHOT.replace(/\.png$/, '-coverage-390.png') });
+      // Assess
+      const widths = await page.evaluate(() => {
+        const panel = document.querySelector('[data-testid="coverage"]') as HTMLElement;
+        return {
+          page: document.documentElement.scrollWidth,
+          viewport: document.documentElement.clientWidth,
+          panel: panel.scrollWidth,
+          panelBox: panel.clientWidth,
+        };
+      });
+      expect(widths.panel).toBeLessThanOrEqual(widths.panelBox);
+      expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
   });
 });
