@@ -48,9 +48,15 @@ export interface ReportConfig {
   readonly region: string | undefined;
   /** DAILY_STATE_REFRESH_DAYS: days of the compliance_daily_state rollup rebuilt before each report. */
   readonly dailyStateRefreshDays: number;
+  /** EVENTS_TABLE_NAME: the table holding the last sync's status (item SYNC#latest); null = no coverage in the report. */
+  readonly eventsTableName: string | null;
 }
 
-/** Reads ATHENA_WORKGROUP, ATHENA_DATABASE, SLACK_WEBHOOK_SECRET_ARN, DASHBOARD_URL (optional), AWS_REGION, DAILY_STATE_REFRESH_DAYS (optional, default 3). */
+/**
+ * Reads ATHENA_WORKGROUP, ATHENA_DATABASE, SLACK_WEBHOOK_SECRET_ARN, DASHBOARD_URL (optional),
+ * AWS_REGION, DAILY_STATE_REFRESH_DAYS (optional, default 3) and EVENTS_TABLE_NAME (optional: the
+ * report shows the last sync's coverage when set).
+ */
 export function loadReportConfig(env: Env = process.env): ReportConfig {
   return {
     athenaWorkgroup: requireEnv('ATHENA_WORKGROUP', env),
@@ -59,5 +65,6 @@ export function loadReportConfig(env: Env = process.env): ReportConfig {
     dashboardUrl: optionalEnv('DASHBOARD_URL', env) ?? null,
     region: optionalEnv('AWS_REGION', env),
     dailyStateRefreshDays: positiveIntegerEnv('DAILY_STATE_REFRESH_DAYS', 3, env),
+    eventsTableName: optionalEnv('EVENTS_TABLE_NAME', env) ?? null,
   };
 }

@@ -1,12 +1,15 @@
 /**
  * Lambda entrypoint of the daily report, run by an EventBridge Scheduler schedule: the report of
  * yesterday (UTC) on Athena, posted to the Slack webhook. The schedule's input may name another
- * day, `{"date": "YYYY-MM-DD"}`, for a backfill or a resend.
+ * day, `{"date": "YYYY-MM-DD"}`, for a backfill or a resend. With EVENTS_TABLE_NAME set, the report
+ * also shows the last sync's coverage (one GetItem of `SYNC#latest`).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { AthenaQueryEngine } from '../adapters/athena/athena.query-engine.js';
+import { createDocumentClient } from '../adapters/aws-clients.js';
+import { SyncStatusRepository } from '../adapters/dynamodb/sync-status.repository.js';
 import { createSecretWebhookClient } from '../adapters/slack/webhook-url.secret.js';
 import { yesterdayUtc } from '../domain/archive-schema.js';
 import { checkReportDay, ReportPostError, sendDailyReport } from '../use-cases/daily-report.js';
@@ -29,6 +32,11 @@ const engine = new AthenaQueryEngine({
   // in Athena when Lambda retries it.
   stopBy: () => invocationStopBy,
 });
+
+const syncStatus =
+  config.eventsTableName === null
+    ? undefined
+    : new SyncStatusRepository(createDocumentClient(), config.eventsTableName);
 
 /** The day to report: `date` of the schedule's input when given (validated), else yesterday UTC. */
 export function reportDayOf(event: unknown, now: Date = new Date()): string {
@@ -54,6 +62,18 @@ export async function handler(event: unknown, context: Context): Promise<{ day: 
       dashboardUrl: config.dashboardUrl,
       dailyStateRefreshDays: config.dailyStateRefreshDays,
       ...(config.region ? { consoleRegion: config.region } : {}),
+      ...(syncStatus
+        ? {
+            syncStatus,
+            // The report goes out without coverage: a missing grant or a throttled read must not
+            // stop it. The warning names the error for the operator.
+            onCoverageError: (err: unknown) =>
+              logger.warn('Coverage not read; the report is posted without it', {
+                day,
+                error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
+              }),
+          }
+        : {}),
     },
     day,
   );
@@ -64,6 +84,7 @@ export async function handler(event: unknown, context: Context): Promise<{ day: 
     compliance_percentage: report.compliance_percentage,
     new_violations: report.new_violations,
     resolved_violations: report.resolved_violations,
+    coverage_last_sync: report.coverage?.last_sync ?? null,
     message_bytes: message.bytes,
     truncated_texts: message.truncatedTexts,
   });

@@ -11,6 +11,8 @@
  */
 import type { FittedMessage } from '../adapters/slack/block-kit.js';
 import { type RenderOptions, renderTemplateDetailed } from '../adapters/slack/slack-messages.js';
+import { unhealthySourcesSentence, withoutRulesSentence } from '../domain/coverage.js';
+import type { SyncStatus, SyncStatusStore } from '../ports/config-compliance.js';
 import type { MessageSink, PostResult } from '../ports/message-sink.js';
 import type { QueryEngine, QueryRow } from '../ports/query-engine.js';
 import { ensureDailyState } from './daily-state.js';
@@ -19,6 +21,8 @@ import { ensureDailyState } from './daily-state.js';
 export const TOP_RULES = 5;
 /** Accounts listed in the message (the JSON keeps all the query returns). */
 export const TOP_ACCOUNTS_SHOWN = 5;
+/** Unhealthy aggregator sources listed in the message (the JSON keeps them all). */
+export const COVERAGE_SOURCES_SHOWN = 5;
 
 export interface ReportRule {
   /** Rule name without the conformance-pack suffix. */
@@ -36,6 +40,27 @@ export interface ReportAccount {
   readonly compliance_score: number | null;
   readonly new_violations: number;
   readonly resolved_violations: number;
+}
+
+/** An aggregator source that failed or is outdated at the last sync. */
+export interface ReportUnhealthySource {
+  readonly account: string;
+  readonly region: string;
+  readonly status: string;
+  readonly last_update_time: string | null;
+  /** As AWS Config reports it (untrusted: it comes from another account). */
+  readonly error: string | null;
+}
+
+/** What the last sync saw of the organization (src/domain/coverage.ts for the wording). */
+export interface ReportCoverage {
+  /** When the last sync ran (ISO 8601); it need not be within the report's day. */
+  readonly last_sync: string;
+  readonly sources_ok: number;
+  readonly sources_failed: number;
+  /** "2 aggregator sources failed or are outdated", "3 accounts in 2 regions report no rules". */
+  readonly sentences: readonly string[];
+  readonly unhealthy_sources: readonly ReportUnhealthySource[];
 }
 
 /** The report object: what `config-monitor report --json` prints and the template renders. */
@@ -66,6 +91,8 @@ export interface DailyReport {
   readonly top_accounts: readonly ReportAccount[];
   /** The dashboard, else the AWS Config console; null when neither is known. */
   readonly link: string | null;
+  /** The last sync's coverage; null when no sync ran, no status store is configured, or it could not be read. */
+  readonly coverage: ReportCoverage | null;
 }
 
 /** Base class of the report's errors. */
@@ -140,6 +167,45 @@ export interface BuildReportOptions {
   readonly consoleRegion?: string;
   /** Days of `compliance_daily_state` rebuilt up to `day` before the queries (see daily-state.ts). @default 3 */
   readonly dailyStateRefreshDays?: number;
+  /** The last sync's status, for the coverage. @default - no coverage */
+  readonly syncStatus?: Pick<SyncStatusStore, 'latest'>;
+  /**
+   * Told when the status could not be read. The report goes out without coverage rather than not
+   * at all (a missing grant would otherwise stop every report). @default - ignored
+   */
+  readonly onCoverageError?: (err: unknown) => void;
+}
+
+/** The report's view of a sync status (the same sentences as the API and the dashboard). */
+export function reportCoverage(status: SyncStatus): ReportCoverage {
+  const unhealthy = status.coverage.unhealthySources.filter((s) => s.status !== 'SUCCEEDED');
+  return {
+    last_sync: status.syncTime,
+    sources_ok: status.sources.ok,
+    sources_failed: status.sources.failed,
+    sentences: [
+      unhealthySourcesSentence(unhealthy.length),
+      withoutRulesSentence(status.coverage.withoutRules),
+    ].filter((sentence): sentence is string => sentence !== null),
+    unhealthy_sources: unhealthy.map((s) => ({
+      account: s.account,
+      region: s.region,
+      status: s.status,
+      last_update_time: s.lastUpdateTime,
+      error: s.error,
+    })),
+  };
+}
+
+async function readCoverage(options: BuildReportOptions): Promise<ReportCoverage | null> {
+  if (!options.syncStatus) return null;
+  try {
+    const status = await options.syncStatus.latest();
+    return status === null ? null : reportCoverage(status);
+  } catch (err) {
+    options.onCoverageError?.(err);
+    return null;
+  }
 }
 
 /**
@@ -157,10 +223,11 @@ export async function buildDailyReport(
     day,
     options.dailyStateRefreshDays === undefined ? {} : { refreshDays: options.dailyStateRefreshDays },
   );
-  const [headline, rules, accounts] = await Promise.all([
+  const [headline, rules, accounts, coverage] = await Promise.all([
     rows(engine, 'daily_report', day),
     rows(engine, 'daily_top_rules', day),
     rows(engine, 'daily_top_accounts', day),
+    readCoverage(options),
   ]);
   const h = headline[0] ?? {};
   const start = Date.parse(`${day}T00:00:00.000Z`);
@@ -203,6 +270,7 @@ export async function buildDailyReport(
           (a.account < b.account ? -1 : a.account > b.account ? 1 : 0),
       ),
     link: safeLink(options.dashboardUrl) ?? configConsoleUrl(options.consoleRegion),
+    coverage,
   };
 }
 
@@ -221,6 +289,32 @@ function change(value: number | null): string {
   if (value === null) return 'no change to compare';
   if (value === 0) return '■ unchanged from the day before';
   return `${value > 0 ? '▲ +' : '▼ −'}${Math.abs(value).toFixed(2)} pts from the day before`;
+}
+
+/** `2024-03-10T06:00:12.345Z` → `2024-03-10 06:00 UTC`; anything else is shown clipped as given. */
+function syncTimeText(iso: string): string {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms)
+    ? iso.slice(0, 30)
+    : `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function coverageVars(coverage: ReportCoverage | null): Record<string, unknown> | null {
+  if (coverage === null) return null;
+  return {
+    last_sync: syncTimeText(coverage.last_sync),
+    sources_ok: integer.format(coverage.sources_ok),
+    sources_failed: integer.format(coverage.sources_failed),
+    sentences: coverage.sentences,
+    sources: coverage.unhealthy_sources.slice(0, COVERAGE_SOURCES_SHOWN).map((source) => ({
+      account: source.account,
+      region: source.region,
+      status: source.status,
+      // One line per source: an error's own line breaks would split the list.
+      error: source.error === null ? null : source.error.replace(/\s+/g, ' ').trim(),
+    })),
+    more_sources: Math.max(0, coverage.unhealthy_sources.length - COVERAGE_SOURCES_SHOWN),
+  };
 }
 
 /**
@@ -253,6 +347,8 @@ export function reportTemplateVars(report: DailyReport, maxRules = TOP_RULES): R
         score: percent(account.compliance_score),
       })),
       more_accounts: Math.max(0, report.top_accounts.length - TOP_ACCOUNTS_SHOWN),
+      // Absent from report objects built before coverage existed (a saved --json): no block.
+      coverage: coverageVars(report.coverage ?? null),
     },
     // Validated again here: the template writes the link raw, whoever built the report.
     link: safeLink(report.link),
@@ -275,6 +371,10 @@ export interface SendDailyReportDeps {
   readonly render?: RenderOptions;
   /** @default 3 (see daily-state.ts) */
   readonly dailyStateRefreshDays?: number;
+  /** The last sync's status, for the report's coverage block. @default - no coverage */
+  readonly syncStatus?: Pick<SyncStatusStore, 'latest'>;
+  /** Told when the status could not be read (the report is posted without coverage). */
+  readonly onCoverageError?: (err: unknown) => void;
 }
 
 export interface SentReport {
@@ -295,6 +395,8 @@ export async function sendDailyReport(deps: SendDailyReportDeps, day: string): P
     ...(deps.dailyStateRefreshDays === undefined
       ? {}
       : { dailyStateRefreshDays: deps.dailyStateRefreshDays }),
+    ...(deps.syncStatus ? { syncStatus: deps.syncStatus } : {}),
+    ...(deps.onCoverageError ? { onCoverageError: deps.onCoverageError } : {}),
   });
   const message = renderDailyReport(report, deps.render);
   const post = await deps.sink.post(message.message);

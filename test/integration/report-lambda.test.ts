@@ -1,7 +1,7 @@
 /**
  * The report Lambda entrypoint: yesterday's report (or the schedule input's date) from Athena
  * (mocked: no local stand-in), the webhook URL from Secrets Manager (mocked), posted to a local
- * stand-in for the Slack webhook.
+ * stand-in for the Slack webhook; the last sync's coverage from the events table on dynalite.
  */
 import {
   AthenaClient,
@@ -10,19 +10,26 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { athenaQueryText } from '../../src/adapters/athena/athena.query-engine.js';
+import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
+import { EVENTS_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
 import { allTexts, limitViolations } from '../../src/adapters/slack/block-kit.js';
 import { yesterdayUtc } from '../../src/domain/archive-schema.js';
 import { loadSavedQueries } from '../../src/queries/saved-queries.js';
+import { type LocalDynamo, startLocalDynamo } from '../helpers/local-aws.js';
 import { reply, type SlackServer, startSlackServer } from '../helpers/slack-server.js';
+import { syncStatus, unhealthySource } from '../helpers/sync-status.js';
 
 const athena = mockClient(AthenaClient);
 const secrets = mockClient(SecretsManagerClient);
 let slack: SlackServer;
+let dynamo: LocalDynamo;
+let eventsTable: string;
 let lambda: typeof import('../../src/handlers/report.lambda.js');
 
 const context = {
@@ -111,7 +118,11 @@ function mockAthena(): void {
 
 beforeAll(async () => {
   slack = await startSlackServer();
+  dynamo = await startLocalDynamo();
+  eventsTable = tableName(await dynamo.newPrefix(), EVENTS_TABLE);
   Object.assign(process.env, {
+    EVENTS_TABLE_NAME: eventsTable,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     ATHENA_WORKGROUP: 'config-monitor',
     ATHENA_DATABASE: 'config_monitor',
     SLACK_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:slack-webhook',
@@ -126,6 +137,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await slack?.close();
+  await dynamo?.close();
 });
 
 beforeEach(() => {
@@ -153,6 +165,32 @@ describe('report.lambda handler', () => {
     expect(texts).toContain('1. *restricted-ssh* — 40 resources in 7 accounts');
     expect(texts).toContain('&lt;!channel&gt; evil-rule');
     expect(texts).toContain('<https://dashboard.example.com/|Open the dashboard>');
+    // No sync has saved a status yet: no coverage block.
+    expect(texts).not.toContain('*Coverage*');
+  });
+
+  it('shows the last sync’s coverage from the events table', async () => {
+    // Prepare: a sync saved its status; one source's error is hostile.
+    const status = syncStatus();
+    await new SyncStatusRepository(dynamo.doc, eventsTable).save({
+      ...status,
+      coverage: {
+        ...status.coverage,
+        unhealthySources: [unhealthySource({ error: '<!channel> denied' })],
+      },
+    });
+    // Act
+    await lambda.handler({ date: '2024-03-09' }, context);
+    // Assess
+    const posted = JSON.parse(slack.delivered().at(-1) as string);
+    expect(limitViolations(posted)).toEqual([]);
+    const coverage = allTexts(posted).find((text) => text.startsWith('*Coverage*'));
+    expect(coverage?.split('\n')).toEqual([
+      '*Coverage* · last sync 2024-03-10 06:00 UTC · 10 sources ok, 2 failed or outdated',
+      '1 aggregator source failed or is outdated',
+      '2 accounts in 2 regions report no rules',
+      '• `111111111111` eu-west-1 FAILED — &lt;!channel&gt; denied',
+    ]);
   });
 
   it('reports the day the schedule input names', async () => {
@@ -198,5 +236,17 @@ describe('report.lambda handler', () => {
   it('throws when Slack refuses the post, so the scheduler retries', async () => {
     slack.script(reply.channelNotFound);
     await expect(lambda.handler({ date: '2024-03-09' }, context)).rejects.toThrow(/not posted/);
+  });
+
+  it('posts the report without coverage when the status cannot be read', async () => {
+    // Prepare: the table is gone (as a missing grant, the read fails). Last test: it stays gone.
+    await dynamo.client.send(new DeleteTableCommand({ TableName: eventsTable }));
+    // Act
+    const result = await lambda.handler({ date: '2024-03-09' }, context);
+    // Assess
+    expect(result).toEqual({ day: '2024-03-09', posted: true });
+    const texts = allTexts(JSON.parse(slack.delivered().at(-1) as string)).join('\n');
+    expect(texts).toContain('*80.00%*');
+    expect(texts).not.toContain('*Coverage*');
   });
 });

@@ -11,10 +11,17 @@ import {
   checkReportDay,
   type DailyReport,
   InvalidReportDayError,
+  type ReportCoverage,
   ReportQueryError,
   renderDailyReport,
 } from '../../src/use-cases/daily-report.js';
 import { FakeQueryEngine } from '../helpers/fake-query-engine.js';
+import {
+  failingSyncStatus,
+  InMemorySyncStatusStore,
+  syncStatus,
+  unhealthySource,
+} from '../helpers/sync-status.js';
 
 const HOSTILE = [
   '<!channel> fix now',
@@ -64,8 +71,40 @@ function report(overrides: Partial<DailyReport> = {}): DailyReport {
       },
     ],
     link: 'https://dashboard.example.com/',
+    coverage: null,
     ...overrides,
   };
+}
+
+function coverage(overrides: Partial<ReportCoverage> = {}): ReportCoverage {
+  return {
+    last_sync: '2024-03-10T06:00:12.345Z',
+    sources_ok: 10,
+    sources_failed: 2,
+    sentences: ['2 aggregator sources failed or are outdated', '2 accounts in 2 regions report no rules'],
+    unhealthy_sources: [
+      {
+        account: '111111111111',
+        region: 'eu-west-1',
+        status: 'FAILED',
+        last_update_time: '2024-03-09T22:00:00.000Z',
+        error: 'AccessDeniedException: not authorized',
+      },
+      {
+        account: '222222222222',
+        region: 'us-east-1',
+        status: 'OUTDATED',
+        last_update_time: '2024-03-01T00:00:00.000Z',
+        error: null,
+      },
+    ],
+    ...overrides,
+  };
+}
+
+/** The text of the coverage context block, or undefined when the message has none. */
+function coverageText(message: ReturnType<typeof renderDailyReport>['message']): string | undefined {
+  return allTexts(message).find((text) => text.startsWith('*Coverage*'));
 }
 
 function mentionsSomeone(text: string): boolean {
@@ -156,6 +195,115 @@ describe('daily_report.liquid', () => {
     expect(allTexts(message).join('')).toContain('…');
   });
 
+  it('has no coverage block without a sync', () => {
+    // Act
+    const { message } = renderDailyReport(report({ coverage: null }));
+    // Assess
+    expect(coverageText(message)).toBeUndefined();
+    expect(allTexts(message).join('\n')).not.toContain('Coverage');
+    expect(message.blocks.filter((block) => block.type === 'context')).toHaveLength(1);
+  });
+
+  it('shows the coverage in a context block before the footer', () => {
+    // Act
+    const { message, truncatedTexts } = renderDailyReport(report({ coverage: coverage() }));
+    // Assess
+    expect(coverageText(message)).toBe(
+      [
+        '*Coverage* · last sync 2024-03-10 06:00 UTC · 10 sources ok, 2 failed or outdated',
+        '2 aggregator sources failed or are outdated',
+        '2 accounts in 2 regions report no rules',
+        '• `111111111111` eu-west-1 FAILED — AccessDeniedException: not authorized',
+        '• `222222222222` us-east-1 OUTDATED',
+      ].join('\n'),
+    );
+    const contexts = message.blocks.filter((block) => block.type === 'context');
+    expect(contexts).toHaveLength(2);
+    expect(message.blocks.at(-2)).toEqual(contexts[0]);
+    expect(truncatedTexts).toBe(0);
+    expect(limitViolations(message)).toEqual([]);
+  });
+
+  it('says every source is healthy when the sync found nothing to report', () => {
+    // Act
+    const { message } = renderDailyReport(
+      report({ coverage: coverage({ sources_failed: 0, sentences: [], unhealthy_sources: [] }) }),
+    );
+    // Assess
+    expect(coverageText(message)).toBe(
+      '*Coverage* · last sync 2024-03-10 06:00 UTC · 10 sources ok, 0 failed or outdated\n' +
+        'Every aggregator source is healthy and reports rules.',
+    );
+  });
+
+  it('lists 5 unhealthy sources, then how many more', () => {
+    // Prepare
+    const sources = Array.from({ length: 8 }, (_, i) => ({
+      account: `10000000000${i}`,
+      region: 'eu-west-1',
+      status: 'FAILED',
+      last_update_time: null,
+      error: null,
+    }));
+    // Act
+    const text = coverageText(
+      renderDailyReport(report({ coverage: coverage({ unhealthy_sources: sources }) })).message,
+    );
+    // Assess
+    const lines = text?.split('\n') ?? [];
+    expect(lines.filter((line) => line.startsWith('• '))).toHaveLength(5);
+    expect(lines.at(-1)).toBe('…and 3 more');
+  });
+
+  it('escapes hostile source errors, accounts and regions: no mention, no link, one line each', () => {
+    // Prepare: text that comes from other accounts (AWS Config reports it as the source saw it).
+    const sources = HOSTILE.slice(0, 7).map((error, i) => ({
+      account: i === 0 ? '<!channel>' : `30000000000${i}`,
+      region: i === 1 ? '<https://evil.example|eu-west-1>' : 'eu-west-1',
+      status: 'FAILED',
+      last_update_time: null,
+      error,
+    }));
+    sources[4] = { ...sources[4], error: 'a'.repeat(10_000) } as (typeof sources)[number];
+    // Act
+    const { message } = renderDailyReport(report({ coverage: coverage({ unhealthy_sources: sources }) }));
+    // Assess
+    const text = coverageText(message) ?? '';
+    expect(text).toContain('`&lt;!channel&gt;`');
+    expect(text).toContain('`300000000001` &lt;https://evil.example|eu-west… FAILED');
+    expect(text).toContain('— &lt;!channel&gt; fix now');
+    expect(text).toContain('— &lt;@U024BE7LH&gt; and &lt;!here|here&gt;');
+    expect(text).toContain('— @\u2060everyone @\u2060here');
+    expect(text).toContain(`— ${'a'.repeat(149)}…`);
+    expect(text).not.toContain('a'.repeat(150));
+    expect(text.split('\n').filter((line) => line.startsWith('• '))).toHaveLength(5);
+    expect(text.split('\n').at(-1)).toBe('…and 2 more');
+    expect(mentionsSomeone(text)).toBe(false);
+    expect(limitViolations(message)).toEqual([]);
+    for (const t of allTexts(message)) expect(mentionsSomeone(t), t.slice(0, 80)).toBe(false);
+  });
+
+  it('keeps a multi-line or bidi-overriding error on its line and shows the override', () => {
+    // Prepare
+    const sources = [
+      {
+        account: '111111111111',
+        region: 'eu-west-1',
+        status: 'FAILED',
+        last_update_time: null,
+        error: 'line one\nline two\r\n*bold* \u202Eevil\u202C',
+      },
+    ];
+    // Act
+    const text = coverageText(
+      renderDailyReport(report({ coverage: coverage({ unhealthy_sources: sources }) })).message,
+    );
+    // Assess
+    expect(text?.split('\n').at(-1)).toBe(
+      '• `111111111111` eu-west-1 FAILED — line one line two *bold* \uFFFDevil\uFFFD',
+    );
+  });
+
   it('ignores a link that Slack could misread', () => {
     const texts = allTexts(renderDailyReport(report({ link: 'javascript:alert(1)' })).message).join('\n');
     expect(texts).not.toContain('javascript');
@@ -241,6 +389,78 @@ describe('buildDailyReport', () => {
       top_accounts: [{ account: '111111111111', open_violations: 2 }],
       link: 'https://eu-west-1.console.aws.amazon.com/config/home?region=eu-west-1#/dashboard',
     });
+  });
+
+  it('adds the last sync’s coverage when given a status store', async () => {
+    // Prepare
+    const store = new InMemorySyncStatusStore(syncStatus());
+    // Act
+    const built = await buildDailyReport(engineWith({}), '2024-03-09', { syncStatus: store });
+    // Assess
+    expect(built.coverage).toEqual({
+      last_sync: '2024-03-10T06:00:00.000Z',
+      sources_ok: 10,
+      sources_failed: 2,
+      sentences: ['2 aggregator sources failed or are outdated', '2 accounts in 2 regions report no rules'],
+      unhealthy_sources: [
+        {
+          account: '111111111111',
+          region: 'eu-west-1',
+          status: 'FAILED',
+          last_update_time: '2024-03-09T22:00:00.000Z',
+          error: 'AccessDeniedException: the aggregator cannot read this account',
+        },
+        {
+          account: '222222222222',
+          region: 'us-east-1',
+          status: 'OUTDATED',
+          last_update_time: '2024-03-01T00:00:00.000Z',
+          error: null,
+        },
+      ],
+    });
+    expect(store.reads).toBe(1);
+  });
+
+  it('has no coverage without a store or before any sync', async () => {
+    const without = await buildDailyReport(engineWith({}), '2024-03-09');
+    const beforeSync = await buildDailyReport(engineWith({}), '2024-03-09', {
+      syncStatus: new InMemorySyncStatusStore(null),
+    });
+    expect(without.coverage).toBeNull();
+    expect(beforeSync.coverage).toBeNull();
+  });
+
+  it('builds the report without coverage when the status cannot be read, and says why', async () => {
+    // Prepare
+    const errors: unknown[] = [];
+    const failure = new Error('AccessDeniedException: not authorized to perform dynamodb:GetItem');
+    // Act
+    const built = await buildDailyReport(engineWith({}), '2024-03-09', {
+      syncStatus: failingSyncStatus(failure),
+      onCoverageError: (err) => errors.push(err),
+    });
+    // Assess
+    expect(built.coverage).toBeNull();
+    expect(built.day).toBe('2024-03-09');
+    expect(errors).toEqual([failure]);
+  });
+
+  it('counts only unhealthy sources in the sentence', async () => {
+    // Prepare: a status that lists a healthy source among the unhealthy ones.
+    const status = syncStatus({
+      coverage: {
+        unhealthySources: [unhealthySource(), unhealthySource({ status: 'SUCCEEDED', error: null })],
+        withoutRules: [],
+      },
+    });
+    // Act
+    const built = await buildDailyReport(engineWith({}), '2024-03-09', {
+      syncStatus: new InMemorySyncStatusStore(status),
+    });
+    // Assess
+    expect(built.coverage?.sentences).toEqual(['1 aggregator source failed or is outdated']);
+    expect(built.coverage?.unhealthy_sources).toHaveLength(1);
   });
 
   it('fails clearly when a query is still running', async () => {
