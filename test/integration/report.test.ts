@@ -17,12 +17,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../pipeline/cli/main.js';
 import { createEmbeddedArchiver } from '../../pipeline/embedded/archiver.js';
+import { startServiceThread } from '../../pipeline/embedded/service-threads.js';
+import { dataDirLayout, writeStackEndpoints } from '../../pipeline/embedded/stack.js';
 import { generateOrganization, organizationProfile } from '../../pipeline/generate/organization.js';
+import { createDocumentClient, createDynamoClient } from '../../src/adapters/aws-clients.js';
 import {
   DuckDbQueryEngine,
   dailyStateDir,
   dailyStateFile,
 } from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import { ensureTables } from '../../src/adapters/dynamodb/create-tables.js';
+import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
+import { EVENTS_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
 import { createApiApp } from '../../src/api/app.js';
 import { toComplianceEventRow } from '../../src/domain/archive-schema.js';
 import { complianceScore } from '../../src/domain/compliance-state.js';
@@ -31,6 +37,7 @@ import { buildDailyReport } from '../../src/use-cases/daily-report.js';
 import { kinesisEvent as archiveBatch, complianceEvent } from '../helpers/archive-events.js';
 import { memoryIo } from '../helpers/cli.js';
 import { kinesisEvent } from '../helpers/kinesis-event.js';
+import { type LocalDynamo, startLocalDynamo } from '../helpers/local-aws.js';
 import {
   type ArchiveRow,
   dedupe,
@@ -38,6 +45,7 @@ import {
   isResolution,
   latestStates,
 } from '../helpers/reference-semantics.js';
+import { syncStatus, unhealthySource } from '../helpers/sync-status.js';
 
 const ORG = {
   accounts: 4,
@@ -372,6 +380,8 @@ describe('config-monitor report', () => {
       new_violations: expected.new_violations,
       resolved_violations: expected.resolved_violations,
       top_rules: expected.top_rules.map((r) => expect.objectContaining(r)),
+      // No stack ever ran on this data directory: no sync, no coverage.
+      coverage: null,
     });
     expect(run.out().trim().split('\n')).toHaveLength(1);
   });
@@ -400,5 +410,136 @@ describe('config-monitor report', () => {
     const code = await main(['report', ...args, '--data-dir', dataDir], run);
     expect(code).toBe(2);
     expect(run.err()).toContain(named);
+  });
+});
+
+describe('config-monitor report: the last sync’s coverage', () => {
+  const io = () => memoryIo({ cwd: dataDir });
+  const hostile = '\u001b[31m<!channel> denied\nsecond line';
+
+  /** Saves a sync status in the data directory's own dynalite (as `config-monitor sync` does), then closes it. */
+  async function saveLocalStatus(): Promise<void> {
+    const service = await startServiceThread('dynalite', dataDirLayout(dataDir).dynamodb);
+    const client = createDynamoClient({ endpoint: service.endpoint, region: 'us-east-1' });
+    const doc = createDocumentClient({ endpoint: service.endpoint, region: 'us-east-1' });
+    try {
+      await ensureTables(client, 'local');
+      await new SyncStatusRepository(doc, tableName('local', EVENTS_TABLE)).save(
+        syncStatus({
+          coverage: {
+            unhealthySources: [unhealthySource({ error: hostile })],
+            withoutRules: ['333333333333/eu-west-1'],
+          },
+          sources: { ok: 10, failed: 1 },
+        }),
+      );
+    } finally {
+      client.destroy();
+      doc.destroy();
+      await service.close();
+    }
+  }
+
+  afterAll(() => {
+    rmSync(dataDirLayout(dataDir).dynamodb, { recursive: true, force: true });
+    rmSync(dataDirLayout(dataDir).endpoints, { force: true });
+  });
+
+  it('reads the status from the data directory’s dynalite, shown in --json, the text and the message', async () => {
+    // Prepare
+    await saveLocalStatus();
+    // Act
+    const json = io();
+    const jsonCode = await main(['report', '--date', '2024-03-08', '--json', '--data-dir', dataDir], json);
+    const text = io();
+    const textCode = await main(['report', '--date', '2024-03-08', '--post', '--data-dir', dataDir], text);
+    // Assess
+    expect(jsonCode).toBe(0);
+    expect(JSON.parse(json.out()).coverage).toEqual({
+      last_sync: '2024-03-10T06:00:00.000Z',
+      sources_ok: 10,
+      sources_failed: 1,
+      sentences: ['1 aggregator source failed or is outdated', '1 account in 1 region reports no rules'],
+      unhealthy_sources: [
+        {
+          account: '111111111111',
+          region: 'eu-west-1',
+          status: 'FAILED',
+          last_update_time: '2024-03-09T22:00:00.000Z',
+          error: hostile,
+        },
+      ],
+    });
+    expect(textCode).toBe(0);
+    expect(text.out()).toContain(
+      'Coverage (last sync 2024-03-10T06:00:00.000Z): 10 sources ok, 1 failed or outdated\n' +
+        '  1 aggregator source failed or is outdated\n' +
+        '  1 account in 1 region reports no rules\n' +
+        '  source 111111111111/eu-west-1 FAILED: ?[31m<!channel> denied?second line\n',
+    );
+    const outbox = join(dataDir, 'outbox');
+    const newest = readdirSync(outbox)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .at(-1) as string;
+    const message = JSON.parse(readFileSync(join(outbox, newest), 'utf8'));
+    const block = message.blocks.find(
+      (b: { type: string; elements?: { text: string }[] }) =>
+        b.type === 'context' && b.elements?.[0]?.text.startsWith('*Coverage*'),
+    );
+    expect(block.elements[0].text).toContain('— \uFFFD[31m&lt;!channel&gt; denied second line');
+  });
+
+  it('goes without coverage, and says why, when another process holds the data directory', async () => {
+    // Prepare: dynalite stays open on the directory (as a `sync` without `up` would hold it).
+    const holder = await startServiceThread('dynalite', dataDirLayout(dataDir).dynamodb);
+    try {
+      // Act
+      const run = io();
+      const code = await main(['report', '--date', '2024-03-08', '--json', '--data-dir', dataDir], run);
+      // Assess
+      expect(code).toBe(0);
+      expect(JSON.parse(run.out()).coverage).toBeNull();
+      expect(run.err()).toContain("the last sync's coverage was not read");
+    } finally {
+      await holder.close();
+    }
+  });
+
+  it('reads through the running `up` when there is one', async () => {
+    // Prepare: a dynalite that stands for the running `up`'s, advertised in endpoints.json (the pid
+    // of a live process other than this one, as readRunningStack requires).
+    let dynamo: LocalDynamo | undefined;
+    try {
+      dynamo = await startLocalDynamo();
+      const prefix = await dynamo.newPrefix();
+      await new SyncStatusRepository(dynamo.doc, tableName(prefix, EVENTS_TABLE)).save(
+        syncStatus({ syncTime: '2024-03-09T12:00:00.000Z' }),
+      );
+      await writeStackEndpoints(dataDir, {
+        pid: process.ppid,
+        startedAt: new Date().toISOString(),
+        kinesis: 'http://127.0.0.1:9',
+        dynamodb: dynamo.endpoint,
+        region: 'us-east-1',
+        tablePrefix: prefix,
+        streamName: 'config-events',
+        control: null,
+        token: null,
+        api: null,
+      });
+      // Act
+      const run = io();
+      const code = await main(['report', '--date', '2024-03-08', '--json', '--data-dir', dataDir], run);
+      // Assess
+      expect(code).toBe(0);
+      expect(JSON.parse(run.out()).coverage).toMatchObject({
+        last_sync: '2024-03-09T12:00:00.000Z',
+        sentences: ['2 aggregator sources failed or are outdated', '2 accounts in 2 regions report no rules'],
+      });
+    } finally {
+      rmSync(dataDirLayout(dataDir).endpoints, { force: true });
+      await dynamo?.close();
+    }
   });
 });

@@ -2,16 +2,26 @@
  * `config-monitor report`: the daily compliance report of one UTC day, computed by the same use
  * case as the report Lambda, on DuckDB over the local archive (no stack needed, so it also runs
  * while `up` holds the data directory).
+ *
+ * The last sync's coverage is one item of the hot store (dynalite, LevelDB under
+ * `<data-dir>/dynamodb`): read through the running `up`'s dynalite when there is one, else by
+ * opening dynalite alone on the directory for one read (not the whole stack: no stream, no
+ * pollers). When another process holds the directory the report goes out without coverage.
  */
 
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createDocumentClient } from '../../../src/adapters/aws-clients.js';
 import { archiveHasFiles, DuckDbQueryEngine } from '../../../src/adapters/duckdb/duckdb.query-engine.js';
+import { SyncStatusRepository } from '../../../src/adapters/dynamodb/sync-status.repository.js';
+import { EVENTS_TABLE, tableName } from '../../../src/adapters/dynamodb/table-definitions.js';
 import { createFolderMessageSink } from '../../../src/adapters/slack/folder.message-sink.js';
 import {
   createSlackWebhookClient,
   parseWebhookUrl,
 } from '../../../src/adapters/slack/slack-webhook.client.js';
 import { yesterdayUtc } from '../../../src/domain/archive-schema.js';
+import type { SyncStatus } from '../../../src/ports/config-compliance.js';
 import type { MessageSink } from '../../../src/ports/message-sink.js';
 import {
   buildDailyReport,
@@ -19,7 +29,14 @@ import {
   type DailyReport,
   renderDailyReport,
 } from '../../../src/use-cases/daily-report.js';
-import { readRunningStack } from '../../embedded/stack.js';
+import { startServiceThread } from '../../embedded/service-threads.js';
+import {
+  DEFAULT_REGION,
+  DEFAULT_TABLE_PREFIX,
+  dataDirLayout,
+  readRunningStack,
+  type StackEndpoints,
+} from '../../embedded/stack.js';
 import { COMMON_OPTIONS, type Command, type CommandIo, dataDirOption, parseCommandArgs } from '../args.js';
 import { CliError, UsageError } from '../errors.js';
 
@@ -27,7 +44,9 @@ const USAGE = `Usage: config-monitor report [--date YYYY-MM-DD] [--json] [--post
 
 The daily compliance report of one UTC day, from the local archive (<data-dir>/archive):
 score at the end of the day and its change, evaluations, new and resolved violations, the top 5
-non-compliant rules and the accounts with the most open violations.
+non-compliant rules and the accounts with the most open violations; and, after a
+"config-monitor sync", the coverage the last sync saw (failed or outdated aggregator sources,
+accounts and regions without rules).
 
 Options:
   --date YYYY-MM-DD  the UTC day to report (default: yesterday, UTC)
@@ -85,6 +104,20 @@ export function formatReport(report: DailyReport): string {
       `  ${String(i + 1).padStart(2)}. ${plain(account.account)}  ${integer.format(account.open_violations).padStart(6)} open · score ${percent(account.compliance_score)}`,
     );
   });
+  if (report.coverage) {
+    const c = report.coverage;
+    lines.push(
+      '',
+      `Coverage (last sync ${plain(c.last_sync)}): ${integer.format(c.sources_ok)} sources ok, ${integer.format(c.sources_failed)} failed or outdated`,
+    );
+    if (c.sentences.length === 0) lines.push('  every aggregator source is healthy and reports rules');
+    for (const sentence of c.sentences) lines.push(`  ${plain(sentence)}`);
+    for (const source of c.unhealthy_sources) {
+      lines.push(
+        `  source ${plain(source.account)}/${plain(source.region)} ${plain(source.status)}${source.error ? `: ${plain(source.error).slice(0, 200)}` : ''}`,
+      );
+    }
+  }
   if (report.link) lines.push('', `Dashboard: ${report.link}`);
   return `${lines.join('\n')}\n`;
 }
@@ -113,6 +146,46 @@ function createSink(io: CommandIo, dataDir: string): { sink: MessageSink; where:
   };
 }
 
+/** A table that does not exist (no stack ever ran here) is no sync, not an error. */
+async function latestOrNone(repository: SyncStatusRepository): Promise<SyncStatus | null> {
+  try {
+    return await repository.latest();
+  } catch (err) {
+    if ((err as { name?: string }).name === 'ResourceNotFoundException') return null;
+    throw err;
+  }
+}
+
+/**
+ * The last sync's status of the data directory: through the running `up`'s dynalite, else from
+ * dynalite opened alone on `<data-dir>/dynamodb` for this one read and closed at once, so the
+ * LevelDB lock is not held while DuckDB computes the report. An empty directory means no stack
+ * ever ran, so no sync either.
+ */
+export async function readLocalSyncStatus(
+  dataDir: string,
+  running: StackEndpoints | null,
+): Promise<SyncStatus | null> {
+  if (running) {
+    const doc = createDocumentClient({ endpoint: running.dynamodb, region: running.region });
+    try {
+      return await latestOrNone(new SyncStatusRepository(doc, tableName(running.tablePrefix, EVENTS_TABLE)));
+    } finally {
+      doc.destroy();
+    }
+  }
+  const dir = dataDirLayout(dataDir).dynamodb;
+  if (!existsSync(dir) || readdirSync(dir).length === 0) return null;
+  const service = await startServiceThread('dynalite', dir);
+  const doc = createDocumentClient({ endpoint: service.endpoint, region: DEFAULT_REGION });
+  try {
+    return await latestOrNone(new SyncStatusRepository(doc, tableName(DEFAULT_TABLE_PREFIX, EVENTS_TABLE)));
+  } finally {
+    doc.destroy();
+    await service.close();
+  }
+}
+
 export const command: Command = {
   usage: USAGE,
   async run(argv, io) {
@@ -126,9 +199,20 @@ export const command: Command = {
     }
     const running = await readRunningStack(dataDir);
     const dashboardUrl = io.env.DASHBOARD_URL?.trim() || (running?.api ? `${running.api}/` : null);
+    const status = await readLocalSyncStatus(dataDir, running).catch((err: unknown) => {
+      // Another process holds the data directory (a sync or an ingest without `up`): the report
+      // is still worth having.
+      io.stderr.write(
+        `config-monitor report: the last sync's coverage was not read (${plain(err instanceof Error ? err.message : String(err)).slice(0, 300)}); the report has none\n`,
+      );
+      return null;
+    });
     const engine = new DuckDbQueryEngine({ dataDir });
     try {
-      const report = await buildDailyReport(engine, day, { dashboardUrl });
+      const report = await buildDailyReport(engine, day, {
+        dashboardUrl,
+        syncStatus: { latest: async () => status },
+      });
       io.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
       if (!values.post) return 0;
       const { sink, where } = createSink(io, dataDir);
