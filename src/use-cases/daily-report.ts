@@ -8,6 +8,10 @@
  * Figures follow the archive's pinned semantics (queries/daily_report.sql): the day is
  * `[day 00:00, day+1 00:00)` UTC on event time; the score is over the latest state of every
  * (resource, rule) at the end of the day; its change is against the end of the day before.
+ *
+ * With a sync status store the report also carries the coverage of the last sync (failed or
+ * outdated aggregator sources, accounts and regions without rules): as of that sync, not of the
+ * report's day, so the block names the sync's time.
  */
 import type { FittedMessage } from '../adapters/slack/block-kit.js';
 import { type RenderOptions, renderTemplateDetailed } from '../adapters/slack/slack-messages.js';
