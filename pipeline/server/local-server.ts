@@ -15,6 +15,7 @@ import type { Hono } from 'hono';
 import { EventQueryRepository } from '../../src/adapters/dynamodb/event-query.repository.js';
 import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { type ApiEnv, type ApiLogger, createApiApp } from '../../src/api/app.js';
+import { CONTENT_SECURITY_POLICY } from '../../src/api/csp.js';
 import type { EmbeddedStack } from '../embedded/stack.js';
 
 export const DEFAULT_PORT = 8787;
@@ -29,11 +30,6 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.ico': 'image/x-icon',
   '.png': 'image/png',
 };
-
-/** Everything the page needs comes from this server: no CDN, no inline script. */
-const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 export interface LocalServerOptions {
   /** The API app (`createApiApp`). */
