@@ -3,7 +3,7 @@
  * the `EVT#<id>` items. It carries no index keys, so neither event index ever lists it, and the API
  * function that reads the events table can read it without another grant. Each sync overwrites it
  * whole (a retried save writes the same item); it expires like the events, 90 days after the last
- * sync, so coverage of an organization that stopped syncing does not claim to be current.
+ * save, so coverage of an organization that stopped syncing does not claim to be current.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -33,7 +33,8 @@ export class SyncStatusRepository implements SyncStatusStore {
           pk: SYNC_STATUS_PK,
           status: JSON.stringify(status),
           sync_time: status.syncTime,
-          expired_at: expiresAt(Date.parse(status.syncTime) / 1000),
+          // From the write, not the sync's own clock (the demo dates its baseline 90 days back).
+          expired_at: expiresAt(Date.now() / 1000),
         },
       }),
     );
