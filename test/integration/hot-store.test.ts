@@ -221,6 +221,28 @@ describe('ComplianceStateRepository', () => {
   });
 });
 
+describe('ComplianceStateRepository with hostile resource types and ids', () => {
+  it('keeps two resources whose type and id share their text apart (a violation is never judged stale)', async () => {
+    // Before: `A#B` + `C` and `A` + `B#C` were one state key, so the newer evaluation of one made
+    // the other's violation look older than the state and it was never alerted.
+    const one = {
+      ...stateOf(
+        parsed({ id: 'h1', newStatus: 'NON_COMPLIANT', at: '2026-11-20T10:00:00Z', resourceId: 'C' }),
+      ),
+      resourceType: 'A#B',
+    };
+    const other = {
+      ...stateOf(parsed({ id: 'h2', newStatus: 'COMPLIANT', at: '2026-11-20T11:00:00Z', resourceId: 'B#C' })),
+      resourceType: 'A',
+    };
+
+    const result = await states.putIfNewer([other, one]);
+
+    expect(result.written).toBe(2);
+    expect(await states.getMany([one, other])).toEqual([one, other]);
+  });
+});
+
 describe('batch helpers against dynalite', () => {
   it('reads back exactly what was written, projected to the asked attributes', async () => {
     // Prepare

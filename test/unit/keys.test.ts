@@ -1,5 +1,5 @@
 /** Hot-store key builders: DynamoDB key size limits for Config's longest names, spread, and stability. */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   accountDayKey,
@@ -25,6 +25,8 @@ const KEY = {
   resourceType: 'AWS::S3::Bucket',
   resourceId: 'my-data-bucket',
 };
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 describe('state keys stay within DynamoDB limits', () => {
   // Config allows resource ids of 768 characters; a UTF-16 unit is at most 3 UTF-8 bytes, an emoji 4 per pair.
@@ -60,7 +62,48 @@ describe('state keys stay within DynamoDB limits', () => {
 
   it('hashes type and id together when even the resource type is too long', () => {
     const sk = stateSk({ ...KEY, resourceType: 'T'.repeat(2000), resourceId: 'x' });
-    expect(sk).toMatch(/^H#[0-9a-f]{64}$/);
+    expect(sk).toMatch(/^%H#[0-9a-f]{64}$/);
+  });
+
+  // Hostile records can carry any text in the resource type and id: a collision made two
+  // resources share one state, and a violation of one was judged stale and never alerted.
+  it.each([
+    [
+      'a # in the resource type',
+      { resourceType: 'A#B', resourceId: 'C' },
+      { resourceType: 'A', resourceId: 'B#C' },
+    ],
+    [
+      'a % in the resource type',
+      { resourceType: 'A%23B', resourceId: 'C' },
+      { resourceType: 'A#B', resourceId: 'C' },
+    ],
+    [
+      'an id that looks like the hashed form',
+      { resourceType: 'T', resourceId: `H#${sha256('x'.repeat(1100))}` },
+      { resourceType: 'T', resourceId: 'x'.repeat(1100) },
+    ],
+    [
+      'an id starting with %',
+      { resourceType: 'T', resourceId: '%H#x' },
+      { resourceType: 'T', resourceId: 'H#x' },
+    ],
+    [
+      'a type that reads as the type-and-id hash',
+      { resourceType: 'H', resourceId: sha256(`${'T'.repeat(2000)}\u001fx`) },
+      { resourceType: 'T'.repeat(2000), resourceId: 'x' },
+    ],
+  ])('never gives two resources one key: %s', (_name, a, b) => {
+    expect(stateSk(a)).not.toBe(stateSk(b));
+  });
+
+  it('keeps the keys of real resource types and ids unchanged', () => {
+    expect(stateSk({ resourceType: 'AWS::EC2::SecurityGroup', resourceId: 'sg-0123' })).toBe(
+      'AWS::EC2::SecurityGroup#sg-0123',
+    );
+    expect(stateSk({ resourceType: 'AWS::IAM::Policy', resourceId: 'arn:aws:iam::1:policy/a%b' })).toBe(
+      'AWS::IAM::Policy#arn:aws:iam::1:policy/a%b',
+    );
   });
 
   it.each([

@@ -106,18 +106,33 @@ export function statePk(key: Pick<StateKey, 'account' | 'region' | 'ruleName'>):
 }
 
 /**
- * State sort key: `<resourceType>#<resourceId>` when it fits in 1024 UTF-8 bytes, else
- * `<resourceType>#H#<sha256 hex of resourceId>` (Config resource ids reach 768 characters, up
- * to 3 bytes each). The item keeps the full fields as attributes, so nothing is lost; the hashed
- * form is deterministic, so every writer and reader computes the same key. A resource type too
- * long even for that (never seen from AWS) hashes type and id together.
+ * State sort key: `<type>#<id>` when it fits in 1024 UTF-8 bytes, else `<type>#H#<sha256 hex of
+ * resourceId>` (Config resource ids reach 768 characters, up to 3 bytes each). The item keeps the
+ * full fields as attributes, so nothing is lost; every form is deterministic, so every writer and
+ * reader computes the same key. A resource type too long even for that (never seen from AWS)
+ * hashes type and id together: `%H#<sha256 hex>`.
+ *
+ * No two keys collide, whatever the input (hostile records can carry any text):
+ * - `<type>` is the resource type with `%` and `#` percent-encoded, so the first `#` of a key
+ *   always ends the type (`A#B` + `C` and `A` + `B#C` were one key before);
+ * - `<id>` is the resource id, with one `%` put before an id that starts with `H#` or `%`, so a
+ *   plain id never reads as the hashed form (`H#<hex>`);
+ * - the last form starts with `%H`, which no encoded type can (a `%` in a type is `%25`).
+ * Real types (`AWS::S3::Bucket`) and ids contain neither, so their keys are unchanged.
  */
 export function stateSk(key: Pick<StateKey, 'resourceType' | 'resourceId'>): string {
-  const plain = `${key.resourceType}#${key.resourceId}`;
+  const type = encodeKeyPart(key.resourceType);
+  const id = /^(H#|%)/.test(key.resourceId) ? `%${key.resourceId}` : key.resourceId;
+  const plain = `${type}#${id}`;
   if (fitsUtf8(plain, MAX_SORT_KEY_BYTES)) return plain;
-  const hashed = `${key.resourceType}#${HASHED_MARKER}${sha256Hex(key.resourceId)}`;
+  const hashed = `${type}#${HASHED_MARKER}${sha256Hex(key.resourceId)}`;
   if (fitsUtf8(hashed, MAX_SORT_KEY_BYTES)) return hashed;
-  return HASHED_MARKER + sha256Hex(`${key.resourceType}\u001f${key.resourceId}`);
+  return `%${HASHED_MARKER}${sha256Hex(`${key.resourceType}\u001f${key.resourceId}`)}`;
+}
+
+/** `%` and `#` percent-encoded: the text can then sit before a `#` separator unambiguously. */
+function encodeKeyPart(text: string): string {
+  return text.includes('%') || text.includes('#') ? text.replaceAll('%', '%25').replaceAll('#', '%23') : text;
 }
 
 /** Both key attributes of a state item. */
