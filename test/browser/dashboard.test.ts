@@ -15,6 +15,7 @@ import { type LocalServer, startLocalServer } from '../../pipeline/server/local-
 import { EventQueryRepository } from '../../src/adapters/dynamodb/event-query.repository.js';
 import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { createApiApp } from '../../src/api/app.js';
+import { findChromium } from '../helpers/browser.js';
 import { syncStatus, unhealthySource } from '../helpers/sync-status.js';
 
 const SCREENSHOT = new URL('../../test-output/dashboard.png', import.meta.url).pathname;
@@ -93,10 +94,13 @@ beforeAll(async () => {
   server = await startLocalServer({ app, port: 0 });
 
   userDataDir = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
+  const browser = await findChromium();
+  console.info(`dashboard browser test: Chromium from ${browser.source} (${browser.executablePath})`);
   context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: browser.executablePath,
     headless: true,
     args: [
+      ...browser.args,
       '--headless',
       '--no-sandbox',
       '--disable-gpu',
