@@ -53,6 +53,8 @@ export interface PollerOptions {
   readonly retryBaseMs?: number;
   /** @default 5000 */
   readonly retryMaxMs?: number;
+  /** Called when a checkpoint was unusable and the poller fell back to the stream's start. */
+  readonly onWarning?: (message: string, context: { shardId: string; consumer: string }) => void;
   /** Called for every failed batch or read; the poller keeps retrying. */
   readonly onError?: (
     error: unknown,
@@ -160,14 +162,29 @@ async function writeAtomically(path: string, content: string): Promise<void> {
   await rename(temp, path);
 }
 
-async function readCheckpoint(path: string): Promise<string | null> {
+/**
+ * The checkpoint of a shard, or null when there is none. A checkpoint that is not a sequence
+ * number (a directory, an unreadable or garbled file) is moved aside to `<path>.invalid-<ms>` and
+ * reported: the shard is then read from the stream's start, which is safe because every write is
+ * idempotent by event id, and the next checkpoint can be written where it was.
+ */
+async function readCheckpoint(path: string, warn: (message: string) => void): Promise<string | null> {
+  let problem: string;
   try {
     const text = (await readFile(path, 'utf8')).trim();
-    return /^\d+$/.test(text) ? text : null;
+    if (/^\d{1,128}$/.test(text)) return text;
+    problem = `holds ${JSON.stringify(text.slice(0, 40))}, not a sequence number`;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    problem = code === 'EISDIR' ? 'is a directory' : `cannot be read (${code ?? describe(err)})`;
   }
+  const aside = `${path}.invalid-${Date.now()}`;
+  await rename(path, aside);
+  warn(
+    `checkpoint ${path} ${problem}; moved to ${aside}, reading the shard from the stream's start (writes are idempotent by event id)`,
+  );
+  return null;
 }
 
 function errorName(err: unknown): string {
@@ -240,16 +257,30 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
   async function iteratorFor(shard: ShardState): Promise<string | undefined> {
     // Resume after what this process processed (its checkpoint write may have failed).
     const from = shard.processed ?? shard.checkpoint;
-    const output = await options.kinesis.send(
-      new GetShardIteratorCommand({
-        StreamName: options.streamName,
-        ShardId: shard.shardId,
-        ...(from
-          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: from }
-          : { ShardIteratorType: 'TRIM_HORIZON' }),
-      }),
-    );
-    return output.ShardIterator;
+    try {
+      const output = await options.kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: options.streamName,
+          ShardId: shard.shardId,
+          ...(from
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: from }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      );
+      return output.ShardIterator;
+    } catch (err) {
+      // A sequence number that is not of this shard (a checkpoint copied from another data dir,
+      // edited, or of a deleted stream) is refused with InvalidArgumentException, for ever: fall
+      // back to the stream's start instead of retrying it (writes are idempotent by event id).
+      if (!from || errorName(err) !== 'InvalidArgumentException') throw err;
+      options.onWarning?.(
+        `checkpoint ${from} is not a position of shard ${shard.shardId} (${describe(err)}); reading the shard from the stream's start (writes are idempotent by event id)`,
+        { shardId: shard.shardId, consumer: options.consumerName },
+      );
+      shard.processed = null;
+      shard.checkpoint = null;
+      return iteratorFor(shard);
+    }
   }
 
   async function runShard(shard: ShardState): Promise<void> {
@@ -352,7 +383,9 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
       } while (nextToken);
       for (const { ShardId } of listed) {
         const shardId = ShardId!;
-        const checkpoint = await readCheckpoint(join(dir, shardId));
+        const checkpoint = await readCheckpoint(join(dir, shardId), (message) =>
+          options.onWarning?.(message, { shardId, consumer: options.consumerName }),
+        );
         shards.set(shardId, {
           shardId,
           processed: checkpoint,

@@ -536,6 +536,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     batchSize: options.batchSize ?? 100,
     idleDelayMs: options.idleDelayMs ?? 1000,
     onError: onPollerError,
+    onWarning: (message: string) => logger.warn(message),
   };
   const consumerPoller = createKinesisPoller({
     ...pollerBase,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -61,7 +61,7 @@ function poller(
   stream: { name: string; arn: string },
   checkpointDir: string,
   handler: KinesisBatchHandler,
-  extra: { batchSize?: number; client?: KinesisClient } = {},
+  extra: { batchSize?: number; client?: KinesisClient; onWarning?: (message: string) => void } = {},
 ): KinesisPoller {
   return createKinesisPoller({
     kinesis: extra.client ?? kinesis.client,
@@ -75,6 +75,7 @@ function poller(
     idleDelayMs: 20,
     retryBaseMs: 5,
     retryMaxMs: 20,
+    ...(extra.onWarning ? { onWarning: extra.onWarning } : {}),
   });
 }
 
@@ -265,6 +266,45 @@ describe('Kinesis poller (Lambda event source mapping stand-in)', () => {
     const files = readdirSync(join(dir, 'test'));
     expect(files.every((f) => /^shardId-\d{12}$/.test(f))).toBe(true);
     for (const f of files) expect(readFileSync(join(dir, 'test', f), 'utf8')).toMatch(/^\d+\n$/);
+  });
+
+  it.each([
+    [
+      'a directory where the checkpoint file should be',
+      (path: string) => mkdirSync(path, { recursive: true }),
+    ],
+    ['a garbled checkpoint file', (path: string) => writeFileSync(path, 'not a number\n')],
+    [
+      'a plausible sequence number of another stream',
+      (path: string) => writeFileSync(path, '49590338271490256608559692538361571095921575989136588898\n'),
+    ],
+  ])('falls back to the stream start on %s, says so, and checkpoints again', async (_name, corrupt) => {
+    // Before: the consumers stopped (EISDIR at start, or InvalidArgumentException for ever) until
+    // someone deleted checkpoints/ by hand.
+    const stream = await newStream(1);
+    const dir = mkdtempSync(join(tmpdir(), 'cp-'));
+    mkdirSync(join(dir, 'test'), { recursive: true });
+    corrupt(join(dir, 'test', 'shardId-000000000000'));
+    await put(stream.name, ['{"n":0}', '{"n":1}']);
+    const seen: string[] = [];
+    const warnings: string[] = [];
+    const p = poller(
+      stream,
+      dir,
+      async (event) => {
+        seen.push(...decode(event));
+        return { batchItemFailures: [] };
+      },
+      { onWarning: (message) => warnings.push(message) },
+    );
+    await p.start();
+    await until(() => seen.length === 2);
+    await p.caughtUp();
+    await p.stop();
+    expect(seen).toEqual(['{"n":0}', '{"n":1}']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/stream's start/);
+    expect(readFileSync(join(dir, 'test', 'shardId-000000000000'), 'utf8')).toMatch(/^\d+\n$/);
   });
 
   it('renews an expired shard iterator from the checkpoint without losing records', async () => {
