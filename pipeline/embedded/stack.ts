@@ -20,6 +20,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -280,9 +281,33 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Whether something accepts TCP connections at an `http://host:port` URL (within `timeoutMs`). */
+function listening(url: string, timeoutMs = 1_000): Promise<boolean> {
+  let host: string;
+  let port: number;
+  try {
+    const parsed = new URL(url);
+    host = parsed.hostname;
+    port = Number(parsed.port);
+  } catch {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
 /**
- * The endpoints of the `config-monitor up` running on this data directory, or null (no file, or
- * a file left by a process that is gone).
+ * The endpoints of the `config-monitor up` running on this data directory, or null: no file, a
+ * file left by a process that is gone, or one whose pid now belongs to another process (pids are
+ * reused after a crash or a reboot): then its stream endpoint no longer answers.
  */
 export async function readRunningStack(dataDir: string): Promise<StackEndpoints | null> {
   let parsed: StackEndpoints;
@@ -292,6 +317,7 @@ export async function readRunningStack(dataDir: string): Promise<StackEndpoints 
     return null;
   }
   if (!Number.isInteger(parsed.pid) || parsed.pid === process.pid || !processAlive(parsed.pid)) return null;
+  if (typeof parsed.kinesis !== 'string' || !(await listening(parsed.kinesis))) return null;
   return parsed;
 }
 
