@@ -5,12 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ingestThroughRunningStack, startControlServer } from '../../pipeline/embedded/control.js';
 import {
   EmbeddedError,
@@ -308,7 +309,15 @@ describe('running-stack discovery (endpoints.json)', () => {
       await removeStackEndpoints(dataDir);
       expect(existsSync(join(dataDir, 'endpoints.json'))).toBe(false);
 
-      writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify({ ...base, pid: sleeper.pid }));
+      // A live stack: its pid is alive and its stream endpoint answers.
+      const answering = createServer();
+      await new Promise<void>((r) => answering.listen(0, '127.0.0.1', r));
+      const { port } = answering.address() as AddressInfo;
+      onTestFinished(() => new Promise<void>((r) => answering.close(() => r())));
+      writeFileSync(
+        join(dataDir, 'endpoints.json'),
+        JSON.stringify({ ...base, kinesis: `http://127.0.0.1:${port}`, pid: sleeper.pid }),
+      );
       expect((await readRunningStack(dataDir))?.pid).toBe(sleeper.pid);
       await expect(startEmbeddedStack({ dataDir, ...quiet })).rejects.toThrow(StackAlreadyRunningError);
       // Not ours: left in place.

@@ -519,7 +519,8 @@ describe('config-monitor report: the last sync’s coverage', () => {
       await writeStackEndpoints(dataDir, {
         pid: process.ppid,
         startedAt: new Date().toISOString(),
-        kinesis: 'http://127.0.0.1:9',
+        // Any endpoint that answers: readRunningStack checks the stream endpoint is listening.
+        kinesis: dynamo.endpoint,
         dynamodb: dynamo.endpoint,
         region: 'us-east-1',
         tablePrefix: prefix,
