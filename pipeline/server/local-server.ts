@@ -17,6 +17,7 @@ import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.re
 import { type ApiEnv, type ApiLogger, createApiApp } from '../../src/api/app.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/api/csp.js';
 import type { EmbeddedStack } from '../embedded/stack.js';
+import { loadApiTokenKey } from './token-key.js';
 
 export const DEFAULT_PORT = 8787;
 /** The repository's `dashboard/` folder. */
@@ -132,7 +133,7 @@ export class PortInUseError extends Error {
  * the per-request access log is for CloudWatch.
  */
 export async function startStackServer(
-  stack: Pick<EmbeddedStack, 'doc' | 'tables' | 'queryEngine'>,
+  stack: Pick<EmbeddedStack, 'dataDir' | 'doc' | 'tables' | 'queryEngine'>,
   port: number = DEFAULT_PORT,
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<LocalServer> {
@@ -144,6 +145,8 @@ export async function startStackServer(
     events: new EventQueryRepository(stack.doc, stack.tables.events),
     syncStatus: new SyncStatusRepository(stack.doc, stack.tables.events),
     queryEngine: await stack.queryEngine(),
+    // A secret of the data directory, not a constant: tokens cannot be forged (token-key.ts).
+    tokenKey: await loadApiTokenKey(stack.dataDir),
     logger,
   });
   try {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventPage, EventPageQuery } from '../../src/adapters/dynamodb/event-query.repository.js';
 import { type ApiDeps, type ApiLogger, createApiApp } from '../../src/api/app.js';
+import { encodePollId } from '../../src/api/params.js';
 import { FakeQueryEngine } from '../helpers/fake-query-engine.js';
 import { failingSyncStatus, InMemorySyncStatusStore, syncStatus } from '../helpers/sync-status.js';
 
@@ -564,6 +565,28 @@ describe('slow queries', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: 'invalid_parameter', parameter: 'id' });
     expect(engine.polls).toEqual([]);
+  });
+});
+
+describe('GET /queries/{id} signed with the right key', () => {
+  it('is a 400 when it names saved queries its route does not run, with no engine call', async () => {
+    // Prepare: what a holder of the key could sign; the default key of createApiApp is used here.
+    const app = createApiApp({
+      events: new FakeEvents(),
+      syncStatus: new InMemorySyncStatusStore(),
+      queryEngine: new FakeQueryEngine(),
+      logger: { info: () => {}, error: () => {} },
+      tokenKey: 'known-key',
+    });
+    const forged = encodePollId(
+      { route: 'summary', queries: { summary: 'q-1', daily_report: 'q-2' }, params: {} },
+      'known-key',
+    );
+    // Act
+    const res = await app.request(`/queries/${forged}`);
+    // Assess
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_parameter', parameter: 'id' });
   });
 });
 

@@ -4,7 +4,7 @@
  * Lambda must answer before that; Athena keeps running and the client polls `/queries/<id>`).
  */
 import type { QueryEngine, QueryOutcome, QueryParameters, QueryRow } from '../../ports/query-engine.js';
-import { EngineBusyError, NotFoundError, QueryFailedError } from '../errors.js';
+import { EngineBusyError, InvalidParameterError, NotFoundError, QueryFailedError } from '../errors.js';
 import { encodePollId, type PendingQueries } from '../params.js';
 
 /** The validated parameters of a route, as plain values (they travel inside the poll id). */
@@ -101,6 +101,11 @@ export async function pollSavedQueryRoute(
 ): Promise<RouteAnswer> {
   const calls = route.calls(pending.params);
   const roles = Object.entries(pending.queries);
+  // A signed poll id can only name the route's own saved queries; one that names others was not
+  // issued by this API (signed with a leaked key): a 400, never an engine call.
+  if (roles.some(([role]) => !Object.hasOwn(calls, role))) {
+    throw new InvalidParameterError('id', 'id must be a query id returned by this API');
+  }
   const outcomes = await Promise.all(
     roles.map(async ([role, id]) => {
       const call = calls[role];
