@@ -12,6 +12,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type } from 'arktype';
+import { fitsUtf8, MAX_EVENT_ID_BYTES } from '../adapters/dynamodb/keys.js';
 import { InvalidParameterError } from './errors.js';
 
 /** The query string after repeated names were rejected: one value per name. */
@@ -386,10 +387,16 @@ function unseal(token: string, context: string, key: string): unknown {
 }
 
 const DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
-/** `<YYYY-MM-DDTHH:mm:ss.sssZ>#<event id>` (src/adapters/dynamodb/keys.ts; ids are at most 512 bytes). */
-const SORT_KEY =
-  /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z#[^\u0000-\u001f\u007f]{1,512}$/;
-const cursorPayload = type({ d: DAY, k: SORT_KEY, '+': 'reject' });
+/**
+ * `<YYYY-MM-DDTHH:mm:ss.sssZ>#<event id>` (src/adapters/dynamodb/keys.ts). The id part is any text
+ * the hot store holds, control characters included (an event id is only checked for length, at
+ * most 512 UTF-8 bytes): before, a cursor ending at an id with a control character was refused
+ * by the API that issued it. It is only ever a DynamoDB key value, never text in a query.
+ */
+const SORT_KEY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z#[\s\S]{1,512}$/;
+const cursorPayload = type({ d: DAY, k: SORT_KEY, '+': 'reject' }).narrow((value) =>
+  fitsUtf8(value.k.slice(25), MAX_EVENT_ID_BYTES),
+);
 
 function filterContext(kind: string, filter: RangeFilter): string {
   return JSON.stringify([kind, filter.account, filter.region, filter.start, filter.end]);

@@ -197,6 +197,26 @@ describe('parseEventsParams', () => {
     });
 
     it.each([
+      ['a control character', '2024-03-01T10:00:00.000Z#evt\u0001\u001f\u007fx'],
+      ['a newline and a quote', '2024-03-01T10:00:00.000Z#evt\n"x'],
+      ['an id of 512 UTF-8 bytes', `2024-03-01T10:00:00.000Z#${'é'.repeat(256)}`],
+    ])('round-trips for an id with %s (any id the hot store accepts)', (_label, sortKey) => {
+      // Before: the API refused a cursor it had issued itself when the last id had a control character.
+      const at = { day: '2024-03-01', sortKey };
+      const next = encodeCursor(at, filter, KEY);
+      expect(parseEventsParams({ account: '123456789012', next }, KEY).after).toEqual(at);
+    });
+
+    it('is refused for an id longer than the hot store accepts (512 UTF-8 bytes)', () => {
+      const next = encodeCursor(
+        { day: '2024-03-01', sortKey: `2024-03-01T10:00:00.000Z#${'é'.repeat(257)}` },
+        filter,
+        KEY,
+      );
+      expect(failure(() => parseEventsParams({ account: '123456789012', next }, KEY)).parameter).toBe('next');
+    });
+
+    it.each([
       ['another account', { account: '210987654321' }],
       ['added region', { account: '123456789012', region: 'us-east-1' }],
       ['added start', { account: '123456789012', start_date: '2024-01-01' }],
