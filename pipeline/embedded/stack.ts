@@ -494,6 +494,11 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     outbox: tableName(tablePrefix, OUTBOX_TABLE),
   };
   const quarantine = new FileQuarantine(dataDir);
+  // This process holds the data directory, so no one else is appending to rejected/: a line a
+  // killed writer left unfinished is ended, so the next record does not join it.
+  for (const file of await quarantine.endFragments()) {
+    logger.warn(`ended an unfinished quarantine line (a writer was killed while writing it) in ${file}`);
+  }
   const outbox = new AlertOutboxRepository(doc, tables.outbox);
 
   const batchListeners = new Set<(summary: BatchSummary) => void>();

@@ -2,9 +2,11 @@
  * The two quarantines of rejected records: JSON Lines under the data directory (embedded) and an
  * SQS queue (AWS; aws-sdk-client-mock stands in for SQS, as the brief allows).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import { FileQuarantine } from '../../src/adapters/file/file.quarantine.js';
 import { QuarantineSendError } from '../../src/adapters/sqs/errors.js';
 import { MAX_QUARANTINED_DATA_BYTES, SqsQuarantine, toBody } from '../../src/adapters/sqs/sqs.quarantine.js';
 import type { QuarantinedRecord } from '../../src/ports/quarantine.js';
+import { quarantineRecords } from '../helpers/quarantine-records.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -51,6 +54,87 @@ describe('FileQuarantine', () => {
     expect(read('2026-11-20')).toEqual([record(0), record(1)]);
     expect(read('2026-11-21')).toEqual([hostile]);
   });
+
+  it('ends the fragment a killed writer left (endFragments, on start), so only that record is unreadable', async () => {
+    // Prepare: a line cut short by a kill in the middle of its write.
+    const dataDir = mkdtempSync(join(tmpdir(), 'quarantine-fragment-'));
+    dirs.push(dataDir);
+    await new FileQuarantine(dataDir).put([record(0)]);
+    const file = join(dataDir, 'rejected', '2026-11-20.jsonl');
+    const whole = readFileSync(file, 'utf8');
+    writeFileSync(file, `${whole}${whole.slice(0, 25)}`);
+    writeFileSync(join(dataDir, 'rejected', '2026-11-19.jsonl'), whole);
+
+    // Act: the next process's quarantine.
+    const quarantine = new FileQuarantine(dataDir);
+    const ended = await quarantine.endFragments();
+    await quarantine.put([record(1)]);
+
+    // Assess
+    expect(ended).toEqual([file]);
+    expect(readFileSync(file, 'utf8').split('\n')).toEqual([
+      whole.trimEnd(),
+      whole.slice(0, 25),
+      JSON.stringify(record(1)),
+      '',
+    ]);
+    expect(readFileSync(join(dataDir, 'rejected', '2026-11-19.jsonl'), 'utf8')).toBe(whole);
+    expect(await new FileQuarantine(mkdtempSync(join(tmpdir(), 'quarantine-none-'))).endFragments()).toEqual(
+      [],
+    );
+  });
+
+  it('keeps every line whole under 400 concurrent rejections from threads, processes and concurrent puts', async () => {
+    // Prepare: five writers of 80 large records each, every writer putting its batches of 8 at
+    // once (as the consumer's shards do): this thread, two worker threads, two processes.
+    const dataDir = mkdtempSync(join(tmpdir(), 'quarantine-concurrent-'));
+    dirs.push(dataDir);
+    const count = 80;
+    const batch = 8;
+    const script = new URL('../helpers/quarantine-writer.mjs', import.meta.url);
+    const thread = (writer: number) =>
+      new Promise<void>((resolve, reject) => {
+        const worker = new Worker(script, { workerData: { dataDir, writer, count, batch } });
+        worker.once('error', reject);
+        worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`worker exited ${code}`))));
+      });
+    const child = (writer: number) =>
+      new Promise<void>((resolve, reject) => {
+        const args = JSON.stringify({ dataDir, writer, count, batch });
+        const proc = spawn(process.execPath, [script.pathname, args], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+        proc.once('error', reject);
+        proc.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
+      });
+    const here = async () => {
+      const quarantine = new FileQuarantine(dataDir);
+      const records = quarantineRecords(0, count);
+      const puts: Promise<void>[] = [];
+      for (let i = 0; i < count; i += batch) puts.push(quarantine.put(records.slice(i, i + batch)));
+      await Promise.all(puts);
+    };
+
+    // Act
+    await Promise.all([here(), thread(1), thread(2), child(3), child(4)]);
+
+    // Assess: 400 lines, each one parseable and one whole record.
+    const lines = readFileSync(join(dataDir, 'rejected', '2026-11-20.jsonl'), 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    const unreadable = lines.filter((line) => {
+      try {
+        JSON.parse(line);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(unreadable.length, 'torn lines').toBe(0);
+    const key = (r: QuarantinedRecord) => `${r.sequenceNumber} ${r.data.length} ${r.data.slice(0, 20)}`;
+    const expected = [0, 1, 2, 3, 4].flatMap((writer) => quarantineRecords(writer, count)).map(key);
+    const got = lines.map((line) => key(JSON.parse(line) as QuarantinedRecord));
+    expect(got.sort()).toEqual(expected.sort());
+  }, 120_000);
 });
 
 describe('SqsQuarantine', () => {
