@@ -1,13 +1,15 @@
 /**
- * The HTTP API: one Hono app served by the Lambda (API Gateway REST, IAM auth) and by the local
- * server of `config-monitor up`. Every route validates all of its parameters first
- * (src/api/params.ts); only validated values reach DynamoDB or the query engine.
+ * The HTTP API: one Hono app served by the Lambda (API Gateway REST: IAM auth, and Cognito for the
+ * hosted dashboard, whose origins get CORS headers) and by the local server of `config-monitor
+ * up`. Every route validates all of its parameters first (src/api/params.ts); only validated
+ * values reach DynamoDB or the query engine.
  */
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { EventQueryRepository } from '../adapters/dynamodb/event-query.repository.js';
 import type { SyncStatusStore } from '../ports/config-compliance.js';
 import type { QueryEngine } from '../ports/query-engine.js';
+import { dashboardCors } from './cors.js';
 import { ApiError, NotFoundError } from './errors.js';
 import { registerComplianceRoutes } from './routes/compliance.js';
 import { registerCoverageRoutes } from './routes/coverage.js';
@@ -40,6 +42,12 @@ export interface ApiDeps {
   readonly tokenKey?: string;
   /** @default - the system clock */
   readonly now?: () => Date;
+  /**
+   * Origins of the hosted dashboard (`https://<distribution>.cloudfront.net`) answered with CORS
+   * headers (src/api/cors.ts); other origins get none. @default - none: no CORS (the local server
+   * serves the page and the API from one origin)
+   */
+  readonly allowedOrigins?: readonly string[];
 }
 
 /** Variables of one request, and the bindings the Lambda adapter passes (absent locally). */
@@ -100,6 +108,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       duration_ms: Math.round(performance.now() - started),
     });
   });
+
+  if (deps.allowedOrigins && deps.allowedOrigins.length > 0) app.use('*', dashboardCors(deps.allowedOrigins));
 
   registerHealthRoutes(app);
   registerEventRoutes(app, ctx);

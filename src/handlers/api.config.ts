@@ -4,6 +4,7 @@
  * `QUERIES_DIR` and `TEMPLATES_DIR` are read where the files are loaded (saved-query registry,
  * Liquid engine).
  */
+import { DASHBOARD_ORIGINS_ENV, isOrigin } from '../api/cors.js';
 import { optionalEnv, positiveIntegerEnv, requireEnv } from '../config.js';
 import { InvalidEnvironmentVariableError } from './errors.js';
 
@@ -18,9 +19,15 @@ export interface ApiConfig {
   readonly athenaDatabase: string;
   /** How long a request waits for Athena before answering 202. */
   readonly queryWaitMs: number;
+  /** Origins of the hosted dashboard answered with CORS headers; empty when there is none. */
+  readonly dashboardAllowedOrigins: readonly string[];
 }
 
-/** Reads EVENTS_TABLE_NAME, ATHENA_WORKGROUP, ATHENA_DATABASE and API_QUERY_WAIT_MS (default 20000, at most 25000). */
+/**
+ * Reads EVENTS_TABLE_NAME, ATHENA_WORKGROUP, ATHENA_DATABASE, API_QUERY_WAIT_MS (default 20000, at
+ * most 25000) and DASHBOARD_ALLOWED_ORIGINS (optional, comma-separated origins such as
+ * `https://d111.cloudfront.net`).
+ */
 export function loadApiConfig(env: Env = process.env): ApiConfig {
   const queryWaitMs = positiveIntegerEnv('API_QUERY_WAIT_MS', 20_000, env);
   if (queryWaitMs > MAX_QUERY_WAIT_MS) {
@@ -35,7 +42,24 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     athenaWorkgroup: requireEnv('ATHENA_WORKGROUP', env),
     athenaDatabase: requireEnv('ATHENA_DATABASE', env),
     queryWaitMs,
+    dashboardAllowedOrigins: originsEnv(DASHBOARD_ORIGINS_ENV, env),
   };
+}
+
+/** A comma-separated list of origins, each exactly as a browser sends it in `Origin`. */
+function originsEnv(name: string, env: Env): readonly string[] {
+  const value = optionalEnv(name, env);
+  if (value === undefined) return [];
+  const origins = value.split(',').map((origin) => origin.trim());
+  const bad = origins.find((origin) => !isOrigin(origin));
+  if (bad !== undefined) {
+    throw new InvalidEnvironmentVariableError(
+      name,
+      value,
+      `comma-separated origins such as https://d111111abcdef8.cloudfront.net (scheme and host, no path or trailing slash; ${JSON.stringify(bad)} is not one)`,
+    );
+  }
+  return origins;
 }
 
 export interface ReportConfig {

@@ -1,7 +1,8 @@
 /**
- * Lambda entrypoint of the HTTP API (API Gateway REST, IAM auth): the Hono app of src/api over the
- * hot store (DynamoDB) and Athena. The same app serves `config-monitor up` locally. Clients are
- * built once at cold start; the handler only adapts the event.
+ * Lambda entrypoint of the HTTP API (API Gateway REST: the IAM API, and the dashboard API with its
+ * Cognito authorizer, both in front of this function): the Hono app of src/api over the hot store
+ * (DynamoDB) and Athena. The same app serves `config-monitor up` locally. Clients are built once
+ * at cold start; the handler only adapts the event.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
@@ -28,6 +29,7 @@ const app = createApiApp({
   queryWaitMs: config.queryWaitMs,
   // Not a secret (see src/api/params.ts): it makes one deployment's cursors and poll ids invalid in another.
   tokenKey: `${config.eventsTableName}|${config.athenaWorkgroup}`,
+  allowedOrigins: config.dashboardAllowedOrigins,
 });
 const adapt = handle(app);
 
