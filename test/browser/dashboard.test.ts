@@ -133,10 +133,8 @@ afterAll(async () => {
 describe('dashboard', () => {
   it('shows the API figures for the organization, offline, and saves a screenshot', async () => {
     // Act
-    const started = performance.now();
     await page.goto(`${server.url}/#days=30`);
     await loaded(page);
-    const loadMs = performance.now() - started;
     mkdirSync(new URL('.', `file://${SCREENSHOT}`).pathname, { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
@@ -207,7 +205,6 @@ describe('dashboard', () => {
 
     expect(offsite).toEqual([]);
     expect(pageErrors).toEqual([]);
-    console.info(`dashboard loaded in ${Math.round(loadMs)} ms`);
   });
 
   it('filters by account and shows that account’s figures', async () => {

@@ -29,6 +29,9 @@ beforeAll(async () => {
   vi.stubEnv('ALERT_DIGEST_THRESHOLD', '10');
   vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'notifier');
   vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'ConfigMonitor');
+  // test/setup.ts silences Powertools; this test asserts on its logs and metrics.
+  vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
 });
 afterAll(async () => {
   vi.unstubAllEnvs();
