@@ -27,7 +27,9 @@ export interface SlackMessage {
  * succeed later (5xx, 429, timeout, network); `scope` says, for a non-retryable failure, whether
  * the webhook itself is broken (`webhook`: `no_service`, `channel_not_found`, 403/404/410 — every
  * message will fail until the configuration is fixed) or only this message was refused (`message`:
- * `invalid_payload`, `invalid_blocks`…). `reason` never contains the webhook URL.
+ * `invalid_payload`, `invalid_blocks`…). `ambiguous` says the message was sent and no answer came
+ * back (a timeout or a reset after the request went out): it may have been posted, so the sink
+ * has not re-sent it and a caller must not re-send it at once. `reason` never contains the webhook URL.
  */
 export type PostResult =
   | { readonly ok: true }
@@ -38,6 +40,8 @@ export type PostResult =
       readonly retryAfterMs?: number;
       /** @default - `webhook` when not retryable */
       readonly scope?: 'webhook' | 'message';
+      /** The message was sent but not answered: it may be in the channel. @default false */
+      readonly ambiguous?: boolean;
     };
 
 export interface MessageSink {

@@ -1,7 +1,8 @@
 /**
  * A local stand-in for a Slack incoming webhook on 127.0.0.1, scriptable per request: answer
- * 200 "ok", 429 with Retry-After, 5xx, 4xx with Slack's error text, or hang past the client's
- * timeout. Records every request body. Reusable by any test that posts to Slack.
+ * 200 "ok", 429 with Retry-After, 5xx, 4xx (or 200) with Slack's error text, hang past the
+ * client's timeout, accept the post but answer late or never, or reset the connection once the
+ * request has arrived. Records every request body. Reusable by any test that posts to Slack.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +11,11 @@ export type SlackReply =
   | { readonly kind: 'ok' }
   | { readonly kind: 'rate-limited'; readonly retryAfter: string }
   | { readonly kind: 'error'; readonly status: number; readonly body: string }
-  | { readonly kind: 'hang' };
+  | { readonly kind: 'hang' }
+  /** Slack posted the message but its answer (200 ok) comes `delayMs` later, or never (`null`). */
+  | { readonly kind: 'late'; readonly delayMs: number | null }
+  /** The whole request arrived, then the connection is reset without an answer (not posted). */
+  | { readonly kind: 'reset' };
 
 /** Ready-made replies, named after what Slack does. */
 export const reply = {
@@ -20,7 +25,15 @@ export const reply = {
     retryAfter: String(retryAfterSeconds),
   }),
   serverError: (status = 500): SlackReply => ({ kind: 'error', status, body: 'internal_error' }),
+  /** Never answers, and did not post. */
   hang: { kind: 'hang' } as SlackReply,
+  /** Posted (counted in `delivered()`), answered 200 ok after `delayMs`: past the client's timeout. */
+  lateOk: (delayMs: number): SlackReply => ({ kind: 'late', delayMs }),
+  /** Posted (counted in `delivered()`), never answered. */
+  postedNoAnswer: { kind: 'late', delayMs: null } as SlackReply,
+  reset: { kind: 'reset' } as SlackReply,
+  /** HTTP 200 whose body is an error code, not `ok` (Slack posted nothing). */
+  okStatusError: (body: string): SlackReply => ({ kind: 'error', status: 200, body }),
   channelNotFound: { kind: 'error', status: 404, body: 'channel_not_found' } as SlackReply,
   noService: { kind: 'error', status: 404, body: 'no_service' } as SlackReply,
   channelArchived: { kind: 'error', status: 410, body: 'channel_is_archived' } as SlackReply,
@@ -33,7 +46,7 @@ export interface RecordedRequest {
   readonly contentType: string | undefined;
   readonly body: string;
   readonly reply: SlackReply['kind'];
-  /** Status sent back (0 for a hang). */
+  /** Status sent back (0 for a hang or a reset; 200 for a late answer, even one never sent). */
   readonly status: number;
 }
 
@@ -42,7 +55,7 @@ export interface SlackServer {
   readonly url: string;
   /** Every request, in arrival order. */
   readonly requests: RecordedRequest[];
-  /** Bodies of the requests answered 200 "ok" — what reached the channel. */
+  /** Bodies of the requests Slack posted (answered 200 "ok", late or not at all) — what reached the channel. */
   delivered(): string[];
   /** Queues replies for the next requests, in order; after them, the default reply is used. */
   script(...replies: SlackReply[]): void;
@@ -70,7 +83,9 @@ export async function startSlackServer(): Promise<SlackServer> {
             ? 429
             : next.kind === 'error'
               ? next.status
-              : 0;
+              : next.kind === 'late'
+                ? 200
+                : 0;
       requests.push({
         method: req.method ?? '',
         path: req.url ?? '',
@@ -95,6 +110,19 @@ export async function startSlackServer(): Promise<SlackServer> {
           hanging.add(res);
           res.on('close', () => hanging.delete(res));
           return;
+        case 'late': {
+          hanging.add(res);
+          res.on('close', () => hanging.delete(res));
+          if (next.delayMs === null) return;
+          const timer = setTimeout(() => {
+            if (!res.destroyed) res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+          }, next.delayMs);
+          res.on('close', () => clearTimeout(timer));
+          return;
+        }
+        case 'reset':
+          req.socket.destroy();
+          return;
       }
     });
   });
@@ -106,7 +134,7 @@ export async function startSlackServer(): Promise<SlackServer> {
   return {
     url: `http://127.0.0.1:${port}/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX`,
     requests,
-    delivered: () => requests.filter((r) => r.reply === 'ok').map((r) => r.body),
+    delivered: () => requests.filter((r) => r.reply === 'ok' || r.reply === 'late').map((r) => r.body),
     script: (...replies) => {
       queue.push(...replies);
     },

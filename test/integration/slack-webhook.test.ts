@@ -112,7 +112,7 @@ describe('Slack webhook client against a local webhook', () => {
     expect(server.requests.map((r) => r.status)).toEqual([503, 200]);
   });
 
-  it('gives up on a webhook that hangs past the timeout, after its bounded retries', async () => {
+  it('gives up on a webhook that hangs past the timeout without re-posting: the outcome is unknown', async () => {
     // Prepare
     server.setDefault(reply.hang);
     const started = Date.now();
@@ -124,10 +124,129 @@ describe('Slack webhook client against a local webhook', () => {
     expect(result).toEqual({
       ok: false,
       retryable: true,
-      reason: 'Slack webhook did not answer within 200 ms',
+      ambiguous: true,
+      reason: 'Slack webhook did not answer within 200 ms of receiving the message (it may have posted it)',
     });
-    expect(server.requests).toHaveLength(2);
+    expect(server.requests).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  describe.each([
+    { name: 'accepts the post and answers after the timeout', answer: reply.lateOk(600) },
+    { name: 'accepts the post and never answers', answer: reply.postedNoAnswer },
+  ])('a webhook that $name', ({ answer }) => {
+    it('gets the message once: a timeout after the request was sent is not retried', async () => {
+      // Prepare
+      server.setDefault(answer);
+
+      // Act
+      const result = await client({ timeoutMs: 200, maxAttempts: 3 }).post(MESSAGE);
+      await new Promise((r) => setTimeout(r, 700)); // the late answer arrives; nothing else does
+
+      // Assess
+      expect(result).toMatchObject({ ok: false, retryable: true, ambiguous: true });
+      expect(server.requests).toHaveLength(1);
+      expect(server.delivered()).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+    });
+  });
+
+  it('does not retry a post whose connection is reset after the request was sent', async () => {
+    // Prepare
+    server.setDefault(reply.reset);
+
+    // Act
+    const result = await client({ maxAttempts: 3 }).post(MESSAGE);
+
+    // Assess
+    expect(result).toEqual({
+      ok: false,
+      retryable: true,
+      ambiguous: true,
+      reason:
+        'Slack webhook connection failed after the message was sent (ECONNRESET; it may have posted it)',
+    });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  describe.each([
+    { body: 'invalid_blocks', scope: 'message' },
+    { body: 'invalid_payload', scope: 'message' },
+    { body: 'no_text', scope: 'message' },
+    { body: 'too_many_attachments', scope: 'message' },
+    { body: 'channel_not_found', scope: 'webhook' },
+    { body: 'no_service', scope: 'webhook' },
+  ])('HTTP 200 with body $body', ({ body, scope }) => {
+    it('is the error it names, not a delivery', async () => {
+      // Prepare
+      server.setDefault(reply.okStatusError(body));
+
+      // Act
+      const result = await client().post(MESSAGE);
+
+      // Assess
+      expect(result).toEqual({
+        ok: false,
+        retryable: false,
+        scope,
+        reason: `Slack webhook answered HTTP 200 ${body}`,
+      });
+      expect(server.requests).toHaveLength(1);
+    });
+  });
+
+  it('treats HTTP 200 rate_limited as a 429', async () => {
+    // Prepare
+    server.setDefault(reply.okStatusError('rate_limited'));
+
+    // Act
+    const result = await client({ maxAttempts: 2 }).post(MESSAGE);
+
+    // Assess
+    expect(result).toEqual({
+      ok: false,
+      retryable: true,
+      reason: 'Slack webhook answered HTTP 200 rate_limited',
+      retryAfterMs: 1000,
+    });
+    expect(sleeps).toEqual([1000]);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('treats an HTTP 200 whose body is neither ok nor an error code as a refused message, without echoing it', async () => {
+    // Prepare
+    server.setDefault(reply.okStatusError('<html>https://hooks.slack.com/services/SECRET</html>'));
+
+    // Act
+    const result = await client().post(MESSAGE);
+
+    // Assess
+    expect(result).toEqual({
+      ok: false,
+      retryable: false,
+      scope: 'message',
+      reason: 'Slack webhook answered HTTP 200 with a body other than "ok"',
+    });
+  });
+
+  it('accepts a JSON {"ok":true} answer (workflow webhooks) and names a JSON error', async () => {
+    // Prepare
+    server.script(
+      reply.okStatusError('{"ok":true}'),
+      reply.okStatusError('{"ok":false,"error":"invalid_blocks"}'),
+    );
+
+    // Act
+    const first = await client().post(MESSAGE);
+    const second = await client().post(MESSAGE);
+
+    // Assess
+    expect(first).toEqual({ ok: true });
+    expect(second).toMatchObject({
+      ok: false,
+      scope: 'message',
+      reason: 'Slack webhook answered HTTP 200 invalid_blocks',
+    });
   });
 
   describe.each([
@@ -177,7 +296,7 @@ describe('Slack webhook client against a local webhook', () => {
     });
   });
 
-  it('reports an unreachable webhook as retryable, and never mentions the URL', async () => {
+  it('retries an unreachable webhook (nothing was sent), and never mentions the URL', async () => {
     // Prepare: a closed port
     const dead = await startSlackServer();
     const url = dead.url;
@@ -186,8 +305,10 @@ describe('Slack webhook client against a local webhook', () => {
     // Act
     const result = await client({ url, maxAttempts: 2 }).post(MESSAGE);
 
-    // Assess
+    // Assess: nothing was sent, so the client's own retry is safe (and made)
     expect(result).toMatchObject({ ok: false, retryable: true });
+    expect(result).not.toHaveProperty('ambiguous');
+    expect(warnings).toHaveLength(1);
     expect(JSON.stringify(result)).toMatch(/unreachable \(ECONNREFUSED\)/);
     expect(JSON.stringify(result)).not.toContain('XXXXXXXX');
     expect(warnings.join('\n')).not.toContain('XXXXXXXX');

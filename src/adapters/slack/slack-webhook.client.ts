@@ -1,15 +1,38 @@
 /**
- * Posts messages to a Slack incoming webhook with global `fetch`.
+ * Posts messages to a Slack incoming webhook with `node:http(s)`, which, unlike `fetch`, tells
+ * whether the request had been sent when an attempt fails.
  *
- * - Every attempt has a finite timeout (`AbortSignal.timeout`), the response body included.
- * - 429: waits `Retry-After` when it is short enough, else reports a retryable failure carrying it.
- * - 5xx, timeouts and network errors: retried with exponential backoff and full jitter, bounded.
- * - 4xx: never retried here; reported with Slack's error text (`channel_not_found`…) and whether the
- *   webhook itself is broken or only this message was refused.
+ * - Every attempt has a finite timeout, the response body included.
+ * - Success is HTTP 2xx with the body `ok` (or a JSON `{"ok":true}`, as workflow webhooks answer).
+ *   Any other body is the error it names, whatever the status: Slack answers some refusals
+ *   (`invalid_blocks`, `no_text`…) with HTTP 200 and posts nothing.
+ * - A failure before the whole request was written (refused, DNS, TLS, connect timeout) is
+ *   retried with exponential backoff and full jitter, bounded: Slack cannot have posted it.
+ * - A timeout or a reset after the request was sent is ambiguous (Slack may have posted it and
+ *   answered late, or never): never retried here, reported `ambiguous` for the caller to decide.
+ *   One connection per post (no keep-alive), so a reset is never the race of a stale idle socket.
+ * - 429 (or a `rate_limited` body): waits `Retry-After` when it is short enough, else reports a
+ *   retryable failure carrying it. 5xx: retried like a failure before sending (an answer came).
+ * - 4xx and non-`ok` 200s: never retried here; reported with Slack's error text
+ *   (`channel_not_found`…) and whether the webhook itself is broken or only this message was refused.
  * - The URL is a secret (it is the credential): it is never logged nor put into a reason.
  */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { MessageSink, PostResult, SlackMessage } from '../../ports/message-sink.js';
 import { WebhookUrlError } from './errors.js';
+
+/*
+ * Slack's incoming-webhook errors, as Slack documents them: "Handling errors" in
+ * https://docs.slack.dev/messaging/sending-messages-using-incoming-webhooks (invalid_payload,
+ * user_not_found, channel_not_found, channel_is_archived, action_prohibited,
+ * posting_to_general_channel_denied, too_many_attachments, no_service, no_active_hooks,
+ * invalid_token, team_disabled…) and the status codes they come with in
+ * https://api.slack.com/changelog/2016-05-17-changes-to-errors-for-incoming-webhooks
+ * (400 invalid_payload/user_not_found, 403 action_prohibited, 404 channel_not_found,
+ * 410 channel_is_archived, 500 rollup_error). Block Kit refusals (invalid_blocks, no_text…) can
+ * come with HTTP 200: the status alone never means posted.
+ */
 
 /** Slack error codes that reject one message rather than the webhook (the next message may pass). */
 const MESSAGE_ERRORS = new Set([
@@ -19,8 +42,29 @@ const MESSAGE_ERRORS = new Set([
   'invalid_attachments',
   'too_many_attachments',
   'no_text',
+  'missing_text_or_fallback_or_attachments',
   'msg_too_long',
+  'user_not_found',
 ]);
+
+/** Slack error codes that say the webhook itself is unusable (every message will fail). */
+const WEBHOOK_ERRORS = new Set([
+  'no_service',
+  'no_active_hooks',
+  'no_team',
+  'invalid_token',
+  'team_disabled',
+  'channel_not_found',
+  'channel_is_archived',
+  'action_prohibited',
+  'posting_to_general_channel_denied',
+]);
+
+/** Slack error codes that mean "too fast": the 429 path. */
+const RATE_LIMIT_ERRORS = new Set(['rate_limited', 'ratelimited']);
+
+/** Bytes of an answer read at most: Slack's answers are a short code. */
+const MAX_ANSWER_BYTES = 4096;
 
 export interface SlackWebhookClientOptions {
   /** The webhook URL, or a function resolving it (Secrets Manager, cached). */
@@ -79,44 +123,23 @@ export function createSlackWebhookClient(options: SlackWebhookClientOptions): Sl
   const random = options.random ?? Math.random;
   const resolveUrl = typeof options.url === 'string' ? async () => options.url as string : options.url;
 
-  async function attempt(url: string, body: string): Promise<PostResult & { retryInMs?: number }> {
-    let response: Response;
-    let text: string;
-    try {
-      const signal = AbortSignal.timeout(timeoutMs);
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8' },
-        body,
-        signal,
-        redirect: 'error',
-      });
-      text = (await response.text()).slice(0, 200);
-    } catch (err) {
-      return { ok: false, retryable: true, reason: describeFetchError(err, timeoutMs) };
+  async function attempt(url: URL, body: string): Promise<PostResult & { retryAfterMs?: number }> {
+    const answer = await send(url, body, timeoutMs);
+    if (answer.kind === 'unsent') return { ok: false, retryable: true, reason: answer.reason };
+    if (answer.kind === 'unanswered') {
+      return { ok: false, retryable: true, ambiguous: true, reason: answer.reason };
     }
-    if (response.ok) return { ok: true };
-    const code = slackCode(text);
-    const reason = `Slack webhook answered HTTP ${response.status}${code ? ` ${code}` : ''}`;
-    if (response.status === 429) {
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-      return { ok: false, retryable: true, reason, retryAfterMs: retryAfterMs ?? 1000 };
-    }
-    if (response.status >= 500) return { ok: false, retryable: true, reason };
-    const scope =
-      MESSAGE_ERRORS.has(code) || response.status === 413 || (response.status === 400 && code === '')
-        ? 'message'
-        : 'webhook';
-    if (scope === 'webhook') options.onWebhookRejected?.();
-    return { ok: false, retryable: false, scope, reason };
+    const result = classifyAnswer(answer.status, answer.text, answer.retryAfter);
+    if (!result.ok && !result.retryable && result.scope === 'webhook') options.onWebhookRejected?.();
+    return result;
   }
 
   return {
     maxPostDurationMs: maxAttempts * timeoutMs + (maxAttempts - 1) * Math.max(maxBackoffMs, maxRetryAfterMs),
     async post(message: SlackMessage): Promise<PostResult> {
-      let url: string;
+      let url: URL;
       try {
-        url = parseWebhookUrl(await resolveUrl(), 'the Slack webhook URL').toString();
+        url = parseWebhookUrl(await resolveUrl(), 'the Slack webhook URL');
       } catch (err) {
         const reason =
           err instanceof WebhookUrlError ? err.message : `could not read the Slack webhook URL: ${name(err)}`;
@@ -126,7 +149,8 @@ export function createSlackWebhookClient(options: SlackWebhookClientOptions): Sl
       let last: PostResult = { ok: false, retryable: true, reason: 'not attempted' };
       for (let n = 1; n <= maxAttempts; n++) {
         last = await attempt(url, body);
-        if (last.ok || !last.retryable) return redact(last, url);
+        // Sent and unanswered: Slack may have posted it, so a retry here could post it twice.
+        if (last.ok || !last.retryable || last.ambiguous) return redact(last, url.toString());
         if (n === maxAttempts) break;
         let wait: number;
         if (last.retryAfterMs !== undefined) {
@@ -142,15 +166,169 @@ export function createSlackWebhookClient(options: SlackWebhookClientOptions): Sl
         });
         await sleep(wait);
       }
-      return redact(last, url);
+      return redact(last, url.toString());
     },
   };
+}
+
+/** What came back from one attempt, as far as the client can tell. */
+type Answer =
+  | {
+      readonly kind: 'answered';
+      readonly status: number;
+      readonly text: string;
+      readonly retryAfter: string | null;
+    }
+  /** Failed before the whole request was handed to the network: Slack cannot have posted it. */
+  | { readonly kind: 'unsent'; readonly reason: string }
+  /** The whole request was sent, then no complete answer came: Slack may have posted it. */
+  | { readonly kind: 'unanswered'; readonly reason: string };
+
+/**
+ * One POST with a deadline covering connect, send and the whole answer. `finish` on the request
+ * means its last byte was handed to the operating system: before it, Slack cannot have the whole
+ * message; after it, a missing answer is ambiguous.
+ */
+function send(url: URL, body: string, timeoutMs: number): Promise<Answer> {
+  return new Promise<Answer>((resolve) => {
+    let sent = false;
+    let settled = false;
+    let response: IncomingMessage | undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (answer: Answer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(answer);
+    };
+    const fail = (err: unknown, timedOut: boolean) => {
+      // A non-2xx status already names the outcome (Slack did not post), even without its body.
+      const status = response?.statusCode ?? 0;
+      if (status !== 0 && (status < 200 || status > 299)) {
+        settle({ kind: 'answered', status, text: '', retryAfter: header(response, 'retry-after') });
+        return;
+      }
+      const code = timedOut ? 'timeout' : errorCode(err);
+      if (!sent) {
+        settle({
+          kind: 'unsent',
+          reason: timedOut
+            ? `Slack webhook did not accept the message within ${timeoutMs} ms`
+            : `Slack webhook unreachable (${code})`,
+        });
+        return;
+      }
+      settle({
+        kind: 'unanswered',
+        reason: timedOut
+          ? `Slack webhook did not answer within ${timeoutMs} ms of receiving the message (it may have posted it)`
+          : `Slack webhook connection failed after the message was sent (${code}; it may have posted it)`,
+      });
+    };
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+        },
+        // A fresh connection per post: a reset can then never be a stale keep-alive socket, and
+        // is ambiguous only when it happens after this message went out. One post a second
+        // makes the handshake cost nothing that matters.
+        agent: false,
+      },
+      (res) => {
+        response = res;
+        res.on('data', (chunk: Buffer) => {
+          if (size >= MAX_ANSWER_BYTES) return;
+          chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on('end', () =>
+          settle({
+            kind: 'answered',
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES).toString('utf8'),
+            retryAfter: header(res, 'retry-after'),
+          }),
+        );
+        res.on('error', (err) => fail(err, false));
+        res.on('aborted', () => fail(new Error('aborted'), false));
+      },
+    );
+    const timer = setTimeout(() => {
+      fail(undefined, true);
+      request.destroy();
+    }, timeoutMs);
+    request.on('finish', () => {
+      sent = true;
+    });
+    request.on('error', (err) => fail(err, false));
+    request.end(body);
+  });
+}
+
+/**
+ * Slack's answer to a post that went through: success only for 2xx with `ok`; any other body is
+ * the error it names (see the error lists above), whatever the status.
+ */
+export function classifyAnswer(
+  status: number,
+  text: string,
+  retryAfterHeader: string | null,
+): PostResult & { retryAfterMs?: number } {
+  const success = status >= 200 && status <= 299;
+  const answer = parseAnswer(text);
+  if (success && answer.ok) return { ok: true };
+  const code = answer.code;
+  const reason =
+    success && !code
+      ? `Slack webhook answered HTTP ${status} with a body other than "ok"`
+      : `Slack webhook answered HTTP ${status}${code ? ` ${code}` : ''}`;
+  if (status === 429 || RATE_LIMIT_ERRORS.has(code)) {
+    const retryAfterMs = parseRetryAfter(retryAfterHeader);
+    return { ok: false, retryable: true, reason, retryAfterMs: retryAfterMs ?? 1000 };
+  }
+  if (status >= 500) return { ok: false, retryable: true, reason };
+  let scope: 'webhook' | 'message';
+  if (WEBHOOK_ERRORS.has(code)) scope = 'webhook';
+  else if (success || MESSAGE_ERRORS.has(code) || status === 413 || (status === 400 && code === '')) {
+    // A 2xx that is not `ok` reached the webhook, so the webhook works: this message was refused.
+    scope = 'message';
+  } else scope = 'webhook';
+  return { ok: false, retryable: false, scope, reason };
+}
+
+/**
+ * `ok`, a JSON `{"ok":true}`, or Slack's error text: a short snake_case code, alone or as the JSON
+ * `error`. Only such a code is kept; an arbitrary body is never echoed.
+ */
+function parseAnswer(text: string): { ok: boolean; code: string } {
+  const trimmed = text.trim();
+  if (trimmed === 'ok') return { ok: true, code: '' };
+  if (trimmed.startsWith('{')) {
+    try {
+      const json = JSON.parse(trimmed) as { ok?: unknown; error?: unknown };
+      if (json.ok === true) return { ok: true, code: '' };
+      return { ok: false, code: typeof json.error === 'string' ? slackCode(json.error) : '' };
+    } catch {
+      return { ok: false, code: '' };
+    }
+  }
+  return { ok: false, code: slackCode(trimmed) };
 }
 
 /** Slack's error text is a short snake_case code; keep only that, never echo arbitrary bodies. */
 function slackCode(text: string): string {
   const match = /^[a-z0-9_]{1,60}$/.exec(text.trim());
   return match ? match[0] : '';
+}
+
+function header(res: IncomingMessage | undefined, name: string): string | null {
+  const value = res?.headers[name];
+  return typeof value === 'string' ? value : null;
 }
 
 /** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
@@ -162,13 +340,10 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   return Number.isNaN(at) ? undefined : Math.max(at - now, 0);
 }
 
-function describeFetchError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return `Slack webhook did not answer within ${timeoutMs} ms`;
-  }
-  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : name(err);
-  return `Slack webhook unreachable (${code})`;
+/** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`…, else the error's name; never its message (it may hold the host). */
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : name(err);
 }
 
 function name(err: unknown): string {
