@@ -175,6 +175,11 @@ export interface IngestReport {
   readonly pendingAlerts: number;
   /** Alerts whose post failed during the drain (still queued). */
   readonly failedAlerts: number;
+  /**
+   * Messages sent during the drain that Slack never answered: they may be in the channel; their
+   * alerts stay queued and are re-sent once (a possible duplicate).
+   */
+  readonly unconfirmedMessages: number;
   /** Records left unprocessed by an interrupted run and processed before this ingest. */
   readonly recovered: number;
   readonly durationMs: number;
@@ -740,7 +745,15 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     deliverOptions: { timeoutMs?: number; onDrain?: (result: DrainResult) => void } = {},
   ): Promise<DrainResult> {
     const deadline = Date.now() + (deliverOptions.timeoutMs ?? 120_000);
-    const total: DrainResult = { messages: 0, violations: 0, resolutions: 0, pending: 0, failed: 0 };
+    const total: DrainResult = {
+      messages: 0,
+      violations: 0,
+      resolutions: 0,
+      pending: 0,
+      failed: 0,
+      unconfirmed: 0,
+      possibleDuplicates: 0,
+    };
     for (;;) {
       const budget = deadline - Date.now();
       if (budget <= 0) break;
@@ -749,10 +762,12 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
       total.violations += result.violations;
       total.resolutions += result.resolutions;
       total.failed += result.failed;
+      total.unconfirmed += result.unconfirmed;
+      total.possibleDuplicates += result.possibleDuplicates;
       total.pending = result.pending;
       deliverOptions.onDrain?.(total);
-      // Done, or the sink is failing / paused (the alerts stay queued for `up` to retry).
-      if (result.pending === 0 || result.failed > 0 || result.messages === 0) break;
+      // Done, or the sink is failing, unanswered or paused (the alerts stay queued for `up`).
+      if (result.pending === 0 || result.failed > 0 || result.unconfirmed > 0 || result.messages === 0) break;
     }
     return total;
   }
@@ -884,6 +899,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
       summary,
       pendingAlerts: delivery.pending,
       failedAlerts: delivery.failed,
+      unconfirmedMessages: delivery.unconfirmed,
       recovered,
       durationMs: Date.now() - startedAt,
     };

@@ -57,6 +57,9 @@ export async function handler(_event: unknown, context: Context): Promise<void> 
     metrics.addMetric('SlackViolationsDelivered', MetricUnit.Count, result.violations);
     metrics.addMetric('SlackResolutionsDelivered', MetricUnit.Count, result.resolutions);
     metrics.addMetric('SlackDeliveryFailures', MetricUnit.Count, result.failed);
+    // Sent but never answered (may be in the channel), and re-posts of such messages.
+    metrics.addMetric('SlackMessagesUnconfirmed', MetricUnit.Count, result.unconfirmed);
+    metrics.addMetric('SlackPossibleDuplicates', MetricUnit.Count, result.possibleDuplicates);
     metrics.addMetric('AlertOutboxPending', MetricUnit.Count, result.pending);
     logger.info('Alert outbox drained', { ...result, timeBudgetMs });
   } finally {

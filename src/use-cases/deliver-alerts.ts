@@ -11,16 +11,23 @@
  * - Failures: an item is marked delivered only after a successful post. A failed post leaves its
  *   alerts pending (`attempts + 1`), so alerts are delayed, never lost; the consumer only enqueues,
  *   so the Kinesis stream is never blocked by Slack.
- *   - Slack down (5xx, 429, timeout, network — after the client's own bounded retries): the
- *     webhook's route gate closes for max(Retry-After, 30 s · 2^(n-1)) capped at 5 min (Retry-After
- *     capped at 15 min), and the drain stops. Stream and schedule triggers inside that window only
- *     read the gate.
+ *   - Slack down (5xx, 429, a network error before the message was sent — after the client's own
+ *     bounded retries): the webhook's route gate closes for max(Retry-After, 30 s · 2^(n-1))
+ *     capped at 5 min (Retry-After capped at 15 min), and the drain stops. Stream and schedule
+ *     triggers inside that window only read the gate.
+ *   - No answer to a message that was sent (a timeout or a reset after the request went out —
+ *     Slack may have posted it and answered late, or never): ambiguous, so it is not re-posted in
+ *     this drain. Its alerts stay pending with `unconfirmed_posts + 1` (counted in `unconfirmed`,
+ *     not in `failed`), the gate closes as for an outage and the drain stops. The next drain
+ *     re-posts them once, logged as a possible duplicate (counted in `possibleDuplicates`); if that
+ *     post goes unanswered too, they are parked instead of being posted a third time.
  *   - Webhook broken (`no_service`, `channel_not_found`, 403/404/410): logged at error level with
  *     Slack's error text (never the URL) and counted in `failed`; the alerts stay pending and the
  *     gate closes for 5 min · 2^(n-1), capped at 1 h — a bounded retry cadence until someone fixes
  *     the secret or the channel, after which the backlog goes out (as digests if large). Nothing is
  *     dropped except by the outbox TTL (90 days).
- *   - One message refused (`invalid_payload`, `invalid_blocks`…, or a render error): only its
+ *   - One message refused (`invalid_payload`, `invalid_blocks`…, with HTTP 400 or 200 — any
+ *     answer but `ok` is an error — or a render error): only its
  *     alerts are retried later (1 min · 2^(attempts-1), capped at 1 h) so they never block the
  *     ones behind them; after `maxMessageAttempts` they are parked (out of the pending index, kept
  *     in the table, logged at error level).
@@ -30,8 +37,9 @@
  * message on the next drain. To keep that window to one message, each message's alerts are
  * marked delivered right after its post (not at the end of the drain), a post is never started
  * when the time budget cannot cover it, and drains never overlap (serialized here; across Lambda
- * instances by the drain lease). A client timeout is also ambiguous (Slack may have posted) and is
- * retried, so a hung webhook can at worst duplicate that one message too.
+ * instances by the drain lease). A message that was sent but not answered is not re-posted in the
+ * same drain and at most once by a later one (see above), so a late or silent Slack can at worst
+ * duplicate each such message once: an alert reaches the channel at most twice.
  *
  * One drain at a time, without reserved concurrency: reserving concurrency fails to deploy in
  * accounts whose Lambda quota is under 101, so with `lease` set every drain first takes the
@@ -78,6 +86,7 @@ export interface AlertOutbox {
     reason: string,
     options?: { now?: Date; retryAt?: Date },
   ): Promise<void>;
+  recordUnconfirmed(ids: readonly string[], reason: string, now?: Date): Promise<void>;
   park(ids: readonly string[], reason: string, now?: Date): Promise<void>;
   getRouteGate(): Promise<RouteGate>;
   blockRoute(until: Date, reason: string, now?: Date): Promise<void>;
@@ -160,6 +169,16 @@ export interface DrainResult {
   pending: number;
   /** Alerts whose post failed in this drain (they stay pending, or are parked; see above). */
   failed: number;
+  /**
+   * Messages sent in this drain that Slack never answered (timeout or reset after sending): they
+   * may be in the channel. Not in `messages`; their alerts stay pending (see above).
+   */
+  unconfirmed: number;
+  /**
+   * Messages posted in this drain (counted in `messages`) that carried alerts an earlier,
+   * unanswered post may already have delivered: each may be a duplicate of that earlier post.
+   */
+  possibleDuplicates: number;
   /** Set when another drain held the lease, so this one delivered nothing. */
   leaseHeldBy?: { holder: string | null; until: string | null };
 }
@@ -182,6 +201,13 @@ const WEBHOOK_BASE_MS = 5 * 60_000;
 const WEBHOOK_CAP_MS = 60 * 60_000;
 const MESSAGE_BASE_MS = 60_000;
 const MESSAGE_CAP_MS = 60 * 60_000;
+/**
+ * Unanswered posts after which an alert is parked rather than posted again: the first may have
+ * landed, the re-post may have too, a third could make it three times.
+ */
+const MAX_UNCONFIRMED_POSTS = 2;
+/** Event ids named in a log line at most. */
+const LOGGED_IDS = 10;
 /** Far longer than the pending index's propagation lag (usually well under a second). */
 const RECENTLY_DELIVERED_MS = 5 * 60_000;
 
@@ -244,6 +270,8 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         resolutions: 0,
         pending: await deps.outbox.countPending(),
         failed: 0,
+        unconfirmed: 0,
+        possibleDuplicates: 0,
         leaseHeldBy: { holder: attempt.holder, until: attempt.until },
       };
     }
@@ -268,7 +296,15 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
 
   async function drainHolding(timeBudgetMs: number, keepLease: () => Promise<boolean>): Promise<DrainResult> {
     const startedMs = clock().getTime();
-    const result: DrainResult = { messages: 0, violations: 0, resolutions: 0, pending: 0, failed: 0 };
+    const result: DrainResult = {
+      messages: 0,
+      violations: 0,
+      resolutions: 0,
+      pending: 0,
+      failed: 0,
+      unconfirmed: 0,
+      possibleDuplicates: 0,
+    };
     const remaining = () => timeBudgetMs - (clock().getTime() - startedMs);
     const gate = await deps.outbox.getRouteGate();
     if (gate.blockedUntil && gate.blockedUntil > clock().toISOString()) {
@@ -289,9 +325,14 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       // ago can still be listed. Never post it again; if nothing else is listed, let the index
       // catch up until the next trigger.
       const nowMs = clock().getTime();
-      const items = listed.filter(
+      const candidates = listed.filter(
         (item) => !recentlyDelivered.has(item.id) && !((deferredUntil.get(item.id) ?? 0) > nowMs),
       );
+      // Never a third post of an alert whose two posts went unanswered (e.g. a crash between
+      // recording the second and parking it): park it now.
+      const exhausted = candidates.filter((item) => item.unconfirmedPosts >= MAX_UNCONFIRMED_POSTS);
+      if (exhausted.length > 0) await parkUnconfirmed(exhausted.map((item) => item.id));
+      const items = candidates.filter((item) => item.unconfirmedPosts < MAX_UNCONFIRMED_POSTS);
       if (items.length === 0) break;
       const byId = new Map(items.map((item) => [item.id, item]));
       const storm = detector.isStorm(clock().getTime(), items.length);
@@ -313,11 +354,20 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
           await pace();
           if (remaining() <= 0) break drain;
           if (!(await keepLease())) break drain;
+          const reposted = out.ids.filter((id) => (byId.get(id)?.unconfirmedPosts ?? 0) > 0);
           const posted = await deps.sink.post(out.message);
           lastPostAtMs = clock().getTime();
           if (posted.ok) {
             // Mark right away: the window in which a crash re-posts is this one message.
             await deps.outbox.markDelivered(out.ids, randomUUID(), clock());
+            if (reposted.length > 0) {
+              result.possibleDuplicates += 1;
+              logger?.warn('Re-posted alerts whose earlier post Slack never answered: a possible duplicate', {
+                alerts: out.ids.length,
+                reposted: reposted.length,
+                eventIds: reposted.slice(0, LOGGED_IDS),
+              });
+            }
             const deliveredAt = clock().getTime();
             for (const id of out.ids) recentlyDelivered.set(id, deliveredAt);
             detector.record(clock().getTime(), out.ids.length);
@@ -329,6 +379,14 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
               consecutiveFailures = 0;
             }
             continue;
+          }
+          if (posted.ambiguous) {
+            // Slack may have posted it: never again in this drain; the next one decides.
+            result.unconfirmed += 1;
+            consecutiveFailures += 1;
+            await recordUnconfirmed(posted.reason, out.ids, byId);
+            await closeGate(posted, out.ids, consecutiveFailures);
+            break drain;
           }
           result.failed += out.ids.length;
           if (!posted.retryable && posted.scope === 'message') {
@@ -425,6 +483,43 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     for (const id of ids) deferredUntil.set(id, now.getTime() + delay);
   }
 
+  /**
+   * A message was sent and not answered: its alerts stay pending with one more unconfirmed post,
+   * for the next drain to re-post once; those already re-posted once are parked instead.
+   */
+  async function recordUnconfirmed(
+    reason: string,
+    ids: readonly string[],
+    byId: ReadonlyMap<string, PendingAlert>,
+  ): Promise<void> {
+    await deps.outbox.recordUnconfirmed(ids, reason, clock());
+    const exhausted = ids.filter((id) => (byId.get(id)?.unconfirmedPosts ?? 0) + 1 >= MAX_UNCONFIRMED_POSTS);
+    const again = ids.length - exhausted.length;
+    if (again > 0) {
+      logger?.warn(
+        'Slack did not answer a message it may have posted; a later drain re-posts its alerts once (a possible duplicate)',
+        { reason, alerts: again },
+      );
+    }
+    if (exhausted.length > 0) await parkUnconfirmed(exhausted, reason);
+  }
+
+  /** Alerts posted twice without an answer: parked, never posted a third time. */
+  async function parkUnconfirmed(ids: readonly string[], reason?: string): Promise<void> {
+    const now = clock();
+    const parked = `delivery unconfirmed: Slack never answered ${MAX_UNCONFIRMED_POSTS} posts of these alerts (each may be in the channel); parked rather than posted again${reason ? ` (last: ${reason})` : ''}`;
+    logger?.error(
+      'Slack never answered two posts of these alerts; they are parked in the outbox, not re-posted',
+      {
+        reason: parked,
+        alerts: ids.length,
+        eventIds: ids.slice(0, LOGGED_IDS),
+      },
+    );
+    await deps.outbox.park(ids, parked, now);
+    for (const id of ids) deferredUntil.set(id, now.getTime() + RECENTLY_DELIVERED_MS);
+  }
+
   /** Slack is down or the webhook is broken: keep the alerts, pause the whole webhook for a while. */
   async function closeGate(
     posted: Extract<PostResult, { ok: false }>,
@@ -444,9 +539,11 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       consecutiveFailures: failures,
       retryInMs: delay,
     };
-    if (posted.retryable) logger?.warn('Slack unavailable; alerts stay queued', extra);
+    if (posted.ambiguous) logger?.warn('Slack did not answer; delivery paused', extra);
+    else if (posted.retryable) logger?.warn('Slack unavailable; alerts stay queued', extra);
     else logger?.error('Slack webhook rejected the message: check the webhook configuration', extra);
-    await deps.outbox.recordFailure(ids, posted.reason, { now });
+    // An unanswered post was recorded as such (recordUnconfirmed), not as a failure.
+    if (!posted.ambiguous) await deps.outbox.recordFailure(ids, posted.reason, { now });
     await deps.outbox.blockRoute(new Date(now.getTime() + delay), posted.reason, now);
   }
 

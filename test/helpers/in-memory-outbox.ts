@@ -1,6 +1,6 @@
 /**
  * An in-memory alert outbox with the semantics of `AlertOutboxRepository` (enqueue once per event
- * id, oldest pending first, retry times, parking, route gate), for tests whose subject is the
+ * id, oldest pending first, retry times, unconfirmed posts, parking, route gate), for tests whose subject is the
  * deliverer at volumes dynalite is too slow for (20,000 conditional puts take ~40 s there). The
  * DynamoDB behaviour itself is covered by test/integration/alert-outbox.test.ts.
  */
@@ -13,6 +13,7 @@ interface Item {
   createdAt: string;
   attempts: number;
   lastError: string | null;
+  unconfirmedPosts: number;
   retryAt: string | null;
   pending: boolean;
   deliveredIn: string | null;
@@ -36,6 +37,7 @@ export class InMemoryOutbox implements AlertOutbox {
         createdAt: now.toISOString(),
         attempts: 0,
         lastError: null,
+        unconfirmedPosts: 0,
         retryAt: null,
         pending: true,
         deliveredIn: null,
@@ -57,6 +59,7 @@ export class InMemoryOutbox implements AlertOutbox {
         createdAt: i.createdAt,
         attempts: i.attempts,
         lastError: i.lastError,
+        unconfirmedPosts: i.unconfirmedPosts,
       }));
   }
 
@@ -82,6 +85,16 @@ export class InMemoryOutbox implements AlertOutbox {
       item.attempts += 1;
       item.lastError = reason;
       if (options.retryAt) item.retryAt = options.retryAt.toISOString();
+    }
+  }
+
+  async recordUnconfirmed(ids: readonly string[], reason: string): Promise<void> {
+    for (const id of ids) {
+      const item = this.items.get(id);
+      if (!item?.pending) continue;
+      item.attempts += 1;
+      item.unconfirmedPosts += 1;
+      item.lastError = reason;
     }
   }
 

@@ -145,6 +145,44 @@ describe('AlertOutboxRepository', () => {
     ]);
   });
 
+  it('records an unanswered post on the alert, keeps it pending, and lists its count read consistently even when the index lags', async () => {
+    // Prepare: the index as it was before the unanswered post was recorded
+    const prefix = await dynamo.newPrefix();
+    const table = tableName(prefix, OUTBOX_TABLE);
+    const outbox = new AlertOutboxRepository(dynamo.doc, table);
+    const [a, b] = [makeAlert(), makeAlert()];
+    await outbox.enqueue([a!, b!]);
+    const staleQuery = await dynamo.doc.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: 'pending',
+        KeyConditionExpression: 'pending_pk = :route',
+        ExpressionAttributeValues: { ':route': 'default' },
+      }),
+    );
+    const lagging = {
+      send: (command: { constructor: { name: string } }) =>
+        command instanceof QueryCommand ? Promise.resolve(staleQuery) : dynamo.doc.send(command as never),
+    } as unknown as typeof dynamo.doc;
+
+    // Act
+    await outbox.recordUnconfirmed([a!.eventId], 'no answer within 4000 ms');
+    const listed = await new AlertOutboxRepository(lagging, table).listPending(10);
+
+    // Assess
+    expect(await outbox.countPending()).toBe(2);
+    expect(listed.map((p) => [p.id, p.unconfirmedPosts])).toEqual([
+      [a!.eventId, 1],
+      [b!.eventId, 0],
+    ]);
+    expect(await rawItem(outbox, a!.eventId)).toMatchObject({
+      unconfirmed_posts: 1,
+      attempts: 1,
+      last_error: 'no answer within 4000 ms',
+    });
+    expect((await rawItem(outbox, a!.eventId))?.last_unconfirmed_at).toBeDefined();
+  });
+
   it('parks an alert out of the pending index but keeps it in the table', async () => {
     // Prepare
     const outbox = await newOutbox();

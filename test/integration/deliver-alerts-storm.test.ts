@@ -76,6 +76,8 @@ describe('alert storms', () => {
       resolutions: 0,
       pending: 0,
       failed: 0,
+      unconfirmed: 0,
+      possibleDuplicates: 0,
     });
     expect(countDigestAlerts(messages)).toBe(20_000);
     const refs = new Set([...outbox.items.values()].map((i) => i.deliveredIn));
@@ -127,6 +129,46 @@ describe('alert storms', () => {
     expect(during.violations + after.violations).toBe(20_000);
     expect(after.pending).toBe(0);
     expect(countDigestAlerts(posted())).toBe(20_000);
+  });
+
+  it('posts a 1,000-alert digest at most twice when Slack accepts it but answers after the timeout', async () => {
+    // Prepare: the client allows 3 attempts, as the one that turned 1,000 alerts into 3,000
+    const outbox = new InMemoryOutbox();
+    const time = { now: Date.parse('2024-05-01T10:00:00.000Z') };
+    const deliverer = createAlertDeliverer({
+      outbox,
+      sink: createSlackWebhookClient({
+        url: slack.url,
+        timeoutMs: 150,
+        maxAttempts: 3,
+        sleep: async () => {},
+      }),
+      clock: () => new Date(time.now),
+      sleep: async (ms) => {
+        time.now += ms;
+      },
+      minIntervalMs: 1000,
+      timeBudgetMs: 10 * 60_000,
+    });
+    await outbox.enqueue(storm(1000), new Date(time.now));
+    slack.setDefault(reply.lateOk(300));
+
+    // Act: a drain every minute for 10 minutes
+    const results = [];
+    const requests: number[] = [];
+    for (let minute = 0; minute < 10; minute++) {
+      results.push(await deliverer.drain());
+      requests.push(slack.requests.length);
+      time.now += 60_000;
+    }
+    await new Promise((r) => setTimeout(r, 400));
+
+    // Assess: no alert reached the channel more than twice; the first drain sent it once
+    expect(countDigestAlerts(posted())).toBeLessThanOrEqual(2000);
+    expect(countDigestAlerts(posted())).toBeGreaterThanOrEqual(1000);
+    expect(results[0]).toMatchObject({ messages: 0, unconfirmed: 1, pending: 1000 });
+    expect(requests[0]).toBe(1);
+    expect([...outbox.items.values()].every((i) => i.deliveredIn === null)).toBe(true);
   });
 
   it('keeps grouping while alerts keep arriving within the minute, then returns to single messages', async () => {

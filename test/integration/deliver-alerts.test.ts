@@ -12,6 +12,16 @@ import { type LocalDynamo, startLocalDynamo } from '../helpers/local-aws.js';
 import { countDigestAlerts, reply, type SlackServer, startSlackServer } from '../helpers/slack-server.js';
 
 const START = Date.parse('2024-05-01T10:00:00.000Z');
+/** A drain that delivered nothing and found nothing pending. */
+const NOTHING = {
+  messages: 0,
+  violations: 0,
+  resolutions: 0,
+  pending: 0,
+  failed: 0,
+  unconfirmed: 0,
+  possibleDuplicates: 0,
+};
 
 let dynamo: LocalDynamo;
 let slack: SlackServer;
@@ -82,8 +92,8 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
     const second = await deliverer.drain();
 
     // Assess
-    expect(first).toEqual({ messages: 3, violations: 2, resolutions: 1, pending: 0, failed: 0 });
-    expect(second).toEqual({ messages: 0, violations: 0, resolutions: 0, pending: 0, failed: 0 });
+    expect(first).toEqual({ ...NOTHING, messages: 3, violations: 2, resolutions: 1 });
+    expect(second).toEqual(NOTHING);
     expect(time.sleeps).toEqual([1000, 1000]);
     expect(deliveriesOf(alerts.map((a) => a.eventId))).toEqual([1, 1, 1]);
     const item = await dynamo.doc.send(
@@ -111,11 +121,11 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
     const after = await deliverer.drain();
 
     // Assess
-    expect(during).toEqual({ messages: 0, violations: 0, resolutions: 0, pending: 3, failed: 1 });
+    expect(during).toEqual({ ...NOTHING, pending: 3, failed: 1 });
     expect(requestsDuringOutage).toBe(2); // one message, the client's 2 attempts, then the drain stops
     expect(paused).toMatchObject({ messages: 0, pending: 3, failed: 0 });
     expect(requestsAfterPause).toBe(requestsDuringOutage);
-    expect(after).toEqual({ messages: 3, violations: 3, resolutions: 0, pending: 0, failed: 0 });
+    expect(after).toEqual({ ...NOTHING, messages: 3, violations: 3 });
     expect(deliveriesOf(alerts.map((a) => a.eventId))).toEqual([1, 1, 1]);
     expect(await outbox.getRouteGate()).toEqual({
       blockedUntil: null,
@@ -146,23 +156,113 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
     expect(slack.requests.map((r) => r.status)).toEqual([429, 200]);
   });
 
-  it('treats a webhook that hangs past the timeout as an outage and loses nothing', async () => {
+  it('treats a webhook that hangs past the timeout as an outage, does not re-post within the drain, and loses nothing', async () => {
     // Prepare
-    const { deliverer, time, enqueue } = await setup({ timeoutMs: 150 });
+    const { deliverer, time, enqueue, logs } = await setup({ timeoutMs: 150 });
     const alerts = [makeAlert(), makeAlert()];
     await enqueue(alerts);
     slack.setDefault(reply.hang);
 
     // Act
     const hung = await deliverer.drain();
+    const requestsWhileHung = slack.requests.length;
     slack.setDefault(reply.ok);
     time.now += 5 * 60_000;
     const recovered = await deliverer.drain();
 
     // Assess
-    expect(hung).toMatchObject({ messages: 0, pending: 2, failed: 1 });
-    expect(recovered).toMatchObject({ messages: 2, pending: 0, failed: 0 });
+    expect(hung).toMatchObject({ messages: 0, unconfirmed: 1, pending: 2, failed: 0 });
+    expect(requestsWhileHung).toBe(1);
+    expect(recovered).toMatchObject({ messages: 2, possibleDuplicates: 1, pending: 0, failed: 0 });
     expect(deliveriesOf(alerts.map((a) => a.eventId))).toEqual([1, 1]);
+    expect(logs.some((l) => l.startsWith('warn') && l.includes('possible duplicate'))).toBe(true);
+  });
+
+  it('posts each message at most twice when Slack accepts posts but answers after the timeout: once in a drain, at most once more in the next', async () => {
+    // Prepare: Slack posts every message but answers after the client has given up
+    const { deliverer, time, enqueue, outbox, logs } = await setup({ timeoutMs: 150 });
+    const alerts = [makeAlert(), makeAlert(), makeAlert()];
+    await enqueue(alerts);
+    slack.setDefault(reply.lateOk(400));
+
+    // Act: a drain every minute for 10 minutes
+    const results = [];
+    for (let minute = 0; minute < 10; minute++) {
+      results.push(await deliverer.drain());
+      time.now += 60_000;
+    }
+    await new Promise((r) => setTimeout(r, 500)); // let the last late answer arrive
+
+    // Assess: nothing reached the channel more than twice, nothing is marked delivered unconfirmed
+    const counts = deliveriesOf(alerts.map((a) => a.eventId));
+    expect(counts.every((n) => n >= 1 && n <= 2)).toBe(true);
+    expect(counts[0]).toBe(2);
+    expect(slack.requests.length).toBe(counts.reduce((a, b) => a + b, 0));
+    expect(results[0]).toMatchObject({ messages: 0, unconfirmed: 1, possibleDuplicates: 0, failed: 0 });
+    const unconfirmed = results.reduce((n, r) => n + r.unconfirmed, 0);
+    expect(unconfirmed).toBe(slack.requests.length);
+    const first = await dynamo.doc.send(
+      new GetCommand({ TableName: outbox.tableName, Key: { pk: `ALERT#${alerts[0]!.eventId}` } }),
+    );
+    expect(first.Item?.delivered_at).toBeUndefined();
+    expect(first.Item).toMatchObject({ unconfirmed_posts: 2 });
+    expect(first.Item?.parked_at).toBeDefined();
+    expect(String(first.Item?.last_error)).toMatch(/unconfirmed/);
+    expect(logs.some((l) => l.startsWith('warn') && l.includes('possible duplicate'))).toBe(true);
+    expect(logs.some((l) => l.startsWith('error') && l.includes('parked'))).toBe(true);
+    expect(logs.join('\n')).not.toContain('XXXXXXXX');
+  });
+
+  it('re-posts a message Slack answered late exactly once when Slack recovers, logged as a possible duplicate', async () => {
+    // Prepare
+    const { deliverer, time, enqueue, logs } = await setup({ timeoutMs: 150 });
+    const alerts = [makeAlert(), makeAlert(), makeAlert()];
+    await enqueue(alerts);
+    slack.script(reply.lateOk(300));
+
+    // Act
+    const late = await deliverer.drain();
+    time.now += 60_000;
+    const next = await deliverer.drain();
+    time.now += 60_000;
+    const idle = await deliverer.drain();
+
+    // Assess
+    expect(late).toMatchObject({ messages: 0, unconfirmed: 1, pending: 3, failed: 0 });
+    expect(next).toMatchObject({ messages: 3, unconfirmed: 0, possibleDuplicates: 1, pending: 0 });
+    expect(idle).toMatchObject({ messages: 0, pending: 0 });
+    expect(deliveriesOf(alerts.map((a) => a.eventId))).toEqual([2, 1, 1]);
+    const duplicates = logs.filter((l) => l.startsWith('warn Re-posted') && l.includes('possible duplicate'));
+    expect(duplicates).toHaveLength(1);
+    expect(duplicates[0]).toContain(alerts[0]!.eventId);
+  });
+
+  it('does not mark alerts delivered on an HTTP 200 whose body is invalid_blocks, and reports the error without the URL', async () => {
+    // Prepare
+    const { deliverer, enqueue, outbox, logs } = await setup();
+    const [bad, good] = [makeAlert(), makeAlert()];
+    await enqueue([bad!, good!]);
+    slack.script(reply.okStatusError('invalid_blocks'));
+
+    // Act
+    const result = await deliverer.drain();
+
+    // Assess
+    expect(result).toMatchObject({ messages: 1, violations: 1, failed: 1, pending: 1 });
+    const item = await dynamo.doc.send(
+      new GetCommand({ TableName: outbox.tableName, Key: { pk: `ALERT#${bad!.eventId}` } }),
+    );
+    expect(item.Item?.delivered_at).toBeUndefined();
+    expect(item.Item).toMatchObject({
+      attempts: 1,
+      last_error: 'Slack webhook answered HTTP 200 invalid_blocks',
+    });
+    const reported = logs.filter((l) => l.startsWith('error Slack refused a message'));
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toContain('invalid_blocks');
+    expect(logs.join('\n')).not.toContain(slack.url);
+    expect(logs.join('\n')).not.toContain('XXXXXXXX');
+    expect(deliveriesOf([bad!.eventId, good!.eventId])).toEqual([0, 1]);
   });
 
   it('reports 404 channel_not_found clearly, does not retry in a loop, and delivers after the fix', async () => {

@@ -122,7 +122,15 @@ describe('alert deliverer', () => {
     const result = await deliverer.drain();
 
     // Assess
-    expect(result).toEqual({ messages: 1, violations: 1, resolutions: 0, pending: 1, failed: 1 });
+    expect(result).toEqual({
+      messages: 1,
+      violations: 1,
+      resolutions: 0,
+      pending: 1,
+      failed: 1,
+      unconfirmed: 0,
+      possibleDuplicates: 0,
+    });
     expect(sink.posted.map((m) => m.text)).toEqual([fine!.eventId]);
     expect(outbox.items.get(broken!.eventId)).toMatchObject({
       attempts: 1,
@@ -159,5 +167,47 @@ describe('alert deliverer', () => {
     expect(sink.posted.map((m) => Number(m.text)).reduce((a, b) => a + b, 0)).toBe(40);
     expect(sink.posted.every((m) => Number(m.text) <= 10)).toBe(true);
     expect(sizes[0]).toBe(20);
+  });
+  it('never posts an alert a third time after two unanswered posts, even one left pending by a crash', async () => {
+    // Prepare: one alert whose two posts went unanswered but was not parked (crash in between)
+    const outbox = new InMemoryOutbox();
+    const [left, fresh] = [makeAlert(), makeAlert()];
+    await outbox.enqueue([left!, fresh!], fixedClock());
+    await outbox.recordUnconfirmed([left!.eventId], 'no answer');
+    await outbox.recordUnconfirmed([left!.eventId], 'no answer');
+    const sink = recordingSink();
+    const errors: string[] = [];
+    const logger = { info: () => {}, warn: () => {}, error: (m: string) => errors.push(m) };
+    const deliverer = createAlertDeliverer({ outbox, sink, minIntervalMs: 0, clock: fixedClock, logger });
+
+    // Act
+    const result = await deliverer.drain();
+
+    // Assess
+    expect(result).toMatchObject({ messages: 1, pending: 0 });
+    expect(sink.posted).toHaveLength(1);
+    expect(JSON.stringify(sink.posted)).not.toContain(left!.eventId);
+    expect(JSON.stringify(sink.posted)).toContain(fresh!.eventId);
+    expect(outbox.items.get(left!.eventId)).toMatchObject({ parked: true, pending: false });
+    expect(outbox.items.get(left!.eventId)?.lastError).toMatch(/^delivery unconfirmed/);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('stops the drain at an unanswered post and counts it apart from failures', async () => {
+    // Prepare
+    const outbox = new InMemoryOutbox();
+    const alerts = [makeAlert(), makeAlert(), makeAlert()];
+    await outbox.enqueue(alerts, fixedClock());
+    const sink = recordingSink([{ ok: false, retryable: true, ambiguous: true, reason: 'no answer' }]);
+    const deliverer = createAlertDeliverer({ outbox, sink, minIntervalMs: 0, clock: fixedClock });
+
+    // Act
+    const result = await deliverer.drain();
+
+    // Assess
+    expect(result).toMatchObject({ messages: 0, unconfirmed: 1, failed: 0, pending: 3 });
+    expect(sink.posted).toHaveLength(1);
+    expect(outbox.items.get(alerts[0]!.eventId)).toMatchObject({ unconfirmedPosts: 1, pending: true });
+    expect((await outbox.getRouteGate()).blockedUntil).not.toBeNull();
   });
 });

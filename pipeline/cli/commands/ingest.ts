@@ -43,7 +43,8 @@ Options:
 Counts: received = accepted + duplicates + skipped + rejected. accepted = valid events stored
 for the first time; duplicates = already stored (same id); stale = accepted events older than
 the state of their resource and rule (history only, no alert). violations/resolved = alert
-decisions; messages = Slack messages posted (SLACK_WEBHOOK_URL) or written to <data-dir>/outbox/.
+decisions; messages = Slack messages posted and answered ok (SLACK_WEBHOOK_URL) or written to
+<data-dir>/outbox/ (messages Slack never answered are named apart: they may be in the channel).
 `,
 
   async run(argv, io) {
@@ -227,6 +228,10 @@ export function formatReport(
     row('skipped', s.skipped, s.skipped > 0 ? '   not selected by the EventBridge rule' : '') +
     row('rejected', s.rejected, s.rejected > 0 ? `   reasons in ${dataDir}/rejected/` : '') +
     `Alerts: ${formatCount(s.alerts.violations)} violation(s), ${formatCount(s.alerts.resolved)} resolved → ` +
-    `${formatCount(s.alerts.messages)} message(s)\n`
+    `${formatCount(s.alerts.messages)} message(s)` +
+    (report.unconfirmedMessages > 0
+      ? `, ${formatCount(report.unconfirmedMessages)} sent but never answered by Slack (may be in the channel; re-sent once, a possible duplicate)`
+      : '') +
+    '\n'
   );
 }

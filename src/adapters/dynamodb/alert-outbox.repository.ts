@@ -20,6 +20,8 @@
  *   names the Lambda request that holds it) and `lease_until` (ISO expiry). Taken, renewed and
  *   released with conditional writes (see {@link AlertOutboxRepository.acquireDrainLease}), so at
  *   most one drain posts to a webhook at a time without reserved concurrency. No GSI keys, no TTL.
+ * - `unconfirmed_posts` on an alert item: how many of its posts were sent but never answered
+ *   (Slack may have posted them); the deliverer re-posts such an alert once at most, then parks it.
  * - `expired_at` (epoch seconds, 90 days after enqueue) — DynamoDB TTL; it also bounds how long an
  *   alert can stay undeliverable (a webhook broken for 90 days).
  */
@@ -50,6 +52,11 @@ export interface PendingAlert {
   readonly createdAt: string;
   readonly attempts: number;
   readonly lastError: string | null;
+  /**
+   * Posts of this alert that were sent but never answered (see {@link recordUnconfirmed}): each
+   * may be in the channel, so the deliverer re-posts it at most once more.
+   */
+  readonly unconfirmedPosts: number;
 }
 
 /** The delivery gate of one webhook, persisted so that it holds across invocations. */
@@ -167,7 +174,8 @@ export class AlertOutboxRepository {
    * pending index is a GSI and GSIs are only eventually consistent
    * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Reads): an
    * alert another drainer marked delivered a moment ago (before a lease handover) can still be
-   * listed, and must not be posted again.
+   * listed, and must not be posted again. Its count of unconfirmed posts is taken from the same
+   * read: the index may not show the last one yet, and it bounds how often the alert is re-posted.
    */
   private async stillPending(listed: readonly PendingAlert[]): Promise<PendingAlert[]> {
     if (listed.length === 0) return [];
@@ -175,12 +183,21 @@ export class AlertOutboxRepository {
       this.doc,
       this.tableName,
       listed.map((alert) => ({ pk: alertKey(alert.id) })),
-      { consistentRead: true, attributes: ['event_id', 'pending_pk'] },
+      { consistentRead: true, attributes: ['event_id', 'pending_pk', 'unconfirmed_posts'] },
     );
-    const pending = new Set(
-      items.filter((item) => item.pending_pk !== undefined).map((item) => String(item.event_id)),
+    const pending = new Map(
+      items
+        .filter((item) => item.pending_pk !== undefined)
+        .map((item) => [
+          String(item.event_id),
+          typeof item.unconfirmed_posts === 'number' ? item.unconfirmed_posts : 0,
+        ]),
     );
-    return listed.filter((alert) => pending.has(alert.id));
+    return listed.flatMap((alert) => {
+      const unconfirmedPosts = pending.get(alert.id);
+      if (unconfirmedPosts === undefined) return [];
+      return unconfirmedPosts === alert.unconfirmedPosts ? [alert] : [{ ...alert, unconfirmedPosts }];
+    });
   }
 
   /** Number of alerts still pending on this route (including those waiting for a retry time). */
@@ -248,8 +265,33 @@ export class AlertOutboxRepository {
   }
 
   /**
+   * Records a post of these alerts that was sent but not answered (a timeout or a reset after the
+   * request went out): Slack may have posted it. `unconfirmed_posts + 1`, `attempts + 1`,
+   * `last_error`, `last_unconfirmed_at`; the alerts stay pending, so a later drain decides (it
+   * re-posts them at most once, as a possible duplicate). Only pending items are touched.
+   */
+  async recordUnconfirmed(ids: readonly string[], reason: string, now: Date = new Date()): Promise<void> {
+    await forEachLimited(ids, WRITE_CONCURRENCY, (id) =>
+      this.updateExisting(
+        id,
+        {
+          UpdateExpression:
+            'SET last_error = :reason, last_attempt_at = :now, last_unconfirmed_at = :now ADD attempts :one, unconfirmed_posts :one',
+          ExpressionAttributeValues: {
+            ':reason': reason.slice(0, 1000),
+            ':now': now.toISOString(),
+            ':one': 1,
+          },
+        },
+        'attribute_exists(pending_pk)',
+      ),
+    );
+  }
+
+  /**
    * Takes alerts out of the pending index without delivering them (`parked_at`, `last_error`): for
-   * a message Slack rejects as invalid however often it is retried. The item stays in the table
+   * a message Slack rejects as invalid however often it is retried, or one whose posts went
+   * unanswered twice (re-posting could duplicate it once more). The item stays in the table
    * until its TTL, so it can be found and re-queued by hand; the caller logs it at error level.
    */
   async park(ids: readonly string[], reason: string, now: Date = new Date()): Promise<void> {
@@ -416,5 +458,6 @@ function toPending(item: Record<string, unknown>): PendingAlert {
     createdAt: String(item.created_at),
     attempts: typeof item.attempts === 'number' ? item.attempts : 0,
     lastError: typeof item.last_error === 'string' ? item.last_error : null,
+    unconfirmedPosts: typeof item.unconfirmed_posts === 'number' ? item.unconfirmed_posts : 0,
   };
 }
