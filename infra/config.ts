@@ -78,6 +78,39 @@ const logRetention = type('number')
   )
   .describe('a CloudWatch Logs retention in days');
 
+const httpsUrl = type(/^https:\/\/\S+$/).describe('an https URL');
+const dnsName = type(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/).describe(
+  'a lowercase DNS name such as monitor.example.com',
+);
+// CloudFront takes viewer certificates from ACM in us-east-1 only.
+const cloudFrontCertificateArn = type(
+  /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+).describe('an ACM certificate ARN in us-east-1 (CloudFront only uses certificates of us-east-1)');
+const identityProviderName = type(/^[A-Za-z0-9][A-Za-z0-9.-]{1,30}[A-Za-z0-9]$/).describe(
+  'an identity provider name of 3-32 letters, digits, . or - (shown on the sign-in page)',
+);
+const cognitoDomainPrefix = type(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/).describe(
+  'a Cognito domain prefix (1-63 lowercase letters, digits or -, not starting or ending with -)',
+);
+
+/** Sign-in through the organization's identity provider, in addition to the pool's own users. */
+const federation = type({
+  type: "'SAML'",
+  /** URL of the IdP's SAML metadata document. */
+  metadataUrl: httpsUrl,
+  name: identityProviderName,
+  '+': 'reject',
+}).or({
+  type: "'OIDC'",
+  /** The IdP's issuer URL (its `/.well-known/openid-configuration` is read by Cognito). */
+  issuer: httpsUrl,
+  clientId: type('string > 0').describe('the client id registered at the identity provider'),
+  /** Secrets Manager secret whose string is the OIDC client secret. */
+  clientSecretName: secretName,
+  name: identityProviderName,
+  '+': 'reject',
+});
+
 export const configSchema = type({
   /** Short deployment name; part of every resource name (`config-monitor-<stage>-…`). */
   stage: type(/^[a-z][a-z0-9]{1,11}$/).describe('2-12 lowercase letters or digits, starting with a letter'),
@@ -142,8 +175,23 @@ export const configSchema = type({
   },
   /** Optional e-mail subscribed to the alarm topic. */
   'alarmEmail?': type(/^[^@\s]+@[^@\s]+\.[^@\s]+$/).describe('an e-mail address'),
-  /** Optional link put in Slack messages. */
-  'dashboardUrl?': type(/^https:\/\/\S+$/).describe('an https URL'),
+  /** Optional link put in Slack messages; the hosted dashboard's URL when not set. */
+  'dashboardUrl?': httpsUrl,
+  /** The dashboard in AWS: S3 + CloudFront, sign-in through a Cognito user pool (docs/deploy.md). */
+  dashboard: {
+    /** Host the dashboard (false: the API stays IAM-only and nothing of the dashboard is deployed). */
+    enabled: 'boolean',
+    /** MFA of the pool's own users (TOTP); federated users follow their identity provider. */
+    mfa: "'OPTIONAL' | 'REQUIRED'",
+    /** Cognito threat protection (Plus feature plan, billed per active user); off: Essentials. */
+    threatProtection: 'boolean',
+    /** Hosted UI prefix (`<prefix>.auth.<region>.amazoncognito.com`); globally unique per region. */
+    'domainPrefix?': cognitoDomainPrefix,
+    /** Serve the dashboard on your own name; its DNS record (CNAME/alias to CloudFront) is yours to create. */
+    'customDomain?': { domainName: dnsName, certificateArn: cloudFrontCertificateArn, '+': 'reject' },
+    'federation?': federation,
+    '+': 'reject',
+  },
   /** Active X-Ray tracing on Lambda functions and the API stage. */
   tracing: 'boolean',
   /** Keep buckets, tables and secrets when the stack is deleted (set false for throw-away stages). */
@@ -163,6 +211,7 @@ export const CONFIG_DEFAULTS = {
   retention: { archiveDays: 730, athenaResultsDays: 30, logDays: 90, streamHours: 168 },
   athena: { bytesScannedCutoffPerQuery: 10 * 1024 ** 3 },
   api: { throttlingRateLimit: 50, throttlingBurstLimit: 100 },
+  dashboard: { enabled: true, mfa: 'REQUIRED', threatProtection: false },
   tracing: true,
   retainData: true,
 } as const;
@@ -180,6 +229,15 @@ const REQUIRED_HINTS: Readonly<Record<string, string>> = {
   'slack.alertsWebhookSecretName': 'the Secrets Manager name of the Slack alerts webhook URL',
   'slack.reportWebhookSecretName':
     'the Secrets Manager name of the Slack report webhook URL (defaults to the alerts one)',
+  'dashboard.customDomain.domainName': 'the DNS name the dashboard is served on, such as monitor.example.com',
+  'dashboard.customDomain.certificateArn':
+    'the ARN of an ACM certificate in us-east-1 that covers the domain name',
+  'dashboard.federation.type': '"SAML" or "OIDC"',
+  'dashboard.federation.name': 'the identity provider name shown on the sign-in page, such as Corp',
+  'dashboard.federation.metadataUrl': "the https URL of the identity provider's SAML metadata document",
+  'dashboard.federation.issuer': "the identity provider's OIDC issuer URL (https)",
+  'dashboard.federation.clientId': 'the client id of the app registered at the identity provider',
+  'dashboard.federation.clientSecretName': 'the Secrets Manager name of the OIDC client secret',
 };
 
 function isObject(value: unknown): value is Json {
@@ -231,6 +289,23 @@ function crossFieldProblems(config: MonitorConfig): string[] {
     problems.push(
       `allowedAccounts and stackSet cannot be set together: the StackSet deploys an agent to every account of ${config.stackSet.organizationalUnitIds.join(', ')}, and EventBridge refuses the rule target of an agent whose account is not in allowedAccounts, so its stack instance fails; remove allowedAccounts, or drop stackSet and list the agents`,
     );
+  }
+  const prefix = dashboardDomainPrefix(config);
+  const reserved = ['aws', 'amazon', 'cognito'].filter((word) => prefix.includes(word));
+  if (config.dashboard.enabled && reserved.length > 0) {
+    problems.push(
+      `dashboard.domainPrefix ${prefix}${config.dashboard.domainPrefix ? '' : ' (derived from the stage and account)'} contains ${reserved.join(', ')}, which Cognito refuses in a domain prefix; set dashboard.domainPrefix to another value`,
+    );
+  }
+  if (!config.dashboard.enabled) {
+    const unused = (['domainPrefix', 'customDomain', 'federation'] as const).filter(
+      (key) => config.dashboard[key] !== undefined,
+    );
+    if (unused.length > 0) {
+      problems.push(
+        `dashboard.${unused.join(', dashboard.')} ${unused.length > 1 ? 'are' : 'is'} set but dashboard.enabled is false, so nothing uses ${unused.length > 1 ? 'them' : 'it'}; set dashboard.enabled to true or remove ${unused.length > 1 ? 'them' : 'it'}`,
+      );
+    }
   }
   return problems;
 }
@@ -299,6 +374,18 @@ export function loadConfig(context: ContextReader): MonitorConfig {
 /** Resource-name prefix of a stage; also the DynamoDB table prefix (`<prefix>-events`, …). */
 export function resourcePrefix(config: Pick<MonitorConfig, 'stage'>): string {
   return `config-monitor-${config.stage}`;
+}
+
+/**
+ * Prefix of the dashboard's Cognito hosted UI domain: `dashboard.domainPrefix`, else
+ * `config-monitor-<stage>-<account>` (prefixes are unique across all accounts of a region).
+ */
+export function dashboardDomainPrefix(
+  config: Pick<MonitorConfig, 'stage' | 'master'> & {
+    dashboard: Pick<MonitorConfig['dashboard'], 'domainPrefix'>;
+  },
+): string {
+  return config.dashboard.domainPrefix ?? `${resourcePrefix(config)}-${config.master.account}`;
 }
 
 /** Name of the organization aggregator the master stack creates when none is named. */

@@ -3,7 +3,7 @@
  * finding that is not acknowledged with a reason fails `cdk synth`. Acknowledgements are written to
  * the templates' Metadata (`cdk_nag.rules_to_suppress`) as an audit trail.
  */
-import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, DefaultStackSynthesizer, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -27,6 +27,22 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
  */
 export function arnWildcardFinding(resource: CfnResource, suffix: string, attribute = 'Arn'): string {
   return `AwsSolutions-IAM5[Resource::<${Stack.of(resource).getLogicalId(resource)}.${attribute}>${suffix}]`;
+}
+
+/**
+ * The finding cdk-nag reports for a grant on every object of the stack's CDK file-asset bucket
+ * (`cdk-<qualifier>-assets-<account>-<region>/*`), which CDK constructs that copy assets (such as
+ * BucketDeployment) read from.
+ */
+export function fileAssetsWildcardFinding(scope: IConstruct): string {
+  const stack = Stack.of(scope);
+  const synthesizer = stack.synthesizer;
+  const qualifier =
+    (synthesizer instanceof DefaultStackSynthesizer ? synthesizer.bootstrapQualifier : undefined) ??
+    DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+  const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+  const bucket = `cdk-${qualifier}-assets-${shown(stack.account, 'AccountId')}-${shown(stack.region, 'Region')}`;
+  return `AwsSolutions-IAM5[Resource::arn:${shown(stack.partition, 'Partition')}:s3:::${bucket}/*]`;
 }
 
 /**

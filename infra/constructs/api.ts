@@ -1,7 +1,14 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  DASHBOARD_CORS_HEADERS,
+  DASHBOARD_CORS_MAX_AGE_SECONDS,
+  DASHBOARD_CORS_METHODS,
+  DASHBOARD_ORIGINS_ENV,
+} from '../../src/api/cors.js';
 import { MonitorFunction } from '../lambda-defaults.js';
 import { acknowledge } from '../nag.js';
 
@@ -19,17 +26,55 @@ export interface ApiProps {
    * @default 'v1'
    */
   readonly stageName?: string;
+  /**
+   * Also create the dashboard API ({@link Api.dashboardRestApi}); its routes and authorizer are
+   * added by {@link Api.authorizeDashboard} once the user pool and the page's origins exist.
+   * @default false
+   */
+  readonly dashboard?: boolean;
+}
+
+/**
+ * The read routes the dashboard calls (dashboard/app.js), as the Hono app routes them: each is a
+ * GET with the Cognito authorizer on the dashboard API. `/queries/{id}` is the poll of a saved
+ * query that answered 202. A route the dashboard starts to read must be added here.
+ */
+export const DASHBOARD_READ_ROUTES = [
+  '/events',
+  '/coverage',
+  '/compliance/summary',
+  '/compliance/trends',
+  '/compliance/remediation',
+  '/resources/timeline',
+  '/queries/{id}',
+] as const;
+
+export interface DashboardAccess {
+  /** The pool whose ID tokens the authorizer accepts. */
+  readonly userPool: cognito.IUserPool;
+  /** Origins (`https://host`) the page is served from; the first is the one error responses name. */
+  readonly allowedOrigins: readonly string[];
 }
 
 /**
  * The summary API: API Gateway REST with SigV4 (IAM) authorization on every method, stage
  * throttling, JSON access logs, in front of the API Lambda (the same Hono app as locally).
  * The API is read-only, so only GET is routed; the app answers unknown paths with a JSON 404.
+ *
+ * With `dashboard`, a second REST API in front of the same function serves the browser: a REST
+ * API method has exactly one authorization type, so the IAM API stays as it is for tools and
+ * scripts, and the dashboard API routes only {@link DASHBOARD_READ_ROUTES}, each with a Cognito
+ * user pools authorizer (the user's ID token in `Authorization`). Both APIs have the same stage
+ * name and paths, so the Hono app routes both without a base-path change.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-integrate-with-cognito.html
  */
 export class Api extends Construct {
   readonly function: MonitorFunction;
   readonly restApi: apigw.RestApi;
   readonly accessLogs: logs.LogGroup;
+  /** The Cognito-authorized API of the dashboard, when `dashboard` is set. */
+  readonly dashboardRestApi?: apigw.RestApi;
+  private readonly stageProps: apigw.StageOptions;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -56,23 +101,26 @@ export class Api extends Construct {
       removalPolicy: props.logRemovalPolicy,
     });
 
+    this.stageProps = {
+      stageName: props.stageName ?? 'v1',
+      throttlingRateLimit: props.throttlingRateLimit,
+      throttlingBurstLimit: props.throttlingBurstLimit,
+      accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+      loggingLevel: apigw.MethodLoggingLevel.ERROR,
+      // Request bodies and query strings may carry resource ids from other accounts; keep them
+      // out of execution logs.
+      dataTraceEnabled: false,
+      metricsEnabled: true,
+      tracingEnabled: props.tracing,
+    };
     this.restApi = new apigw.RestApi(this, 'RestApi', {
       restApiName: props.apiName,
       description: 'config-monitor summary API (SigV4-signed requests only)',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: true,
       deployOptions: {
-        stageName: props.stageName ?? 'v1',
-        throttlingRateLimit: props.throttlingRateLimit,
-        throttlingBurstLimit: props.throttlingBurstLimit,
+        ...this.stageProps,
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
-        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
-        loggingLevel: apigw.MethodLoggingLevel.ERROR,
-        // Request bodies and query strings may carry resource ids from other accounts; keep them
-        // out of execution logs.
-        dataTraceEnabled: false,
-        metricsEnabled: true,
-        tracingEnabled: props.tracing,
       },
       defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
     });
@@ -100,17 +148,122 @@ export class Api extends Construct {
     acknowledge(
       this.restApi,
       'AwsSolutions-COG4',
-      'Callers are IAM principals of the organization (operators, dashboards), authorized with SigV4 on every method instead of a Cognito user pool.',
+      'Callers are IAM principals of the organization (operators, tools, scripts), authorized with SigV4 on every method; browsers use the dashboard API, whose methods have the Cognito user pools authorizer.',
     );
     acknowledge(
       this.restApi,
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'The account-level API Gateway logging role must use the AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs; API Gateway itself assumes it to write execution and access logs.',
     );
+
+    if (props.dashboard) this.dashboardRestApi = this.createDashboardRestApi(props);
   }
 
   /** Base URL of the deployed stage. */
   get url(): string {
     return this.restApi.url;
+  }
+
+  /** Base URL of the dashboard API's stage (`https://<id>.execute-api.<region>.<suffix>/v1/`). */
+  get dashboardUrl(): string {
+    return this.requireDashboardApi().url;
+  }
+
+  /**
+   * Origin of the dashboard API, for the page's CSP `connect-src`. Built from the REST API id
+   * alone (not the stage), so the distribution does not depend on the deployment, whose methods
+   * depend on the function, whose CORS origins depend on the distribution.
+   */
+  get dashboardOrigin(): string {
+    const api = this.requireDashboardApi();
+    const stack = Stack.of(this);
+    return `https://${api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
+  }
+
+  private requireDashboardApi(): apigw.RestApi {
+    if (!this.dashboardRestApi) throw new Error('Api was built without dashboard: true');
+    return this.dashboardRestApi;
+  }
+
+  private createDashboardRestApi(props: ApiProps): apigw.RestApi {
+    const accessLogs = new logs.LogGroup(this, 'DashboardAccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    const api = new apigw.RestApi(this, 'DashboardRestApi', {
+      restApiName: `${props.apiName}-dashboard`,
+      description: 'config-monitor dashboard API (Cognito ID tokens, the dashboard read routes only)',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // The account's API Gateway logging role is set once per region, by the IAM API.
+      cloudWatchRole: false,
+      deployOptions: {
+        ...this.stageProps,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+      },
+    });
+    const account = this.restApi.node.tryFindChild('Account');
+    if (account) api.deploymentStage.node.addDependency(account);
+    acknowledge(
+      api,
+      'AwsSolutions-APIG3',
+      'Every route requires a valid ID token of the dashboard user pool (self sign-up off), so API Gateway rejects other traffic before the function; stage throttling bounds signed-in traffic. Attach a WAF web ACL if the organization requires one on public endpoints.',
+    );
+    return api;
+  }
+
+  /**
+   * Routes {@link DASHBOARD_READ_ROUTES} on the dashboard API with a Cognito user pools authorizer
+   * and CORS for the page's origins only. With a Lambda proxy integration API Gateway answers the
+   * preflight (OPTIONS, mock integration) but the function must add `Access-Control-Allow-Origin`
+   * to its own responses, so the origins are also given to it in {@link DASHBOARD_ORIGINS_ENV}.
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-cors.html
+   */
+  authorizeDashboard(access: DashboardAccess): apigw.CognitoUserPoolsAuthorizer {
+    const api = this.requireDashboardApi();
+    const [primaryOrigin] = access.allowedOrigins;
+    if (primaryOrigin === undefined) throw new Error('authorizeDashboard needs at least one origin');
+    const authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'DashboardAuthorizer', {
+      authorizerName: 'dashboard-users',
+      cognitoUserPools: [access.userPool],
+      identitySource: apigw.IdentitySource.header('Authorization'),
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    const validator = new apigw.RequestValidator(this, 'DashboardRequestValidator', {
+      restApi: api,
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+    const integration = new apigw.LambdaIntegration(this.function, { proxy: true, allowTestInvoke: false });
+    const cors: apigw.CorsOptions = {
+      allowOrigins: [...access.allowedOrigins],
+      allowMethods: [...DASHBOARD_CORS_METHODS],
+      allowHeaders: [...DASHBOARD_CORS_HEADERS],
+      maxAge: Duration.seconds(DASHBOARD_CORS_MAX_AGE_SECONDS),
+    };
+    for (const route of DASHBOARD_READ_ROUTES) {
+      let resource: apigw.IResource = api.root;
+      for (const part of route.split('/').filter(Boolean)) {
+        resource = resource.getResource(part) ?? resource.addResource(part);
+      }
+      resource.addMethod('GET', integration, {
+        authorizationType: apigw.AuthorizationType.COGNITO,
+        authorizer,
+        requestValidator: validator,
+      });
+      resource.addCorsPreflight(cors);
+    }
+    // What API Gateway answers itself (401 without a valid token, 429 throttled, 5xx) carries the
+    // CORS header too, so the page can read the status and send the user to sign in again.
+    for (const [id, type] of [
+      ['Default4xx', apigw.ResponseType.DEFAULT_4XX],
+      ['Default5xx', apigw.ResponseType.DEFAULT_5XX],
+    ] as const) {
+      api.addGatewayResponse(id, {
+        type,
+        responseHeaders: { 'Access-Control-Allow-Origin': `'${primaryOrigin}'`, Vary: "'Origin'" },
+      });
+    }
+    this.function.addEnvironment(DASHBOARD_ORIGINS_ENV, access.allowedOrigins.join(','));
+    return authorizer;
   }
 }

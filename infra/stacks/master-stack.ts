@@ -6,7 +6,13 @@ import type { Construct } from 'constructs';
 import { SYNC_STATUS_PK } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { CONFIG_EVENT_PATTERN } from '../../src/domain/event-pattern.js';
 import { STREAM_ROUTES } from '../../src/domain/stream-routes.js';
-import { aggregatorName, type MonitorConfig, masterBusName, resourcePrefix } from '../config.js';
+import {
+  aggregatorName,
+  dashboardDomainPrefix,
+  type MonitorConfig,
+  masterBusName,
+  resourcePrefix,
+} from '../config.js';
 import { AgentStackSet } from '../constructs/agent-stack-set.js';
 import { Alarms } from '../constructs/alarms.js';
 import { AlertDelivery, SlackWebhookSecret } from '../constructs/alert-delivery.js';
@@ -15,6 +21,7 @@ import { Api } from '../constructs/api.js';
 import { Archive, ArchiveBuckets } from '../constructs/archive.js';
 import { Consumer } from '../constructs/consumer.js';
 import { Dashboard } from '../constructs/dashboard.js';
+import { DashboardHosting } from '../constructs/dashboard-hosting.js';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.js';
 import { HotStore } from '../constructs/hot-store.js';
 import { Ingest } from '../constructs/ingest.js';
@@ -39,7 +46,8 @@ export interface MasterStackProps extends StackProps {
 /**
  * The central account: the organization bus, the stream, the consumer and hot store, alert
  * delivery, the Parquet archive with Glue and Athena, the API, the daily report, alarms and the
- * dashboard; optionally the StackSet that deploys the agent to the organization.
+ * CloudWatch dashboard; the hosted dashboard page with its sign-in (`config.dashboard`), and
+ * optionally the StackSet that deploys the agent to the organization.
  */
 export class MasterStack extends Stack {
   readonly key: kms.Key;
@@ -58,6 +66,10 @@ export class MasterStack extends Stack {
   readonly reconciler: Reconciler;
   readonly alarms: Alarms;
   readonly dashboard: Dashboard;
+  /** The dashboard page in AWS (S3, CloudFront, Cognito), when `config.dashboard.enabled`. */
+  readonly dashboardHosting?: DashboardHosting;
+  /** The link Slack messages carry: `config.dashboardUrl`, else the hosted dashboard's URL. */
+  readonly dashboardUrl?: string;
   readonly stackSet?: AgentStackSet;
 
   constructor(scope: Construct, id: string, props: MasterStackProps) {
@@ -153,18 +165,6 @@ export class MasterStack extends Stack {
             removalPolicy: dataRemoval,
           }).secret;
 
-    const notifierFailures = new DeadLetterQueue(this, 'NotifierFailures', {
-      purpose: 'outbox stream batches and drain ticks the notifier could not process',
-    });
-    this.alertDelivery = new AlertDelivery(this, 'AlertDelivery', {
-      ...common,
-      outboxTable,
-      webhookSecret: alertsSecret,
-      failureQueue: notifierFailures.queue,
-      digestThreshold: config.slack.digestThreshold,
-      dashboardUrl: config.dashboardUrl,
-    });
-
     this.buckets = new ArchiveBuckets(this, 'Buckets', {
       encryptionKey: this.key,
       archiveDays: config.retention.archiveDays,
@@ -199,10 +199,45 @@ export class MasterStack extends Stack {
       throttlingRateLimit: config.api.throttlingRateLimit,
       throttlingBurstLimit: config.api.throttlingBurstLimit,
       environment: { EVENTS_TABLE_NAME: eventsTable.tableName, ...athenaEnvironment },
+      dashboard: config.dashboard.enabled,
     });
     eventsTable.grantReadData(this.api.function);
     acknowledgeTableIndexes(this.api.function.executionRole, [eventsTable]);
     this.analytics.grantQuery(this.api.function);
+
+    if (config.dashboard.enabled) {
+      this.dashboardHosting = new DashboardHosting(this, 'DashboardHosting', {
+        prefix,
+        domainPrefix: dashboardDomainPrefix(config),
+        mfa: config.dashboard.mfa,
+        threatProtection: config.dashboard.threatProtection,
+        customDomain: config.dashboard.customDomain,
+        federation: config.dashboard.federation,
+        accessLogsBucket: this.buckets.accessLogs,
+        apiUrl: this.api.dashboardUrl,
+        apiOrigin: this.api.dashboardOrigin,
+        // The pool's users are data; the bucket only holds files rebuilt from the repository.
+        userPoolRemovalPolicy: dataRemoval,
+        logRetention,
+      });
+      this.api.authorizeDashboard({
+        userPool: this.dashboardHosting.userPool,
+        allowedOrigins: this.dashboardHosting.origins,
+      });
+    }
+    this.dashboardUrl = config.dashboardUrl ?? this.dashboardHosting?.url;
+
+    const notifierFailures = new DeadLetterQueue(this, 'NotifierFailures', {
+      purpose: 'outbox stream batches and drain ticks the notifier could not process',
+    });
+    this.alertDelivery = new AlertDelivery(this, 'AlertDelivery', {
+      ...common,
+      outboxTable,
+      webhookSecret: alertsSecret,
+      failureQueue: notifierFailures.queue,
+      digestThreshold: config.slack.digestThreshold,
+      dashboardUrl: this.dashboardUrl,
+    });
 
     const reportFailures = new DeadLetterQueue(this, 'ReportFailures', {
       purpose: 'daily report runs that failed or could not be invoked',
@@ -219,7 +254,7 @@ export class MasterStack extends Stack {
           EVENTS_TABLE_NAME: eventsTable.tableName,
           ...athenaEnvironment,
         },
-        { DASHBOARD_URL: config.dashboardUrl },
+        { DASHBOARD_URL: this.dashboardUrl },
       ),
     });
     // The report builds the compliance_daily_state rollup (Athena INSERT INTO) before it reads it.
@@ -327,6 +362,24 @@ export class MasterStack extends Stack {
     new CfnOutput(this, 'ConfigAggregatorName', { value: this.reconciler.aggregatorName });
     new CfnOutput(this, 'SyncStateMachineArn', { value: this.reconciler.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    if (this.dashboardHosting) {
+      new CfnOutput(this, 'DashboardUrl', {
+        description: 'The hosted dashboard (sign in with a user of DashboardUserPoolId)',
+        value: this.dashboardHosting.url,
+      });
+      new CfnOutput(this, 'DashboardUserPoolId', {
+        description: 'Cognito user pool of the dashboard: create the first user here (docs/deploy.md)',
+        value: this.dashboardHosting.userPool.userPoolId,
+      });
+      new CfnOutput(this, 'DashboardSignInDomain', {
+        description: 'Cognito hosted UI of the dashboard; federation callbacks are under it',
+        value: this.dashboardHosting.userPoolDomain.baseUrl(),
+      });
+      new CfnOutput(this, 'DashboardApiUrl', {
+        description: 'The API the dashboard calls with Cognito ID tokens (the read routes only)',
+        value: this.api.dashboardUrl,
+      });
+    }
     new CfnOutput(this, 'AlertsWebhookSecretName', { value: config.slack.alertsWebhookSecretName });
     new CfnOutput(this, 'ReportWebhookSecretName', { value: config.slack.reportWebhookSecretName });
   }

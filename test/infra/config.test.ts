@@ -55,6 +55,7 @@ describe('parseConfig', () => {
       report: { schedule: 'cron(0 7 * * ? *)', timeZone: 'UTC' },
       retention: { archiveDays: 730, athenaResultsDays: 30, logDays: 90, streamHours: 168 },
       athena: { bytesScannedCutoffPerQuery: 10 * 1024 ** 3 },
+      dashboard: { enabled: true, mfa: 'REQUIRED', threatProtection: false },
       tracing: true,
       retainData: true,
     });
@@ -158,6 +159,121 @@ describe('parseConfig', () => {
       { ...MINIMAL, dashboardUrl: 'http://example.com' },
       /dashboardUrl must be an https URL/,
     ],
+    [
+      'dashboard.enabled that is not a boolean',
+      { ...MINIMAL, dashboard: { enabled: 'yes' } },
+      /dashboard\.enabled must be boolean \(was "yes"\)/,
+    ],
+    [
+      'an unknown MFA mode',
+      { ...MINIMAL, dashboard: { mfa: 'ON' } },
+      /dashboard\.mfa must be "OPTIONAL" or "REQUIRED" \(was "ON"\)/,
+    ],
+    [
+      'threatProtection that is not a boolean',
+      { ...MINIMAL, dashboard: { threatProtection: 1 } },
+      /dashboard\.threatProtection must be boolean/,
+    ],
+    [
+      'a domain prefix with capitals and _',
+      { ...MINIMAL, dashboard: { domainPrefix: 'Config_Monitor' } },
+      /dashboard\.domainPrefix must be a Cognito domain prefix/,
+    ],
+    [
+      'a domain prefix containing aws',
+      { ...MINIMAL, dashboard: { domainPrefix: 'my-aws-monitor' } },
+      /dashboard\.domainPrefix my-aws-monitor contains aws, which Cognito refuses/,
+    ],
+    [
+      'a stage that puts cognito into the derived domain prefix',
+      { ...MINIMAL, stage: 'cognito1' },
+      /dashboard\.domainPrefix config-monitor-cognito1-123456789012 \(derived from the stage and account\) contains cognito/,
+    ],
+    [
+      'an unknown dashboard setting',
+      { ...MINIMAL, dashboard: { colour: 'red' } },
+      /dashboard\.colour must be removed/,
+    ],
+    [
+      'a custom domain in capitals',
+      {
+        ...MINIMAL,
+        dashboard: {
+          customDomain: {
+            domainName: 'Monitor.Example.com',
+            certificateArn:
+              'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+          },
+        },
+      },
+      /dashboard\.customDomain\.domainName must be a lowercase DNS name/,
+    ],
+    [
+      'a custom domain certificate outside us-east-1',
+      {
+        ...MINIMAL,
+        dashboard: {
+          customDomain: {
+            domainName: 'monitor.example.com',
+            certificateArn:
+              'arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+          },
+        },
+      },
+      /dashboard\.customDomain\.certificateArn must be an ACM certificate ARN in us-east-1/,
+    ],
+    [
+      'a custom domain without a certificate',
+      { ...MINIMAL, dashboard: { customDomain: { domainName: 'monitor.example.com' } } },
+      /dashboard\.customDomain\.certificateArn is required: the ARN of an ACM certificate in us-east-1/,
+    ],
+    [
+      'a federation type other than SAML or OIDC',
+      { ...MINIMAL, dashboard: { federation: { type: 'LDAP', name: 'Corp' } } },
+      /dashboard\.federation\.type must be "OIDC" or "SAML" \(was "LDAP"\)/,
+    ],
+    [
+      'SAML federation without a metadata URL',
+      { ...MINIMAL, dashboard: { federation: { type: 'SAML', name: 'Corp' } } },
+      /dashboard\.federation\.metadataUrl is required: the https URL of the identity provider's SAML metadata/,
+    ],
+    [
+      'SAML metadata over http',
+      {
+        ...MINIMAL,
+        dashboard: { federation: { type: 'SAML', name: 'Corp', metadataUrl: 'http://idp.example.com/md' } },
+      },
+      /dashboard\.federation\.metadataUrl must be an https URL/,
+    ],
+    [
+      'OIDC federation without its client secret',
+      {
+        ...MINIMAL,
+        dashboard: {
+          federation: { type: 'OIDC', name: 'Corp', issuer: 'https://idp.example.com', clientId: 'abc' },
+        },
+      },
+      /dashboard\.federation\.clientSecretName is required: the Secrets Manager name of the OIDC client secret/,
+    ],
+    [
+      'an identity provider name of one letter',
+      {
+        ...MINIMAL,
+        dashboard: { federation: { type: 'SAML', name: 'C', metadataUrl: 'https://idp.example.com/md' } },
+      },
+      /dashboard\.federation\.name must be an identity provider name of 3-32 letters/,
+    ],
+    [
+      'federation while the dashboard is off',
+      {
+        ...MINIMAL,
+        dashboard: {
+          enabled: false,
+          federation: { type: 'SAML', name: 'Corp', metadataUrl: 'https://idp.example.com/md' },
+        },
+      },
+      /dashboard\.federation is set but dashboard\.enabled is false/,
+    ],
   ])('rejects %s with a message naming the setting', (_name, input, message) => {
     // Act
     const problems = problemsOf(input);
@@ -194,6 +310,31 @@ describe('parseConfig', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/allowedAccounts and stackSet cannot be set together/);
     expect(problems[0]).toContain('ou-ab12-cd34ef56, r-ab12');
+  });
+
+  it('accepts a dashboard with every option, and one turned off without options', () => {
+    const full = parseConfig({
+      ...MINIMAL,
+      dashboard: {
+        mfa: 'OPTIONAL',
+        threatProtection: true,
+        domainPrefix: 'acme-compliance',
+        customDomain: {
+          domainName: 'monitor.example.com',
+          certificateArn:
+            'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012',
+        },
+        federation: {
+          type: 'OIDC',
+          name: 'Corp',
+          issuer: 'https://idp.example.com',
+          clientId: 'abc',
+          clientSecretName: 'config-monitor/prod/oidc',
+        },
+      },
+    });
+    expect(full.dashboard).toMatchObject({ enabled: true, mfa: 'OPTIONAL', domainPrefix: 'acme-compliance' });
+    expect(parseConfig({ ...MINIMAL, dashboard: { enabled: false } }).dashboard.enabled).toBe(false);
   });
 
   it('rejects the same agent account and region twice', () => {

@@ -557,7 +557,10 @@ describe('Glue and Athena', () => {
 
 describe('API', () => {
   it('requires IAM (SigV4) authorization on every method and routes only GET', () => {
-    const methods = ofType('AWS::ApiGateway::Method');
+    // The IAM API; the dashboard API (Cognito) is asserted in dashboard-hosting.test.ts.
+    const methods = ofType('AWS::ApiGateway::Method').filter(([, m]) =>
+      /^ApiRestApi/.test(m.Properties.RestApiId.Ref),
+    );
     expect(methods.length).toBeGreaterThan(0);
     for (const [, method] of methods) {
       expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
@@ -721,9 +724,10 @@ describe('sync (reconciliation with the Config aggregator)', () => {
 
 describe('Lambda functions', () => {
   it('run nodejs22.x on arm64 with the Powertools settings and the bundled queries/templates dirs', () => {
-    // Ours, not the CDK's custom-resource provider (the after-deploy sync start).
+    // Ours, not the CDK's custom-resource provider (the after-deploy sync start) nor its
+    // BucketDeployment handler (the dashboard's files).
     const functions = ofType('AWS::Lambda::Function').filter(
-      ([id]) => !id.startsWith('AWS679f53fac002430cb0da5b7982bd2287'),
+      ([id]) => !/^(AWS679f53fac002430cb0da5b7982bd2287|CustomCDKBucketDeployment)/.test(id),
     );
     expect(functions).toHaveLength(7);
     for (const [, fn] of functions) {
@@ -758,7 +762,9 @@ describe('Lambda functions', () => {
           ? value
           : key.endsWith('_URL')
             ? 'https://resolved.example/at-deploy'
-            : 'resolved-at-deploy',
+            : key.endsWith('_ORIGINS')
+              ? 'https://resolved.example'
+              : 'resolved-at-deploy',
       ]),
     );
 
@@ -812,10 +818,11 @@ describe('IAM', () => {
     }
   });
 
-  it('uses no managed policy except the API Gateway logging role and the organization aggregator role', () => {
+  it('uses no managed policy except the API Gateway logging role, the organization aggregator role and the CDK BucketDeployment handler', () => {
     const withManaged = ofType('AWS::IAM::Role').filter(([, r]) => r.Properties.ManagedPolicyArns);
     expect(withManaged.map(([id]) => id).sort()).toEqual([
       expect.stringMatching(/^ApiRestApiCloudWatchRole/),
+      expect.stringMatching(/^CustomCDKBucketDeployment/),
       expect.stringMatching(/^ReconcilerAggregatorRole/),
     ]);
     // The one AWS documents for an organization aggregator.
