@@ -21,6 +21,63 @@ export class StackAlreadyRunningError extends EmbeddedError {
   }
 }
 
+/** Who holds a data directory's lock, as far as it can be told. */
+export interface DataDirHolder {
+  readonly pid: number;
+  /** When it took the lock (ISO). */
+  readonly since?: string;
+  /** Its command line, shortened (`config-monitor ingest events.json`). */
+  readonly command?: string;
+}
+
+/**
+ * Another process (or another stack in this one) holds the data directory's lock: a second opener
+ * of the LevelDB stores would corrupt them.
+ */
+export class DataDirInUseError extends EmbeddedError {
+  constructor(
+    readonly dataDir: string,
+    readonly holder: DataDirHolder | null,
+    detail?: string,
+  ) {
+    const who = holder
+      ? ` (pid ${holder.pid}${holder.pid === process.pid ? ', this process' : ''}` +
+        `${holder.command ? `, ${holder.command}` : ''}${holder.since ? `, since ${holder.since}` : ''})`
+      : '';
+    super(
+      `the data directory ${dataDir} is in use by another config-monitor process${who}` +
+        `${detail ? `; ${detail}` : ''}; wait for it to finish or use a different --data-dir`,
+    );
+    this.name = 'DataDirInUseError';
+  }
+}
+
+/** A path as one word of a shell command line. */
+function shellWord(path: string): string {
+  return /^[\w./+:@-]+$/.test(path) ? path : `'${path.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A LevelDB store of the data directory cannot be opened because it is damaged. */
+export class DataStoreCorruptError extends EmbeddedError {
+  constructor(
+    readonly path: string,
+    readonly store: 'hot store' | 'stream',
+    reason: string,
+  ) {
+    const wayOut =
+      store === 'hot store'
+        ? 'rebuild it from your inputs: run "config-monitor sync" again (and "config-monitor ingest" ' +
+          'of the files you want back); the Parquet archive is kept'
+        : 'records it held that were not yet processed are lost: run "config-monitor ingest" of their ' +
+          'input again (events already stored are recognized as duplicates)';
+    super(
+      `the ${store} in ${path} is corrupt (${reason}). config-monitor cannot repair it: move it aside ` +
+        `(mv ${shellWord(path)} ${shellWord(`${path}.corrupt`)}), then ${wayOut}`,
+    );
+    this.name = 'DataStoreCorruptError';
+  }
+}
+
 /** Waiting for the stream consumers did not finish in time; says which consumer and shard lag. */
 export class ProcessingTimeoutError extends EmbeddedError {
   constructor(waitedMs: number, lagging: string, lastError: string | null) {

@@ -3,11 +3,14 @@
  *
  * The same servers as local-services.ts, but off the main thread: in the embedded stack the
  * consumer (SDK calls, validation) and the servers (LevelDB, request parsing) would otherwise share
- * one core. A LevelDB lock held by another process arrives as the worker's error, so it is
- * reported as a clear {@link EmbeddedError} rather than an uncaught exception.
+ * one core. The worker opens the LevelDB store first, so that why it cannot be opened arrives as
+ * the worker's error with LevelDB's own reason, reported as a clear {@link EmbeddedError}: a corrupt
+ * store ({@link DataStoreCorruptError}, with the way out), a `LOCK` held by a process that ignores
+ * the data directory's lock, or another I/O error. (Two config-monitor processes never get this
+ * far: the data directory lock of data-dir-lock.ts stops the second one before.)
  */
 import { Worker } from 'node:worker_threads';
-import { EmbeddedError } from './errors.js';
+import { DataStoreCorruptError, EmbeddedError } from './errors.js';
 import type { LocalService } from './local-services.js';
 
 const WORKER_URL = new URL('./local-services.worker.mjs', import.meta.url);
@@ -18,18 +21,7 @@ export function startServiceThread(kind: 'dynalite' | 'kinesalite', path: string
     const worker = new Worker(WORKER_URL, { workerData: { kind, path } });
     let listening = false;
     const fail = (err: Error) => {
-      const locked = /LOCK|IO error|not open|LEVEL_/.test(
-        `${err.message} ${(err as { code?: string }).code ?? ''}`,
-      );
-      reject(
-        new EmbeddedError(
-          locked
-            ? `the data directory of ${kind} (${path}) is in use by another config-monitor process ` +
-                `(${err.message}); wait for it to finish or use a different --data-dir`
-            : `${kind} failed to start: ${err.message}`,
-          { cause: err },
-        ),
-      );
+      reject(classifyOpenError(kind, path, err));
       void worker.terminate();
     };
     worker.once('error', (err) => {
@@ -63,4 +55,23 @@ export function startServiceThread(kind: 'dynalite' | 'kinesalite', path: string
       if (!listening) fail(new Error(`worker exited with code ${code} before listening`));
     });
   });
+}
+
+/** The error for a store that would not open, from LevelDB's reason (classic-level codes or text). */
+export function classifyOpenError(kind: 'dynalite' | 'kinesalite', path: string, err: Error): EmbeddedError {
+  const code = (err as { code?: string }).code ?? '';
+  const text = `${err.message} ${code}`;
+  const store = kind === 'dynalite' ? 'hot store' : 'stream';
+  if (code === 'LEVEL_CORRUPTION' || /\bCorruption\b/i.test(err.message)) {
+    return new DataStoreCorruptError(path, store, err.message);
+  }
+  if (code === 'LEVEL_LOCKED' || /\bLOCK\b|lock .*held|Resource temporarily unavailable/.test(text)) {
+    return new EmbeddedError(
+      `the ${store} in ${path} is in use by another process (${err.message}), one that does not take ` +
+        "config-monitor's data directory lock (an older config-monitor, or one in another container " +
+        'sharing the directory); stop it or use a different --data-dir',
+      { cause: err },
+    );
+  }
+  return new EmbeddedError(`${kind} could not open the ${store} in ${path}: ${err.message}`, { cause: err });
 }

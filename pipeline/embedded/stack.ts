@@ -14,9 +14,11 @@
  * - rejected records in `<data-dir>/rejected/`, alerts through the DynamoDB outbox to Slack
  *   (`SLACK_WEBHOOK_URL`) or to `<data-dir>/outbox/*.json`.
  *
- * LevelDB allows one process per data directory. A running `config-monitor up` advertises its
- * endpoints in `<data-dir>/endpoints.json` (see {@link readRunningStack}); other commands use it
- * instead of starting their own stack.
+ * One process per data directory: a stack holds the directory's lock (data-dir-lock.ts, released
+ * by the kernel when the process dies) from before LevelDB opens until it is closed, so a second
+ * opener fails with `DataDirInUseError` even if LevelDB's `LOCK` files were deleted. A
+ * running `config-monitor up` advertises its endpoints in `<data-dir>/endpoints.json` (see
+ * {@link readRunningStack}); other commands use it instead of starting their own stack.
  */
 import { mkdirSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -67,6 +69,7 @@ import {
   type DrainResult,
 } from '../../src/use-cases/deliver-alerts.js';
 import { createEmbeddedArchiver, type EmbeddedArchiver } from './archiver.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { EmbeddedError, ProcessingTimeoutError, PublishError, StackAlreadyRunningError } from './errors.js';
 import type { LocalService } from './local-services.js';
 import {
@@ -406,7 +409,11 @@ function emptySummary(): IngestSummary {
   };
 }
 
-/** Starts the embedded stack on a data directory. Throws if a running `up` already holds it. */
+/**
+ * Starts the embedded stack on a data directory. Throws `StackAlreadyRunningError` if a running
+ * `up` advertises it, `DataDirInUseError` if another process (or stack) holds its lock, and
+ * `DataStoreCorruptError` if a LevelDB store is damaged (naming it and the way out).
+ */
 export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<EmbeddedStack> {
   const dataDir = options.dataDir;
   const layout = dataDirLayout(dataDir);
@@ -424,6 +431,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   const digestThreshold = positiveIntegerEnv('ALERT_DIGEST_THRESHOLD', DIGEST_DEFAULTS.threshold);
   const dashboardUrl = optionalEnv('DASHBOARD_URL') ?? null;
 
+  // Ours before LevelDB's: held until close, or by the kernel until this process dies.
+  const lock = await lockDataDir(dataDir);
   const services: LocalService[] = [];
   const clients: Array<{ destroy(): void }> = [];
   try {
@@ -455,10 +464,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       dynamo,
       doc,
       services: [kinesisService, dynamoService],
+      lock,
     });
   } catch (err) {
     for (const client of clients) client.destroy();
     for (const service of services.reverse()) await service.close();
+    await lock.release();
     throw err;
   }
 }
@@ -476,6 +487,7 @@ interface AssembleInput {
   dynamo: DynamoDBClient;
   doc: DynamoDBDocumentClient;
   services: LocalService[];
+  lock: DataDirLock;
 }
 
 async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
@@ -961,6 +973,8 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
         dynamo.destroy();
         doc.destroy();
         for (const service of [...input.services].reverse()) await service.close();
+        // Only once LevelDB is closed: the next opener must not meet a store still in use.
+        await input.lock.release();
       }
     },
   };

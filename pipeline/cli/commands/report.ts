@@ -29,6 +29,7 @@ import {
   type DailyReport,
   renderDailyReport,
 } from '../../../src/use-cases/daily-report.js';
+import { lockDataDir } from '../../embedded/data-dir-lock.js';
 import { startServiceThread } from '../../embedded/service-threads.js';
 import {
   DEFAULT_REGION,
@@ -158,9 +159,9 @@ async function latestOrNone(repository: SyncStatusRepository): Promise<SyncStatu
 
 /**
  * The last sync's status of the data directory: through the running `up`'s dynalite, else from
- * dynalite opened alone on `<data-dir>/dynamodb` for this one read and closed at once, so the
- * LevelDB lock is not held while DuckDB computes the report. An empty directory means no stack
- * ever ran, so no sync either.
+ * dynalite opened alone on `<data-dir>/dynamodb` for this one read (holding the data directory's
+ * lock) and closed at once, so the directory is not held while DuckDB computes the report. An
+ * empty directory means no stack ever ran, so no sync either.
  */
 export async function readLocalSyncStatus(
   dataDir: string,
@@ -176,13 +177,19 @@ export async function readLocalSyncStatus(
   }
   const dir = dataDirLayout(dataDir).dynamodb;
   if (!existsSync(dir) || readdirSync(dir).length === 0) return null;
-  const service = await startServiceThread('dynalite', dir);
-  const doc = createDocumentClient({ endpoint: service.endpoint, region: DEFAULT_REGION });
+  // The data directory's lock first, as every opener of its LevelDB takes it (data-dir-lock.ts).
+  const lock = await lockDataDir(dataDir);
   try {
-    return await latestOrNone(new SyncStatusRepository(doc, tableName(DEFAULT_TABLE_PREFIX, EVENTS_TABLE)));
+    const service = await startServiceThread('dynalite', dir);
+    const doc = createDocumentClient({ endpoint: service.endpoint, region: DEFAULT_REGION });
+    try {
+      return await latestOrNone(new SyncStatusRepository(doc, tableName(DEFAULT_TABLE_PREFIX, EVENTS_TABLE)));
+    } finally {
+      doc.destroy();
+      await service.close();
+    }
   } finally {
-    doc.destroy();
-    await service.close();
+    await lock.release();
   }
 }
 
