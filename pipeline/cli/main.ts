@@ -48,6 +48,11 @@ const COMMANDS: readonly CommandEntry[] = [
     summary: 'check a deployed master stack (quota, Athena, reuse, rollup, DLQ): --stage NAME',
     load: () => import('./commands/doctor.js'),
   },
+  {
+    name: 'cost',
+    summary: 'monthly AWS cost of the master stack next to AWS Config for an organization',
+    load: () => import('./commands/cost.js'),
+  },
 ];
 
 const USAGE = `config-monitor — AWS Config compliance monitoring, embedded or on AWS
