@@ -1,6 +1,9 @@
 // config-monitor dashboard: plain ES module, no framework, no build step, no network but this
-// server. Every figure comes from the API's own JSON; untrusted text (rule names, resource ids,
-// annotations) is only ever set through textContent, never parsed as HTML.
+// server (locally) or the dashboard API and the Cognito hosted UI (in AWS, see auth.js). Every
+// figure comes from the API's own JSON; untrusted text (rule names, resource ids, annotations) is
+// only ever set through textContent, never parsed as HTML.
+
+import { AuthError, startSession } from './auth.js';
 
 const DAY_MS = 86_400_000;
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -139,15 +142,25 @@ class ApiProblem extends Error {
   }
 }
 
+// The signed-in session in AWS (auth.js), null locally: then the API is this server's own origin.
+let session = null;
+
+/** The URL of an API path (`/events`, or a 202's `poll`, which already holds the stage: `/v1/queries/…`). */
+function apiUrl(path, relativeToStage) {
+  if (!session) return path;
+  return new URL(relativeToStage ? path.replace(/^\//, '') : path, session.apiUrl).href;
+}
+
 async function api(path, params = {}) {
   const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== '' && v != null));
-  let url = query.size > 0 ? `${path}?${query}` : path;
+  let url = apiUrl(query.size > 0 ? `${path}?${query}` : path, true);
   for (let attempt = 0; attempt <= MAX_POLLS; attempt++) {
-    const response = await fetch(url, { headers: { accept: 'application/json' } });
+    const init = { headers: { accept: 'application/json' } };
+    const response = await (session ? session.fetch(url, init) : fetch(url, init));
     const body = await response.json().catch(() => ({}));
     if (response.status === 202 && typeof body.poll === 'string') {
       showNotice('A query is still running on the archive; the page fills in when it is done.', 'info');
-      url = body.poll;
+      url = apiUrl(body.poll, false);
       await new Promise((resolve) => setTimeout(resolve, POLL_DELAY_MS));
       continue;
     }
@@ -1002,6 +1015,34 @@ $('filters').addEventListener('change', () => {
 });
 window.addEventListener('hashchange', load);
 
-loadRegions();
-loadCoverage();
-load();
+/** "Signed in as … · Sign out" in the header (AWS only). */
+function renderSession() {
+  const link = h('a', { href: session.signOutUrl, 'data-testid': 'sign-out' }, 'Sign out');
+  link.addEventListener('click', () => session.signOut());
+  const who = session.user ? [h('span', {}, `Signed in as ${session.user}`), ' · '] : [];
+  document.querySelector('.top .brand')?.append(h('p', { class: 'session', id: 'session' }, ...who, link));
+}
+
+async function start() {
+  try {
+    session = await startSession();
+  } catch (err) {
+    // No figures without a session; the link starts a new sign-in (the page without ?code).
+    const notice = $('notice');
+    notice.className = 'notice';
+    notice.replaceChildren(
+      `Could not sign in: ${err instanceof AuthError ? err.message : String(err)}. `,
+      h('a', { href: '/' }, 'Sign in again'),
+    );
+    notice.hidden = false;
+    $('main').setAttribute('aria-busy', 'false');
+    document.body.dataset.loaded = 'error-auth';
+    return;
+  }
+  if (session) renderSession();
+  loadRegions();
+  loadCoverage();
+  load();
+}
+
+start();
