@@ -12,10 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { createDocumentClient } from '../../src/adapters/aws-clients.js';
 import { EventQueryRepository } from '../../src/adapters/dynamodb/event-query.repository.js';
 import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { type ApiEnv, type ApiLogger, createApiApp } from '../../src/api/app.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/api/csp.js';
+import { ReadBudget } from '../../src/api/read-budget.js';
 import type { EmbeddedStack } from '../embedded/stack.js';
 import { loadApiTokenKey } from './token-key.js';
 
@@ -133,7 +135,7 @@ export class PortInUseError extends Error {
  * the per-request access log is for CloudWatch.
  */
 export async function startStackServer(
-  stack: Pick<EmbeddedStack, 'dataDir' | 'doc' | 'tables' | 'queryEngine'>,
+  stack: Pick<EmbeddedStack, 'dataDir' | 'endpoints' | 'region' | 'tables' | 'queryEngine'>,
   port: number = DEFAULT_PORT,
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<LocalServer> {
@@ -141,18 +143,31 @@ export async function startStackServer(
     info: () => undefined,
     error: (message, extra) => log(`api: ${message} ${JSON.stringify(extra ?? {})}`),
   };
+  // The API's own client and read budget (src/api/read-budget.ts): its reads never take the
+  // consumer's sockets, and under overload it answers 503 with Retry-After instead of timing out.
+  const client = createDocumentClient({ endpoint: stack.endpoints.dynamodb, region: stack.region });
+  const doc = new ReadBudget().wrap(client);
   const app = createApiApp({
-    events: new EventQueryRepository(stack.doc, stack.tables.events),
-    syncStatus: new SyncStatusRepository(stack.doc, stack.tables.events),
+    events: new EventQueryRepository(doc, stack.tables.events),
+    syncStatus: new SyncStatusRepository(doc, stack.tables.events),
     queryEngine: await stack.queryEngine(),
     // A secret of the data directory, not a constant: tokens cannot be forged (token-key.ts).
     tokenKey: await loadApiTokenKey(stack.dataDir),
     logger,
   });
+  let server: LocalServer;
   try {
-    return await startLocalServer({ app, port });
+    server = await startLocalServer({ app, port });
   } catch (err) {
+    client.destroy();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortInUseError(port);
     throw err;
   }
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      client.destroy();
+    },
+  };
 }

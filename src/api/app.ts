@@ -127,7 +127,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     const requestId = c.get('requestId') ?? randomUUID();
     if (err instanceof ApiError) {
       if (err.status >= 500) logger.error(err.message, { request_id: requestId, error: describe(err) });
-      return c.json(err.toBody(requestId), err.status);
+      return c.json(err.toBody(requestId), err.status, err.headers);
     }
     // The cause (class, message, stack, table or workgroup names) stays in the log.
     logger.error('unhandled error', { request_id: requestId, error: describe(err) });

@@ -8,6 +8,8 @@
 export class ApiError extends Error {
   readonly status: 400 | 404 | 500 | 502 | 503;
   readonly code: string;
+  /** Response headers the status needs (`Retry-After` of a 503). */
+  readonly headers: Readonly<Record<string, string>> = {};
 
   constructor(status: ApiError['status'], code: string, message: string, options?: ErrorOptions) {
     super(message, options);
@@ -58,6 +60,8 @@ export class QueryFailedError extends ApiError {
 
 /** The query engine is throttling (Athena TooManyRequestsException after retries): retry later. */
 export class EngineBusyError extends ApiError {
+  override readonly headers = { 'retry-after': '60' };
+
   constructor(options?: ErrorOptions) {
     super(503, 'engine_busy', 'the query engine is busy; retry in a minute', options);
     this.name = 'EngineBusyError';

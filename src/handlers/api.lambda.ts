@@ -12,11 +12,14 @@ import { createDocumentClient } from '../adapters/aws-clients.js';
 import { EventQueryRepository } from '../adapters/dynamodb/event-query.repository.js';
 import { SyncStatusRepository } from '../adapters/dynamodb/sync-status.repository.js';
 import { createApiApp } from '../api/app.js';
+import { ReadBudget } from '../api/read-budget.js';
 import { loadApiConfig } from './api.config.js';
 
 const config = loadApiConfig();
 const logger = new Logger();
-const doc = createDocumentClient();
+// Every hot-store read of the API goes through its read budget: a burst of requests fanning out
+// into shard queries is answered 503 with Retry-After, not 500 after socket timeouts.
+const doc = new ReadBudget().wrap(createDocumentClient());
 const app = createApiApp({
   events: new EventQueryRepository(doc, config.eventsTableName),
   // The last sync's item lives in the events table: the function's read grant covers it.
