@@ -151,6 +151,145 @@ describe('parseConfigEvent: rejected with a reason naming the field', () => {
   });
 });
 
+describe('parseConfigEvent: every timestamp is a real instant in range, or the record is rejected', () => {
+  const DAY = 86_400_000;
+  const base = () => fixture<Record<string, any>>('compliance-change', 'first-evaluation');
+  const FIELDS: Record<string, [path: string, set: (e: Record<string, any>, v: string) => void]> = {
+    time: ['time', (e, v) => (e.time = v)],
+    orderingTimestamp: [
+      'detail.newEvaluationResult.evaluationResultIdentifier.orderingTimestamp',
+      (e, v) => (e.detail.newEvaluationResult.evaluationResultIdentifier.orderingTimestamp = v),
+    ],
+    resultRecordedTime: [
+      'detail.newEvaluationResult.resultRecordedTime',
+      (e, v) => (e.detail.newEvaluationResult.resultRecordedTime = v),
+    ],
+    configRuleInvokedTime: [
+      'detail.newEvaluationResult.configRuleInvokedTime',
+      (e, v) => (e.detail.newEvaluationResult.configRuleInvokedTime = v),
+    ],
+    notificationCreationTime: [
+      'detail.notificationCreationTime',
+      (e, v) => (e.detail.notificationCreationTime = v),
+    ],
+  };
+  const withTimestamp = (field: string, value: string) => {
+    const e = base();
+    FIELDS[field]?.[1](e, value);
+    return e;
+  };
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  it.each([
+    // Past year 9999 once normalized to UTC (`+010000-01-01…`): stopped the archive for good.
+    ['orderingTimestamp', '9999-12-31T23:59:59-01:00', /is more than a day ahead of this machine's clock/],
+    ['resultRecordedTime', '0000-01-01T00:00:00+01:00', /is before 2000-01-01T00:00:00\.000Z/],
+    ['notificationCreationTime', '9999-12-31T23:30:00-00:45', /is more than a day ahead/],
+    ['time', '0000-01-01T00:00:00+01:00', /is before 2000-01-01/],
+    // Impossible dates and times: rejected, not rolled over as Date.parse rolls them.
+    ['orderingTimestamp', '2026-02-30T10:00:00Z', /is not a real date \(2026-02 has 28 days\)/],
+    ['time', '2026-02-29T10:00:00Z', /is not a real date \(2026-02 has 28 days\)/],
+    ['resultRecordedTime', '2026-04-31T10:00:00.000Z', /is not a real date \(2026-04 has 30 days\)/],
+    ['resultRecordedTime', '2026-11-20T24:00:00Z', /is not a real time \(hour 24/],
+    ['notificationCreationTime', '2026-11-20T24:00:00.000+01:00', /is not a real time \(hour 24/],
+    ['configRuleInvokedTime', '2026-11-20T10:60:00Z', /is not a real time \(minute 60/],
+    ['orderingTimestamp', '2026-11-20T10:15:60Z', /is not a real time \(second 60/],
+    ['time', '2026-11-20T10:15:31+24:00', /has no real UTC offset/],
+    ['orderingTimestamp', '2026-13-01T10:00:00Z', /is not a real date \(there is no month 13\)/],
+    ['orderingTimestamp', '2026-00-10T10:00:00Z', /there is no month 00/],
+    ['orderingTimestamp', '2026-11-00T10:00:00Z', /is not a real date/],
+    // Not an ISO 8601 date-time with a zone at all.
+    ['orderingTimestamp', '2026-11-20T10:15:20', /is not an ISO 8601 date-time with a zone/],
+    ['time', '2026-11-20 10:15:31Z', /is not an ISO 8601 date-time with a zone/],
+    ['time', '+010000-01-01T00:59:59.000Z', /is not an ISO 8601 date-time with a zone/],
+    ['resultRecordedTime', '1999-12-31T23:59:59.999Z', /is before 2000-01-01/],
+    ['resultRecordedTime', '2000-01-01T00:30:00+01:00', /is before 2000-01-01.*1999-12-31T23:30:00\.000Z/],
+  ])('%s %s', (field, value, problem) => {
+    const outcome = parseConfigEvent(withTimestamp(field, value));
+    expect(outcome.status).toBe('rejected');
+    const reason = outcome.status === 'rejected' ? outcome.reason : '';
+    // The reason names the field, the value and why.
+    const [path] = FIELDS[field] ?? [''];
+    expect(reason).toMatch(
+      new RegExp(`^(.*; )?${escapeRegExp(path)} must be an ISO 8601 timestamp: "${escapeRegExp(value)}" `),
+    );
+    expect(reason).toMatch(problem);
+  });
+
+  it('rejects an instant more than a day ahead of the clock, accepts one less', () => {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const ahead = parseConfigEvent(withTimestamp('orderingTimestamp', iso(Date.now() + DAY + 60_000)));
+    const soon = parseConfigEvent(withTimestamp('orderingTimestamp', iso(Date.now() + DAY - 60_000)));
+    expect(ahead).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringMatching(/more than a day ahead/),
+    });
+    expect(soon.status).toBe('accepted');
+  });
+
+  it('rejects a configuration item whose capture time is not a real date, naming the field', () => {
+    const item = fixture<Record<string, any>>('configuration-item', 'inline-item-account-inside');
+    item.detail.configurationItem.configurationItemCaptureTime = '2026-02-30T10:00:00.000Z';
+    expect(parseConfigEvent(item)).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringMatching(
+        /^detail\.configurationItem\.configurationItemCaptureTime must be an ISO 8601 timestamp: .* is not a real date/,
+      ),
+    });
+  });
+
+  it.each([
+    ['2024-02-29T10:00:00Z', '2024-02-29T10:00:00.000Z'],
+    ['2000-02-29T23:59:59.999Z', '2000-02-29T23:59:59.999Z'],
+    ['2000-01-01T00:00:00Z', '2000-01-01T00:00:00.000Z'],
+    ['2026-11-30T10:15:20.5+01:00', '2026-11-30T09:15:20.500Z'],
+    ['2026-11-20T10:15:20.123456789-0130', '2026-11-20T11:45:20.123Z'],
+    ['2025-12-31T23:30:00-01:00', '2026-01-01T00:30:00.000Z'],
+    ['2026-01-01T00:30:00+01:00', '2025-12-31T23:30:00.000Z'],
+    ['2026-11-20T10:15:20.9999Z', '2026-11-20T10:15:20.999Z'],
+  ])('accepts %s and normalizes it to UTC with milliseconds (%s)', (value, normalized) => {
+    const outcome = parseConfigEvent(withTimestamp('orderingTimestamp', value));
+    expect(outcome.status === 'accepted' && (outcome.event as ComplianceChange).orderingTimestamp).toBe(
+      normalized,
+    );
+  });
+
+  it('every accepted timestamp has the normal form, a 4-digit year: what the archive writers read', () => {
+    // Offsets at the edges of every month of a leap and a common year, with and without fractions.
+    const values: string[] = [];
+    for (const year of [2024, 2025]) {
+      for (let month = 1; month <= 12; month += 1) {
+        for (const day of [1, 28, 29, 30, 31]) {
+          for (const [clock, zone] of [
+            ['00:00:00', '+14:00'],
+            ['23:59:59.999999', '-12:00'],
+            ['12:00:00', 'Z'],
+          ]) {
+            values.push(
+              `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${clock}${zone}`,
+            );
+          }
+        }
+      }
+    }
+    let accepted = 0;
+    for (const value of values) {
+      const outcome = parseConfigEvent(withTimestamp('resultRecordedTime', value));
+      if (outcome.status !== 'accepted') {
+        expect(outcome.status === 'rejected' && outcome.reason).toMatch(/is not a real date/);
+        continue;
+      }
+      accepted += 1;
+      const recorded = (outcome.event as ComplianceChange).recordedTime;
+      expect(recorded).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      // The same instant as V8 reads for a real date (it truncates the fraction to milliseconds too).
+      expect(Date.parse(recorded)).toBe(Date.parse(value));
+    }
+    // Of the days 1, 28, 29, 30, 31 of each month: 54 exist in 2024, 53 in 2025; three clocks each.
+    expect(accepted).toBe((54 + 53) * 3);
+  });
+});
+
 describe('records of the reconciler (source config-monitor.reconcile)', () => {
   const reconciled = (mode: string, source = 'config-monitor.reconcile') => {
     const e = fixture<Record<string, any>>('compliance-change', 'first-evaluation');
