@@ -16,6 +16,16 @@
  * parquetjs-lite 16k rows/s, 32 bytes a row. The JSON path also reads the very bytes Firehose
  * would convert, which keeps the two archives identical.
  *
+ * One bad record blocks nothing. The transformation validates every record (timestamps are real
+ * instants in range, src/domain/timestamp.ts), so what it spools converts. A spool line that still
+ * does not (written by an older version, torn by a crash, edited by hand) fails DuckDB's read of
+ * its whole partition: the partition's spool is then read line by line
+ * ({@link readArchiveRecord}), each line that cannot become a row is set aside with its reason in
+ * `archive/format-conversion-failed/<date>.jsonl` (as Firehose writes the records its format
+ * conversion fails under its error prefix), the others are rewritten as one spool file, and that
+ * is converted. A partition that fails for any other reason (a full disk) keeps its spool for the
+ * next flush, and the other partitions are flushed all the same.
+ *
  * Crash safety. Every Parquet file is written under a hidden temporary name in its partition
  * directory and renamed into place, so readers never see a partial file (`*.parquet` globs skip it).
  *
@@ -40,9 +50,20 @@
  * NULL (`read_json` with explicit columns, `read_parquet` with `union_by_name`), and a compaction
  * rewrites it with the current columns, the added ones NULL.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import {
@@ -51,7 +72,7 @@ import {
   keyStateDir,
 } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { COMPLIANCE_EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/domain/archive-schema.js';
-import { transformForArchive } from '../../src/use-cases/archive-transform.js';
+import { readArchiveRecord, transformForArchive } from '../../src/use-cases/archive-transform.js';
 
 export interface EmbeddedArchiverOptions {
   /** The data directory; the archive goes to `<dataDir>/archive/`. */
@@ -64,6 +85,8 @@ export interface EmbeddedArchiverOptions {
   readonly maxFilesPerPartition?: number;
   /** Errors of timer-triggered flushes (they have no caller to throw to). @default - written to stderr */
   readonly onError?: (err: unknown) => void;
+  /** Spool records a flush set aside because they cannot be converted. @default - written to stderr */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface ArchiverStats {
@@ -73,6 +96,8 @@ export interface ArchiverStats {
   readonly archivedRows: number;
   readonly dropped: number;
   readonly processingFailed: number;
+  /** Spool records a flush could not convert to Parquet, set aside in `format-conversion-failed/`. */
+  readonly conversionFailed: number;
   readonly filesWritten: number;
   readonly compactions: number;
 }
@@ -88,6 +113,8 @@ export interface EmbeddedArchiver {
   /** Flushes, then releases DuckDB. */
   close(): Promise<void>;
 }
+
+type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>;
 
 const DEFAULT_MAX_BUFFER_ROWS = 100_000;
 const DEFAULT_MAX_BUFFER_MS = 60_000;
@@ -114,10 +141,12 @@ export function createEmbeddedArchiver(options: EmbeddedArchiverOptions): Embedd
   const maxBufferMs = options.maxBufferMs ?? DEFAULT_MAX_BUFFER_MS;
   const maxFiles = options.maxFilesPerPartition ?? DEFAULT_MAX_FILES_PER_PARTITION;
   const onError = options.onError ?? ((err: unknown) => console.error('archiver flush failed:', err));
+  const onWarning = options.onWarning ?? ((message: string) => console.warn(message));
   const archiveDir = join(options.dataDir, 'archive');
   const tableDir = complianceEventsDir(options.dataDir);
   const spoolDir = join(archiveDir, '.spool');
   const failedDir = join(archiveDir, 'processing-failed');
+  const conversionFailedDir = join(archiveDir, 'format-conversion-failed');
 
   /** The spool file each partition appends to until the next flush seals it. */
   const openSpool = new Map<string, string>();
@@ -126,10 +155,18 @@ export function createEmbeddedArchiver(options: EmbeddedArchiverOptions): Embedd
   let chain: Promise<void> = Promise.resolve();
   let instance: Promise<DuckDBInstance> | undefined;
   let closed = false;
-  const counters = { archivedRows: 0, dropped: 0, processingFailed: 0, filesWritten: 0, compactions: 0 };
+  const counters = {
+    archivedRows: 0,
+    dropped: 0,
+    processingFailed: 0,
+    conversionFailed: 0,
+    filesWritten: 0,
+    compactions: 0,
+  };
 
   mkdirSync(spoolDir, { recursive: true });
   removeTemporaryFiles(tableDir);
+  removeTemporaryFiles(spoolDir);
   // Spool left by a crash: flush it soon, as Firehose would deliver its buffer.
   if (listSpool(spoolDir).size > 0) armTimer();
 
@@ -218,35 +255,134 @@ export function createEmbeddedArchiver(options: EmbeddedArchiverOptions): Embedd
       const db = await duckdb();
       const connection = await db.connect();
       const touched: string[] = [];
+      const failures: unknown[] = [];
       try {
         for (const [dt, files] of spool) {
-          const partitionDir = join(tableDir, `${PARTITION_PREFIX}${dt}`);
-          mkdirSync(partitionDir, { recursive: true });
-          const name = `part-${Date.now()}-${randomUUID()}.parquet`;
-          const temporary = join(partitionDir, `.${name}.tmp`);
-          const result = await connection.run(
-            `copy (select distinct ${COLUMN_LIST} from read_json(${sqlList(files)}, format = 'newline_delimited', columns = ${JSON_COLUMNS}) order by ${ROW_ORDER}) to ${sqlString(temporary)} ${PARQUET_OPTIONS}`,
-          );
-          renameSync(temporary, join(partitionDir, name));
-          for (const file of files) unlinkSync(file);
-          counters.archivedRows += Number(result.rowsChanged);
-          counters.filesWritten += 1;
-          touched.push(dt);
+          // Each partition on its own: one that fails keeps its spool and stops no other.
+          try {
+            await flushPartition(connection, dt, files);
+            touched.push(dt);
+          } catch (err) {
+            failures.push(
+              new Error(`partition dt=${dt} kept in the spool: ${err instanceof Error ? err.message : err}`, {
+                cause: err,
+              }),
+            );
+          }
         }
         for (const dt of touched) {
           if (parquetFiles(tableDir, dt).length > maxFiles) await compactPartition(connection, dt);
         }
       } catch (err) {
-        // The spool stays on disk; the next flush retries it.
-        bufferedRows += sealedRows;
-        armTimer();
-        throw err;
+        failures.push(err);
       } finally {
         connection.closeSync();
         // Even after a failure: the partitions renamed before it hold new rows.
         invalidateDailyState(touched);
       }
+      if (failures.length > 0) {
+        // The spool stays on disk; the next flush retries it.
+        bufferedRows += sealedRows;
+        armTimer();
+        throw failures[0];
+      }
     });
+  }
+
+  /**
+   * Converts one partition's spool files to one Parquet file. When DuckDB refuses them, sets aside
+   * the lines that cannot become rows and converts the rest; rethrows when no line is to blame.
+   */
+  async function flushPartition(connection: Connection, dt: string, files: readonly string[]) {
+    try {
+      await writePartitionFile(connection, dt, files);
+    } catch (err) {
+      const rest = setAsideUnconvertible(dt, files);
+      if (rest === null) throw err;
+      if (rest.length > 0) await writePartitionFile(connection, dt, rest);
+    }
+  }
+
+  async function writePartitionFile(connection: Connection, dt: string, files: readonly string[]) {
+    const partitionDir = join(tableDir, `${PARTITION_PREFIX}${dt}`);
+    mkdirSync(partitionDir, { recursive: true });
+    const name = `part-${Date.now()}-${randomUUID()}.parquet`;
+    const temporary = join(partitionDir, `.${name}.tmp`);
+    let rowsChanged: number;
+    try {
+      const result = await connection.run(
+        `copy (select distinct ${COLUMN_LIST} from read_json(${sqlList(files)}, format = 'newline_delimited', columns = ${JSON_COLUMNS}) order by ${ROW_ORDER}) to ${sqlString(temporary)} ${PARQUET_OPTIONS}`,
+      );
+      rowsChanged = Number(result.rowsChanged);
+    } catch (err) {
+      rmSync(temporary, { force: true });
+      throw err;
+    }
+    renameSync(temporary, join(partitionDir, name));
+    for (const file of files) unlinkSync(file);
+    counters.archivedRows += rowsChanged;
+    counters.filesWritten += 1;
+  }
+
+  /**
+   * Reads a partition's spool line by line. Lines that cannot become a row go, with their reason
+   * and bytes, to `format-conversion-failed/<today>.jsonl`; the others are written, in this
+   * version's form, to one new spool file; then the old files are deleted. Returns the files left
+   * to convert (none when every line was bad), or null when no line was bad and none changed by
+   * rewriting: the conversion failed for another reason, and the spool is left as it was.
+   *
+   * Crash safety: the new file is renamed into place and the set-aside lines written before the
+   * old files go, so a kill loses nothing; it may leave both, which the next flush deduplicates
+   * (the same rows), and a line set aside twice.
+   */
+  function setAsideUnconvertible(dt: string, files: readonly string[]): string[] | null {
+    const good: string[] = [];
+    const bad: string[] = [];
+    let changed = false;
+    const at = new Date().toISOString();
+    for (const file of files) {
+      const bytes = readFileSync(file);
+      let start = 0;
+      let line = 0;
+      while (start < bytes.length) {
+        let end = bytes.indexOf(0x0a, start);
+        if (end < 0) end = bytes.length;
+        const raw = bytes.subarray(start, end);
+        start = end + 1;
+        line += 1;
+        const text = raw.toString('utf8');
+        if (text.trim() === '') continue;
+        const reading = isUtf8(raw) ? readArchiveRecord(text) : { problem: 'not valid UTF-8' };
+        if (reading.problem === undefined) {
+          good.push(reading.record);
+          if (reading.record !== `${text}\n`) changed = true;
+        } else {
+          bad.push(
+            `${JSON.stringify({ reason: reading.problem, dt, spoolFile: basename(file), line, at, data: raw.toString('base64') })}\n`,
+          );
+        }
+      }
+    }
+    if (bad.length === 0 && !changed) return null;
+    const rest: string[] = [];
+    if (good.length > 0) {
+      const dir = dirname(files[0] as string);
+      const file = join(dir, `${Date.now()}-${randomUUID()}.jsonl`);
+      writeFileSync(`${file}.tmp`, good.join(''));
+      renameSync(`${file}.tmp`, file);
+      rest.push(file);
+    }
+    if (bad.length > 0) {
+      mkdirSync(conversionFailedDir, { recursive: true });
+      appendFileSync(join(conversionFailedDir, `${at.slice(0, 10)}.jsonl`), bad.join(''));
+      counters.conversionFailed += bad.length;
+      const first = JSON.parse(bad[0] as string) as { reason: string };
+      onWarning(
+        `archiver: ${bad.length} spool record(s) of dt=${dt} cannot be converted to Parquet and were set aside in ${join(conversionFailedDir, `${at.slice(0, 10)}.jsonl`)} (first: ${first.reason}); the other ${good.length} are archived`,
+      );
+    }
+    for (const file of files) unlinkSync(file);
+    return rest;
   }
 
   /** Deletes the rollup's files of every day from the earliest day written onwards. */
@@ -266,7 +402,7 @@ export function createEmbeddedArchiver(options: EmbeddedArchiverOptions): Embedd
     }
   }
 
-  async function compactPartition(connection: Awaited<ReturnType<DuckDBInstance['connect']>>, dt: string) {
+  async function compactPartition(connection: Connection, dt: string) {
     const files = parquetFiles(tableDir, dt);
     if (files.length <= 1) return;
     const partitionDir = join(tableDir, `${PARTITION_PREFIX}${dt}`);
@@ -341,10 +477,13 @@ export function parquetFiles(tableDir: string, dt: string): string[] {
     .map((f) => join(dir, f));
 }
 
-/** Temporary files of a write interrupted by a crash: never visible to readers, safe to delete. */
-function removeTemporaryFiles(tableDir: string) {
-  for (const dt of listPartitions(tableDir)) {
-    const dir = join(tableDir, `${PARTITION_PREFIX}${dt}`);
+/**
+ * Temporary files of a write interrupted by a crash, in the partitions of a table or of the spool:
+ * never visible to readers (`*.parquet` and `*.jsonl` globs skip them), safe to delete.
+ */
+function removeTemporaryFiles(partitionsDir: string) {
+  for (const dt of listPartitions(partitionsDir)) {
+    const dir = join(partitionsDir, `${PARTITION_PREFIX}${dt}`);
     for (const f of safeReaddir(dir)) if (f.endsWith('.tmp')) rmSync(join(dir, f), { force: true });
   }
 }

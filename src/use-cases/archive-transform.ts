@@ -11,6 +11,7 @@ import {
   toComplianceEventRow,
 } from '../domain/archive-schema.js';
 import { parseConfigEvent } from '../domain/config-event.js';
+import { calendarProblem } from '../domain/timestamp.js';
 
 export type ArchiveTransformOutcome =
   /** `record` is one JSON object and a newline; `dt` is the Hive partition value (`YYYY-MM-DD`). */
@@ -69,4 +70,60 @@ export function transformForArchive(text: string): ArchiveTransformOutcome {
   }
   const row = toComplianceEventRow(outcome.event);
   return { result: 'Ok', eventId: row.event_id, dt: row.dt, record: toArchiveRecord(row) };
+}
+
+/** The archive JSON's timestamp form, as {@link toArchiveTimestamp} writes it (microseconds at most). */
+const ARCHIVE_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?$/;
+/** A UTF-16 surrogate without its pair: JSON.stringify escapes it, and no Parquet writer reads it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export type ArchiveRecordReading =
+  /** `record` is the line as {@link toArchiveRecord} writes it: schema columns in order, then a newline. */
+  { readonly record: string; readonly problem?: undefined } | { readonly problem: string };
+
+/**
+ * Reads one line of archive JSON that may not come from this version's {@link toArchiveRecord}
+ * (a spool line written by an older version, torn by a crash, or put there by hand) and gives it
+ * back in this version's form, or says why it cannot become a row: not a JSON object, a column
+ * that is neither a string nor null, a lone surrogate, or a timestamp that is not a real date and
+ * time in the archive's form. A column the line lacks is null (a column added since); keys
+ * that are no column are left out. Every record it gives back converts to Parquet.
+ */
+export function readArchiveRecord(line: string): ArchiveRecordReading {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    return { problem: `bad JSON: ${(err as Error).message}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return {
+      problem: `not a JSON object: got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    };
+  }
+  const fields = value as Record<string, unknown>;
+  const record: Record<string, string | null> = {};
+  for (const column of COMPLIANCE_EVENT_COLUMNS) {
+    const field = fields[column.name] ?? null;
+    if (field !== null && typeof field !== 'string') {
+      return {
+        problem: `${column.name} must be a string or null (was ${JSON.stringify(field)?.slice(0, 64)})`,
+      };
+    }
+    if (field !== null && LONE_SURROGATE.test(field)) {
+      return { problem: `${column.name} holds a lone UTF-16 surrogate, which is no Unicode text` };
+    }
+    if (field !== null && TIMESTAMP_COLUMNS.has(column.name)) {
+      const problem = archiveTimestampProblem(field);
+      if (problem) return { problem: `${column.name}: ${JSON.stringify(field.slice(0, 64))} ${problem}` };
+    }
+    record[column.name] = field;
+  }
+  return { record: `${JSON.stringify(record)}\n` };
+}
+
+function archiveTimestampProblem(text: string): string | null {
+  const m = ARCHIVE_TIMESTAMP.exec(text);
+  if (!m) return 'is not a timestamp YYYY-MM-DD HH:mm:ss[.ffffff]';
+  return calendarProblem(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
 }

@@ -282,6 +282,113 @@ describe('embedded archiver', () => {
     expect(afterCompaction).toEqual(expected);
   });
 
+  it('sets aside the spool records that cannot be converted, archives the others, and keeps flushing', async () => {
+    // Prepare: a spool left by a crash of an older version, one partition holding a record of each
+    // kind that DuckDB refuses (the whole read fails on any one of them) among good ones…
+    const dataDir = tempDir();
+    const day = '2026-04-09';
+    const spool = join(dataDir, 'archive', '.spool', `dt=${day}`);
+    mkdirSync(spool, { recursive: true });
+    const record = (text: string) => {
+      const outcome = transformForArchive(text);
+      if (outcome.result !== 'Ok') throw new Error('expected Ok');
+      return outcome.record;
+    };
+    const [good0, good1, good2] = events(3, day, 'good').map(record) as [string, string, string];
+    const edited = (line: string, change: Record<string, unknown>) =>
+      `${JSON.stringify({ ...JSON.parse(line), ...change })}\n`;
+    const bad = [
+      // what the transformation wrote for orderingTimestamp 9999-12-31T23:59:59-01:00
+      edited(good0, { event_id: 'year-10000', ordering_time: '+010000-01-01 00:59:59.000' }),
+      edited(good0, { event_id: 'february-30', event_time: `2026-02-30 10:00:00.000` }),
+      edited(good0, { event_id: 'surrogate', annotation: 'x\ud800y' }),
+      '{"event_id":"torn","event_ti\n',
+    ];
+    writeFileSync(join(spool, '1-older.jsonl'), [good0, bad[0], good1, bad[1]].join(''));
+    writeFileSync(join(spool, '2-older.jsonl'), [bad[2], good2, bad[3]].join(''));
+    const warnings: string[] = [];
+    const archiver = createEmbeddedArchiver({ dataDir, onWarning: (m) => warnings.push(m) });
+    cleanups.push(() => archiver.close());
+    // …and a partition of this version's records, flushed together.
+    await archiver.handler(kinesisEvent(events(2, '2026-04-10', 'other')));
+
+    // Act
+    await archiver.flush();
+    const first = await engineOn(dataDir).runSql(
+      'select dt, event_id from compliance_events order by dt, event_id',
+    );
+    await archiver.handler(kinesisEvent(events(1, day, 'later')));
+    await archiver.flush();
+
+    // Assess: every good row archived, the spool empty, each bad record kept with its reason.
+    expect(first).toEqual([
+      { dt: day, event_id: 'good-0' },
+      { dt: day, event_id: 'good-1' },
+      { dt: day, event_id: 'good-2' },
+      { dt: '2026-04-10', event_id: 'other-0' },
+      { dt: '2026-04-10', event_id: 'other-1' },
+    ]);
+    const [later] = await engineOn(dataDir).runSql(
+      `select count(*) as n from compliance_events where event_id = 'later-0'`,
+    );
+    expect(later).toEqual({ n: 1 });
+    expect(readdirSync(spool)).toEqual([]);
+    const failedDir = join(dataDir, 'archive', 'format-conversion-failed');
+    const failed = readdirSync(failedDir).flatMap((f) =>
+      readFileSync(join(failedDir, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    );
+    expect(failed.map((f) => [f.spoolFile, f.line, Buffer.from(f.data, 'base64').toString('utf8')])).toEqual([
+      ['1-older.jsonl', 2, bad[0]?.trimEnd()],
+      ['1-older.jsonl', 4, bad[1]?.trimEnd()],
+      ['2-older.jsonl', 1, bad[2]?.trimEnd()],
+      ['2-older.jsonl', 3, bad[3]?.trimEnd()],
+    ]);
+    expect(failed.map((f) => f.reason)).toEqual([
+      expect.stringMatching(/^ordering_time: "\+010000-01-01 00:59:59\.000" is not a timestamp/),
+      expect.stringMatching(/^event_time: "2026-02-30 10:00:00\.000" is not a real date/),
+      expect.stringMatching(/^annotation holds a lone UTF-16 surrogate/),
+      expect.stringMatching(/^bad JSON/),
+    ]);
+    expect(failed.every((f) => f.dt === day)).toBe(true);
+    expect(archiver.stats()).toMatchObject({ conversionFailed: 4, bufferedRows: 0 });
+    expect(warnings).toEqual([expect.stringMatching(/4 spool record\(s\) of dt=2026-04-09 .* set aside/)]);
+  });
+
+  it('keeps the spool of a partition that fails for another reason, blames no record, and flushes the others', async () => {
+    // Prepare: the partition directory of one day cannot be created (a file is in the way)
+    const dataDir = tempDir();
+    const archiver = createEmbeddedArchiver({ dataDir, maxBufferMs: 3_600_000, onWarning: () => {} });
+    cleanups.push(() => archiver.close());
+    await archiver.handler(kinesisEvent([...events(2, '2026-04-11'), ...events(3, '2026-04-12')]));
+    const blocked = join(complianceEventsDir(dataDir), 'dt=2026-04-11');
+    mkdirSync(complianceEventsDir(dataDir), { recursive: true });
+    writeFileSync(blocked, 'in the way');
+
+    // Act
+    const failure = await archiver.flush().then(
+      () => null,
+      (err: Error) => err,
+    );
+    const spoolKept = readdirSync(join(dataDir, 'archive', '.spool', 'dt=2026-04-11'));
+    rmSync(blocked);
+    await archiver.flush();
+
+    // Assess
+    expect(failure?.message).toMatch(/^partition dt=2026-04-11 kept in the spool: /);
+    expect(spoolKept).toHaveLength(1);
+    expect(existsSync(join(dataDir, 'archive', 'format-conversion-failed'))).toBe(false);
+    const rows = await engineOn(dataDir).runSql(
+      'select dt, count(*) as n from compliance_events group by dt order by dt',
+    );
+    expect(rows).toEqual([
+      { dt: '2026-04-11', n: 2 },
+      { dt: '2026-04-12', n: 3 },
+    ]);
+  });
+
   it('lets the query engine read an empty archive, then see files as they land', async () => {
     // Prepare
     const dataDir = tempDir();

@@ -3,12 +3,15 @@
  * counts (against a reference walk of the pinned semantics), and a second ingest of the same file
  * counts everything as duplicates and posts nothing.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IngestSummary } from '../../pipeline/embedded/stack.js';
 import { generateOrganization } from '../../pipeline/generate/organization.js';
+import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import { transformForArchive } from '../../src/use-cases/archive-transform.js';
+import { complianceEvent } from '../helpers/archive-events.js';
 import { expectedCounts, runCli } from '../helpers/cli.js';
 import { EVENTS_DIR, fixtureText, fixtureVariants } from '../helpers/fixtures.js';
 
@@ -172,5 +175,79 @@ describe('ingest: quarantine and Slack safety of hostile inputs', () => {
       rejected: 0,
       alerts: { violations: 1, resolved: 0, messages: 1 },
     });
+  });
+});
+
+describe('ingest: one bad timestamp or spool record never stops the archive', () => {
+  it('rejects impossible and out-of-range timestamps naming the field, archives the rest, and later ingests succeed', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'cli-timestamps-'));
+    const dataDir = join(dir, 'data');
+    // Only `at` (the orderingTimestamp) or `time` is bad: the other timestamps are valid.
+    const event = (id: string, at: string, time = '2026-11-20T10:00:02Z') =>
+      JSON.stringify(
+        complianceEvent({
+          id,
+          resourceId: id,
+          newStatus: 'NON_COMPLIANT',
+          at,
+          recordedAt: '2026-11-20T10:00:01Z',
+          time,
+        }),
+      );
+    const first = join(dir, 'first.jsonl');
+    writeFileSync(
+      first,
+      `${[
+        event('good-1', '2026-11-20T10:00:00Z'),
+        // Normalized, these were +010000-01-01… and -000001-12-31…: the archive's flush failed for good.
+        event('year-10000', '9999-12-31T23:59:59-01:00'),
+        event('year-0', '0000-01-01T00:00:00+01:00'),
+        event('february-30', '2026-11-20T10:00:00Z', '2026-02-30T10:00:00Z'),
+      ].join('\n')}\n`,
+    );
+    const second = join(dir, 'second.jsonl');
+    writeFileSync(second, `${event('good-2', '2026-11-20T11:00:00Z')}\n`);
+
+    // Act: an ingest with the bad timestamps…
+    const firstSummary = await ingestJson(first, dataDir);
+    // …then a spool record an older version wrote with such a timestamp, and another ingest.
+    const older = transformForArchive(event('older', '2026-11-20T09:00:00Z'));
+    if (older.result !== 'Ok') throw new Error('expected Ok');
+    const spool = join(dataDir, 'archive', '.spool', 'dt=2026-11-20');
+    mkdirSync(spool, { recursive: true });
+    writeFileSync(
+      join(spool, '0-older.jsonl'),
+      `${JSON.stringify({ ...JSON.parse(older.record), ordering_time: '+010000-01-01 00:59:59.000' })}\n`,
+    );
+    const secondSummary = await ingestJson(second, dataDir);
+
+    // Assess
+    expect(firstSummary).toMatchObject({ received: 4, accepted: 1, rejected: 3 });
+    expect(secondSummary).toMatchObject({ received: 1, accepted: 1, rejected: 0 });
+    expect(quarantined(dataDir).map((r) => r.reason)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /orderingTimestamp must be an ISO 8601 timestamp: "9999-12-31T23:59:59-01:00" is more than a day ahead/,
+        ),
+        expect.stringMatching(
+          /orderingTimestamp must be an ISO 8601 timestamp: "0000-01-01T00:00:00\+01:00" is before/,
+        ),
+        expect.stringMatching(
+          /^time must be an ISO 8601 timestamp: "2026-02-30T10:00:00Z" is not a real date/,
+        ),
+      ]),
+    );
+    const engine = new DuckDbQueryEngine({ dataDir, threads: 1 });
+    try {
+      const rows = await engine.runSql('select event_id from compliance_events order by event_id');
+      expect(rows).toEqual([{ event_id: 'good-1' }, { event_id: 'good-2' }]);
+    } finally {
+      await engine.close();
+    }
+    const failedDir = join(dataDir, 'archive', 'format-conversion-failed');
+    const setAside = readdirSync(failedDir).map((f) => JSON.parse(readFileSync(join(failedDir, f), 'utf8')));
+    expect(setAside).toMatchObject([{ dt: '2026-11-20', reason: expect.stringMatching(/^ordering_time: /) }]);
+    expect(readdirSync(spool)).toEqual([]);
   });
 });

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { COMPLIANCE_EVENT_COLUMNS } from '../../src/domain/archive-schema.js';
 import { RECONCILE_SOURCE } from '../../src/domain/event-pattern.js';
 import { handler } from '../../src/handlers/firehose-transform.lambda.js';
-import { toArchiveTimestamp, transformForArchive } from '../../src/use-cases/archive-transform.js';
+import {
+  readArchiveRecord,
+  toArchiveTimestamp,
+  transformForArchive,
+} from '../../src/use-cases/archive-transform.js';
 import { complianceEvent, firehoseEvent } from '../helpers/archive-events.js';
 import { fixtureText } from '../helpers/fixtures.js';
 
@@ -187,5 +191,91 @@ describe('firehose-transform handler', () => {
 
   it('formats timestamps as UTC wall-clock time with milliseconds', () => {
     expect(toArchiveTimestamp('2026-01-02T03:04:05.006Z')).toBe('2026-01-02 03:04:05.006');
+  });
+
+  it.each([
+    ['orderingTimestamp', { at: '9999-12-31T23:59:59-01:00' }],
+    ['resultRecordedTime', { recordedAt: '0000-01-01T00:00:00+01:00' }],
+    ['time', { time: '2026-02-30T10:00:00Z' }],
+    ['notificationCreationTime', { notification: '2026-03-01T24:00:00Z' }],
+  ] as const)('never emits a row with a timestamp the Parquet writers cannot read (%s)', (field, spec) => {
+    // Prepare
+    const valid = {
+      at: '2026-03-01T10:00:00Z',
+      recordedAt: '2026-03-01T10:00:01Z',
+      time: '2026-03-01T10:00:02Z',
+    };
+    const event = complianceEvent({ id: 'far', newStatus: 'NON_COMPLIANT', ...valid, ...spec }) as any;
+    if ('notification' in spec) event.detail.notificationCreationTime = spec.notification;
+
+    // Act
+    const outcome = transformForArchive(JSON.stringify(event));
+
+    // Assess
+    expect(outcome.result).toBe('ProcessingFailed');
+    expect(outcome.result === 'ProcessingFailed' && outcome.reason).toMatch(
+      new RegExp(`(^|\\.)${field} must be an ISO 8601 timestamp: `),
+    );
+  });
+});
+
+describe("readArchiveRecord: a spool line back in this version's form, or why it is no row", () => {
+  const current = () => {
+    const outcome = transformForArchive(fixtureText('compliance-change', 'resolution-conformance-pack'));
+    if (outcome.result !== 'Ok') throw new Error('expected Ok');
+    return outcome.record;
+  };
+  const edited = (change: (row: Record<string, unknown>) => void) => {
+    const row = JSON.parse(current());
+    change(row);
+    return JSON.stringify(row);
+  };
+
+  it('gives back a record of this version unchanged', () => {
+    expect(readArchiveRecord(current().trimEnd())).toEqual({ record: current() });
+  });
+
+  it('reads the columns an older version did not write as null, in schema order, and drops unknown keys', () => {
+    // Prepare
+    const { source: _s, reconciliation: _r, ...older } = JSON.parse(current());
+    const reading = readArchiveRecord(JSON.stringify({ extra: 1, ...older }));
+
+    // Assess
+    if (reading.problem !== undefined) throw new Error(reading.problem);
+    expect(Object.keys(JSON.parse(reading.record))).toEqual(COMPLIANCE_EVENT_COLUMNS.map((c) => c.name));
+    expect(JSON.parse(reading.record)).toMatchObject({ source: null, reconciliation: null });
+  });
+
+  it.each([
+    ['a torn line', () => current().slice(0, 40), /^bad JSON/],
+    ['an array', () => '[1]', /^not a JSON object: got an array/],
+    [
+      'a year past 9999',
+      () => edited((r) => (r.ordering_time = '+010000-01-01 00:59:59.000')),
+      /^ordering_time: ".*" is not a timestamp/,
+    ],
+    [
+      'a day the month lacks',
+      () => edited((r) => (r.event_time = '2026-02-30 10:00:00.000')),
+      /^event_time: ".*" is not a real date/,
+    ],
+    [
+      'hour 24',
+      () => edited((r) => (r.recorded_time = '2026-02-01 24:00:00.000')),
+      /^recorded_time: ".*" is not a real time/,
+    ],
+    [
+      'the ISO form',
+      () => edited((r) => (r.notification_time = '2026-02-01T10:00:00.000Z')),
+      /^notification_time: .* is not a timestamp/,
+    ],
+    ['a number for a string', () => edited((r) => (r.event_id = 42)), /^event_id must be a string or null/],
+    [
+      'a lone surrogate',
+      () => edited((r) => (r.annotation = 'x\ud800y')),
+      /^annotation holds a lone UTF-16 surrogate/,
+    ],
+  ])('refuses %s, saying why', (_label, line, problem) => {
+    expect(readArchiveRecord(line()).problem).toMatch(problem);
   });
 });
