@@ -367,6 +367,10 @@ export class MasterStack extends Stack {
         description: 'The hosted dashboard (sign in with a user of DashboardUserPoolId)',
         value: this.dashboardHosting.url,
       });
+      new CfnOutput(this, 'DashboardDistributionDomainName', {
+        description: 'CloudFront domain of the dashboard: the target of the custom domain DNS record',
+        value: this.dashboardHosting.distribution.distributionDomainName,
+      });
       new CfnOutput(this, 'DashboardUserPoolId', {
         description: 'Cognito user pool of the dashboard: create the first user here (docs/deploy.md)',
         value: this.dashboardHosting.userPool.userPoolId,

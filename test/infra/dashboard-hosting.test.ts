@@ -369,9 +369,12 @@ describe('stack wiring', () => {
     expect(nagFindings(linked.app)).toEqual([]);
   });
 
-  it('outputs the dashboard URL, the user pool id, the hosted UI and the dashboard API URL', () => {
+  it('outputs the dashboard URL, its CloudFront domain, the user pool id, the hosted UI and the dashboard API URL', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(text(outputs.DashboardUrl?.Value)).toBe(cloudFrontUrl);
+    expect(outputs.DashboardDistributionDomainName?.Value).toEqual({
+      'Fn::GetAtt': [distributionId, 'DomainName'],
+    });
     expect(outputs.DashboardUserPoolId?.Value).toEqual({
       Ref: logicalId(synth, synth.master.dashboardHosting!.userPool),
     });
