@@ -72,6 +72,7 @@ import { createEmbeddedArchiver, type EmbeddedArchiver } from './archiver.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { EmbeddedError, ProcessingTimeoutError, PublishError, StackAlreadyRunningError } from './errors.js';
 import type { LocalService } from './local-services.js';
+import { repairPendingIndex } from './outbox-index-repair.js';
 import {
   compareSequenceNumbers,
   createKinesisPoller,
@@ -517,6 +518,13 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     logger.warn(`ended an unfinished quarantine line (a writer was killed while writing it) in ${file}`);
   }
   const outbox = new AlertOutboxRepository(doc, tables.outbox);
+  // A kill while alerts were marked delivered can leave pending alerts out of dynalite's index.
+  const reindexed = await repairPendingIndex(doc, tables.outbox);
+  if (reindexed > 0) {
+    logger.warn(
+      `${reindexed} pending alerts were missing from the outbox index (a process was killed while marking deliveries) and are listed again`,
+    );
+  }
 
   const batchListeners = new Set<(summary: BatchSummary) => void>();
   let scheduleDelivery: () => void = () => undefined;
@@ -565,6 +573,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
   const archiver = createEmbeddedArchiver({
     dataDir,
     onError: (err) => logger.error('archiver flush failed', { error: String(err) }),
+    onWarning: (message) => logger.warn(message),
   });
   const onPollerError = (error: unknown, context: { shardId: string; consumer: string; attempt: number }) => {
     // The first failures of a batch are routine retries; keep the console for persistent ones.
