@@ -78,6 +78,34 @@ export class DataStoreCorruptError extends EmbeddedError {
   }
 }
 
+/**
+ * A local service (dynalite, kinesalite) stopped while the stack ran: its worker thread died, for
+ * example on a LevelDB write error. On a full disk the message says so (ENOSPC) and what to do, at
+ * once, rather than after the consumers' stall timeout.
+ */
+export class ServiceStoppedError extends EmbeddedError {
+  readonly diskFull: boolean;
+
+  constructor(
+    readonly service: 'dynalite' | 'kinesalite',
+    readonly path: string,
+    reason: string,
+  ) {
+    const store = service === 'dynalite' ? 'hot store' : 'stream';
+    const diskFull = /ENOSPC|no space left on device/i.test(reason);
+    super(
+      diskFull
+        ? `the disk holding ${path} is full (ENOSPC): the ${store} could not write (${reason}). Free ` +
+            'space and run the command again; records not yet processed stay in the stream and are ' +
+            'read again, and events already stored are recognized as duplicates'
+        : `the ${store} (${service}) in ${path} stopped: ${reason}. Run the command again; if it ` +
+            'stops again, the message above says why',
+    );
+    this.name = 'ServiceStoppedError';
+    this.diskFull = diskFull;
+  }
+}
+
 /** Waiting for the stream consumers did not finish in time; says which consumer and shard lag. */
 export class ProcessingTimeoutError extends EmbeddedError {
   constructor(waitedMs: number, lagging: string, lastError: string | null) {

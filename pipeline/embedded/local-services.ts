@@ -12,6 +12,11 @@ import kinesalite from 'kinesalite';
 export interface LocalService {
   readonly endpoint: string;
   close(): Promise<void>;
+  /**
+   * Calls `listener` once if the service stops by itself (its thread died); never after close().
+   * In-process servers never do. @returns the unsubscribe function
+   */
+  onStopped?(listener: (error: Error) => void): () => void;
 }
 
 async function listen(server: Server, port: number): Promise<LocalService> {

@@ -69,6 +69,7 @@ function start() {
   server.once('error', (err) => {
     throw err;
   });
+  injectFault(server);
   // LevelDB opens after listen; a lock taken in between only shows on the first request.
   // So probe with a cheap read before announcing the port: if the open fails, the worker dies with
   // that error and the main thread reports it.
@@ -108,6 +109,24 @@ function start() {
     server.close(() => {
       parentPort.postMessage({ type: 'closed' });
       parentPort.close();
+    });
+  });
+}
+
+/**
+ * Fault injection for tests only (test/integration/service-stopped.test.ts): with
+ * CONFIG_MONITOR_FAULT=<kind>:no-space, the first write request makes the thread fail the way a
+ * LevelDB write fails on a full disk. Inert unless the variable names this service.
+ */
+function injectFault(server) {
+  if (process.env.CONFIG_MONITOR_FAULT !== `${kind}:no-space`) return;
+  server.prependListener('request', (req) => {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    if (!/\.(BatchWriteItem|PutItem|UpdateItem|TransactWriteItems|PutRecords?)$/.test(target)) return;
+    setImmediate(() => {
+      throw Object.assign(new Error(`IO error: ${path}/000005.log: No space left on device`), {
+        code: 'LEVEL_IO_ERROR',
+      });
     });
   });
 }

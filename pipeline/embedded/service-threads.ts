@@ -10,7 +10,7 @@
  * far: the data directory lock of data-dir-lock.ts stops the second one before.)
  */
 import { Worker } from 'node:worker_threads';
-import { DataStoreCorruptError, EmbeddedError } from './errors.js';
+import { DataStoreCorruptError, EmbeddedError, ServiceStoppedError } from './errors.js';
 import type { LocalService } from './local-services.js';
 
 const WORKER_URL = new URL('./local-services.worker.mjs', import.meta.url);
@@ -20,18 +20,34 @@ export function startServiceThread(kind: 'dynalite' | 'kinesalite', path: string
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_URL, { workerData: { kind, path } });
     let listening = false;
+    let closing = false;
+    let exited = false;
+    let stopped: ServiceStoppedError | null = null;
+    const listeners = new Set<(error: Error) => void>();
     const fail = (err: Error) => {
       reject(classifyOpenError(kind, path, err));
       void worker.terminate();
     };
+    // After start-up, a worker that dies (a LevelDB write error: a full disk) is reported to the
+    // stack at once, with LevelDB's reason, instead of leaving its clients to time out.
+    const stop = (reason: string) => {
+      if (closing || stopped) return;
+      stopped = new ServiceStoppedError(kind, path, reason);
+      for (const listener of listeners) listener(stopped);
+      listeners.clear();
+    };
     worker.once('error', (err) => {
       if (!listening) fail(err);
+      else stop(err.message || String(err));
     });
     worker.on(
       'message',
       (message: { type: string; port?: number; message?: string; code?: string | null }) => {
-        if (message.type === 'error' && !listening) {
-          fail(Object.assign(new Error(message.message), { code: message.code ?? undefined }));
+        if (message.type === 'error') {
+          const reason = `${message.message ?? 'unknown error'}${message.code ? ` (${message.code})` : ''}`;
+          if (!listening)
+            fail(Object.assign(new Error(message.message), { code: message.code ?? undefined }));
+          else stop(reason);
           return;
         }
         if (message.type !== 'listening' || listening) return;
@@ -39,8 +55,21 @@ export function startServiceThread(kind: 'dynalite' | 'kinesalite', path: string
         const endpoint = `http://127.0.0.1:${message.port}`;
         resolve({
           endpoint,
+          onStopped: (listener) => {
+            if (stopped) {
+              listener(stopped);
+              return () => undefined;
+            }
+            listeners.add(listener);
+            return () => listeners.delete(listener);
+          },
           close: () =>
             new Promise<void>((done) => {
+              closing = true;
+              if (exited) {
+                done();
+                return;
+              }
               const timer = setTimeout(() => void worker.terminate().then(() => done()), 5000);
               worker.once('exit', () => {
                 clearTimeout(timer);
@@ -52,7 +81,9 @@ export function startServiceThread(kind: 'dynalite' | 'kinesalite', path: string
       },
     );
     worker.once('exit', (code) => {
+      exited = true;
       if (!listening) fail(new Error(`worker exited with code ${code} before listening`));
+      else stop(`its thread exited with code ${code}`);
     });
   });
 }

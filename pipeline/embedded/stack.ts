@@ -613,6 +613,31 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
   /** Highest sequence number published through this stack, per shard. */
   const published = new Map<string, string>();
   let closed = false;
+
+  // A service thread that dies (a LevelDB write error: a full disk) fails every wait at once with
+  // its reason, rather than after the consumers' stall timeout with none.
+  let stopped: Error | null = null;
+  let failStopped: (error: Error) => void = () => undefined;
+  const serviceStopped = new Promise<never>((_, reject) => {
+    failStopped = reject;
+  });
+  serviceStopped.catch(() => undefined);
+  for (const service of input.services) {
+    service.onStopped?.((error) => {
+      if (stopped) return;
+      stopped = error;
+      logger.error(error.message);
+      failStopped(error);
+    });
+  }
+  /** Runs `work`, but rejects with the service's error as soon as one stops. */
+  const unlessStopped = <T>(work: Promise<T>): Promise<T> => {
+    if (stopped) {
+      work.catch(() => undefined);
+      return Promise.reject(stopped);
+    }
+    return Promise.race([work, serviceStopped]);
+  };
   let ingestLock: Promise<unknown> = Promise.resolve();
   let ingesting = 0;
   let engine: Promise<QueryEngine> | undefined;
@@ -654,7 +679,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
         bytes += size;
         end++;
       }
-      await putChunk(records.slice(start, end), sequenceNumbers);
+      await unlessStopped(putChunk(records.slice(start, end), sequenceNumbers));
       count += end - start;
       start = end;
     }
@@ -753,7 +778,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
           next.catch(() => undefined);
           waiting.set(poller, next);
         }
-        await Promise.race(waiting.values());
+        await unlessStopped(Promise.race(waiting.values()));
         waitOptions.onProgress?.();
       }
     } finally {
@@ -796,7 +821,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
   async function catchUp(signal?: AbortSignal): Promise<void> {
     const watch = stallWatch(signal, 120_000);
     try {
-      await Promise.all(pollers.map((poller) => poller.caughtUp(watch.signal)));
+      await unlessStopped(Promise.all(pollers.map((poller) => poller.caughtUp(watch.signal))));
     } finally {
       watch.dispose();
     }
