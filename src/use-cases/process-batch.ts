@@ -27,6 +27,7 @@ import {
   stateKeyId,
 } from '../domain/compliance-state.js';
 import { type ComplianceChange, type ConfigEvent, parseConfigEvent } from '../domain/config-event.js';
+import { conflictingDuplicateReason, eventFingerprint } from '../domain/event-identity.js';
 import type { Quarantine, QuarantinedRecord } from '../ports/quarantine.js';
 import { AlertsNotQueuedError, EventsNotStoredError } from './errors.js';
 
@@ -42,8 +43,12 @@ export interface IncomingRecord {
 export interface EventStore {
   /** Why this event cannot be stored (a key or item size limit), or null. Checked before any write. */
   storableProblem(event: ConfigEvent): string | null;
-  /** The ids among these that are stored and done. */
-  findDone(eventIds: readonly string[]): Promise<Set<string>>;
+  /**
+   * Claims the events' ids before their effects (first received wins): `done` are stored and
+   * finished (duplicates), `conflicts` were received before with other content (id → the kept
+   * event's fingerprint); the others are this batch's to process.
+   */
+  claim(events: readonly ConfigEvent[]): Promise<{ done: Set<string>; conflicts: Map<string, string> }>;
   /** Stores the events as done; returns the ids that could not be written. */
   markDone(events: readonly ConfigEvent[]): Promise<{ failed: Set<string> }>;
 }
@@ -153,6 +158,15 @@ interface Candidate {
   readonly outcome: Extract<RecordOutcome, { kind: 'accepted' }>;
   /** {@link stateKeyId} of a compliance change (computed once: it is a long string), else null. */
   readonly keyId: string | null;
+  /** {@link eventFingerprint}: what the event says happened. */
+  readonly fingerprint: string;
+}
+
+/** A later record of the batch with a candidate's id but other content: settled after the claim. */
+interface Repeat {
+  readonly index: number;
+  readonly event: ConfigEvent;
+  readonly fingerprint: string;
 }
 
 /**
@@ -172,10 +186,23 @@ export async function processBatch(
   };
   const receivedAt = (deps.now?.() ?? new Date()).toISOString();
 
-  // 1. Validate. Repeated ids within the batch: the first occurrence is the event.
+  // 1. Validate. Repeated ids within the batch: the first occurrence is the event; a repeat with
+  // other content is a conflicting duplicate (src/domain/event-identity.ts), rejected.
   const rejected: { index: number; record: QuarantinedRecord }[] = [];
   const candidates: Candidate[] = [];
-  const seen = new Set<string>();
+  /** The candidate of each id (its first occurrence in the batch). */
+  const firstOf = new Map<string, Candidate>();
+  const repeats: Repeat[] = [];
+  const quarantineRecord = (i: number, reason: string): QuarantinedRecord => {
+    const record = records[i] as IncomingRecord;
+    return {
+      reason,
+      data: record.text,
+      ...(record.sequenceNumber === undefined ? {} : { sequenceNumber: record.sequenceNumber }),
+      ...(record.partitionKey === undefined ? {} : { partitionKey: record.partitionKey }),
+      receivedAt,
+    };
+  };
   for (let i = 0; i < n; i++) {
     const record = records[i] as IncomingRecord;
     const parsed = parseConfigEvent(record.text);
@@ -184,18 +211,24 @@ export async function processBatch(
       const event = parsed.event;
       const problem = deps.events.storableProblem(event);
       if (problem === null) {
-        if (seen.has(event.eventId)) {
-          outcomes[i] = { kind: 'duplicate', event };
-        } else {
-          seen.add(event.eventId);
+        const fingerprint = eventFingerprint(event);
+        const first = firstOf.get(event.eventId);
+        if (first === undefined) {
           const outcome = { kind: 'accepted' as const, event, stale: false, alert: null };
           outcomes[i] = outcome;
           const keyId = event.kind === 'compliance-change' ? stateKeyId(event) : null;
-          candidates.push({ index: i, event, outcome, keyId });
+          const candidate = { index: i, event, outcome, keyId, fingerprint };
+          firstOf.set(event.eventId, candidate);
+          candidates.push(candidate);
+        } else {
+          // Same content: a duplicate; other content: settled once the claim says which is kept.
+          outcomes[i] = { kind: 'duplicate', event };
+          if (first.fingerprint !== fingerprint) repeats.push({ index: i, event, fingerprint });
         }
         continue;
+      } else {
+        reason = problem;
       }
-      reason = problem;
     } else if (parsed.status === 'skipped') {
       outcomes[i] = { kind: 'skipped', reason: parsed.reason };
       continue;
@@ -203,16 +236,7 @@ export async function processBatch(
       reason = parsed.reason;
     }
     outcomes[i] = { kind: 'rejected', reason };
-    rejected.push({
-      index: i,
-      record: {
-        reason,
-        data: record.text,
-        ...(record.sequenceNumber === undefined ? {} : { sequenceNumber: record.sequenceNumber }),
-        ...(record.partitionKey === undefined ? {} : { partitionKey: record.partitionKey }),
-        receivedAt,
-      },
-    });
+    rejected.push({ index: i, record: quarantineRecord(i, reason) });
   }
 
   // Quarantine runs alongside the rest; a failure there only marks the rejected records unfinished.
@@ -225,7 +249,31 @@ export async function processBatch(
         });
 
   const queued = { violations: 0, resolutions: 0 };
-  const fresh = await applyEvents(candidates, outcomes, deps, failures, failAt, queued);
+  /** Kept fingerprint of the ids whose stored event has other content than the batch's first record. */
+  const kept = new Map<string, string>();
+  const fresh = await applyEvents(candidates, outcomes, deps, failures, failAt, queued, kept);
+  // Conflicting duplicates: a record whose id is kept with other content, stored before (found by
+  // the claim) or first in this batch. Rejected and quarantined, never applied.
+  const conflicting: number[] = candidates.filter((c) => kept.has(c.event.eventId)).map((c) => c.index);
+  for (const repeat of repeats) {
+    const keptFingerprint = kept.get(repeat.event.eventId) ?? firstOf.get(repeat.event.eventId)?.fingerprint;
+    if (repeat.fingerprint !== keptFingerprint) conflicting.push(repeat.index);
+  }
+  conflicting.sort((x, y) => x - y);
+  for (const i of conflicting) {
+    const event = (outcomes[i] as { event: ConfigEvent }).event;
+    outcomes[i] = { kind: 'rejected', reason: conflictingDuplicateReason(event.eventId) };
+  }
+  if (conflicting.length > 0) {
+    try {
+      await deps.quarantine.put(
+        conflicting.map((i) => quarantineRecord(i, (outcomes[i] as { reason: string }).reason)),
+      );
+    } catch (error) {
+      failures.push({ step: 'quarantine', error, records: conflicting.length });
+      failAt(conflicting[0] as number);
+    }
+  }
   // 6. Done marks only for the completed prefix: a record past the first failure is redelivered
   // and must then be processed (and counted) as new, not as a duplicate.
   await quarantined;
@@ -263,6 +311,7 @@ async function applyEvents(
   failures: BatchFailure[],
   failAt: (index: number) => void,
   queued: { violations: number; resolutions: number },
+  kept: Map<string, string>,
 ): Promise<Candidate[]> {
   if (candidates.length === 0) return [];
 
@@ -277,7 +326,7 @@ async function applyEvents(
     else slots.set(c.keyId, { key: c.event as ComplianceChange, stored: undefined, newest: undefined });
   }
   const [doneRead, statesRead] = await Promise.allSettled([
-    deps.events.findDone(candidates.map((c) => c.event.eventId)),
+    deps.events.claim(candidates.map((c) => c.event)),
     slots.size > 0 ? deps.states.getMany(Array.from(slots.values(), (s) => s.key)) : Promise.resolve([]),
   ]);
   if (doneRead.status === 'rejected') {
@@ -287,8 +336,14 @@ async function applyEvents(
   }
   const fresh: Candidate[] = [];
   for (const c of candidates) {
-    if (doneRead.value.has(c.event.eventId)) outcomes[c.index] = { kind: 'duplicate', event: c.event };
-    else fresh.push(c);
+    const stored = doneRead.value.conflicts.get(c.event.eventId);
+    if (stored !== undefined) {
+      kept.set(c.event.eventId, stored); // rejected by the caller, with any repeat of other content
+    } else if (doneRead.value.done.has(c.event.eventId)) {
+      outcomes[c.index] = { kind: 'duplicate', event: c.event };
+    } else {
+      fresh.push(c);
+    }
   }
   const changes = fresh.filter((c) => c.keyId !== null);
   if (changes.length === 0) return fresh;

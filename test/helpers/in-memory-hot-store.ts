@@ -14,6 +14,7 @@ import {
   stateKeyId,
 } from '../../src/domain/compliance-state.js';
 import type { ConfigEvent } from '../../src/domain/config-event.js';
+import { eventFingerprint } from '../../src/domain/event-identity.js';
 import type { Quarantine, QuarantinedRecord } from '../../src/ports/quarantine.js';
 import type {
   AlertOutbox,
@@ -44,8 +45,10 @@ class FaultPlan {
 }
 
 export class InMemoryEventStore implements EventStore {
-  /** Ids stored as done (ids only: holding every event would make the benchmark measure the heap). */
-  readonly items = new Set<string>();
+  /** Fingerprint by id, of events stored as done (not the events: holding them would make the benchmark measure the heap). */
+  readonly items = new Map<string, string>();
+  /** Fingerprint by id, of claims not yet done. */
+  readonly claims = new Map<string, string>();
   readonly faults = new FaultPlan();
   /** Ids whose next markDone is reported unprocessed (like BatchWriteItem leftovers). */
   readonly leaveUnprocessed = new Set<string>();
@@ -54,9 +57,20 @@ export class InMemoryEventStore implements EventStore {
     return eventStorableProblem(event);
   }
 
-  async findDone(eventIds: readonly string[]): Promise<Set<string>> {
-    this.faults.check('findDone');
-    return new Set(eventIds.filter((id) => this.items.has(id)));
+  async claim(
+    events: readonly ConfigEvent[],
+  ): Promise<{ done: Set<string>; conflicts: Map<string, string> }> {
+    this.faults.check('claim');
+    const done = new Set<string>();
+    const conflicts = new Map<string, string>();
+    for (const event of events) {
+      const fingerprint = eventFingerprint(event);
+      const stored = this.items.get(event.eventId) ?? this.claims.get(event.eventId);
+      if (stored === undefined) this.claims.set(event.eventId, fingerprint);
+      else if (stored !== fingerprint) conflicts.set(event.eventId, stored);
+      else if (this.items.has(event.eventId)) done.add(event.eventId);
+    }
+    return { done, conflicts };
   }
 
   async markDone(events: readonly ConfigEvent[]): Promise<{ failed: Set<string> }> {
@@ -64,7 +78,10 @@ export class InMemoryEventStore implements EventStore {
     const failed = new Set<string>();
     for (const event of events) {
       if (this.leaveUnprocessed.delete(event.eventId)) failed.add(event.eventId);
-      else this.items.add(event.eventId);
+      else {
+        this.items.set(event.eventId, eventFingerprint(event));
+        this.claims.delete(event.eventId);
+      }
     }
     return { failed };
   }

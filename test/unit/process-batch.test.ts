@@ -363,7 +363,7 @@ describe('processBatch: transient failures leave the first unfinished record to 
   const skipped = fixtureText('other', 'ec2-state-change');
 
   it.each([
-    ['findDone', 'read-events'],
+    ['claim', 'read-events'],
     ['markDone', 'write-events'],
   ] as const)('events store %s fails → from the first valid event on', async (method, step) => {
     // Prepare
@@ -461,5 +461,65 @@ describe('processBatch: transient failures leave the first unfinished record to 
     expect(result.firstFailed).toBe(1);
     expect(result.summary).toMatchObject({ accepted: 1, rejected: 0, skipped: 0, failed: 2 });
     expect(deps.events.items.size).toBe(1);
+  });
+});
+
+describe('processBatch: an event id is one event (first received wins)', () => {
+  const spec = { id: 'same-id', newStatus: 'NON_COMPLIANT' as const, at: '2026-11-20T10:00:00Z' };
+  const on = (resourceId: string, extra: Partial<ComplianceEventSpec> = {}) =>
+    JSON.stringify(complianceEvent({ ...spec, resourceId, ...extra }));
+
+  it('rejects a repeat in the batch with other content as a conflicting duplicate, quarantined with its reason', async () => {
+    // Prepare: one id on three resources, then the first again unchanged.
+    const deps = inMemoryDeps();
+    // Act
+    const result = await processBatch(
+      records([on('bucket-a'), on('bucket-b'), on('bucket-c'), on('bucket-a')]),
+      deps,
+    );
+    // Assess
+    expect(result.summary).toMatchObject({
+      received: 4,
+      accepted: 1,
+      duplicates: 1,
+      rejected: 2,
+      violations: 1,
+    });
+    expect(deps.quarantine.records.map((r) => r.reason)).toEqual([
+      expect.stringMatching(
+        /^conflicting duplicate: event id "same-id" was already received with other content/,
+      ),
+      expect.stringMatching(/^conflicting duplicate/),
+    ]);
+    expect(deps.states.get({ ...KEY, resourceId: 'bucket-a' })?.status).toBe('NON_COMPLIANT');
+    expect(deps.states.get({ ...KEY, resourceId: 'bucket-b' })).toBeUndefined();
+  });
+
+  it('rejects it in a later batch too, and counts an unchanged repeat as a duplicate', async () => {
+    const deps = inMemoryDeps();
+    await processBatch(records([on('bucket-a')]), deps);
+    const later = await processBatch(records([on('bucket-b'), on('bucket-a')]), deps);
+    expect(later.summary).toMatchObject({ accepted: 0, duplicates: 1, rejected: 1, violations: 0 });
+    expect(deps.states.get({ ...KEY, resourceId: 'bucket-b' })).toBeUndefined();
+    expect(deps.outbox.alerts.size).toBe(1);
+  });
+
+  it('counts a repeat that differs only in when it was sent (time, annotation) as a duplicate', async () => {
+    const deps = inMemoryDeps();
+    await processBatch(records([on('bucket-a')]), deps);
+    const later = await processBatch(
+      records([on('bucket-a', { time: '2026-11-21T00:00:00Z', annotation: 'another wording' })]),
+      deps,
+    );
+    expect(later.summary).toMatchObject({ duplicates: 1, rejected: 0 });
+  });
+
+  it('leaves a conflicting record unfinished when its quarantine fails, so it is redelivered', async () => {
+    const deps = inMemoryDeps();
+    await processBatch(records([on('bucket-a')]), deps);
+    deps.quarantine.faults.fail('put');
+    const result = await processBatch(records([on('bucket-b')]), deps);
+    expect(result.firstFailed).toBe(0);
+    expect(result.failures.map((f) => f.step)).toEqual(['quarantine']);
   });
 });

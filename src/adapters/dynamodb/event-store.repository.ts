@@ -6,9 +6,17 @@
  * Idempotent by construction: the item key is the event id and a write is a whole-item overwrite
  * with values derived only from the event, so writing an event twice leaves the same item.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConfigEvent } from '../../domain/config-event.js';
-import { batchGetAll, batchWriteAll, type DocumentSender, type RetryOptions } from './batch-write.js';
+import { eventFingerprint } from '../../domain/event-identity.js';
+import {
+  batchGetAll,
+  batchWriteAll,
+  type DocumentSender,
+  forEachLimited,
+  type RetryOptions,
+} from './batch-write.js';
 import {
   accountDayKey,
   dayOf,
@@ -25,6 +33,9 @@ import { expiresAt } from './table-definitions.js';
  * near it: the normalized event keeps ids, names and the annotation, never the configuration item.
  */
 export const MAX_EVENT_ITEM_BYTES = 350_000;
+
+/** Conditional claim puts in flight per batch. */
+const CLAIM_CONCURRENCY = 32;
 
 /** An events-table item, as written (plain JS values; numbers are epoch seconds). */
 export interface EventItem {
@@ -47,6 +58,8 @@ export interface EventItem {
   readonly kind: ConfigEvent['kind'];
   /** True once the consumer finished every effect of the event (state, alert). */
   readonly done: boolean;
+  /** What the event says happened (src/domain/event-identity.ts): tells a redelivery from a conflicting id. */
+  readonly fingerprint: string;
   /** `YYYY-MM-DD` of the event time. */
   readonly day: string;
   readonly gsi1pk: string;
@@ -77,6 +90,7 @@ export function toEventItem(event: ConfigEvent, receivedAt: Date = new Date()): 
     detail: event,
     kind: event.kind,
     done: true,
+    fingerprint: eventFingerprint(event),
     day,
     gsi1pk: accountDayKey(event.account, day),
     gsi1sk: sortKey,
@@ -128,11 +142,7 @@ export class EventStoreRepository {
     return (res.Item as EventItem | undefined) ?? null;
   }
 
-  /**
-   * Ids among `eventIds` whose event is stored with `done = true`: their processing finished
-   * before, so a redelivery of them is a duplicate. Strongly consistent, so an event finished by
-   * the previous batch of the shard is always seen.
-   */
+  /** The ids among these whose event is stored and done (strongly consistent). */
   async findDone(eventIds: readonly string[]): Promise<Set<string>> {
     if (eventIds.length === 0) return new Set();
     const items = await batchGetAll(
@@ -142,6 +152,69 @@ export class EventStoreRepository {
       { ...this.retry, attributes: ['id', 'done'], consistentRead: true },
     );
     return new Set(items.filter((item) => item.done === true).map((item) => String(item.id)));
+  }
+
+  /**
+   * Claims the events' ids before any of their effects: an event id is one event, and the first
+   * record received with it wins (src/domain/event-identity.ts). For each event:
+   * - stored and done with the same content → `done` (a redelivery: a duplicate);
+   * - stored or claimed with other content → `conflicts` (rejected, never applied);
+   * - absent, or claimed with the same content by an unfinished earlier try → claimed for this
+   *   batch (`attribute_not_exists(pk)` on the put: of two consumers racing on one id across
+   *   shards, exactly one writes the claim, and the other then reads it).
+   * Strongly consistent reads, so an event finished by the previous batch of the shard is seen.
+   * Items written before fingerprints existed count as the same content.
+   */
+  async claim(
+    events: readonly ConfigEvent[],
+  ): Promise<{ done: Set<string>; conflicts: Map<string, string> }> {
+    const done = new Set<string>();
+    const conflicts = new Map<string, string>();
+    if (events.length === 0) return { done, conflicts };
+    const stored = await batchGetAll(
+      this.doc,
+      this.tableName,
+      events.map((event) => ({ pk: eventPk(event.eventId) })),
+      { ...this.retry, attributes: ['id', 'done', 'fingerprint'], consistentRead: true },
+    );
+    const byId = new Map(stored.map((item) => [String(item.id), item]));
+    const unclaimed: { event: ConfigEvent; fingerprint: string }[] = [];
+    const classify = (event: ConfigEvent, fingerprint: string, item: Record<string, unknown>) => {
+      if (item.fingerprint !== undefined && item.fingerprint !== fingerprint) {
+        conflicts.set(event.eventId, String(item.fingerprint));
+      } else if (item.done === true) done.add(event.eventId);
+    };
+    for (const event of events) {
+      const fingerprint = eventFingerprint(event);
+      const item = byId.get(event.eventId);
+      if (item) classify(event, fingerprint, item);
+      else unclaimed.push({ event, fingerprint });
+    }
+    const expiry = expiresAt(Math.floor(this.clock().getTime() / 1000));
+    await forEachLimited(unclaimed, CLAIM_CONCURRENCY, async ({ event, fingerprint }) => {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            // No index keys: a claim is not an event yet, and /events does not list it.
+            Item: {
+              pk: eventPk(event.eventId),
+              id: event.eventId,
+              fingerprint,
+              done: false,
+              expired_at: expiry,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        // Another consumer claimed it a moment ago: its content decides.
+        const item = await this.get(event.eventId);
+        if (item) classify(event, fingerprint, item as unknown as Record<string, unknown>);
+      }
+    });
+    return { done, conflicts };
   }
 
   /**
