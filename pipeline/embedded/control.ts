@@ -3,8 +3,10 @@
  * `config-monitor sync` run inside the `up` process, which holds the data directory (LevelDB
  * allows one process).
  *
- * `POST /ingest`, body: one record per line (JSON Lines). Response: JSON Lines, `{"type":"progress",…}`
- * while it runs, then exactly one `{"type":"report","report":…}` or `{"type":"error","message":…}`.
+ * `POST /ingest`, body: the input as `config-monitor ingest` got it (JSON Lines, a JSON array, one
+ * or more JSON values), read as it arrives by the same reader ({@link readIngestRecords}).
+ * Response: JSON Lines, `{"type":"progress",…}` while it runs, then exactly one
+ * `{"type":"report","report":…}` or `{"type":"error","message":…}`.
  *
  * `POST /sync`, body: `{"aggregatorName":…,"region"?:…}`. The sync runs in the `up` process with
  * its environment (credential chain, `AWS_REGION`, `AWS_ENDPOINT_URL_CONFIG_SERVICE`). Response:
@@ -29,7 +31,8 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EmbeddedError } from './errors.js';
-import type { EmbeddedStack, IngestProgress, IngestRecord, IngestReport, StackEndpoints } from './stack.js';
+import { readIngestRecords } from './ingest-input.js';
+import type { EmbeddedStack, IngestProgress, IngestReport, StackEndpoints } from './stack.js';
 import type { SyncSummary } from './sync.js';
 
 export interface ControlServer {
@@ -83,10 +86,6 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | string>): Async
   }
   rest += decoder.decode();
   if (rest.trim() !== '') yield rest.replace(/\r$/, '');
-}
-
-async function* asRecords(lines: AsyncIterable<string>): AsyncGenerator<IngestRecord> {
-  for await (const text of lines) yield { text };
 }
 
 function authorized(req: IncomingMessage, token: string): boolean {
@@ -166,7 +165,7 @@ async function handleIngest(
   let lastProgress = 0;
   try {
     const report = await exclusive(() =>
-      stack.ingest(asRecords(splitLines(req)), {
+      stack.ingest(readIngestRecords(req), {
         signal: abort.signal,
         onProgress: (progress) => {
           const now = Date.now();
@@ -248,12 +247,13 @@ async function handleSync(
 }
 
 /**
- * Runs an ingest in the running `up` (see {@link StackEndpoints}): streams the records as JSON
- * Lines and returns its report. Progress events are passed on as they arrive.
+ * Runs an ingest in the running `up` (see {@link StackEndpoints}): streams the input as it is
+ * (any format {@link readIngestRecords} reads, which the running stack applies to it) and returns
+ * its report. Progress events are passed on as they arrive.
  */
 export async function ingestThroughRunningStack(
   endpoints: StackEndpoints,
-  records: AsyncIterable<IngestRecord>,
+  input: AsyncIterable<Buffer | string>,
   onProgress?: (progress: IngestProgress) => void,
 ): Promise<IngestReport> {
   return postToRunningStack<IngestReport>(
@@ -261,9 +261,8 @@ export async function ingestThroughRunningStack(
     '/ingest',
     'ingest',
     async (req) => {
-      for await (const record of records) {
-        const line = 'text' in record ? record.text : JSON.stringify(record.value);
-        if (!req.write(`${line}\n`)) await new Promise((r) => req.once('drain', r));
+      for await (const chunk of input) {
+        if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
       }
     },
     (message) => {

@@ -201,8 +201,12 @@ export type IngestProgress =
   | { readonly phase: 'archiving' }
   | { readonly phase: 'delivering'; readonly messages: number; readonly pending: number };
 
-/** One input record: raw text (a JSON Lines line) or an already parsed value (an array element). */
-export type IngestRecord = { readonly text: string } | { readonly value: unknown };
+/**
+ * One input record: raw text (a JSON Lines line, a value that does not parse) or an already parsed
+ * value (an array element). A text with a `reason` was rejected by the reader (see ingest-input.ts:
+ * too long to hold); the text is what is kept of it.
+ */
+export type IngestRecord = { readonly text: string; readonly reason?: string } | { readonly value: unknown };
 
 export interface IngestOptions {
   readonly onProgress?: (progress: IngestProgress) => void;
@@ -1037,6 +1041,7 @@ export function admit(record: IngestRecord): Admission {
   let data: string;
   if ('text' in record) {
     data = record.text;
+    if (record.reason !== undefined) return { status: 'rejected', reason: record.reason, data };
     try {
       value = JSON.parse(data);
     } catch (err) {

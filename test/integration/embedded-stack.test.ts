@@ -251,15 +251,15 @@ describe('embedded stack', () => {
       token: control.token,
       api: null,
     };
-    const records = [
-      {
-        text: fixtureText('compliance-change', 'account-resource-annotation-newline').replace(/\n\s*/g, ' '),
-      },
-      { value: fixture('other', 'ec2-state-change') },
-      { text: 'not json' },
-    ];
+    // The input as the CLI reads it (JSON Lines here), split across chunks.
+    const input = [
+      fixtureText('compliance-change', 'account-resource-annotation-newline').replace(/\n\s*/g, ' '),
+      JSON.stringify(fixture('other', 'ec2-state-change')),
+      'not json',
+    ].join('\n');
     async function* source() {
-      yield* records;
+      yield Buffer.from(input.slice(0, 100));
+      yield input.slice(100);
     }
     try {
       // Act

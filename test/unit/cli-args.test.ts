@@ -145,9 +145,9 @@ describe('readIngestRecords: input formats', () => {
     expect(records).toEqual([{ value: { id: 'a' } }, { value: 'just a string' }, { value: 3 }]);
   });
 
-  it('falls back to one record per line when neither JSON Lines nor one document', async () => {
+  it('rejects a broken first line by itself and reads the next when neither JSON Lines nor one document', async () => {
     const records = await collect(['{ broken\n', '{"ok":true}\n']);
-    expect(records).toEqual([{ text: '{ broken' }, { text: '{"ok":true}' }]);
+    expect(records).toEqual([{ text: '{ broken' }, { value: { ok: true } }]);
   });
 
   it('gives nothing for an empty or blank input', async () => {

@@ -7,12 +7,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ingestThroughRunningStack } from '../../embedded/control.js';
-import {
-  type IngestRecord,
-  type IngestReport,
-  readRunningStack,
-  startEmbeddedStack,
-} from '../../embedded/stack.js';
+import { readIngestRecords } from '../../embedded/ingest-input.js';
+import { type IngestReport, readRunningStack, startEmbeddedStack } from '../../embedded/stack.js';
 import { type Command, type CommandIo, dataDirOption, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { createProgress, ingestProgress } from '../progress.js';
@@ -21,12 +17,16 @@ const NAME = 'ingest';
 /** Inputs above this size get a progress display even without a terminal. */
 const LONG_INPUT_BYTES = 5_000_000;
 
+export { readIngestRecords };
+
 export const command: Command = {
   usage: `Usage: config-monitor ingest FILE|- [--data-dir DIR] [--json]
 
 Sends AWS Config events (EventBridge events) through the embedded pipeline: stream → consumer
-(hot store, alerts) and archiver. FILE holds one JSON event, a JSON array of events, or JSON
-Lines; - reads stdin. The EventBridge rule's pattern is applied: other events are skipped;
+(hot store, alerts) and archiver. FILE holds one JSON event, a JSON array of events, JSON
+Lines, or JSON values one after another (pretty-printed or not); - reads stdin. It is read as
+a stream, record by record: a record longer than 1 MiB is rejected, a broken one is rejected by
+itself and the reading goes on. The EventBridge rule's pattern is applied: other events are skipped;
 input that is not an EventBridge event (bad JSON, SNS envelopes…) is rejected and kept in
 <data-dir>/rejected/ with the reason. Waits until everything is processed, archived and the
 alerts are delivered or safely queued.
@@ -59,16 +59,18 @@ decisions; messages = Slack messages posted and answered ok (SLACK_WEBHOOK_URL) 
     const { stream, size } = openInput(source, io);
     const progress = createProgress({ stream: io.stderr, long: (size ?? 0) > LONG_INPUT_BYTES });
     let bytes = 0;
-    const records = readIngestRecords(stream, (n) => {
+    const countBytes = (n: number) => {
       bytes += n;
-    });
+    };
     const show = ingestProgress(progress, { ...(size ? { bytes: size } : {}), bytesRead: () => bytes });
 
     const running = await readRunningStack(dataDir);
     let report: IngestReport;
     if (running) {
-      report = await ingestThroughRunningStack(running, records, show);
+      // The input goes as it is: the running stack reads it with the same reader.
+      report = await ingestThroughRunningStack(running, countedChunks(stream, countBytes), show);
     } else {
+      const records = readIngestRecords(stream, countBytes);
       const stack = await startEmbeddedStack({
         dataDir,
         messageLog: (line) => io.stderr.write(`${line}\n`),
@@ -96,6 +98,16 @@ decisions; messages = Slack messages posted and answered ok (SLACK_WEBHOOK_URL) 
   },
 };
 
+async function* countedChunks(
+  stream: Readable,
+  onBytes: (bytes: number) => void,
+): AsyncGenerator<Buffer | string> {
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    onBytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+    yield chunk;
+  }
+}
+
 function openInput(source: string, io: CommandIo): { stream: Readable; size: number | undefined } {
   if (source === '-') return { stream: io.stdin, size: undefined };
   const path = resolve(io.cwd, source);
@@ -112,85 +124,6 @@ function openInput(source: string, io: CommandIo): { stream: Readable; size: num
     );
   }
   return { stream: createReadStream(path), size };
-}
-
-/**
- * The records of an input: JSON Lines (one record a line), or a single JSON document (one event
- * or an array of events, possibly pretty-printed). The first line decides: if it is a complete
- * JSON value the input is JSON Lines; otherwise the whole input is parsed as one document, and if
- * that fails too, every line is a record (so each bad line is rejected with its own reason).
- */
-export async function* readIngestRecords(
-  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
-  onBytes?: (bytes: number) => void,
-): AsyncGenerator<IngestRecord> {
-  const decoder = new TextDecoder('utf-8');
-  let text = '';
-  let mode: 'detect' | 'lines' | 'document' = 'detect';
-  let first = true;
-
-  function* lines(final: boolean): Generator<IngestRecord> {
-    // Walk with an index and cut the buffer once: slicing per line would copy it per line.
-    let start = 0;
-    let newline = text.indexOf('\n');
-    while (newline !== -1) {
-      const line = text.slice(start, newline).replace(/\r$/, '');
-      if (line.trim() !== '') yield { text: line };
-      start = newline + 1;
-      newline = text.indexOf('\n', start);
-    }
-    text = text.slice(start);
-    if (final && text.trim() !== '') {
-      yield { text: text.replace(/\r$/, '') };
-      text = '';
-    }
-  }
-
-  const detect = (final: boolean): 'detect' | 'lines' | 'document' => {
-    const start = text.search(/\S/);
-    if (start === -1) return final ? 'lines' : 'detect';
-    if (text[start] === '[') return 'document';
-    if (text[start] !== '{') return 'lines';
-    const end = text.indexOf('\n', start);
-    if (end === -1 && !final) return 'detect';
-    const firstLine = end === -1 ? text.slice(start) : text.slice(start, end);
-    try {
-      JSON.parse(firstLine);
-      return 'lines';
-    } catch {
-      return 'document';
-    }
-  };
-
-  for await (const chunk of input) {
-    onBytes?.(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
-    let piece = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    if (first) {
-      piece = piece.replace(/^\uFEFF/, '');
-      first = false;
-    }
-    text += piece;
-    if (mode === 'detect') mode = detect(false);
-    if (mode === 'lines') yield* lines(false);
-  }
-  text += decoder.decode();
-  if (mode === 'detect') mode = detect(true);
-  if (mode === 'lines') {
-    yield* lines(true);
-    return;
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    yield* lines(true);
-    return;
-  }
-  if (Array.isArray(document)) {
-    for (const value of document) yield { value };
-  } else {
-    yield { value: document };
-  }
 }
 
 function formatCount(n: number): string {
