@@ -124,6 +124,7 @@ export class Api extends Construct {
       },
       defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
     });
+    this.restApi.addGatewayResponse('Overloaded', overloadedResponse({}));
 
     const validator = new apigw.RequestValidator(this, 'RequestValidator', {
       restApi: this.restApi,
@@ -254,16 +255,32 @@ export class Api extends Construct {
     }
     // What API Gateway answers itself (401 without a valid token, 429 throttled, 5xx) carries the
     // CORS header too, so the page can read the status and send the user to sign in again.
-    for (const [id, type] of [
-      ['Default4xx', apigw.ResponseType.DEFAULT_4XX],
-      ['Default5xx', apigw.ResponseType.DEFAULT_5XX],
-    ] as const) {
-      api.addGatewayResponse(id, {
-        type,
-        responseHeaders: { 'Access-Control-Allow-Origin': `'${primaryOrigin}'`, Vary: "'Origin'" },
-      });
-    }
+    const corsHeaders = { 'Access-Control-Allow-Origin': `'${primaryOrigin}'`, Vary: "'Origin'" };
+    api.addGatewayResponse('Default4xx', {
+      type: apigw.ResponseType.DEFAULT_4XX,
+      responseHeaders: corsHeaders,
+    });
+    api.addGatewayResponse('Default5xx', overloadedResponse(corsHeaders));
     this.function.addEnvironment(DASHBOARD_ORIGINS_ENV, access.allowedOrigins.join(','));
     return authorizer;
   }
+}
+
+/**
+ * What API Gateway answers itself with a 5xx (the function throttled at its reserved concurrency,
+ * an integration timeout or failure): a 503 with `Retry-After`, as the app answers its own
+ * overload, never a bare 500. API Gateway reports a throttled Lambda as a 500 by default
+ * (https://repost.aws/knowledge-center/api-gateway-internal-server-error); the function's own
+ * responses (proxy integration) pass through unchanged.
+ */
+function overloadedResponse(headers: Readonly<Record<string, string>>): apigw.GatewayResponseOptions {
+  return {
+    type: apigw.ResponseType.DEFAULT_5XX,
+    statusCode: '503',
+    responseHeaders: { ...headers, 'Retry-After': "'1'" },
+    templates: {
+      'application/json':
+        '{"error":"overloaded","message":"the API is busy; retry in 1 s","request_id":"$context.requestId"}',
+    },
+  };
 }

@@ -583,6 +583,18 @@ describe('API', () => {
     });
   });
 
+  it('answers what API Gateway answers itself with a 5xx (a throttled function, a timeout) as a 503 with Retry-After', () => {
+    for (const api of ofType('AWS::ApiGateway::RestApi').map(([id]) => id)) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        RestApiId: { Ref: api },
+        ResponseType: 'DEFAULT_5XX',
+        StatusCode: '503',
+        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'1'" }),
+        ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"error":"overloaded"') },
+      });
+    }
+  });
+
   it('gives the API Lambda the events table and the Athena workgroup it queries', () => {
     expect(propsOf(synth.master.api.function).Environment.Variables).toMatchObject({
       EVENTS_TABLE_NAME: { Ref: expect.stringMatching(/^HotStoreEvents/) },
