@@ -243,7 +243,7 @@ const sampler = setInterval(() => {
     times.archiverSpooled = since();
   }
   rssPeakSampled = Math.max(rssPeakSampled, process.memoryUsage.rss());
-}, 20);
+}, 100);
 const onProgress = (progress: IngestProgress) => {
   if (progress.phase === 'sending') times.stream = since();
   else if (progress.phase === 'archiving') times.archived = since();
@@ -438,7 +438,7 @@ const rows: [string, string][] = [
   ],
   [
     'CPU',
-    `${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of all threads (${((cpu.user + cpu.system) / 1000 / times.whole).toFixed(2)} cores busy on average), ${((cpu.user + cpu.system) / n).toFixed(0)} µs per event`,
+    `${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of all threads (${((cpu.user + cpu.system) / 1000 / times.whole).toFixed(2)} cores busy on average), ${((cpu.user + cpu.system) / n).toFixed(0)} µs per event, ${((cpu.user + cpu.system) / 1000 / (ddb.requests + kin.requests)).toFixed(2)} ms per AWS request`,
   ],
   [
     'DynamoDB requests / event',
