@@ -13,6 +13,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type } from 'arktype';
 import { fitsUtf8, MAX_EVENT_ID_BYTES } from '../adapters/dynamodb/keys.js';
+import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from '../domain/aws-names.js';
 import { InvalidParameterError } from './errors.js';
 
 /** The query string after repeated names were rejected: one value per name. */
@@ -29,16 +30,11 @@ const MAX_EPOCH_SECONDS = 253_402_300_799;
 // ---------------------------------------------------------------------------------------------
 // Single parameters
 
-/** Exactly 12 ASCII digits: `[0-9]` (unlike `\p{Nd}`) rejects fullwidth and Arabic-Indic digits. */
-export const accountParam = type(/^[0-9]{12}$/).describe('exactly 12 ASCII digits');
+/** Exactly 12 ASCII digits (src/domain/aws-names.ts, the same rule as ingestion). */
+export const accountParam = type(ACCOUNT_ID_PATTERN).describe('exactly 12 ASCII digits');
 
-/**
- * AWS region names: partition prefix (`us`, `eu`, `ap`, … and the 4-letter `eusc`), optional
- * `-gov`/`-iso*`, a direction word, a number (`us-east-1`, `us-gov-west-1`, `ap-southeast-5`).
- */
-export const regionParam = type(/^[a-z]{2,4}(?:-gov|-iso[a-z]{0,2})?-[a-z]{4,12}-[0-9]{1,2}$/).describe(
-  'an AWS region such as us-east-1',
-);
+/** An AWS region name, by the rule ingestion applies (src/domain/aws-names.ts). */
+export const regionParam = type(REGION_PATTERN).describe('an AWS region such as us-east-1');
 
 export const sourceParam = type('"aws.config"').describe('exactly "aws.config"');
 

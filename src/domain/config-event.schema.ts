@@ -15,7 +15,9 @@
  * input and cost ~35 µs an event; these schemas only validate, and `normalize*` in
  * `config-event.ts` builds the domain value by hand.
  */
+
 import { type } from 'arktype';
+import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from './aws-names.js';
 import { isTimestamp } from './timestamp.js';
 
 /** What {@link isoTimestamp} expects; the reason of a failure says why (`messageOf` in config-event.ts). */
@@ -30,8 +32,8 @@ export const TIMESTAMP_DESCRIPTION = 'an ISO 8601 timestamp';
  */
 export const isoTimestamp = type('string').narrow(isTimestamp).describe(TIMESTAMP_DESCRIPTION);
 
-export const accountId = type(/^\d{12}$/).describe('a 12-digit AWS account id');
-export const regionName = type(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/).describe('an AWS region name');
+export const accountId = type(ACCOUNT_ID_PATTERN).describe('a 12-digit AWS account id');
+export const regionName = type(REGION_PATTERN).describe('an AWS region name');
 
 export const COMPLIANCE_TYPES = [
   'COMPLIANT',

@@ -13,8 +13,10 @@
  * outdated aggregator sources, accounts and regions without rules): as of that sync, not of the
  * report's day, so the block names the sync's time.
  */
+
 import type { FittedMessage } from '../adapters/slack/block-kit.js';
 import { type RenderOptions, renderTemplateDetailed } from '../adapters/slack/slack-messages.js';
+import { isRegionName } from '../domain/aws-names.js';
 import { unhealthySourcesSentence, withoutRulesSentence } from '../domain/coverage.js';
 import type { SyncStatus, SyncStatusStore } from '../ports/config-compliance.js';
 import type { MessageSink, PostResult } from '../ports/message-sink.js';
@@ -149,7 +151,7 @@ export function checkReportDay(day: string): string {
 
 /** The AWS Config console dashboard of a region (the report's link when no dashboard is deployed). */
 export function configConsoleUrl(region: string | undefined): string | null {
-  if (!region || !/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/.test(region)) return null;
+  if (!region || !isRegionName(region)) return null;
   return `https://${region}.console.aws.amazon.com/config/home?region=${region}#/dashboard`;
 }
 
