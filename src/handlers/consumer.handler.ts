@@ -17,9 +17,9 @@ import type { DocumentSender, RetryOptions } from '../adapters/dynamodb/batch-wr
 import { ComplianceStateRepository } from '../adapters/dynamodb/compliance-state.repository.js';
 import { EventStoreRepository } from '../adapters/dynamodb/event-store.repository.js';
 import type { ConfigEvent } from '../domain/config-event.js';
+import type { AlertOutbox } from '../ports/hot-store.js';
 import type { Quarantine } from '../ports/quarantine.js';
 import {
-  type AlertOutbox,
   type BatchResult,
   type BatchSummary,
   type IncomingRecord,
@@ -28,7 +28,8 @@ import {
   type RecordOutcome,
 } from '../use-cases/process-batch.js';
 
-export type { AlertOutbox, BatchSummary } from '../use-cases/process-batch.js';
+export type { AlertOutbox } from '../ports/hot-store.js';
+export type { BatchSummary } from '../use-cases/process-batch.js';
 
 /** Metric names (namespace `ConfigMonitor`); documented in docs/hot-store.md. */
 export const METRICS = {

@@ -18,23 +18,3 @@ export class EventsNotStoredError extends UseCaseError {
     this.name = 'EventsNotStoredError';
   }
 }
-
-/**
- * The outbox left some alerts unqueued after its retries; `enqueued` others were newly queued by
- * the same call before it gave up, and are counted as queued (their redelivery finds them there).
- */
-export class AlertsNotQueuedError extends UseCaseError {
-  constructor(
-    readonly enqueued: number,
-    readonly failed: number,
-    options?: ErrorOptions,
-  ) {
-    const cause =
-      options?.cause instanceof Error ? ` (first: ${options.cause.name}: ${options.cause.message})` : '';
-    super(
-      `${failed} alert(s) could not be queued${cause}; expected every alert queued: they will be redelivered`,
-      options,
-    );
-    this.name = 'AlertsNotQueuedError';
-  }
-}

@@ -28,8 +28,14 @@ import {
 } from '../domain/compliance-state.js';
 import { type ComplianceChange, type ConfigEvent, parseConfigEvent } from '../domain/config-event.js';
 import { conflictingDuplicateReason, eventFingerprint } from '../domain/event-identity.js';
+import {
+  type AlertOutbox,
+  AlertsNotQueuedError,
+  type EventStore,
+  type StateStore,
+} from '../ports/hot-store.js';
 import type { Quarantine, QuarantinedRecord } from '../ports/quarantine.js';
-import { AlertsNotQueuedError, EventsNotStoredError } from './errors.js';
+import { EventsNotStoredError } from './errors.js';
 
 /** One raw record, in stream order. */
 export interface IncomingRecord {
@@ -37,36 +43,6 @@ export interface IncomingRecord {
   readonly text: string;
   readonly sequenceNumber?: string;
   readonly partitionKey?: string;
-}
-
-/** The events table, as the use case needs it (DynamoDB: `EventStoreRepository`). */
-export interface EventStore {
-  /** Why this event cannot be stored (a key or item size limit), or null. Checked before any write. */
-  storableProblem(event: ConfigEvent): string | null;
-  /**
-   * Claims the events' ids before their effects (first received wins): `done` are stored and
-   * finished (duplicates), `conflicts` were received before with other content (id → the kept
-   * event's fingerprint); the others are this batch's to process.
-   */
-  claim(events: readonly ConfigEvent[]): Promise<{ done: Set<string>; conflicts: Map<string, string> }>;
-  /** Stores the events as done; returns the ids that could not be written. */
-  markDone(events: readonly ConfigEvent[]): Promise<{ failed: Set<string> }>;
-}
-
-/** The state table, as the use case needs it (DynamoDB: `ComplianceStateRepository`). */
-export interface StateStore {
-  /** Current state of each key, aligned with `keys` (undefined: no state yet). */
-  getMany(keys: readonly StateKey[]): Promise<(ComplianceState | undefined)[]>;
-  /** Writes each state unless a newer one is stored; returns the key ids whose write failed. */
-  putIfNewer(states: readonly ComplianceState[]): Promise<{ failed: Map<string, unknown> }>;
-}
-
-/**
- * The alert outbox (DynamoDB: `AlertOutboxRepository`): conditional per event id. A call that
- * fails after queuing some rejects with {@link AlertsNotQueuedError} saying how many.
- */
-export interface AlertOutbox {
-  enqueue(alerts: readonly Alert[]): Promise<{ enqueued: number }>;
 }
 
 export interface ProcessBatchDeps {

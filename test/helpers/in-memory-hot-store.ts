@@ -15,13 +15,9 @@ import {
 } from '../../src/domain/compliance-state.js';
 import type { ConfigEvent } from '../../src/domain/config-event.js';
 import { eventFingerprint } from '../../src/domain/event-identity.js';
+import type { AlertOutbox, EventStore, StateStore } from '../../src/ports/hot-store.js';
 import type { Quarantine, QuarantinedRecord } from '../../src/ports/quarantine.js';
-import type {
-  AlertOutbox,
-  EventStore,
-  ProcessBatchDeps,
-  StateStore,
-} from '../../src/use-cases/process-batch.js';
+import type { ProcessBatchDeps } from '../../src/use-cases/process-batch.js';
 
 /** Counts down failures per method name: `failures.fail('markDone')` makes the next call throw. */
 class FaultPlan {

@@ -32,6 +32,15 @@ describe('dependency rule', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('adapters never import use cases (ports declare what both sides share)', () => {
+    const offenders = sourceFiles(join(ROOT, 'src/adapters')).flatMap((file) =>
+      importsOf(file)
+        .filter((spec) => /(^|\/)use-cases\//.test(spec))
+        .map((spec) => `${relative(ROOT, file)} imports ${spec}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('src/ never imports pipeline/ or infra/', () => {
     const offenders = sourceFiles(join(ROOT, 'src')).flatMap((file) =>
       importsOf(file)

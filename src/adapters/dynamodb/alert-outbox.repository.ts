@@ -34,7 +34,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../domain/compliance-state.js';
-import { AlertsNotQueuedError } from '../../use-cases/errors.js';
+import { AlertsNotQueuedError } from '../../ports/hot-store.js';
 import { batchGetAll, forEachLimited } from './batch-write.js';
 import { expiresAt, OUTBOX_TABLE, TTL_ATTRIBUTE } from './table-definitions.js';
 
