@@ -22,7 +22,7 @@
  *    `daily_build_ms` and `daily_build_ms_10x_history`; their ratio is the growth with the history.
  *    The same build from no earlier state (a pass over the whole history, what every build cost
  *    before the key state) is timed once per archive for comparison.
- * 5. Times the seed design's way for the summary: read every event of the range back from the hot
+ * 5. Times the naive way for the summary: read every event of the range back from the hot
  *    store (dynalite, the consumer's items and key layout, every day × shard of the by-day index)
  *    and aggregate in code. A sample of S events is written and read, and the time scaled to N.
  *
@@ -324,9 +324,9 @@ async function main() {
     `  ratio 10× / 1× history: ${fmt(buildRatio)} (from the whole history: ${fmt(history10.fromHistoryMs / history1.fromHistoryMs)})`,
   );
 
-  // 5. The seed design's way: every event of the range from the hot store, aggregated in code.
+  // 5. The naive way: every event of the range from the hot store, aggregated in code.
   log('');
-  log(`seed design (hot store on dynalite, ${fmt(sample.length)} of ${fmt(ROWS)} events, scaled):`);
+  log(`naive (hot store on dynalite, ${fmt(sample.length)} of ${fmt(ROWS)} events, scaled):`);
   const dynalite = await startDynalite();
   const client = createDynamoClient({ endpoint: dynalite.endpoint });
   const doc = createDocumentClient({ endpoint: dynalite.endpoint });

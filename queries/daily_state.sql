@@ -3,7 +3,7 @@
 --
 -- The state at the end of the day is read from compliance_key_state of the same day (built just
 -- before by the saved query key_state: per key, the latest evaluation among events before day+1
--- 00:00 UTC, by the pinned order), its greatest complete build. The day's events are
+-- 00:00 UTC, by the order key), its greatest complete build. The day's events are
 -- [day 00:00, day+1 00:00) UTC, dt = day, each event_id once, counted under its new_status:
 -- evaluations, new violations (new_status NON_COMPLIANT and old_status null or not NON_COMPLIANT)
 -- and resolved violations (old_status NON_COMPLIANT and new_status COMPLIANT or NOT_APPLICABLE).

@@ -1,7 +1,7 @@
 -- name: key_state
 -- description: The rows of compliance_key_state for one UTC day: the latest evaluation of every (account, region, rule, resource type, resource id) among the records whose event_time is before the next day, built as merge(the day before's state, the day's events).
 --
--- The state as of the end of day D is, per key, the latest evaluation by the pinned order
+-- The state as of the end of day D is, per key, the latest evaluation by the order key
 -- (greatest ordering_time, then recorded_time, then event_id) among the events with dt <= D. The
 -- latest of a union is the latest of the latests, so the state of D is the latest per key among
 -- the rows of the state of D - 1 and the events with dt = D: a build reads one day of events and

@@ -1,7 +1,7 @@
 /**
  * Configuration of the Lambda entrypoints, read once at cold start from the environment. A missing
  * or malformed variable fails the cold start with an error naming it, never a record later.
- * Each entrypoint has its own section; the variable names are the ones pinned in the brief.
+ * Each entrypoint has its own section; the variable names are the ones infra/ sets.
  */
 import { InvalidEnvironmentVariableError, MissingEnvironmentVariableError } from './handlers/errors.js';
 

@@ -393,12 +393,12 @@ export class MasterStack extends Stack {
     acknowledge(
       this,
       'AwsSolutions-L1',
-      'The runtime is pinned to nodejs22.x on purpose: it is the runtime the handlers are tested on (CI) and the esbuild target; moving to a newer runtime is a deliberate upgrade, not a drift.',
+      'The runtime is nodejs22.x on purpose: it is the runtime the handlers are tested on (CI) and the esbuild target; moving to a newer runtime is a deliberate upgrade, not a drift.',
     );
     acknowledge(
       this,
       'Serverless-LambdaLatestVersion',
-      'The runtime is pinned to nodejs22.x on purpose: it is the runtime the handlers are tested on (CI) and the esbuild target; moving to a newer runtime is a deliberate upgrade, not a drift.',
+      'The runtime is nodejs22.x on purpose: it is the runtime the handlers are tested on (CI) and the esbuild target; moving to a newer runtime is a deliberate upgrade, not a drift.',
     );
     for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
       acknowledge(

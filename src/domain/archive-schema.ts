@@ -125,7 +125,7 @@ const BUILT_AT_COLUMN = {
 /**
  * `compliance_daily_state`: a rollup of `compliance_events`, partitioned by `dt` like it. Partition
  * `dt = D` holds, per account, region, rule, resource type and status: how many (resource, rule)
- * pairs have that latest status at the end of day D (events before D+1 00:00 UTC; the pinned
+ * pairs have that latest status at the end of day D (events before D+1 00:00 UTC; the
  * "latest": greatest ordering_time, then recorded_time, then event_id, among the events whose
  * event_time is before D+1), and the day's distinct events
  * (by event_id) with that new status, with their new and resolved violations. A baseline record of
@@ -192,7 +192,7 @@ export const COMPLIANCE_DAILY_STATE_COLUMNS = [
 
 /**
  * `compliance_key_state`: the state of every key at the end of day `dt` — per (account, region,
- * rule, resource type, resource id), the latest evaluation by the pinned order among the records
+ * rule, resource type, resource id), the latest evaluation by the order key among the records
  * whose event_time is before dt+1 — so that the next day is built from it and that day's events
  * alone (queries/key_state.sql): building a day costs one day of events and one day of state,
  * however long the history. Derived data, like {@link COMPLIANCE_DAILY_STATE_TABLE}, with the same

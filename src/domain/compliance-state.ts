@@ -61,7 +61,7 @@ export function stateKeyId(key: StateKey): string {
 
 /**
  * The order of an evaluation for "latest" comparisons: greatest `orderingTimestamp`, then
- * `recordedTime`, then event id — the pinned semantics of the archive queries. Both timestamps
+ * `recordedTime`, then event id — the semantics of the archive queries. Both timestamps
  * are normalized ISO strings of equal length, so the concatenation compares correctly as text,
  * in code and in a DynamoDB condition expression alike.
  */

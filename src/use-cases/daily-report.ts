@@ -5,7 +5,7 @@
  * the message sink. The same use case runs in the report Lambda (Athena, Slack webhook) and in
  * `config-monitor report` (DuckDB, webhook or outbox folder).
  *
- * Figures follow the archive's pinned semantics (queries/daily_report.sql): the day is
+ * Figures follow the archive's semantics (docs/archive.md) (queries/daily_report.sql): the day is
  * `[day 00:00, day+1 00:00)` UTC on event time; the score is over the latest state of every
  * (resource, rule) at the end of the day; its change is against the end of the day before.
  *

@@ -1,7 +1,7 @@
 /**
  * Runs `config-monitor` commands in-process (the same `main` the binary calls) with captured
  * stdout/stderr, and computes the counts `ingest --json` must print for an input, by a plain
- * reference walk of the pinned semantics.
+ * reference walk of the archive semantics.
  */
 import { PassThrough } from 'node:stream';
 import type { CommandIo } from '../../pipeline/cli/args.js';

@@ -1,5 +1,5 @@
 /**
- * Plain TypeScript reference computations of the pinned archive semantics (issue 3 §5), one per
+ * Plain TypeScript reference computations of the archive semantics (docs/archive.md), one per
  * saved query, over archive rows as `toComplianceEventRow` gives them (timestamps ISO `…Z`).
  * The integration tests compare every saved query's DuckDB result with these; the API tests may
  * reuse them. Written for clarity, not speed.

@@ -1,6 +1,6 @@
 /**
  * `config-monitor ingest --json` on real captures, hostile inputs and a generated storm: exact
- * counts (against a reference walk of the pinned semantics), and a second ingest of the same file
+ * counts (against a reference walk of the archive semantics), and a second ingest of the same file
  * counts everything as duplicates and posts nothing.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

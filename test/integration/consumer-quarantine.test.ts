@@ -1,6 +1,6 @@
 /**
  * The two quarantines of rejected records: JSON Lines under the data directory (embedded) and an
- * SQS queue (AWS; aws-sdk-client-mock stands in for SQS, as the brief allows).
+ * SQS queue (AWS; aws-sdk-client-mock stands in for SQS).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

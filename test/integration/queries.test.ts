@@ -1,6 +1,6 @@
 /**
  * Every saved query runs on DuckDB over Parquet written by the embedded archiver, and its result
- * equals the TypeScript reference of the pinned semantics (test/helpers/reference-semantics.ts).
+ * equals the TypeScript reference of the archive semantics (test/helpers/reference-semantics.ts).
  * The archive holds duplicates (redelivered batches, in other files), late events (older
  * evaluations flushed after newer ones), ties on event_time and recorded_time, midnight boundaries
  * and inconsistent old_status chains.

@@ -1,7 +1,7 @@
 /**
  * `/compliance/summary` and the daily report over a generated organization (storm, redeliveries,
  * late arrivals) archived as Parquet by the embedded archiver and queried on DuckDB, against a plain
- * reference computation of the pinned semantics (test/helpers/reference-semantics.ts).
+ * reference computation of the archive semantics (test/helpers/reference-semantics.ts).
  */
 import {
   existsSync,
@@ -96,7 +96,7 @@ afterAll(async () => {
 });
 
 // ------------------------------------------------------------------------------------------------
-// Reference computations, written from the pinned semantics (issue 3 §5) and nothing else.
+// Reference computations, written from the archive semantics (docs/archive.md) and nothing else.
 
 interface Scope {
   account?: string;

@@ -1,5 +1,5 @@
 /**
- * `readIngestRecords`: the input of `ingest` read as a stream (issue 14, defect 7). Each format
+ * `readIngestRecords`: the input of `ingest` read as a stream. Each format
  * yields its records as their last character arrives; only the record being read is held.
  */
 import { describe, expect, it } from 'vitest';

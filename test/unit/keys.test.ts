@@ -165,7 +165,7 @@ describe('event keys', () => {
     expect(dayShardOf('5b9aa2a5-4c0b-0b1b-0b4b-4e8a1f4d3d21')).toBe(
       dayShardOf('5b9aa2a5-4c0b-0b1b-0b4b-4e8a1f4d3d21'),
     );
-    // Pinned value: the shard of an id must never change between releases (readers and old items rely on it).
+    // Fixed value: the shard of an id must never change between releases (readers and old items rely on it).
     expect([
       dayShardOf('5b9aa2a5-4c0b-0b1b-0b4b-4e8a1f4d3d21'),
       dayShardOf('e3f0a1b2-7c8d-4e5f-9a0b-1c2d3e4f5a6b'),

@@ -22,7 +22,7 @@ const { Parser } = nodeSqlParser;
 const queries = loadSavedQueries();
 
 /** The queries the API, the report and the infra rely on, with their named parameters. */
-const PINNED: Record<string, string[]> = {
+const SAVED_QUERY_PARAMETERS: Record<string, string[]> = {
   compliance_summary: ['account', 'region', 'start', 'end'],
   current_state: ['account', 'region', 'as_of'],
   compliance_score: ['account', 'region', 'as_of'],
@@ -102,8 +102,8 @@ describe.each(queries.map((q) => [q.name, q] as const))('saved query %s', (_name
 });
 
 describe('the registry', () => {
-  it('holds the pinned queries with their named parameters', () => {
-    for (const [name, params] of Object.entries(PINNED)) {
+  it('holds the saved queries with their named parameters', () => {
+    for (const [name, params] of Object.entries(SAVED_QUERY_PARAMETERS)) {
       expect(getSavedQuery(name).parameters.map((p) => p.name)).toEqual(params);
     }
   });
