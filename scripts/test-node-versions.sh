@@ -5,8 +5,8 @@
 # Linux x64 only. Usage: scripts/test-node-versions.sh [22 24 ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-versions=("${@:-22 24}")
-[ "$#" -eq 0 ] && versions=(22 24)
+versions=("$@")
+[ "${#versions[@]}" -eq 0 ] && versions=(22 24)
 cache="${TMPDIR:-/tmp}/config-monitor-node"
 mkdir -p "$cache"
 for major in "${versions[@]}"; do
