@@ -21,6 +21,27 @@ export interface ComplianceState extends StateKey {
   readonly eventId: string;
   readonly orderingTimestamp: string;
   readonly annotation: string | null;
+  /**
+   * While the state is NON_COMPLIANT: when the pair became non-compliant, the notification time
+   * (`eventTime`) of the evaluation that moved it there, kept through later NON_COMPLIANT
+   * evaluations (a new annotation); for a pair already non-compliant when config-monitor first saw
+   * it, when it was first seen. Absent otherwise, and on states written before it existed.
+   */
+  readonly openedAt?: string;
+}
+
+/**
+ * {@link ComplianceState.openedAt} of a pair after `event`: kept from a NON_COMPLIANT `current`
+ * (its own, or its last evaluation's time on a state written before openedAt existed), else the
+ * event's notification time; none when the event leaves the pair out of NON_COMPLIANT.
+ */
+export function openedAtAfter(
+  event: Pick<ComplianceChange, 'newStatus' | 'eventTime'>,
+  current: ComplianceState | undefined,
+): string | undefined {
+  if (event.newStatus !== 'NON_COMPLIANT') return undefined;
+  if (current?.status === 'NON_COMPLIANT') return current.openedAt ?? current.orderingTimestamp;
+  return event.eventTime;
 }
 
 export type AlertKind = 'violation' | 'resolution';
@@ -116,6 +137,7 @@ export function decide(event: ComplianceChange, current: ComplianceState | undef
     eventId: event.eventId,
     orderingTimestamp: event.orderingTimestamp,
     annotation: event.annotation,
+    openedAt: openedAtAfter(event, current),
   };
   return { newest: true, state, alert: alertFor(event) };
 }

@@ -47,6 +47,8 @@ function stateOf(event: ComplianceChange): ComplianceState {
     eventId: event.eventId,
     orderingTimestamp: event.orderingTimestamp,
     annotation: event.annotation,
+    // As decide() sets it: a state that is NON_COMPLIANT knows since when.
+    ...(event.newStatus === 'NON_COMPLIANT' ? { openedAt: event.eventTime } : {}),
   };
 }
 

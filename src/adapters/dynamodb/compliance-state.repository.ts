@@ -11,7 +11,7 @@ import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ComplianceState, type StateKey, stateKeyId } from '../../domain/compliance-state.js';
 import type { ComplianceType } from '../../domain/config-event.js';
 import { batchGetAll, type DocumentSender, forEachLimited, type RetryOptions } from './batch-write.js';
-import { stateKeyAttributes } from './keys.js';
+import { openPk, openSk, stateKeyAttributes } from './keys.js';
 import { expiresAt } from './table-definitions.js';
 
 /** Conditional puts cannot be batched; this many are in flight at once. */
@@ -40,12 +40,32 @@ export interface StateItem {
    * delete the state and with it the out-of-order guard of its key.
    */
   readonly expired_at: number;
+  /**
+   * NON_COMPLIANT states only: when the pair became non-compliant ({@link ComplianceState.openedAt})
+   * and the keys of the sparse `open` index (keys.ts) that `GET /violations` reads.
+   */
+  readonly opened_at?: string;
+  readonly open_pk?: string;
+  readonly open_sk?: string;
+}
+
+/** The `open` index attributes of a NON_COMPLIANT state (none for any other status). */
+export function openAttributes(
+  state: Pick<ComplianceState, 'status' | 'openedAt' | 'orderingTimestamp'>,
+  keys: { pk: string; sk: string },
+): Pick<StateItem, 'opened_at' | 'open_pk' | 'open_sk'> {
+  if (state.status !== 'NON_COMPLIANT') return {};
+  // A writer that does not know when the pair opened (a state built by hand) dates it by its
+  // evaluation; the consumer always knows (decide).
+  const openedAt = state.openedAt ?? state.orderingTimestamp;
+  return { opened_at: openedAt, open_pk: openPk(keys), open_sk: openSk(openedAt, keys) };
 }
 
 /** Builds the item of a state. */
 export function toStateItem(state: ComplianceState, now: Date): StateItem {
+  const keys = stateKeyAttributes(state);
   return {
-    ...stateKeyAttributes(state),
+    ...keys,
     account: state.account,
     region: state.region,
     rule_name: state.ruleName,
@@ -58,6 +78,7 @@ export function toStateItem(state: ComplianceState, now: Date): StateItem {
     annotation: state.annotation,
     updated_at: now.toISOString(),
     expired_at: expiresAt(now.getTime() / 1000),
+    ...openAttributes(state, keys),
   };
 }
 
@@ -74,6 +95,7 @@ export function fromStateItem(item: Record<string, unknown>): ComplianceState {
     eventId: String(item.event_id),
     orderingTimestamp: String(item.ordering_timestamp),
     annotation: typeof item.annotation === 'string' ? item.annotation : null,
+    ...(typeof item.opened_at === 'string' ? { openedAt: item.opened_at } : {}),
   };
 }
 

@@ -143,3 +143,47 @@ export function stateKeyAttributes(key: StateKey): { pk: string; sk: string } {
 function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
+
+// ---------------------------------------------------------------------------------------------
+// state table, `open` index (sparse: NON_COMPLIANT states only)
+// ---------------------------------------------------------------------------------------------
+
+/** Write shards of the `open` index: a storm of new violations spreads over 8 partitions. */
+export const OPEN_SHARDS = 8;
+
+/**
+ * Partition key of the `open` index (`open_pk`): `OPEN#<two-digit shard>`, the shard an FNV-1a
+ * hash of the state's table keys, so every writer puts a pair in the same shard. Readers query
+ * all {@link OPEN_SHARDS} and merge by sort key, as the `by-day` index of the events table.
+ */
+export function openPk(key: { pk: string; sk: string }): string {
+  return openShardKey(fnv1a(`${key.pk}\u0000${key.sk}`) % OPEN_SHARDS);
+}
+
+export function openShardKey(shard: number): string {
+  return `OPEN#${shard < 10 ? '0' : ''}${shard}`;
+}
+
+/** Every partition of the `open` index. */
+export function openShardKeys(): string[] {
+  return Array.from({ length: OPEN_SHARDS }, (_, shard) => openShardKey(shard));
+}
+
+/**
+ * Sort key of the `open` index (`open_sk`): `<opened at, normalized ISO>#<32 hex digits of
+ * SHA-256 over the table keys>`. Times sort as text, so the index lists violations by when they
+ * opened; the hash makes every key unique (keyset pagination needs it) in 57 bytes, whatever the
+ * length of the resource id.
+ */
+export function openSk(openedAt: string, key: { pk: string; sk: string }): string {
+  return `${openedAt}#${sha256Hex(`${key.pk}\u0000${key.sk}`).slice(0, 32)}`;
+}
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
