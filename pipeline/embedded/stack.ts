@@ -80,6 +80,7 @@ import {
   type PollerStatus,
 } from './poller.js';
 import { startServiceThread } from './service-threads.js';
+import { migrateStateIndex } from './state-index-migration.js';
 
 export type { BatchSummary } from '../../src/handlers/consumer.handler.js';
 export type { DrainResult } from '../../src/use-cases/deliver-alerts.js';
@@ -454,7 +455,13 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     clients.push(kinesis, dynamo, doc);
     const [{ streamArn }] = await Promise.all([
       ensureStream(kinesis, streamName, options.shards ?? DEFAULT_SHARDS),
-      ensureTables(dynamo, tablePrefix),
+      ensureTables(dynamo, tablePrefix).then(async () => {
+        // A data directory from before the state table's `open` index: dynalite cannot add one.
+        const migrated = await migrateStateIndex(dynamo, doc, tablePrefix);
+        if (migrated !== null) {
+          logger.warn(`added the open-violations index to the state table (${migrated} states copied)`);
+        }
+      }),
     ]);
     return await assemble({
       options,
