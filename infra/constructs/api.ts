@@ -41,6 +41,7 @@ export interface ApiProps {
  */
 export const DASHBOARD_READ_ROUTES = [
   '/events',
+  '/violations',
   '/coverage',
   '/compliance/summary',
   '/compliance/trends',

@@ -198,11 +198,17 @@ export class MasterStack extends Stack {
       apiName: `${prefix}-api`,
       throttlingRateLimit: config.api.throttlingRateLimit,
       throttlingBurstLimit: config.api.throttlingBurstLimit,
-      environment: { EVENTS_TABLE_NAME: eventsTable.tableName, ...athenaEnvironment },
+      environment: {
+        EVENTS_TABLE_NAME: eventsTable.tableName,
+        STATE_TABLE_NAME: stateTable.tableName,
+        ...athenaEnvironment,
+      },
       dashboard: config.dashboard.enabled,
     });
     eventsTable.grantReadData(this.api.function);
-    acknowledgeTableIndexes(this.api.function.executionRole, [eventsTable]);
+    // GET /violations reads the state table's `open` index.
+    stateTable.grantReadData(this.api.function);
+    acknowledgeTableIndexes(this.api.function.executionRole, [eventsTable, stateTable]);
     this.analytics.grantQuery(this.api.function);
 
     if (config.dashboard.enabled) {

@@ -14,6 +14,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createDocumentClient } from '../../src/adapters/aws-clients.js';
 import { EventQueryRepository } from '../../src/adapters/dynamodb/event-query.repository.js';
+import { OpenViolationRepository } from '../../src/adapters/dynamodb/open-violation.repository.js';
 import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { type ApiEnv, type ApiLogger, createApiApp } from '../../src/api/app.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/api/csp.js';
@@ -150,6 +151,7 @@ export async function startStackServer(
   const app = createApiApp({
     events: new EventQueryRepository(doc, stack.tables.events),
     syncStatus: new SyncStatusRepository(doc, stack.tables.events),
+    openViolations: new OpenViolationRepository(doc, stack.tables.state),
     queryEngine: await stack.queryEngine(),
     // A secret of the data directory, not a constant: tokens cannot be forged (token-key.ts).
     tokenKey: await loadApiTokenKey(stack.dataDir),

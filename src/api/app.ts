@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { EventQueryRepository } from '../adapters/dynamodb/event-query.repository.js';
+import type { OpenViolationRepository } from '../adapters/dynamodb/open-violation.repository.js';
+import type { Severity } from '../domain/managed-rules.js';
 import type { SyncStatusStore } from '../ports/config-compliance.js';
 import type { QueryEngine } from '../ports/query-engine.js';
 import { dashboardCors } from './cors.js';
@@ -17,6 +19,7 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerQueryRoutes } from './routes/queries.js';
 import { registerResourceRoutes } from './routes/resources.js';
+import { registerViolationRoutes } from './routes/violations.js';
 
 /** The part of Powertools' Logger the API uses (the local server passes a console logger). */
 export interface ApiLogger {
@@ -29,6 +32,13 @@ export interface ApiDeps {
   readonly events: Pick<EventQueryRepository, 'page'>;
   /** The last sync's status (`GET /coverage`): the `SYNC#latest` item of the events table. */
   readonly syncStatus: Pick<SyncStatusStore, 'latest'>;
+  /**
+   * Reads the open violations from the state table's `open` index (`GET /violations`).
+   * @default - none: `/violations` answers 404
+   */
+  readonly openViolations?: Pick<OpenViolationRepository, 'page' | 'all'>;
+  /** Severity per base rule name, over the catalog's (src/domain/managed-rules.ts). @default - none */
+  readonly severityOverrides?: Readonly<Record<string, Severity>>;
   /** Runs the saved queries: Athena in AWS, DuckDB over the local archive. */
   readonly queryEngine: QueryEngine;
   /** @default - JSON lines on stderr */
@@ -63,6 +73,8 @@ export interface ApiEnv {
 export interface RouteContext {
   readonly events: ApiDeps['events'];
   readonly syncStatus: ApiDeps['syncStatus'];
+  readonly openViolations: ApiDeps['openViolations'];
+  readonly severityOverrides: ApiDeps['severityOverrides'];
   readonly engine: QueryEngine;
   readonly waitMs: number;
   readonly tokenKey: string;
@@ -84,6 +96,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const ctx: RouteContext = {
     events: deps.events,
     syncStatus: deps.syncStatus,
+    openViolations: deps.openViolations,
+    severityOverrides: deps.severityOverrides,
     engine: deps.queryEngine,
     waitMs: deps.queryWaitMs ?? DEFAULT_QUERY_WAIT_MS,
     tokenKey: deps.tokenKey ?? DEFAULT_TOKEN_KEY,
@@ -116,6 +130,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   registerComplianceRoutes(app, ctx);
   registerResourceRoutes(app, ctx);
   registerCoverageRoutes(app, ctx);
+  registerViolationRoutes(app, ctx);
   registerQueryRoutes(app, ctx);
 
   app.notFound((c) => {

@@ -14,6 +14,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type } from 'arktype';
 import { fitsUtf8, MAX_EVENT_ID_BYTES } from '../adapters/dynamodb/keys.js';
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from '../domain/aws-names.js';
+import { SEVERITIES, type Severity } from '../domain/managed-rules.js';
 import { InvalidParameterError } from './errors.js';
 
 /** The query string after repeated names were rejected: one value per name. */
@@ -52,6 +53,48 @@ export const resourceTypeParam = type(/^[A-Za-z0-9]{1,64}::[A-Za-z0-9]{0,64}::[A
 export const resourceIdParam = type(/^[^\u0000-\u001f\u007f]{1,768}$/).describe(
   '1 to 768 characters without control characters',
 );
+
+/** Rule names are at most 256 characters in the event schema (AWS allows 128). */
+export const ruleParam = type(/^[^\u0000-\u001f\u007f]{1,256}$/).describe(
+  'a Config rule name of 1 to 256 characters without control characters',
+);
+
+const SEVERITY_RULE = `one or more of ${SEVERITIES.join(', ')}, comma-separated, each once`;
+
+/** `CRITICAL` or `CRITICAL,HIGH`: severities, each at most once. */
+export const severityListParam = type('string').pipe((text, ctx) => {
+  const parts = text.split(',');
+  const known = new Set<string>(SEVERITIES);
+  if (parts.some((part) => !known.has(part)) || new Set(parts).size !== parts.length) {
+    return ctx.error(SEVERITY_RULE);
+  }
+  return parts as Severity[];
+});
+
+/**
+ * How `GET /violations` orders its items: by a field, ascending, or descending with a leading
+ * `-`. `open_since` and `-open_since` follow the index; the others sort in memory (violations.ts).
+ */
+export const VIOLATION_SORTS = [
+  '-open_since',
+  'open_since',
+  'severity',
+  '-severity',
+  'account',
+  '-account',
+  'region',
+  '-region',
+  'rule',
+  '-rule',
+  'resource',
+  '-resource',
+] as const;
+export type ViolationSort = (typeof VIOLATION_SORTS)[number];
+const sortParam = type(/^-?(open_since|severity|account|region|rule|resource)$/)
+  .describe(`one of ${VIOLATION_SORTS.join(', ')}`)
+  .pipe((text) => text as ViolationSort);
+
+const formatParam = type("'json' | 'csv'").describe('json or csv');
 
 const DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 // A `+` left unencoded in a query string decodes to a space; accept that spelling of a positive offset.
@@ -147,11 +190,23 @@ const timelineSchema = type({
   '+': 'reject',
 });
 const noParamsSchema = type({ '+': 'reject' });
+const violationsSchema = type({
+  'account?': accountParam,
+  'region?': regionParam,
+  'rule?': ruleParam,
+  'severity?': severityListParam,
+  'sort?': sortParam,
+  'limit?': limitParam,
+  'next?': cursorParam,
+  'format?': formatParam,
+  '+': 'reject',
+});
 
 const ALLOWED = {
   events: ['account', 'region', 'start_date', 'end_date', 'source', 'limit', 'next'],
   range: ['account', 'region', 'start_date', 'end_date'],
   timeline: ['account', 'region', 'resource_type', 'resource_id', 'start_date', 'end_date'],
+  violations: ['account', 'region', 'rule', 'severity', 'sort', 'limit', 'next', 'format'],
   none: [],
 } as const;
 
@@ -342,6 +397,45 @@ export function parseEventsParams(query: RawQuery, cursorKey: string): EventsPar
   };
 }
 
+/** The filters of `GET /violations` (null = any): what its cursor is bound to. */
+export interface ViolationsFilter {
+  readonly account: string | null;
+  readonly region: string | null;
+  readonly rule: string | null;
+  /** In the order given. */
+  readonly severities: readonly Severity[] | null;
+  readonly sort: ViolationSort;
+}
+
+export interface ViolationsParams extends ViolationsFilter {
+  readonly limit: number;
+  /** The sort values of the last item of the previous page (see {@link encodeViolationsCursor}). */
+  readonly after: readonly string[] | null;
+  /** null: as the `Accept` header asks. */
+  readonly format: 'json' | 'csv' | null;
+}
+
+/**
+ * `GET /violations`: every parameter optional; `sort` defaults to `-open_since` (newest first).
+ * The cursor is bound to the filters and the sort it was issued for, like the one of `/events`.
+ */
+export function parseViolationsParams(query: RawQuery, cursorKey: string): ViolationsParams {
+  const p = validate(violationsSchema, query, ALLOWED.violations);
+  const filter: ViolationsFilter = {
+    account: p.account ?? null,
+    region: p.region ?? null,
+    rule: p.rule ?? null,
+    severities: p.severity ?? null,
+    sort: p.sort ?? '-open_since',
+  };
+  return {
+    ...filter,
+    limit: p.limit ?? DEFAULT_LIMIT,
+    after: p.next === undefined ? null : decodeViolationsCursor(p.next, filter, cursorKey),
+    format: p.format ?? null,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Opaque tokens: the events cursor and the poll id of a slow query
 
@@ -412,6 +506,49 @@ function decodeCursor(token: string, filter: RangeFilter, key: string): EventsPo
     );
   }
   return { day: value.d, sortKey: value.k };
+}
+
+/** An `open_sk` of the state table's `open` index (keys.ts): `<opened at>#<32 hex digits>`. */
+const OPEN_SORT_KEY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z#[0-9a-f]{32}$/;
+/** `[open_sk]` for the index's orders, `[value, open_sk]` for the others (a resource: type and id). */
+const violationsCursorPayload = type({ k: 'string[]', '+': 'reject' }).narrow(
+  (value) =>
+    value.k.length >= 1 &&
+    value.k.length <= 2 &&
+    OPEN_SORT_KEY.test(value.k[value.k.length - 1] as string) &&
+    value.k.every((part) => part.length <= 2_000),
+);
+
+function violationsContext(filter: ViolationsFilter): string {
+  return JSON.stringify([
+    'violations',
+    filter.account,
+    filter.region,
+    filter.rule,
+    filter.severities,
+    filter.sort,
+  ]);
+}
+
+/** The `next` cursor of a page of `/violations` whose last item sorts at `position`. */
+export function encodeViolationsCursor(
+  position: readonly string[],
+  filter: ViolationsFilter,
+  key: string,
+): string {
+  return seal({ k: position }, violationsContext(filter), key);
+}
+
+function decodeViolationsCursor(token: string, filter: ViolationsFilter, key: string): readonly string[] {
+  const value = violationsCursorPayload(unseal(token, violationsContext(filter), key));
+  const indexOrder = filter.sort === 'open_since' || filter.sort === '-open_since';
+  if (value instanceof type.errors || (value.k.length === 1) !== indexOrder) {
+    throw new InvalidParameterError(
+      'next',
+      `next must be a cursor returned by this API for the same account, region, rule, severity and sort (was ${JSON.stringify(clip(token))})`,
+    );
+  }
+  return value.k;
 }
 
 /** The saved-query results a poll id stands for, and how to shape them once they are all done. */

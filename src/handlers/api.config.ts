@@ -15,6 +15,8 @@ const MAX_QUERY_WAIT_MS = 25_000;
 
 export interface ApiConfig {
   readonly eventsTableName: string;
+  /** The state table, whose `open` index `GET /violations` reads. */
+  readonly stateTableName: string;
   readonly athenaWorkgroup: string;
   readonly athenaDatabase: string;
   /** How long a request waits for Athena before answering 202. */
@@ -24,7 +26,7 @@ export interface ApiConfig {
 }
 
 /**
- * Reads EVENTS_TABLE_NAME, ATHENA_WORKGROUP, ATHENA_DATABASE, API_QUERY_WAIT_MS (default 20000, at
+ * Reads EVENTS_TABLE_NAME, STATE_TABLE_NAME, ATHENA_WORKGROUP, ATHENA_DATABASE, API_QUERY_WAIT_MS (default 20000, at
  * most 25000) and DASHBOARD_ALLOWED_ORIGINS (optional, comma-separated origins such as
  * `https://d111.cloudfront.net`).
  */
@@ -39,6 +41,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
   }
   return {
     eventsTableName: requireEnv('EVENTS_TABLE_NAME', env),
+    stateTableName: requireEnv('STATE_TABLE_NAME', env),
     athenaWorkgroup: requireEnv('ATHENA_WORKGROUP', env),
     athenaDatabase: requireEnv('ATHENA_DATABASE', env),
     queryWaitMs,

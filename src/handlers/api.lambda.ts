@@ -10,6 +10,7 @@ import { type APIGatewayProxyResult, handle, type LambdaContext, type LambdaEven
 import { AthenaQueryEngine } from '../adapters/athena/athena.query-engine.js';
 import { createDocumentClient } from '../adapters/aws-clients.js';
 import { EventQueryRepository } from '../adapters/dynamodb/event-query.repository.js';
+import { OpenViolationRepository } from '../adapters/dynamodb/open-violation.repository.js';
 import { SyncStatusRepository } from '../adapters/dynamodb/sync-status.repository.js';
 import { createApiApp } from '../api/app.js';
 import { ReadBudget } from '../api/read-budget.js';
@@ -24,6 +25,7 @@ const app = createApiApp({
   events: new EventQueryRepository(doc, config.eventsTableName),
   // The last sync's item lives in the events table: the function's read grant covers it.
   syncStatus: new SyncStatusRepository(doc, config.eventsTableName),
+  openViolations: new OpenViolationRepository(doc, config.stateTableName),
   queryEngine: new AthenaQueryEngine({ workgroup: config.athenaWorkgroup, database: config.athenaDatabase }),
   logger: {
     info: (message, extra) => logger.info(message, extra ?? {}),

@@ -15,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventStoreRepository } from '../../src/adapters/dynamodb/event-store.repository.js';
 import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
-import { EVENTS_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
+import { EVENTS_TABLE, STATE_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
 import { parseConfigEvent } from '../../src/domain/config-event.js';
 import { complianceEvent } from '../helpers/archive-events.js';
 import { type LocalDynamo, startLocalDynamo } from '../helpers/local-aws.js';
@@ -116,6 +116,7 @@ beforeAll(async () => {
   await new EventStoreRepository(dynamo.doc, tableName(prefix, EVENTS_TABLE)).markDone(events);
   Object.assign(process.env, {
     EVENTS_TABLE_NAME: tableName(prefix, EVENTS_TABLE),
+    STATE_TABLE_NAME: tableName(prefix, STATE_TABLE),
     ATHENA_WORKGROUP: 'config-monitor',
     ATHENA_DATABASE: 'config_monitor',
     API_QUERY_WAIT_MS: '300',

@@ -107,7 +107,7 @@ describe('API CORS for the hosted dashboard', () => {
 });
 
 describe(`${DASHBOARD_ORIGINS_ENV} in the API configuration`, () => {
-  const base = { EVENTS_TABLE_NAME: 't', ATHENA_WORKGROUP: 'w', ATHENA_DATABASE: 'd' };
+  const base = { EVENTS_TABLE_NAME: 't', STATE_TABLE_NAME: 's', ATHENA_WORKGROUP: 'w', ATHENA_DATABASE: 'd' };
 
   it('is empty when not set', () => {
     expect(loadApiConfig(base).dashboardAllowedOrigins).toEqual([]);
