@@ -15,7 +15,14 @@ import {
   type RECONCILIATION_MODES,
   TIMESTAMP_DESCRIPTION,
 } from './config-event.schema.js';
-import { COMPLIANCE_CHANGE, CONFIG_SOURCE, isConsumedEvent, RECONCILE_SOURCE } from './event-pattern.js';
+import {
+  type AcceptedDetailType,
+  COMPLIANCE_CHANGE,
+  CONFIG_SOURCE,
+  CONFIGURATION_ITEM_CHANGE,
+  isConsumedEvent,
+  RECONCILE_SOURCE,
+} from './event-pattern.js';
 import { normalizeTimestamp, timestampProblem } from './timestamp.js';
 
 export type { ComplianceType } from './config-event.schema.js';
@@ -145,11 +152,26 @@ export function parseConfigEvent(input: string | unknown): ParseOutcome {
     return { status: 'rejected', reason: envelope.map(messageOf).join('\n') };
   }
 
-  if (envelope['detail-type'] === COMPLIANCE_CHANGE) {
-    const detail = complianceChangeDetailSchema(envelope.detail);
-    if (detail instanceof type.errors) return { status: 'rejected', reason: prefixDetail(detail) };
-    return { status: 'accepted', event: normalizeComplianceChange(envelope, detail) };
+  // isConsumedEvent above let through only the accepted detail types: a string outside them fails
+  // the envelope schema before this point.
+  const detailType = envelope['detail-type'] as AcceptedDetailType;
+  switch (detailType) {
+    case COMPLIANCE_CHANGE: {
+      const detail = complianceChangeDetailSchema(envelope.detail);
+      if (detail instanceof type.errors) return { status: 'rejected', reason: prefixDetail(detail) };
+      return { status: 'accepted', event: normalizeComplianceChange(envelope, detail) };
+    }
+    case CONFIGURATION_ITEM_CHANGE:
+      return parseConfigurationItemChange(envelope);
+    default: {
+      const unknown: never = detailType;
+      throw new Error(`no parser for detail type ${JSON.stringify(unknown)}`);
+    }
   }
+}
+
+/** A `Config Configuration Item Change`: the oversized notification, else the inline item. */
+function parseConfigurationItemChange(envelope: Env): ParseOutcome {
   const messageType = (envelope.detail as Record<string, unknown>).messageType;
   if (messageType === 'OversizedConfigurationItemChangeNotification') {
     const detail = oversizedConfigurationItemDetailSchema(envelope.detail);

@@ -130,8 +130,9 @@ export function toIncomingRecords(records: readonly KinesisStreamRecord[]): Inco
 
 /** The structured fields of an event's log lines (docs/hot-store.md, "Logs"). */
 export function logFields(event: ConfigEvent, outcome: string): Record<string, unknown> {
-  return event.kind === 'compliance-change'
-    ? {
+  switch (event.kind) {
+    case 'compliance-change':
+      return {
         outcome,
         eventId: event.eventId,
         account: event.account,
@@ -141,8 +142,9 @@ export function logFields(event: ConfigEvent, outcome: string): Record<string, u
         resourceId: event.resourceId,
         complianceType: event.newStatus,
         oldComplianceType: event.oldStatus,
-      }
-    : {
+      };
+    case 'configuration-item-change':
+      return {
         outcome,
         eventId: event.eventId,
         account: event.account,
@@ -150,6 +152,11 @@ export function logFields(event: ConfigEvent, outcome: string): Record<string, u
         resourceType: event.resourceType,
         resourceId: event.resourceId,
       };
+    default: {
+      const unknown: never = event;
+      throw new Error(`no log fields for event kind ${JSON.stringify((unknown as ConfigEvent).kind)}`);
+    }
+  }
 }
 
 function observe(

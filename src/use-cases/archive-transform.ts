@@ -10,7 +10,7 @@ import {
   type ComplianceEventRow,
   toComplianceEventRow,
 } from '../domain/archive-schema.js';
-import { parseConfigEvent } from '../domain/config-event.js';
+import { type ConfigEvent, parseConfigEvent } from '../domain/config-event.js';
 import { calendarProblem } from '../domain/timestamp.js';
 
 export type ArchiveTransformOutcome =
@@ -65,11 +65,19 @@ export function transformForArchive(text: string): ArchiveTransformOutcome {
   const outcome = parseConfigEvent(text);
   if (outcome.status === 'rejected') return { result: 'ProcessingFailed', reason: outcome.reason };
   if (outcome.status === 'skipped') return { result: 'Dropped', reason: outcome.reason };
-  if (outcome.event.kind !== 'compliance-change') {
-    return { result: 'Dropped', reason: `${outcome.event.detailType} is not archived in compliance_events` };
+  const event = outcome.event;
+  switch (event.kind) {
+    case 'compliance-change': {
+      const row = toComplianceEventRow(event);
+      return { result: 'Ok', eventId: row.event_id, dt: row.dt, record: toArchiveRecord(row) };
+    }
+    case 'configuration-item-change':
+      return { result: 'Dropped', reason: `${event.detailType} is not archived in compliance_events` };
+    default: {
+      const unknown: never = event;
+      throw new Error(`no archive rule for event kind ${JSON.stringify((unknown as ConfigEvent).kind)}`);
+    }
   }
-  const row = toComplianceEventRow(outcome.event);
-  return { result: 'Ok', eventId: row.event_id, dt: row.dt, record: toArchiveRecord(row) };
 }
 
 /** The archive JSON's timestamp form, as {@link toArchiveTimestamp} writes it (microseconds at most). */

@@ -192,7 +192,7 @@ export async function processBatch(
         if (first === undefined) {
           const outcome = { kind: 'accepted' as const, event, stale: false, alert: null };
           outcomes[i] = outcome;
-          const keyId = event.kind === 'compliance-change' ? stateKeyId(event) : null;
+          const keyId = stateKeyIdOf(event);
           const candidate = { index: i, event, outcome, keyId, fingerprint };
           firstOf.set(event.eventId, candidate);
           candidates.push(candidate);
@@ -396,6 +396,20 @@ async function applyEvents(
     failAt(firstMoving);
   }
   return fresh;
+}
+
+/** The state key an event moves: a compliance change moves its pair's; an item change none. */
+function stateKeyIdOf(event: ConfigEvent): string | null {
+  switch (event.kind) {
+    case 'compliance-change':
+      return stateKeyId(event);
+    case 'configuration-item-change':
+      return null;
+    default: {
+      const unknown: never = event;
+      throw new Error(`no state key for event kind ${JSON.stringify((unknown as ConfigEvent).kind)}`);
+    }
+  }
 }
 
 /** Alerts newly queued by one `enqueue` call, including those queued before it failed. */
