@@ -11,6 +11,15 @@ const POLL_DELAY_MS = 1_000;
 const MAX_POLLS = 120;
 const LATEST_LIMIT = 12;
 const EVENT_PAGES = 3;
+/** Rows of the account panel before its search box takes over (150 accounts stay one screen). */
+const ACCOUNTS_SHOWN = 12;
+/** Rows of the open-violations table per page, and per request of its CSV download. */
+const OPEN_PAGE = 25;
+const CSV_PAGE = 500;
+/** The CSV download stops after this many pages (100,000 rows) and says so. */
+const CSV_MAX_PAGES = 200;
+const SORTS = ['open_since', 'severity', 'account', 'region', 'rule', 'resource'];
+const SEVERITY_NAMES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL'];
 
 // ------------------------------------------------------------------------------------------------
 // Small helpers
@@ -114,22 +123,63 @@ function dayOf(day) {
 // ------------------------------------------------------------------------------------------------
 // State: the filters live in the URL hash so a view can be linked and reloaded.
 
-function readFilters() {
-  const params = new URLSearchParams(location.hash.slice(1));
+/** The rule name without a conformance pack's suffix (as src/domain/config-event.ts baseRuleName). */
+export function baseRuleName(ruleName) {
+  return ruleName.replace(/-conformance-pack-[a-z0-9]+$/, '');
+}
+
+/**
+ * The filters of the URL hash: `account`, `region`, `days`, `rule` (a base rule name), `severity`,
+ * `sort` of the open violations and `resource` (`account|region|type|id`: its timeline is open).
+ * Values are kept as given, so a link with a wrong one shows that value and the API's error.
+ */
+export function readFilters(hash = location.hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ''));
   const days = Number(params.get('days'));
+  const sort = params.get('sort') ?? '';
+  const severity = params.get('severity') ?? '';
   return {
     account: params.get('account') ?? '',
     region: params.get('region') ?? '',
     days: [7, 30, 90, 180, 365].includes(days) ? days : 30,
+    rule: params.get('rule') ?? '',
+    severity: SEVERITY_NAMES.includes(severity) ? severity : '',
+    sort: SORTS.includes(sort.replace(/^-/, '')) ? sort : '-open_since',
+    resource: params.get('resource') ?? '',
   };
 }
 
-function writeFilters(filters) {
+export function filtersHash(filters) {
   const params = new URLSearchParams();
   if (filters.account) params.set('account', filters.account);
   if (filters.region) params.set('region', filters.region);
   params.set('days', String(filters.days));
-  history.replaceState(null, '', `#${params}`);
+  if (filters.rule) params.set('rule', filters.rule);
+  if (filters.severity) params.set('severity', filters.severity);
+  if (filters.sort && filters.sort !== '-open_since') params.set('sort', filters.sort);
+  if (filters.resource) params.set('resource', filters.resource);
+  return `#${params}`;
+}
+
+function writeFilters(filters) {
+  history.replaceState(null, '', filtersHash(filters));
+}
+
+/** `account|region|type|id` of a resource (the id last: it may hold any character). */
+export function resourceRef(account, region, type, id) {
+  return [account, region, type, id].join('|');
+}
+
+export function parseResourceRef(ref) {
+  const parts = ref.split('|');
+  if (parts.length < 4) return null;
+  const [account, region, type] = parts;
+  return { account, region, type, id: parts.slice(3).join('|') };
+}
+
+/** What the figures depend on: a change of these reloads them; `resource` only opens a timeline. */
+function figuresKey(filters) {
+  return JSON.stringify([filters.account, filters.region, filters.days, filters.rule]);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -168,6 +218,21 @@ async function api(path, params = {}) {
     return body;
   }
   throw new ApiProblem('the query did not finish in time');
+}
+
+/** One CSV page of `path`: its text and the `next` query of its Link header (relative), if any. */
+async function apiCsv(path, params) {
+  const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== '' && v != null));
+  const url = apiUrl(`${path}?${query}`, true);
+  const init = { headers: { accept: 'text/csv' } };
+  const response = await (session ? session.fetch(url, init) : fetch(url, init));
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new ApiProblem(body.message ?? `HTTP ${response.status}`, body.request_id);
+  }
+  const link = response.headers.get('link') ?? '';
+  const next = /<\?([^>]*)>;\s*rel="next"/.exec(link);
+  return { text: await response.text(), next: next ? new URLSearchParams(next[1]).get('next') : null };
 }
 
 function showNotice(text, kind = 'error') {
@@ -220,7 +285,8 @@ function lineChart(days, series, size) {
       s('text', { x: m.left - 8, y: y(v) + 4, 'text-anchor': 'end' }, `${v}%`),
     );
   }
-  const ticks = Math.min(days.length, 7);
+  // One date label per 70 px at most: on a phone the labels thin out instead of overlapping.
+  const ticks = Math.min(days.length, 7, Math.max(2, Math.floor(plotW / 70)));
   for (let t = 0; t < ticks; t++) {
     const i = ticks === 1 ? 0 : Math.round((t * (days.length - 1)) / (ticks - 1));
     svg.append(
@@ -348,14 +414,42 @@ function seriesFor(trends, account) {
   return trends.organization;
 }
 
-function renderPeriod(range, trends, filters) {
+/**
+ * The header: the range and the filters in force, always (also while loading and after an error),
+ * so what the page shows is never mistaken for another scope. `accounts` is the number of accounts
+ * in the scope once known.
+ */
+function renderPeriod(range, filters, accounts) {
   const last = new Date(Date.parse(range.end_date) - DAY_MS);
   const scope = [
-    filters.account ? `account ${filters.account}` : `${trends.accounts.length} accounts`,
+    filters.account
+      ? `account ${filters.account}`
+      : accounts === undefined
+        ? 'all accounts'
+        : `${integer.format(accounts)} account${accounts === 1 ? '' : 's'}`,
     filters.region ? filters.region : 'all regions',
+    filters.rule ? `rule ${filters.rule}` : 'all rules',
   ];
   $('period').textContent =
     `${fullDay.format(new Date(range.start_date))} – ${fullDay.format(last)} (UTC) · ${scope.join(' · ')}`;
+  const chips = $('scope');
+  const active = [
+    ['account', filters.account, `Account ${filters.account}`],
+    ['region', filters.region, `Region ${filters.region}`],
+    ['rule', filters.rule, `Rule ${filters.rule}`],
+    ['severity', filters.severity, `Severity ${filters.severity.toLowerCase()}`],
+  ].filter(([, value]) => value);
+  chips.replaceChildren(
+    ...active.map(([name, , label]) =>
+      h(
+        'button',
+        { type: 'button', class: 'chip', 'data-clear': name, title: `Remove the ${name} filter` },
+        label,
+        h('span', { 'aria-hidden': 'true' }, ' ×'),
+      ),
+    ),
+  );
+  chips.hidden = active.length === 0;
 }
 
 function renderKpis(summary, trends, remediation, filters) {
@@ -381,22 +475,51 @@ function renderKpis(summary, trends, remediation, filters) {
   } else {
     change.textContent = 'as of the end of the range';
   }
+  // The score is per account and region only: with a rule filter it says it is for all rules.
+  if (filters.rule) change.append(h('span', { class: 'scope-note' }, ' · all rules'));
 
-  const lastPoint = seriesFor(trends, filters.account).at(-1);
-  const open = lastPoint ? lastPoint.non_compliant : null;
+  const items = remediation.items.filter((item) => !filters.rule || matchesRule(item, filters.rule));
+  let open;
+  if (filters.rule) open = items.reduce((sum, item) => sum + item.open_violations, 0);
+  else {
+    const lastPoint = seriesFor(trends, filters.account).at(-1);
+    open = lastPoint ? lastPoint.non_compliant : null;
+  }
   const kpiOpen = $('kpi-open');
   kpiOpen.className = `kpi ${open === null ? '' : open === 0 ? 'band-good' : 'band-bad'}`;
   kpiOpen.querySelector('.kpi-value').textContent = open === null ? '—' : integer.format(open);
 
-  $('kpi-evaluations').querySelector('.kpi-value').textContent = integer.format(summary.total_events);
+  const evaluations = filters.rule
+    ? Object.entries(summary.by_rule ?? {})
+        .filter(([name]) => name === filters.rule || baseRuleName(name) === filters.rule)
+        .reduce(
+          (sum, [, c]) => ({
+            compliant: sum.compliant + c.compliant,
+            non_compliant: sum.non_compliant + c.non_compliant,
+          }),
+          {
+            compliant: 0,
+            non_compliant: 0,
+          },
+        )
+    : summary;
+  $('kpi-evaluations').querySelector('.kpi-value').textContent = integer.format(
+    filters.rule ? evaluations.compliant + evaluations.non_compliant : summary.total_events,
+  );
   $('kpi-evaluations').querySelector('.kpi-note').textContent =
-    `${integer.format(summary.non_compliant)} non-compliant · ${integer.format(summary.compliant)} compliant`;
+    `${integer.format(evaluations.non_compliant)} non-compliant · ${integer.format(evaluations.compliant)} compliant`;
 
-  const remediated = remediation.items.reduce((sum, item) => sum + item.remediated, 0);
-  const stillOpen = remediation.items.reduce((sum, item) => sum + item.open_violations, 0);
+  const remediated = items.reduce((sum, item) => sum + item.remediated, 0);
+  const stillOpen = items.reduce((sum, item) => sum + item.open_violations, 0);
   $('kpi-remediation').querySelector('.kpi-value').textContent = integer.format(remediated);
   $('kpi-remediation').querySelector('.kpi-note').textContent =
     `in the range · ${integer.format(stillOpen)} open at its end`;
+}
+
+/** Whether a remediation item (or a rule name) is of the rule filter: its base name or itself. */
+function matchesRule(item, rule) {
+  const name = typeof item === 'string' ? item : item.rule_name;
+  return name === rule || baseRuleName(name) === rule;
 }
 
 function renderTrend(trends, filters) {
@@ -436,6 +559,7 @@ function renderTrend(trends, filters) {
     ),
   );
   if (context.length > 0) legend.append(h('span', {}, h('i', { class: 'swatch context' }), 'Each account'));
+  if (filters.rule) legend.append(h('span', { class: 'scope-note' }, 'all rules'));
   legend.append(
     h(
       'span',
@@ -453,10 +577,16 @@ function renderTrend(trends, filters) {
 let chartRedraw = null;
 new ResizeObserver(() => chartRedraw?.()).observe(document.getElementById('trend-chart'));
 
-/** Every account of the scope (the account filter aside), the selected one highlighted; a click filters. */
-function renderAccounts(trends, selected) {
+/**
+ * Every account of the scope (the account filter aside), worst first; a click filters. With many
+ * accounts only the {@link ACCOUNTS_SHOWN} worst (and the selected one) are listed, and a search
+ * box finds the others by id.
+ */
+function renderAccounts(trends, selected, search = '') {
   const container = $('accounts');
+  const searchLabel = $('accounts-search-label');
   if (trends.accounts.length === 0) {
+    searchLabel.hidden = true;
     replace(
       container,
       empty('No accounts in this range', 'Events appear here once AWS Config reports evaluations.'),
@@ -474,6 +604,15 @@ function renderAccounts(trends, selected) {
       (a.last?.compliance_score ?? 101) - (b.last?.compliance_score ?? 101) ||
       a.account.localeCompare(b.account),
   );
+  const many = rows.length > ACCOUNTS_SHOWN;
+  searchLabel.hidden = !many;
+  const term = search.replace(/\D/g, '');
+  let shown = rows;
+  if (many) {
+    shown = term
+      ? rows.filter((row) => row.account.includes(term)).slice(0, 50)
+      : rows.filter((row, i) => i < ACCOUNTS_SHOWN || row.account === selected);
+  }
   const table = h(
     'table',
     {},
@@ -484,7 +623,7 @@ function renderAccounts(trends, selected) {
         'tr',
         {},
         h('th', {}, 'Account'),
-        h('th', {}, 'Trend'),
+        h('th', { class: 'trend-col' }, 'Trend'),
         h('th', { class: 'n' }, 'Open'),
         h('th', { class: 'n' }, 'Score'),
       ),
@@ -492,7 +631,7 @@ function renderAccounts(trends, selected) {
     h(
       'tbody',
       {},
-      rows.map((row) => {
+      shown.map((row) => {
         const score = row.last?.compliance_score ?? null;
         return h(
           'tr',
@@ -502,7 +641,7 @@ function renderAccounts(trends, selected) {
             title: row.account === selected ? 'Show all accounts' : `Show account ${row.account}`,
           },
           h('td', { class: 'mono nowrap' }, row.account),
-          h('td', {}, sparkline(row.values, BAND_COLOURS[band(score)])),
+          h('td', { class: 'trend-col' }, sparkline(row.values, BAND_COLOURS[band(score)])),
           h(
             'td',
             { class: 'n', 'data-field': 'open' },
@@ -517,34 +656,109 @@ function renderAccounts(trends, selected) {
       }),
     ),
   );
-  replace(container, table);
+  const note = !many
+    ? null
+    : term
+      ? h(
+          'p',
+          { class: 'hint', 'data-field': 'more' },
+          shown.length === 0
+            ? `No account id contains ${term}.`
+            : `${shown.length} account${shown.length === 1 ? '' : 's'} matching ${term}${shown.length === 50 ? ' (first 50)' : ''}.`,
+        )
+      : h(
+          'p',
+          { class: 'hint', 'data-field': 'more' },
+          `The ${ACCOUNTS_SHOWN} lowest scores of ${integer.format(rows.length)} accounts; find the others by id above.`,
+        );
+  replace(container, shown.length > 0 ? table : null, note);
 }
 
 /**
  * Open violations per rule at the end of the range, summed over accounts by base rule name (a
- * conformance-pack rule has a different suffix in every account); ties by name.
+ * conformance-pack rule has a different suffix in every account); ties by name. `instances` are the
+ * deployed names under the base name with their open counts.
  */
 export function topRules(remediation, limit = 8) {
   const byRule = new Map();
   for (const item of remediation.items) {
     const name = item.base_rule_name || item.rule_name;
-    const entry = byRule.get(name) ?? { rule: name, open: 0, accounts: new Set() };
+    const entry = byRule.get(name) ?? { rule: name, open: 0, accounts: new Set(), instances: new Map() };
     entry.open += item.open_violations;
     if (item.open_violations > 0) entry.accounts.add(item.account);
+    entry.instances.set(item.rule_name, (entry.instances.get(item.rule_name) ?? 0) + item.open_violations);
     byRule.set(name, entry);
   }
   return [...byRule.values()]
     .filter((r) => r.open > 0)
     .sort((a, b) => b.open - a.open || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0))
     .slice(0, limit)
-    .map((r) => ({ rule: r.rule, open: r.open, accounts: r.accounts.size }));
+    .map((r) => ({
+      rule: r.rule,
+      open: r.open,
+      accounts: r.accounts.size,
+      instances: [...r.instances.entries()]
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .map(([name, open]) => ({ name, open })),
+    }));
 }
 
-function renderRules(remediation) {
+/** A rule name that filters the page to its base rule when clicked. */
+function ruleButton(ruleName, extraTitle) {
+  const base = baseRuleName(ruleName);
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'link rule-link',
+      'data-rule-filter': base,
+      title: `${extraTitle ? `${extraTitle} · ` : ''}Show only ${base}`,
+    },
+    base,
+  );
+}
+
+/** Conformance-pack instances of a base rule, on hover (title) and in an expandable list. */
+function instancesOf(instances) {
+  const packs = instances.filter((i) => i.name !== baseRuleName(i.name) || instances.length > 1);
+  if (packs.length === 0) return null;
+  return h(
+    'details',
+    { class: 'instances', 'data-field': 'instances' },
+    h(
+      'summary',
+      { title: packs.map((i) => i.name).join('\n') },
+      `${packs.length} instance${packs.length === 1 ? '' : 's'}`,
+    ),
+    h(
+      'ul',
+      {},
+      packs.map((i) =>
+        h(
+          'li',
+          { 'data-instance': i.name },
+          h('span', { class: 'mono' }, i.name),
+          ` · ${integer.format(i.open)}`,
+        ),
+      ),
+    ),
+  );
+}
+
+function renderRules(remediation, filters) {
   const container = $('rules');
-  const rules = topRules(remediation);
+  const rules = topRules(remediation).filter((rule) => !filters.rule || rule.rule === filters.rule);
   if (rules.length === 0) {
-    replace(container, empty('No open violations', 'Every violation of the range was remediated.'));
+    replace(
+      container,
+      filters.rule
+        ? empty(`No open violation of ${filters.rule}`, 'At the end of the range, in this scope.')
+        : empty(
+            'No open violations',
+            'At the end of the range, every evaluated pair of this scope is compliant.',
+          ),
+    );
     return;
   }
   const max = rules[0].open;
@@ -560,12 +774,13 @@ function renderRules(remediation) {
         rules.map((rule) =>
           h(
             'tr',
-            { 'data-rule': rule.rule },
+            { 'data-rule': rule.rule, class: rule.rule === filters.rule ? 'selected' : null },
             h(
               'td',
-              { class: 'name', title: rule.rule },
-              rule.rule,
+              { class: 'name', title: rule.instances.map((i) => i.name).join('\n') || rule.rule },
+              ruleButton(rule.rule),
               h('span', { class: 'sub' }, `${rule.accounts} account${rule.accounts === 1 ? '' : 's'}`),
+              instancesOf(rule.instances),
             ),
             h('td', { class: 'bar' }, hbar(rule.open, max, '#d0453a')),
             h('td', { class: 'n', 'data-field': 'open' }, integer.format(rule.open)),
@@ -576,10 +791,10 @@ function renderRules(remediation) {
   );
 }
 
-function renderRemediation(remediation) {
+function renderRemediation(remediation, filters) {
   const container = $('remediation');
   const rows = [...remediation.items]
-    .filter((item) => item.remediated > 0)
+    .filter((item) => item.remediated > 0 && (!filters.rule || matchesRule(item, filters.rule)))
     .sort(
       (a, b) =>
         (b.p90_seconds ?? -1) - (a.p90_seconds ?? -1) ||
@@ -620,7 +835,7 @@ function renderRemediation(remediation) {
           h(
             'tr',
             { 'data-rule': item.rule_name, 'data-account': item.account },
-            h('td', { class: 'name', title: item.rule_name }, item.base_rule_name || item.rule_name),
+            h('td', { class: 'name', title: item.rule_name }, ruleButton(item.rule_name, item.rule_name)),
             h('td', { class: 'mono nowrap' }, item.account),
             h('td', { class: 'n', 'data-field': 'remediated' }, integer.format(item.remediated)),
             h('td', { class: 'n nowrap', 'data-field': 'median' }, formatDuration(item.median_seconds)),
@@ -649,6 +864,8 @@ async function loadLatest(range, filters) {
   const found = [];
   let scanned = 0;
   let next = null;
+  const wanted = (item) =>
+    isViolation(item) && (!filters.rule || matchesRule(item.detail.ruleName, filters.rule));
   for (let page = 0; page < EVENT_PAGES && found.length < LATEST_LIMIT; page++) {
     const body = await api('/events', {
       account: filters.account,
@@ -659,18 +876,44 @@ async function loadLatest(range, filters) {
       next,
     });
     scanned += body.items.length;
-    found.push(...body.items.filter(isViolation));
+    found.push(...body.items.filter(wanted));
     next = body.next;
     if (!next) break;
   }
   return { items: found.slice(0, LATEST_LIMIT), scanned };
 }
 
+/** A resource id that opens its timeline when clicked. */
+function resourceButton(account, region, type, id) {
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'link mono resource-link',
+      'data-resource': resourceRef(account, region, type, id),
+      title: `${type} ${id} · show its timeline`,
+    },
+    id,
+  );
+}
+
+function when(iso, now) {
+  if (Number.isNaN(Date.parse(iso)))
+    return h('td', { class: 'nowrap', 'data-label': 'When' }, String(iso ?? '—'));
+  return h(
+    'td',
+    { class: 'nowrap', title: iso, 'data-label': 'When' },
+    ago(iso, now),
+    h('span', { class: 'sub' }, `${stamp.format(new Date(iso))} UTC`),
+  );
+}
+
+/** Recently opened: violations that entered NON_COMPLIANT among the latest events, newest first. */
 function renderLatest(latest, now) {
   const container = $('latest');
-  $('latest-hint').textContent = `newest first · from the ${integer.format(latest.scanned)} latest events`;
+  $('latest-hint').textContent = `newest first · among the ${integer.format(latest.scanned)} latest events`;
   if (latest.items.length === 0) {
-    replace(container, empty('No new violations', 'None among the latest events of this range.'));
+    replace(container, empty('No violation opened', 'None among the latest events of this scope.'));
     return;
   }
   replace(
@@ -684,12 +927,11 @@ function renderLatest(latest, now) {
         h(
           'tr',
           {},
-          h('th', {}, 'When'),
-          h('th', {}, 'Account'),
-          h('th', {}, 'Region'),
+          h('th', {}, 'Opened'),
           h('th', {}, 'Rule'),
           h('th', {}, 'Resource'),
-          h('th', {}, 'Was'),
+          h('th', {}, 'Account'),
+          h('th', {}, 'Region'),
         ),
       ),
       h(
@@ -700,38 +942,329 @@ function renderLatest(latest, now) {
           return h(
             'tr',
             { 'data-event': item.id },
+            when(d.eventTime, now),
             h(
               'td',
-              { class: 'nowrap', title: d.eventTime },
-              ago(d.eventTime, now),
-              h('span', { class: 'sub' }, `${stamp.format(new Date(d.eventTime))} UTC`),
-            ),
-            h('td', { class: 'mono nowrap' }, item.account),
-            h('td', { class: 'nowrap' }, item.region),
-            h(
-              'td',
-              { class: 'name w-rule', title: d.ruleName },
-              d.ruleName,
+              { class: 'name w-rule', title: d.ruleName, 'data-label': 'Rule' },
+              ruleButton(d.ruleName, d.ruleName),
               d.annotation ? h('span', { class: 'sub', title: d.annotation }, d.annotation) : null,
             ),
             h(
               'td',
-              { class: 'name w-resource', title: `${d.resourceType} ${d.resourceId}` },
-              h('span', { class: 'mono' }, d.resourceId),
+              { class: 'name w-resource', 'data-label': 'Resource' },
+              resourceButton(item.account, item.region, d.resourceType, d.resourceId),
               h('span', { class: 'sub' }, d.resourceType),
             ),
-            h(
-              'td',
-              {},
-              h(
-                'span',
-                { class: `status ${d.oldStatus ?? 'NONE'}` },
-                d.oldStatus ? d.oldStatus.replace('_', ' ').toLowerCase() : 'new',
-              ),
-            ),
+            h('td', { class: 'mono nowrap', 'data-label': 'Account' }, item.account),
+            h('td', { class: 'nowrap', 'data-label': 'Region' }, item.region),
           );
         }),
       ),
+    ),
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Open violations (GET /violations): filter, sort, pages, CSV.
+
+const SEVERITY_CLASS = {
+  CRITICAL: 'sev-critical',
+  HIGH: 'sev-high',
+  MEDIUM: 'sev-medium',
+  LOW: 'sev-low',
+  INFORMATIONAL: 'sev-info',
+};
+const SORT_COLUMNS = [
+  ['severity', 'Severity'],
+  ['rule', 'Rule'],
+  ['resource', 'Resource'],
+  ['account', 'Account'],
+  ['region', 'Region'],
+  ['open_since', 'Open since'],
+];
+
+/** The scope of the open-violations table, as `/violations` takes it. */
+function openParams(filters) {
+  return {
+    account: filters.account,
+    region: filters.region,
+    rule: filters.rule,
+    severity: filters.severity,
+    sort: filters.sort,
+  };
+}
+
+/** Pages seen: the cursor each started at (null: the first), so Previous goes back. */
+const openPages = { key: '', cursors: [null], at: 0 };
+
+async function loadOpen(filters) {
+  const key = JSON.stringify(openParams(filters));
+  if (openPages.key !== key) Object.assign(openPages, { key, cursors: [null], at: 0 });
+  const body = await api('/violations', {
+    ...openParams(filters),
+    limit: OPEN_PAGE,
+    next: openPages.cursors[openPages.at],
+  });
+  openPages.cursors.length = openPages.at + 1;
+  if (body.next) openPages.cursors.push(body.next);
+  return body;
+}
+
+function renderOpen(body, filters, now) {
+  const container = $('open');
+  if (body.error) {
+    const id = body.error.requestId ? ` (request id ${body.error.requestId})` : '';
+    replace(container, empty('Could not load the open violations', `${body.error.message}${id}`));
+    $('open-range').textContent = '';
+    $('open-prev').disabled = true;
+    $('open-next').disabled = true;
+    return;
+  }
+  const first = openPages.at * OPEN_PAGE;
+  $('open-range').textContent =
+    body.items.length === 0
+      ? ''
+      : `${integer.format(first + 1)}–${integer.format(first + body.items.length)}`;
+  $('open-prev').disabled = openPages.at === 0;
+  $('open-next').disabled = openPages.cursors.length <= openPages.at + 1;
+  $('f-severity').value = filters.severity;
+  if (body.items.length === 0) {
+    replace(
+      container,
+      empty(
+        'No open violation',
+        `Nothing is non-compliant now in ${[
+          filters.account ? `account ${filters.account}` : 'any account',
+          filters.region || 'any region',
+          filters.rule ? `rule ${filters.rule}` : null,
+          filters.severity ? `severity ${filters.severity.toLowerCase()}` : null,
+        ]
+          .filter(Boolean)
+          .join(', ')}.`,
+      ),
+    );
+    return;
+  }
+  const [sortField, descending] = [filters.sort.replace(/^-/, ''), filters.sort.startsWith('-')];
+  replace(
+    container,
+    h(
+      'table',
+      { class: 'open-table' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          SORT_COLUMNS.map(([field, label]) =>
+            h(
+              'th',
+              { 'aria-sort': field === sortField ? (descending ? 'descending' : 'ascending') : null },
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'sort',
+                  'data-sort': field,
+                  title: `Sort by ${label.toLowerCase()}`,
+                },
+                label,
+                field === sortField ? h('span', { 'aria-hidden': 'true' }, descending ? ' ▼' : ' ▲') : null,
+              ),
+            ),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        body.items.map((v) =>
+          h(
+            'tr',
+            {
+              'data-violation': resourceRef(v.account, v.region, v.resource_type, v.resource_id),
+              'data-rule-name': v.rule_name,
+            },
+            h(
+              'td',
+              { 'data-label': 'Severity' },
+              h(
+                'span',
+                { class: `severity ${SEVERITY_CLASS[v.severity] ?? ''}`, 'data-field': 'severity' },
+                v.severity.toLowerCase(),
+              ),
+            ),
+            h(
+              'td',
+              { class: 'name w-rule', title: v.rule_name, 'data-label': 'Rule' },
+              ruleButton(v.rule_name, v.rule_name),
+              v.annotation ? h('span', { class: 'sub', title: v.annotation }, v.annotation) : null,
+            ),
+            h(
+              'td',
+              { class: 'name w-resource', 'data-label': 'Resource' },
+              resourceButton(v.account, v.region, v.resource_type, v.resource_id),
+              h('span', { class: 'sub' }, v.resource_type),
+            ),
+            h('td', { class: 'mono nowrap', 'data-label': 'Account' }, v.account),
+            h('td', { class: 'nowrap', 'data-label': 'Region' }, v.region),
+            when(v.open_since, now),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+async function refreshOpen() {
+  const filters = readFilters();
+  const container = $('open');
+  container.setAttribute('aria-busy', 'true');
+  try {
+    renderOpen(await loadOpen(filters).catch((error) => ({ error })), filters, Date.now());
+  } finally {
+    container.setAttribute('aria-busy', 'false');
+    document.body.dataset.open = String(Date.now());
+  }
+}
+
+/** Every page of the open violations of the scope as one CSV file, downloaded. */
+async function downloadCsv() {
+  const button = $('open-csv');
+  const filters = readFilters();
+  button.disabled = true;
+  const label = button.textContent;
+  try {
+    let next = null;
+    let text = '';
+    let pages = 0;
+    do {
+      button.textContent = `Downloading… ${integer.format(pages * CSV_PAGE)}`;
+      const page = await apiCsv('/violations', {
+        ...openParams(filters),
+        limit: CSV_PAGE,
+        next,
+        format: 'csv',
+      });
+      // Every page starts with the header line; keep the first one only.
+      text += pages === 0 ? page.text : page.text.slice(page.text.indexOf('\r\n') + 2);
+      next = page.next;
+      pages++;
+    } while (next && pages < CSV_MAX_PAGES);
+    if (next)
+      showNotice(
+        `The CSV holds the first ${integer.format(pages * CSV_PAGE)} open violations; filter to export the rest.`,
+        'info',
+      );
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+    const link = h('a', {
+      href: url,
+      download: `open-violations-${new Date().toISOString().slice(0, 10)}.csv`,
+      hidden: true,
+    });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    document.body.dataset.csv = String(text.length);
+  } catch (err) {
+    const id = err.requestId ? ` (request id ${err.requestId})` : '';
+    showNotice(`Could not export the CSV: ${err.message}${id}`);
+  } finally {
+    button.textContent = label;
+    button.disabled = false;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Resource timeline (GET /resources/timeline) in a dialog; the hash's `resource` opens it.
+
+let timelineShown = '';
+
+async function showTimeline(ref) {
+  const dialog = $('timeline');
+  if (!ref) {
+    timelineShown = '';
+    if (dialog.open) dialog.close();
+    return;
+  }
+  if (ref === timelineShown && dialog.open) return;
+  timelineShown = ref;
+  const resource = parseResourceRef(ref);
+  const body = $('timeline-body');
+  if (!resource) {
+    $('timeline-where').textContent = '';
+    replace(body, empty('Not a resource', 'The link names no account, region, type and id.'));
+  } else {
+    $('timeline-title').textContent = resource.id;
+    $('timeline-where').textContent = `${resource.type} · account ${resource.account} · ${resource.region}`;
+    replace(body, h('p', { class: 'loading' }, 'Loading the timeline…'));
+  }
+  if (!dialog.open) dialog.showModal();
+  if (!resource) return;
+  try {
+    const timeline = await api('/resources/timeline', {
+      account: resource.account,
+      region: resource.region,
+      resource_type: resource.type,
+      resource_id: resource.id,
+    });
+    if (timelineShown !== ref) return;
+    renderTimeline(timeline, Date.now());
+  } catch (err) {
+    if (timelineShown !== ref) return;
+    const id = err.requestId ? ` (request id ${err.requestId})` : '';
+    replace(body, empty('Could not load the timeline', `${err.message}${id}`));
+  } finally {
+    document.body.dataset.timeline = ref;
+  }
+}
+
+function renderTimeline(timeline, now) {
+  const body = $('timeline-body');
+  if (timeline.items.length === 0) {
+    replace(body, empty('No evaluation archived', 'The archive has no evaluation of this resource yet.'));
+    return;
+  }
+  const items = [...timeline.items].reverse();
+  const status = (value) =>
+    h('span', { class: `status ${value ?? 'NONE'}` }, value ? value.replace('_', ' ').toLowerCase() : 'none');
+  replace(
+    body,
+    h(
+      'table',
+      { class: 'timeline-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Rule'), h('th', {}, 'Change'))),
+      h(
+        'tbody',
+        {},
+        items.map((item) =>
+          h(
+            'tr',
+            { 'data-event': item.event_id },
+            when(item.event_time, now),
+            h(
+              'td',
+              { class: 'name', title: item.rule_name, 'data-label': 'Rule' },
+              ruleButton(item.rule_name, item.rule_name),
+              item.annotation ? h('span', { class: 'sub', title: item.annotation }, item.annotation) : null,
+            ),
+            h(
+              'td',
+              { class: 'nowrap', 'data-label': 'Change' },
+              status(item.old_status),
+              ' → ',
+              status(item.new_status),
+            ),
+          ),
+        ),
+      ),
+    ),
+    h(
+      'p',
+      { class: 'hint' },
+      `${integer.format(items.length)} evaluation${items.length === 1 ? '' : 's'}, newest first.`,
     ),
   );
 }
@@ -932,54 +1465,175 @@ function fillSelect(select, values, selected, allLabel) {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Load and render
+// Load and render. `document.body.dataset.state` says which state the page tells:
+// loading, ready, empty (no data at all), unknown-account, no-data-in-range, error.
 
-const known = { accounts: new Set(), regions: new Set() };
+const known = { accounts: new Set(), regions: new Set(), rules: new Set() };
 let generation = 0;
+let lastFiguresKey = '';
+let lastAccounts = null;
+
+function rangeOf(filters, now) {
+  const end = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
+  return {
+    start_date: new Date(end - filters.days * DAY_MS).toISOString(),
+    end_date: new Date(end).toISOString(),
+  };
+}
+
+/** The selectors show the filters in force, even a value no list has (a mistyped account). */
+function syncSelectors(filters) {
+  fillSelect($('f-account'), known.accounts, filters.account, 'All accounts');
+  fillSelect($('f-region'), known.regions, filters.region, 'All regions');
+  fillSelect($('f-rule'), known.rules, filters.rule, 'All rules');
+  $('f-days').value = String(filters.days);
+  $('f-severity').value = filters.severity;
+}
+
+const FIGURE_PANELS = ['trend-chart', 'rules', 'accounts', 'remediation', 'latest', 'open'];
+
+/** Every figure panel shows `node` (one message for the whole page's state) and the KPIs a dash. */
+function fillPanels(make) {
+  for (const id of FIGURE_PANELS) {
+    chartRedraw = id === 'trend-chart' ? null : chartRedraw;
+    replace($(id), make(id));
+  }
+  for (const kpi of document.querySelectorAll('.kpi')) {
+    kpi.className = 'kpi';
+    kpi.querySelector('.kpi-value').textContent = '—';
+  }
+  $('trend-legend').replaceChildren();
+  $('open-range').textContent = '';
+  $('open-prev').disabled = true;
+  $('open-next').disabled = true;
+}
+
+function setState(state, mine) {
+  document.body.dataset.state = state;
+  document.body.dataset.loaded = state === 'error' ? `error-${mine}` : String(mine);
+}
+
+/** What to say when the scope has no data: nothing ingested at all, an unknown account, or a quiet range. */
+async function whyEmpty(filters) {
+  if (filters.account) {
+    const probe = await api('/events', { account: filters.account, limit: 1 });
+    if (probe.items.length === 0) return 'unknown-account';
+    return 'no-data-in-range';
+  }
+  const probe = await api('/events', { limit: 1 });
+  return probe.items.length === 0 ? 'empty' : 'no-data-in-range';
+}
+
+function showEmptyState(state, filters) {
+  const message = {
+    empty: () =>
+      h(
+        'div',
+        { class: 'empty', 'data-field': 'no-data' },
+        h(
+          'p',
+          {},
+          h('strong', {}, 'No data yet'),
+          'Run ',
+          h('code', {}, 'config-monitor ingest FILE'),
+          ' or ',
+          h('code', {}, 'config-monitor sync --aggregator NAME'),
+          ' (or start with ',
+          h('code', {}, 'up --demo'),
+          ') to load evaluations.',
+        ),
+      ),
+    'unknown-account': () =>
+      empty(
+        `No data for account ${filters.account}`,
+        'No event of this account is in the hot store or the archive of this range. Check the id, or pick an account from the list.',
+      ),
+    'no-data-in-range': () =>
+      empty(
+        filters.account
+          ? `No data for account ${filters.account} in the last ${filters.days} days`
+          : `No evaluations in the last ${filters.days} days`,
+        'Pick a longer range.',
+      ),
+  }[state];
+  fillPanels(() => message());
+  const text = {
+    empty: 'No data yet: run `config-monitor ingest` or `sync`.',
+    'unknown-account': `No data for account ${filters.account}.`,
+    'no-data-in-range': filters.account
+      ? `No data for account ${filters.account} in the last ${filters.days} days.`
+      : `No evaluations in the last ${filters.days} days.`,
+  }[state];
+  showNotice(text, 'info');
+  $('notice').dataset.state = state;
+}
 
 async function load() {
   const filters = readFilters();
   const mine = ++generation;
   const now = Date.now();
-  const end = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
-  const range = {
-    start_date: new Date(end - filters.days * DAY_MS).toISOString(),
-    end_date: new Date(end).toISOString(),
-  };
+  const range = rangeOf(filters, now);
   const scope = { account: filters.account, region: filters.region, ...range };
+  lastFiguresKey = figuresKey(filters);
   $('main').setAttribute('aria-busy', 'true');
   $('notice').hidden = true;
+  document.body.dataset.state = 'loading';
+  // The header and the selectors show the filters in force before anything answers.
+  renderPeriod(range, filters, filters.account ? 1 : undefined);
+  syncSelectors(filters);
+  if (generation === 1) fillPanels(() => h('p', { class: 'loading' }, 'Loading…'));
   try {
     const trendsRequest = api('/compliance/trends', scope);
-    const [summary, trends, remediation, latest, allAccounts] = await Promise.all([
+    const [summary, trends, remediation, latest, allAccounts, open] = await Promise.all([
       api('/compliance/summary', scope),
       trendsRequest,
       api('/compliance/remediation', scope),
       loadLatest(range, filters),
       // With an account picked, the account list still shows every account for comparison.
       filters.account ? api('/compliance/trends', { ...scope, account: '' }) : trendsRequest,
+      // The table reports its own failure (a sort over too many violations) in its panel.
+      loadOpen(filters).catch((error) => ({ error })),
     ]);
     if (mine !== generation) return;
     for (const a of allAccounts.accounts) known.accounts.add(a.account);
     for (const e of latest.items) known.regions.add(e.region);
-    fillSelect($('f-account'), known.accounts, filters.account, 'All accounts');
-    fillSelect($('f-region'), known.regions, filters.region, 'All regions');
-    $('f-days').value = String(filters.days);
-    renderPeriod(range, trends, filters);
+    for (const item of remediation.items)
+      known.rules.add(item.base_rule_name || baseRuleName(item.rule_name));
+    syncSelectors(filters);
+    renderPeriod(range, filters, filters.account ? 1 : allAccounts.accounts.length);
+    const unknownAccount =
+      filters.account && !allAccounts.accounts.some((a) => a.account === filters.account);
+    if (trends.accounts.length === 0 || unknownAccount) {
+      const state = await whyEmpty(filters);
+      if (mine !== generation) return;
+      if (state !== 'no-data-in-range' || unknownAccount) {
+        showEmptyState(state, filters);
+        if (state !== 'empty') {
+          lastAccounts = allAccounts;
+          renderAccounts(allAccounts, filters.account, $('accounts-search').value);
+        }
+        setState(state, mine);
+        return;
+      }
+    }
     renderKpis(summary, trends, remediation, filters);
     renderTrend(trends, filters);
-    renderAccounts(allAccounts, filters.account);
-    renderRules(remediation);
-    renderRemediation(remediation);
+    lastAccounts = allAccounts;
+    renderAccounts(allAccounts, filters.account, $('accounts-search').value);
+    renderRules(remediation, filters);
+    renderRemediation(remediation, filters);
     renderLatest(latest, now);
+    renderOpen(open, filters, now);
     $('notice').hidden = true;
     $('updated').textContent = `updated ${stamp.format(new Date(now))} UTC`;
-    document.body.dataset.loaded = String(mine);
+    setState('ready', mine);
   } catch (err) {
     if (mine !== generation) return;
     const id = err.requestId ? ` (request id ${err.requestId})` : '';
     showNotice(`Could not load the figures: ${err.message}${id}`);
-    document.body.dataset.loaded = `error-${mine}`;
+    $('notice').dataset.state = 'error';
+    fillPanels(() => empty('Not loaded', 'The API answered with an error; see the message above.'));
+    setState('error', mine);
   } finally {
     if (mine === generation) $('main').setAttribute('aria-busy', 'false');
   }
@@ -996,24 +1650,90 @@ async function loadRegions() {
   }
 }
 
+/** Applies a change of filters: the figures reload when they depend on it, a timeline opens or closes. */
+function navigate(changes) {
+  const filters = { ...readFilters(), ...changes };
+  writeFilters(filters);
+  onHash();
+}
+
+function onHash() {
+  const filters = readFilters();
+  if (figuresKey(filters) !== lastFiguresKey) load();
+  else {
+    syncSelectors(filters);
+    refreshOpen();
+  }
+  showTimeline(filters.resource);
+}
+
 $('accounts').addEventListener('click', (event) => {
   const row = event.target.closest('tr[data-account]');
   if (!row) return;
   const filters = readFilters();
-  const account = row.dataset.account === filters.account ? '' : row.dataset.account;
-  writeFilters({ ...filters, account });
-  load();
+  navigate({ account: row.dataset.account === filters.account ? '' : row.dataset.account });
+});
+
+$('accounts-search').addEventListener('input', () => {
+  if (lastAccounts) renderAccounts(lastAccounts, readFilters().account, $('accounts-search').value);
 });
 
 $('filters').addEventListener('change', () => {
-  writeFilters({
+  navigate({
     account: $('f-account').value,
     region: $('f-region').value,
+    rule: $('f-rule').value,
     days: Number($('f-days').value),
   });
-  load();
 });
-window.addEventListener('hashchange', load);
+
+$('f-severity').addEventListener('change', () => navigate({ severity: $('f-severity').value }));
+
+// Drill-down: a rule filters the whole page to it, a resource opens its timeline, a column sorts.
+document.addEventListener('click', (event) => {
+  const target = event.target instanceof Element ? event.target : null;
+  const rule = target?.closest('[data-rule-filter]');
+  if (rule) {
+    event.stopPropagation();
+    const filters = readFilters();
+    const value = rule.dataset.ruleFilter === filters.rule ? '' : rule.dataset.ruleFilter;
+    navigate({ rule: value, resource: '' });
+    return;
+  }
+  const resource = target?.closest('[data-resource]');
+  if (resource) {
+    navigate({ resource: resource.dataset.resource });
+    return;
+  }
+  const sort = target?.closest('button[data-sort]');
+  if (sort) {
+    const current = readFilters().sort;
+    const field = sort.dataset.sort;
+    // A new column starts in its natural order: most severe, oldest, A to Z.
+    const next = current === field ? `-${field}` : field;
+    navigate({ sort: next });
+    return;
+  }
+  const chip = target?.closest('[data-clear]');
+  if (chip) navigate({ [chip.dataset.clear]: '' });
+});
+
+$('open-next').addEventListener('click', () => {
+  if (openPages.cursors.length > openPages.at + 1) openPages.at += 1;
+  refreshOpen();
+});
+$('open-prev').addEventListener('click', () => {
+  if (openPages.at > 0) openPages.at -= 1;
+  refreshOpen();
+});
+$('open-csv').addEventListener('click', () => downloadCsv());
+$('timeline-close').addEventListener('click', () => $('timeline').close());
+$('timeline').addEventListener('close', () => {
+  timelineShown = '';
+  if (readFilters().resource) navigate({ resource: '' });
+});
+
+window.addEventListener('hashchange', onHash);
 
 /** "Signed in as … · Sign out" in the header (AWS only). */
 function renderSession() {
@@ -1043,6 +1763,7 @@ async function start() {
   loadRegions();
   loadCoverage();
   load();
+  showTimeline(readFilters().resource);
 }
 
 start();

@@ -13,6 +13,7 @@ import { startEmbeddedStack } from '../../pipeline/embedded/stack.js';
 import { generateOrganization, organizationProfile } from '../../pipeline/generate/organization.js';
 import { type LocalServer, startLocalServer } from '../../pipeline/server/local-server.js';
 import { EventQueryRepository } from '../../src/adapters/dynamodb/event-query.repository.js';
+import { OpenViolationRepository } from '../../src/adapters/dynamodb/open-violation.repository.js';
 import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { createApiApp } from '../../src/api/app.js';
 import { findChromium } from '../helpers/browser.js';
@@ -90,6 +91,7 @@ beforeAll(async () => {
   const app = createApiApp({
     events: new EventQueryRepository(stack.doc, stack.tables.events),
     syncStatus: syncStatuses,
+    openViolations: new OpenViolationRepository(stack.doc, stack.tables.state),
     queryEngine: await stack.queryEngine(),
     logger: { info: () => {}, error: (m, e) => console.error(m, e) },
   });
