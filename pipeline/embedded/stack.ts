@@ -44,8 +44,11 @@ import {
 import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { AlertOutboxRepository } from '../../src/adapters/dynamodb/alert-outbox.repository.js';
 import { ensureTables } from '../../src/adapters/dynamodb/create-tables.js';
+import { MuteRepository } from '../../src/adapters/dynamodb/mute.repository.js';
+import { HotStateOpenPairs } from '../../src/adapters/dynamodb/open-pairs.js';
 import {
   EVENTS_TABLE,
+  MUTES_TABLE,
   OUTBOX_TABLE,
   STATE_TABLE,
   tableName,
@@ -68,6 +71,7 @@ import {
   createAlertDeliverer,
   type DrainResult,
 } from '../../src/use-cases/deliver-alerts.js';
+import { createDeliveryMutes } from '../../src/use-cases/mutes.js';
 import { createEmbeddedArchiver, type EmbeddedArchiver } from './archiver.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { EmbeddedError, ProcessingTimeoutError, PublishError, StackAlreadyRunningError } from './errors.js';
@@ -185,6 +189,8 @@ export interface IngestReport {
    * alerts stay queued and are re-sent once (a possible duplicate).
    */
   readonly unconfirmedMessages: number;
+  /** Alerts held back by a mute in force during the drain: recorded as delivered-as-muted, not posted. */
+  readonly mutedAlerts?: number;
   /** Records left unprocessed by an interrupted run and processed before this ingest. */
   readonly recovered: number;
   readonly durationMs: number;
@@ -231,7 +237,12 @@ export interface EmbeddedStack {
   readonly dynamo: DynamoDBClient;
   readonly doc: DynamoDBDocumentClient;
   readonly tablePrefix: string;
-  readonly tables: { readonly events: string; readonly state: string; readonly outbox: string };
+  readonly tables: {
+    readonly events: string;
+    readonly state: string;
+    readonly outbox: string;
+    readonly mutes: string;
+  };
   readonly streamName: string;
   readonly streamArn: string;
   readonly quarantine: FileQuarantine;
@@ -521,6 +532,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     events: tableName(tablePrefix, EVENTS_TABLE),
     state: tableName(tablePrefix, STATE_TABLE),
     outbox: tableName(tablePrefix, OUTBOX_TABLE),
+    mutes: tableName(tablePrefix, MUTES_TABLE),
   };
   const quarantine = new FileQuarantine(dataDir);
   // This process holds the data directory, so no one else is appending to rejected/: a line a
@@ -579,6 +591,13 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     minIntervalMs: options.minPostIntervalMs ?? (webhookUrl ? 1000 : 0),
     renderer: createSlackMessageRenderer({ dashboardUrl: alerts.dashboardUrl }),
     logger,
+    // Mutes are read once per drain: added or removed by `config-monitor mute` (directly in this
+    // dynalite) or the API, they hold from the next drain on.
+    mutes: createDeliveryMutes({
+      store: new MuteRepository(doc, tables.mutes),
+      open: new HotStateOpenPairs(doc, tables.state),
+      outbox,
+    }),
   });
 
   const archiver = createEmbeddedArchiver({
@@ -821,10 +840,13 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
       total.failed += result.failed;
       total.unconfirmed += result.unconfirmed;
       total.possibleDuplicates += result.possibleDuplicates;
+      if (result.muted !== undefined) total.muted = (total.muted ?? 0) + result.muted;
+      if (result.realerts !== undefined) total.realerts = (total.realerts ?? 0) + result.realerts;
       total.pending = result.pending;
       deliverOptions.onDrain?.(total);
       // Done, or the sink is failing, unanswered or paused (the alerts stay queued for `up`).
-      if (result.pending === 0 || result.failed > 0 || result.unconfirmed > 0 || result.messages === 0) break;
+      const moved = result.messages + (result.muted ?? 0) + (result.realerts ?? 0);
+      if (result.pending === 0 || result.failed > 0 || result.unconfirmed > 0 || moved === 0) break;
     }
     return total;
   }
@@ -957,6 +979,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
       pendingAlerts: delivery.pending,
       failedAlerts: delivery.failed,
       unconfirmedMessages: delivery.unconfirmed,
+      mutedAlerts: delivery.muted ?? 0,
       recovered,
       durationMs: Date.now() - startedAt,
     };

@@ -60,6 +60,13 @@
  *   latest) takes it over. The cost is a delay, and the usual one-message re-post window.
  * - Clocks: `lease_until` is compared with the taker's clock; Lambda hosts are NTP-synced to well
  *   under a second, far inside the 45 s margin.
+ *
+ * Mutes (with `mutes`): read once per drain, before anything is listed. A pending alert whose pair a
+ * mute in force covers is held back: recorded under the mute, marked delivered-as-muted in the
+ * outbox (`muted_by`; never posted, never lost) and counted in `muted`. The mutes are those in force
+ * when the alert is delivered, not when it was decided: a mute added after a violation was queued
+ * still holds it back, and once a mute has expired or been removed the next alert goes out. The same
+ * step queues the re-alerts of the mutes that ended since the last drain (src/use-cases/mutes.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { LeaseAttempt, PendingAlert, RouteGate } from '../adapters/dynamodb/alert-outbox.repository.js';
@@ -74,13 +81,20 @@ import {
   StormDetector,
 } from '../domain/alert-digest.js';
 import type { Alert } from '../domain/compliance-state.js';
+import { type Mute, mutesCovering } from '../domain/mute.js';
 import type { MessageSink, PostResult, SlackMessage } from '../ports/message-sink.js';
+import type { DeliveryMutes } from './mutes.js';
 
 /** The outbox operations the deliverer needs (implemented by `AlertOutboxRepository`). */
 export interface AlertOutbox {
   listPending(limit: number, now?: Date): Promise<PendingAlert[]>;
   countPending(): Promise<number>;
   markDelivered(ids: readonly string[], messageRef: string, now?: Date): Promise<void>;
+  /**
+   * Marks alerts a mute held back as delivered-as-muted (`muted_by`). @default - `markDelivered`
+   * with the message reference `muted:<mute id>`
+   */
+  markMuted?(ids: readonly string[], muteId: string, now?: Date): Promise<void>;
   recordFailure(
     ids: readonly string[],
     reason: string,
@@ -153,6 +167,8 @@ export interface AlertDelivererDeps {
   /** @default - the Liquid templates */
   readonly renderer?: MessageRenderer;
   readonly logger?: DeliveryLogger;
+  /** Holds back the alerts of muted pairs (see "Mutes" above). @default - no mutes */
+  readonly mutes?: DeliveryMutes;
 }
 
 export interface DrainResult {
@@ -179,6 +195,13 @@ export interface DrainResult {
    * unanswered post may already have delivered: each may be a duplicate of that earlier post.
    */
   possibleDuplicates: number;
+  /**
+   * With mutes: alerts held back in this drain because a mute in force covers their pair (marked
+   * delivered-as-muted in the outbox, not posted, not in `messages`, `violations`, `resolutions`).
+   */
+  muted?: number;
+  /** With mutes: re-alerts queued in this drain by mutes that ended on pairs still non-compliant. */
+  realerts?: number;
   /** Set when another drain held the lease, so this one delivered nothing. */
   leaseHeldBy?: { holder: string | null; until: string | null };
 }
@@ -306,6 +329,21 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       possibleDuplicates: 0,
     };
     const remaining = () => timeBudgetMs - (clock().getTime() - startedMs);
+    // Mutes first: ends queue their re-alerts even while Slack is paused. Unreadable mutes fail the
+    // drain (the alerts stay pending) rather than post what may be muted.
+    let inForce: readonly Mute[] = [];
+    if (deps.mutes) {
+      const begun = await deps.mutes.begin(clock());
+      inForce = begun.inForce;
+      result.muted = 0;
+      result.realerts = begun.ends.realerts;
+      if (begun.ends.mutes > 0) {
+        logger?.info('Mutes ended; their pairs still non-compliant alert again', {
+          mutes: begun.ends.mutes,
+          realerts: begun.ends.realerts,
+        });
+      }
+    }
     const gate = await deps.outbox.getRouteGate();
     if (gate.blockedUntil && gate.blockedUntil > clock().toISOString()) {
       logger?.info('Slack delivery paused after a failure', {
@@ -332,8 +370,10 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       // recording the second and parking it): park it now.
       const exhausted = candidates.filter((item) => item.unconfirmedPosts >= MAX_UNCONFIRMED_POSTS);
       if (exhausted.length > 0) await parkUnconfirmed(exhausted.map((item) => item.id));
-      const items = candidates.filter((item) => item.unconfirmedPosts < MAX_UNCONFIRMED_POSTS);
-      if (items.length === 0) break;
+      const unmuted = candidates.filter((item) => item.unconfirmedPosts < MAX_UNCONFIRMED_POSTS);
+      if (unmuted.length === 0) break;
+      const items = inForce.length > 0 ? await holdBackMuted(unmuted, inForce, result) : unmuted;
+      if (items.length === 0) continue;
       const byId = new Map(items.map((item) => [item.id, item]));
       const storm = detector.isStorm(clock().getTime(), items.length);
       const plan = planMessages(items, storm, deps.digest);
@@ -401,6 +441,50 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     }
     result.pending = await deps.outbox.countPending();
     return result;
+  }
+
+  /**
+   * Holds back the alerts whose pair a mute in force covers (recorded under each covering mute, then
+   * marked delivered-as-muted under the first); returns the others.
+   */
+  async function holdBackMuted(
+    items: readonly PendingAlert[],
+    inForce: readonly Mute[],
+    result: DrainResult,
+  ): Promise<PendingAlert[]> {
+    const now = clock();
+    const rest: PendingAlert[] = [];
+    const held: { mute: Mute; alert: Alert }[] = [];
+    const byMute = new Map<string, string[]>();
+    for (const item of items) {
+      const covering = mutesCovering(inForce, item.alert, now);
+      const first = covering[0];
+      if (first === undefined) {
+        rest.push(item);
+        continue;
+      }
+      for (const mute of covering) held.push({ mute, alert: item.alert });
+      const ids = byMute.get(first.id);
+      if (ids) ids.push(item.id);
+      else byMute.set(first.id, [item.id]);
+    }
+    if (held.length === 0) return rest;
+    // What a mute held back is recorded before the alerts leave the pending index: a failure in
+    // between leaves them pending, and the next drain holds them back again.
+    await deps.mutes?.recordHeld(held, now);
+    let count = 0;
+    for (const [muteId, ids] of byMute) {
+      if (deps.outbox.markMuted) await deps.outbox.markMuted(ids, muteId, now);
+      else await deps.outbox.markDelivered(ids, `muted:${muteId}`, now);
+      for (const id of ids) recentlyDelivered.set(id, now.getTime());
+      count += ids.length;
+    }
+    result.muted = (result.muted ?? 0) + count;
+    logger?.info('Alerts held back by mutes: recorded as delivered-as-muted, not posted', {
+      alerts: count,
+      mutes: [...byMute.keys()].slice(0, LOGGED_IDS),
+    });
+    return rest;
   }
 
   function render(planned: PlannedMessage, items: readonly PendingAlert[]): Outgoing[] {

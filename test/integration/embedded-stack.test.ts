@@ -115,7 +115,12 @@ describe('embedded stack', () => {
   it('creates the stream with its shards and the tables with the prefix', () => {
     expect(stack.streamName).toBe('config-events');
     expect(stack.streamArn).toMatch(/^arn:aws:kinesis:us-east-1:\d+:stream\/config-events$/);
-    expect(stack.tables).toEqual({ events: 'local-events', state: 'local-state', outbox: 'local-outbox' });
+    expect(stack.tables).toEqual({
+      events: 'local-events',
+      state: 'local-state',
+      outbox: 'local-outbox',
+      mutes: 'local-mutes',
+    });
     expect(stack.status().consumer.shards).toHaveLength(3);
     expect(stack.status().archiver.shards).toHaveLength(3);
   });

@@ -165,6 +165,9 @@ export function formatReport(
     (report.unconfirmedMessages > 0
       ? `, ${formatCount(report.unconfirmedMessages)} sent but never answered by Slack (may be in the channel; re-sent once, a possible duplicate)`
       : '') +
+    ((report.mutedAlerts ?? 0) > 0
+      ? `, ${formatCount(report.mutedAlerts ?? 0)} held back by mutes (recorded, not posted)`
+      : '') +
     '\n'
   );
 }

@@ -22,6 +22,8 @@
  *   most one drain posts to a webhook at a time without reserved concurrency. No GSI keys, no TTL.
  * - `unconfirmed_posts` on an alert item: how many of its posts were sent but never answered
  *   (Slack may have posted them); the deliverer re-posts such an alert once at most, then parks it.
+ * - `muted_by` on an alert item: the mute that held it back (src/domain/mute.ts). It is marked
+ *   delivered (`delivered_at`, `message_ref = muted:<mute id>`) without being posted.
  * - `expired_at` (epoch seconds, 90 days after enqueue) — DynamoDB TTL; it also bounds how long an
  *   alert can stay undeliverable (a webhook broken for 90 days).
  */
@@ -231,6 +233,21 @@ export class AlertOutboxRepository {
         UpdateExpression:
           'SET delivered_at = :now, message_ref = :ref REMOVE pending_pk, pending_sk, retry_at, parked_at',
         ExpressionAttributeValues: { ':now': now.toISOString(), ':ref': messageRef },
+      }),
+    );
+  }
+
+  /**
+   * Marks alerts a mute held back as delivered-as-muted: `delivered_at`, `muted_by = <mute id>`,
+   * `message_ref = muted:<mute id>`, and the pending GSI keys REMOVEd. They were never posted; the
+   * item keeps the alert until its TTL. Idempotent; ids not in the outbox are ignored.
+   */
+  async markMuted(ids: readonly string[], muteId: string, now: Date = new Date()): Promise<void> {
+    await forEachLimited(ids, WRITE_CONCURRENCY, (id) =>
+      this.updateExisting(id, {
+        UpdateExpression:
+          'SET delivered_at = :now, message_ref = :ref, muted_by = :mute REMOVE pending_pk, pending_sk, retry_at, parked_at',
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':ref': `muted:${muteId}`, ':mute': muteId },
       }),
     );
   }

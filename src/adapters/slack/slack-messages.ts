@@ -120,9 +120,23 @@ function alertVars(alert: Alert, options: RenderOptions): Record<string, unknown
       event_time: (alert as Partial<Alert>).eventTime ?? alert.orderingTimestamp,
       ordering_timestamp: alert.orderingTimestamp,
       reconciliation: (alert as Partial<Alert>).reconciliation ?? null,
+      // Set on the re-alert a mute's end queues for a pair still non-compliant (use-cases/mutes.ts).
+      mute_ended: muteEndedVars(alert),
     },
     rule_url: ruleConsoleUrl(alert.region, alert.ruleName),
     dashboard_url: dashboardLink(options.dashboardUrl),
+  };
+}
+
+function muteEndedVars(alert: Alert): Record<string, string> | null {
+  const note = (alert as { muteEnded?: { id?: unknown; how?: unknown; at?: unknown; reason?: unknown } })
+    .muteEnded;
+  if (!note || typeof note.id !== 'string') return null;
+  return {
+    id: note.id,
+    how: note.how === 'removed' ? 'removed' : 'expired',
+    at: typeof note.at === 'string' ? note.at : '',
+    reason: typeof note.reason === 'string' ? note.reason : '',
   };
 }
 
