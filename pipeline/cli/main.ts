@@ -44,6 +44,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./commands/report.js'),
   },
   {
+    name: 'mute',
+    summary: 'mute an accepted risk until a date: add, list, remove, audit',
+    load: () => import('./commands/mute.js'),
+  },
+  {
     name: 'doctor',
     summary: 'check a deployed master stack (quota, Athena, reuse, rollup, DLQ): --stage NAME',
     load: () => import('./commands/doctor.js'),
