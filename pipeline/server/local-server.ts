@@ -14,11 +14,13 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createDocumentClient } from '../../src/adapters/aws-clients.js';
 import { EventQueryRepository } from '../../src/adapters/dynamodb/event-query.repository.js';
+import { MuteRepository } from '../../src/adapters/dynamodb/mute.repository.js';
 import { OpenViolationRepository } from '../../src/adapters/dynamodb/open-violation.repository.js';
 import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { type ApiEnv, type ApiLogger, createApiApp } from '../../src/api/app.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/api/csp.js';
 import { ReadBudget } from '../../src/api/read-budget.js';
+import { localActor } from '../embedded/mute-store.js';
 import type { EmbeddedStack } from '../embedded/stack.js';
 import { loadApiTokenKey } from './token-key.js';
 
@@ -152,6 +154,9 @@ export async function startStackServer(
     events: new EventQueryRepository(doc, stack.tables.events),
     syncStatus: new SyncStatusRepository(doc, stack.tables.events),
     openViolations: new OpenViolationRepository(doc, stack.tables.state),
+    mutes: new MuteRepository(doc, stack.tables.mutes),
+    // The server listens on loopback only: whoever reaches it is the user who ran `up`.
+    localActor: localActor(),
     queryEngine: await stack.queryEngine(),
     // A secret of the data directory, not a constant: tokens cannot be forged (token-key.ts).
     tokenKey: await loadApiTokenKey(stack.dataDir),

@@ -10,6 +10,7 @@ import type { EventQueryRepository } from '../adapters/dynamodb/event-query.repo
 import type { OpenViolationRepository } from '../adapters/dynamodb/open-violation.repository.js';
 import type { Severity } from '../domain/managed-rules.js';
 import type { SyncStatusStore } from '../ports/config-compliance.js';
+import type { MuteStore } from '../ports/mutes.js';
 import type { QueryEngine } from '../ports/query-engine.js';
 import { dashboardCors } from './cors.js';
 import { ApiError, NotFoundError } from './errors.js';
@@ -17,6 +18,7 @@ import { registerComplianceRoutes } from './routes/compliance.js';
 import { registerCoverageRoutes } from './routes/coverage.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerMuteRoutes } from './routes/mutes.js';
 import { registerQueryRoutes } from './routes/queries.js';
 import { registerResourceRoutes } from './routes/resources.js';
 import { registerViolationRoutes } from './routes/violations.js';
@@ -39,6 +41,13 @@ export interface ApiDeps {
   readonly openViolations?: Pick<OpenViolationRepository, 'page' | 'all'>;
   /** Severity per base rule name, over the catalog's (src/domain/managed-rules.ts). @default - none */
   readonly severityOverrides?: Readonly<Record<string, Severity>>;
+  /** Mutes and their audit log (`/mutes`, `/compliance/muted`). @default - none: those routes answer 404 */
+  readonly mutes?: MuteStore;
+  /**
+   * Who changes a mute when the request context names nobody: the local server's OS user
+   * (`local:<user>`). @default - none: a mutation without an IAM principal or user is refused (403)
+   */
+  readonly localActor?: string;
   /** Runs the saved queries: Athena in AWS, DuckDB over the local archive. */
   readonly queryEngine: QueryEngine;
   /** @default - JSON lines on stderr */
@@ -75,6 +84,8 @@ export interface RouteContext {
   readonly syncStatus: ApiDeps['syncStatus'];
   readonly openViolations: ApiDeps['openViolations'];
   readonly severityOverrides: ApiDeps['severityOverrides'];
+  readonly mutes: ApiDeps['mutes'];
+  readonly localActor: ApiDeps['localActor'];
   readonly engine: QueryEngine;
   readonly waitMs: number;
   readonly tokenKey: string;
@@ -98,6 +109,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     syncStatus: deps.syncStatus,
     openViolations: deps.openViolations,
     severityOverrides: deps.severityOverrides,
+    mutes: deps.mutes,
+    localActor: deps.localActor,
     engine: deps.queryEngine,
     waitMs: deps.queryWaitMs ?? DEFAULT_QUERY_WAIT_MS,
     tokenKey: deps.tokenKey ?? DEFAULT_TOKEN_KEY,
@@ -131,6 +144,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   registerResourceRoutes(app, ctx);
   registerCoverageRoutes(app, ctx);
   registerViolationRoutes(app, ctx);
+  registerMuteRoutes(app, ctx);
   registerQueryRoutes(app, ctx);
 
   app.notFound((c) => {

@@ -6,7 +6,7 @@
 
 /** Base class: an error the API answers with a deliberate status and public body. */
 export class ApiError extends Error {
-  readonly status: 400 | 404 | 500 | 502 | 503;
+  readonly status: 400 | 403 | 404 | 409 | 415 | 500 | 502 | 503;
   readonly code: string;
   /** Response headers the status needs (`Retry-After` of a 503). */
   readonly headers: Readonly<Record<string, string>> = {};
@@ -65,5 +65,32 @@ export class EngineBusyError extends ApiError {
   constructor(options?: ErrorOptions) {
     super(503, 'engine_busy', 'the query engine is busy; retry in a minute', options);
     this.name = 'EngineBusyError';
+  }
+}
+
+/** A mutation from a caller the API cannot name (no IAM principal or user in the request context). */
+export class ForbiddenError extends ApiError {
+  constructor(message: string) {
+    super(403, 'forbidden', message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** The request is valid but the resource is not in a state that allows it (a mute already ended). */
+export class ConflictError extends ApiError {
+  constructor(message: string) {
+    super(409, 'conflict', message);
+    this.name = 'ConflictError';
+  }
+}
+
+/**
+ * A request body that is not `application/json`. Mutations require it: a page on another site can
+ * send a form or text/plain POST without a CORS preflight, never a JSON one.
+ */
+export class UnsupportedMediaTypeError extends ApiError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message);
+    this.name = 'UnsupportedMediaTypeError';
   }
 }

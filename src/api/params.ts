@@ -211,7 +211,7 @@ const ALLOWED = {
 } as const;
 
 /** Runs a route schema and turns the first failure into an {@link InvalidParameterError}. */
-function validate<T>(
+export function validate<T>(
   schema: (input: unknown) => T | InstanceType<typeof type.errors>,
   query: RawQuery,
   allowed: readonly string[],
@@ -554,7 +554,7 @@ function decodeViolationsCursor(token: string, filter: ViolationsFilter, key: st
 /** The saved-query results a poll id stands for, and how to shape them once they are all done. */
 export interface PendingQueries {
   /** Which route's response shape to build. */
-  readonly route: 'summary' | 'trends' | 'remediation' | 'timeline';
+  readonly route: 'summary' | 'trends' | 'remediation' | 'timeline' | 'muted';
   /** Engine query id per saved-query role (for example `summary`, `score`). */
   readonly queries: Readonly<Record<string, string>>;
   /** The validated parameters the route ran with (needed to shape the response). */
@@ -564,7 +564,7 @@ export interface PendingQueries {
 /** Athena execution ids are UUIDs, DuckDB's too; empty marks a query that had finished (query-runner.ts). */
 const ENGINE_QUERY_ID = /^[A-Za-z0-9_-]{0,128}$/;
 const pendingSchema = type({
-  r: "'summary' | 'trends' | 'remediation' | 'timeline'",
+  r: "'summary' | 'trends' | 'remediation' | 'timeline' | 'muted'",
   q: { '[string]': ENGINE_QUERY_ID },
   p: { '[string]': type(/^[^\u0000-\u001f\u007f]{0,800}$/).or('null') },
   '+': 'reject',
