@@ -835,13 +835,33 @@ function renderRemediation(remediation, filters) {
           h(
             'tr',
             { 'data-rule': item.rule_name, 'data-account': item.account },
-            h('td', { class: 'name', title: item.rule_name }, ruleButton(item.rule_name, item.rule_name)),
-            h('td', { class: 'mono nowrap' }, item.account),
-            h('td', { class: 'n', 'data-field': 'remediated' }, integer.format(item.remediated)),
-            h('td', { class: 'n nowrap', 'data-field': 'median' }, formatDuration(item.median_seconds)),
-            h('td', { class: 'n nowrap', 'data-field': 'p90' }, formatDuration(item.p90_seconds)),
+            h(
+              'td',
+              { class: 'name', title: item.rule_name, 'data-label': 'Rule' },
+              ruleButton(item.rule_name, item.rule_name),
+            ),
+            h('td', { class: 'mono nowrap', 'data-label': 'Account' }, item.account),
+            h(
+              'td',
+              { class: 'n', 'data-field': 'remediated', 'data-label': 'Fixed' },
+              integer.format(item.remediated),
+            ),
+            h(
+              'td',
+              { class: 'n nowrap', 'data-field': 'median', 'data-label': 'Median' },
+              formatDuration(item.median_seconds),
+            ),
+            h(
+              'td',
+              { class: 'n nowrap', 'data-field': 'p90', 'data-label': 'p90' },
+              formatDuration(item.p90_seconds),
+            ),
             h('td', { class: 'bar' }, hbar(item.p90_seconds ?? 0, maxP90, '#e0a23b')),
-            h('td', { class: 'n', 'data-field': 'open' }, integer.format(item.open_violations)),
+            h(
+              'td',
+              { class: 'n', 'data-field': 'open', 'data-label': 'Open' },
+              integer.format(item.open_violations),
+            ),
           ),
         ),
       ),
@@ -942,7 +962,7 @@ function renderLatest(latest, now) {
           return h(
             'tr',
             { 'data-event': item.id },
-            when(d.eventTime, now),
+            when(d.eventTime, now, 'Opened'),
             h(
               'td',
               { class: 'name w-rule', title: d.ruleName, 'data-label': 'Rule' },
@@ -1109,7 +1129,7 @@ function renderOpen(body, filters, now) {
             ),
             h('td', { class: 'mono nowrap', 'data-label': 'Account' }, v.account),
             h('td', { class: 'nowrap', 'data-label': 'Region' }, v.region),
-            when(v.open_since, now),
+            when(v.open_since, now, 'Open since'),
           ),
         ),
       ),

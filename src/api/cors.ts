@@ -18,6 +18,11 @@ export const DASHBOARD_ORIGINS_ENV = 'DASHBOARD_ALLOWED_ORIGINS';
 
 /** Request headers the page sends cross-origin: the Cognito ID token and the media type it accepts. */
 export const DASHBOARD_CORS_HEADERS = ['Authorization', 'Accept', 'Content-Type'] as const;
+/**
+ * Response headers the page may read cross-origin: `Link` holds the next page of a CSV export
+ * (`GET /violations`), `x-request-id` the id an error message quotes.
+ */
+export const DASHBOARD_CORS_EXPOSED_HEADERS = ['Link', 'x-request-id'] as const;
 /** The API is read-only. */
 export const DASHBOARD_CORS_METHODS = ['GET', 'OPTIONS'] as const;
 /** How long a browser may keep a preflight answer, in seconds. */
@@ -47,6 +52,7 @@ export function dashboardCors(origins: readonly string[]): MiddlewareHandler {
     origin: (origin) => (allowed.has(origin) ? origin : null),
     allowMethods: [...DASHBOARD_CORS_METHODS],
     allowHeaders: [...DASHBOARD_CORS_HEADERS],
+    exposeHeaders: [...DASHBOARD_CORS_EXPOSED_HEADERS],
     maxAge: DASHBOARD_CORS_MAX_AGE_SECONDS,
   });
 }

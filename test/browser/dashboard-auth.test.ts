@@ -43,6 +43,10 @@ const engine: QueryEngine = {
 const apiApp = createApiApp({
   events: { page: async () => ({ items: [], last: null }) },
   syncStatus: { latest: async () => null },
+  openViolations: {
+    page: async () => ({ items: [], last: null }),
+    all: async () => ({ items: [], complete: true }),
+  },
   queryEngine: engine,
   logger: { info: () => {}, error: () => {} },
   allowedOrigins: [PAGE],

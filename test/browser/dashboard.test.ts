@@ -4,7 +4,7 @@
  * the API app and the page; the figures on the page must equal the API's, every request must stay
  * on the local server, and a screenshot goes to test-output/dashboard.png.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -16,6 +16,7 @@ import { EventQueryRepository } from '../../src/adapters/dynamodb/event-query.re
 import { OpenViolationRepository } from '../../src/adapters/dynamodb/open-violation.repository.js';
 import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { createApiApp } from '../../src/api/app.js';
+import { complianceEvent } from '../helpers/archive-events.js';
 import { findChromium } from '../helpers/browser.js';
 import { syncStatus, unhealthySource } from '../helpers/sync-status.js';
 
@@ -38,7 +39,7 @@ const configProbes: number[] = [];
 
 async function api(path: string, params: Record<string, string> = {}): Promise<any> {
   const query = new URLSearchParams(params);
-  const res = await fetch(`${server.url}${path}${query.size > 0 ? `?${query}` : ''}`);
+  const res: Response = await fetch(`${server.url}${path}${query.size > 0 ? `?${query}` : ''}`);
   expect(res.status).toBe(200);
   return res.json();
 }
@@ -62,6 +63,43 @@ async function open(p: Page): Promise<void> {
 async function coverageLoaded(p: Page): Promise<void> {
   await p.waitForFunction(() => document.body.dataset.coverage !== undefined, undefined, { timeout: 30_000 });
   expect(await p.evaluate(() => document.body.dataset.coverage)).toBe('loaded');
+}
+
+/** Waits for a load to settle (any state but loading) and returns that state. */
+async function settled(p: Page, previous = ''): Promise<string> {
+  await p.waitForFunction(
+    (prev) => {
+      const { loaded, state } = document.body.dataset;
+      return loaded !== undefined && loaded !== prev && state !== 'loading';
+    },
+    previous,
+    { timeout: 30_000 },
+  );
+  return p.evaluate(() => document.body.dataset.state ?? '');
+}
+
+/** The resource refs (`account|region|type|id`) of the open-violations table, in order. */
+async function openRows(p: Page): Promise<string[]> {
+  return p
+    .getByTestId('open-table')
+    .locator('tbody tr')
+    .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-violation') ?? ''));
+}
+
+const refOf = (v: any) => [v.account, v.region, v.resource_type, v.resource_id].join('|');
+
+/** Waits for the open-violations table to reload after an action. */
+async function openReloaded(p: Page, action: () => Promise<void>): Promise<void> {
+  const before = await p.evaluate(() => document.body.dataset.open ?? '');
+  await action();
+  await p.waitForFunction((prev) => (document.body.dataset.open ?? '') !== prev, before, { timeout: 30_000 });
+}
+
+/** Console errors a test provoked on purpose (an API 400 or 503): checked, then removed. */
+function expectedErrors(pattern: RegExp): void {
+  const unexpected = pageErrors.filter((e) => !pattern.test(e));
+  expect(unexpected).toEqual([]);
+  pageErrors.length = 0;
 }
 
 async function loaded(p: Page, previous = ''): Promise<void> {
@@ -366,5 +404,429 @@ describe('dashboard', () => {
     } finally {
       await page.setViewportSize({ width: 1440, height: 900 });
     }
+  });
+});
+
+describe('dashboard: what is open now, drill-down, states, phone and large organizations', () => {
+  it('lists the open violations as the API does, pages them, sorts by a column and exports every page as CSV', async () => {
+    // Act
+    await open(page);
+    await loaded(page);
+    // Assess: the first page is the API's first page.
+    const first = await api('/violations', { limit: '25' });
+    expect(first.items.length).toBe(25);
+    expect(await openRows(page)).toEqual(first.items.map(refOf));
+    const row = page.getByTestId('open-table').locator('tbody tr').first();
+    expect(await row.locator('[data-field="severity"]').textContent()).toBe(
+      first.items[0].severity.toLowerCase(),
+    );
+    expect(await page.getByTestId('open-range').textContent()).toBe('1–25');
+
+    // Next page: the API's page after the cursor.
+    await openReloaded(page, () => page.locator('#open-next').click());
+    const second = await api('/violations', { limit: '25', next: first.next });
+    expect(await openRows(page)).toEqual(second.items.map(refOf));
+    expect(await page.getByTestId('open-range').textContent()).toBe(`26–${25 + second.items.length}`);
+    await openReloaded(page, () => page.locator('#open-prev').click());
+    expect(await openRows(page)).toEqual(first.items.map(refOf));
+
+    // Sort by severity: most severe first, in the URL.
+    await openReloaded(page, () => page.locator('button[data-sort="severity"]').click());
+    expect(page.url()).toContain('sort=severity');
+    const bySeverity = await api('/violations', { limit: '25', sort: 'severity' });
+    expect(await openRows(page)).toEqual(bySeverity.items.map(refOf));
+    expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain('Severity');
+    await openReloaded(page, () => page.locator('button[data-sort="severity"]').click());
+    expect(page.url()).toContain('sort=-severity');
+
+    // CSV: every page of the scope in one file, the header once.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#open-csv').click()]);
+    const csv = readFileSync(await download.path(), 'utf8');
+    expect(download.suggestedFilename()).toMatch(/^open-violations-\d{4}-\d{2}-\d{2}\.csv$/);
+    let expected = '';
+    let next: string | null = null;
+    do {
+      const query: Record<string, string> = { sort: '-severity', limit: '500', format: 'csv' };
+      if (next) query.next = next;
+      const res: Response = await fetch(`${server.url}/violations?${new URLSearchParams(query)}`);
+      const text = await res.text();
+      expected += expected === '' ? text : text.slice(text.indexOf('\r\n') + 2);
+      const link: string | null = res.headers.get('link');
+      next = link ? new URLSearchParams(link.slice(2, link.indexOf('>'))).get('next') : null;
+    } while (next);
+    expect(csv).toBe(expected);
+    const all = await api('/violations', { limit: '500' });
+    expect(csv.trim().split('\r\n').length - 1).toBeGreaterThanOrEqual(all.items.length);
+    expect(offsite).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('filters everything to a rule clicked, keeps the filters in a link, and opens a resource’s timeline', async () => {
+    // Prepare: a rule deployed by conformance packs (several instances under one base name).
+    const range = rangeOf(30);
+    const remediation = await api('/compliance/remediation', range);
+    const instances = new Map<string, Set<string>>();
+    for (const item of remediation.items) {
+      if (item.open_violations === 0) continue;
+      instances.set(
+        item.base_rule_name,
+        (instances.get(item.base_rule_name) ?? new Set()).add(item.rule_name),
+      );
+    }
+    const [base, names] = [...instances.entries()].find(([b, n]) => n.size > 1 && ![...n].includes(b)) ?? [];
+    expect(base, 'the demo organization deploys conformance packs').toBeDefined();
+    await page.goto('about:blank');
+    await page.goto(`${server.url}/#days=30`);
+    await loaded(page);
+    // The top rules show the instances under the base name.
+    const topRow = page.locator(`[data-testid="top-rules"] tr[data-rule="${base}"]`);
+    if ((await topRow.count()) > 0) {
+      const shown = await topRow
+        .locator('[data-instance]')
+        .evaluateAll((lis) => lis.map((li) => li.getAttribute('data-instance')));
+      expect(new Set(shown)).toEqual(names);
+      expect(await topRow.locator('summary').getAttribute('title')).toContain([...(names as Set<string>)][0]);
+    }
+
+    // Act: click the rule in the open-violations table.
+    const before = await page.evaluate(() => document.body.dataset.loaded ?? '');
+    await page.getByTestId('open-table').locator(`button[data-rule-filter="${base}"]`).first().click();
+    await loaded(page, before);
+    // Assess: the URL, the selector, the header and every rule-aware panel say so.
+    expect(page.url()).toContain(`rule=${base}`);
+    expect(await page.locator('#f-rule').inputValue()).toBe(base);
+    expect(await page.getByTestId('period').textContent()).toContain(`rule ${base}`);
+    expect(await page.getByTestId('scope').locator('[data-clear="rule"]').textContent()).toContain(
+      `Rule ${base}`,
+    );
+    const filtered = await api('/violations', { rule: base as string, limit: '25' });
+    expect(await openRows(page)).toEqual(filtered.items.map(refOf));
+    const rules = await page
+      .getByTestId('open-table')
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-rule-name') ?? ''));
+    for (const rule of rules) expect(names).toContain(rule);
+    expect(
+      await page
+        .getByTestId('top-rules')
+        .locator('tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-rule'))),
+    ).toEqual([base]);
+    for (const rule of await page
+      .getByTestId('remediation')
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-rule') ?? ''))) {
+      expect(names).toContain(rule);
+    }
+    const open = remediation.items
+      .filter((item: any) => item.base_rule_name === base)
+      .reduce((sum: number, item: any) => sum + item.open_violations, 0);
+    expect(await page.getByTestId('open-violations').textContent()).toBe(formatInt(open));
+
+    // A shared link opens the same view.
+    const link = page.url();
+    const other = await context.newPage();
+    try {
+      await other.goto(link);
+      await loaded(other);
+      expect(await other.locator('#f-rule').inputValue()).toBe(base);
+      expect(await openRows(other)).toEqual(filtered.items.map(refOf));
+    } finally {
+      await other.close();
+    }
+
+    // A resource opens its timeline (the API's), in the URL too; closing it leaves the filters.
+    const target = filtered.items[0];
+    await page.getByTestId('open-table').locator('button[data-resource]').first().click();
+    await page.waitForFunction(
+      () =>
+        document.body.dataset.timeline !== undefined &&
+        (document.querySelector('#timeline') as HTMLDialogElement).open,
+    );
+    await page.waitForFunction(() => !document.querySelector('#timeline-body .loading'));
+    expect(decodeURIComponent(page.url())).toContain(`resource=${refOf(target)}`.replaceAll(' ', '+'));
+    const timeline = await api('/resources/timeline', {
+      account: target.account,
+      region: target.region,
+      resource_type: target.resource_type,
+      resource_id: target.resource_id,
+    });
+    expect(timeline.items.length).toBeGreaterThan(0);
+    expect(await page.getByTestId('timeline').locator('tbody tr').count()).toBe(timeline.items.length);
+    expect(await page.locator('#timeline-title').textContent()).toBe(target.resource_id);
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-timeline.png') });
+    await page.locator('#timeline-close').click();
+    await page.waitForFunction(() => !location.hash.includes('resource='));
+    expect(page.url()).toContain(`rule=${base}`);
+
+    // Removing the rule chip clears the filter.
+    const withRule = await page.evaluate(() => document.body.dataset.loaded ?? '');
+    await page.getByTestId('scope').locator('[data-clear="rule"]').click();
+    await loaded(page, withRule);
+    expect(page.url()).not.toContain('rule=');
+    expect(await page.locator('#f-rule').inputValue()).toBe('');
+    expect(offsite).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('tells loading, an unknown account, an invalid account and an API error apart, with the filters in force shown', async () => {
+    // Loading: the figures wait for a slow summary; the header already shows the filters.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/compliance/summary?*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.goto('about:blank');
+      await page.goto(`${server.url}/#days=7&region=eu-west-1`);
+      await page.waitForFunction(() => document.body.dataset.state === 'loading');
+      expect(await page.getByTestId('period').textContent()).toContain('eu-west-1');
+      expect(await page.locator('#f-region').inputValue()).toBe('eu-west-1');
+      expect(await page.locator('#f-days').inputValue()).toBe('7');
+      expect(await page.getByTestId('top-rules').textContent()).toBe('Loading…');
+      release();
+      expect(await settled(page)).toBe('ready');
+    } finally {
+      release();
+      await page.unroute('**/compliance/summary?*');
+    }
+
+    // An account no event names.
+    await page.goto('about:blank');
+    await page.goto(`${server.url}/#account=000000000000&days=30`);
+    expect(await settled(page)).toBe('unknown-account');
+    expect(await page.locator('#notice').textContent()).toBe('No data for account 000000000000.');
+    expect(await page.locator('#f-account').inputValue()).toBe('000000000000');
+    expect(await page.getByTestId('period').textContent()).toContain('account 000000000000');
+    expect(await page.getByTestId('top-rules').textContent()).toContain('No data for account 000000000000');
+    expect(await page.getByTestId('top-rules').textContent()).not.toMatch(/remediated|compliant/i);
+    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-unknown-account.png') });
+
+    // Not an account id: the API's 400, the header and the selector on the value in force.
+    await page.goto('about:blank');
+    await page.goto(`${server.url}/#account=abc&days=30`);
+    expect(await settled(page)).toBe('error');
+    expect(await page.locator('#notice').textContent()).toMatch(
+      /account must be exactly 12 ASCII digits \(was "abc"\) \(request id [0-9a-f-]+\)/,
+    );
+    expect(await page.locator('#f-account').inputValue()).toBe('abc');
+    expect(await page.getByTestId('period').textContent()).toContain('account abc');
+    expect(await page.getByTestId('org-score').textContent()).toBe('—');
+    expectedErrors(/status of 400/);
+
+    // The API failing: its own message, not an empty state.
+    await page.route('**/compliance/trends?*', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        headers: { 'retry-after': '1' },
+        body: JSON.stringify({
+          error: 'overloaded',
+          message: 'the API is busy; retry in 1 s',
+          request_id: 'req-123',
+        }),
+      }),
+    );
+    try {
+      await page.goto('about:blank');
+      await page.goto(`${server.url}/#days=30`);
+      expect(await settled(page)).toBe('error');
+      expect(await page.locator('#notice').textContent()).toBe(
+        'Could not load the figures: the API is busy; retry in 1 s (request id req-123)',
+      );
+      expect(await page.getByTestId('top-rules').textContent()).toContain('Not loaded');
+    } finally {
+      await page.unroute('**/compliance/trends?*');
+    }
+    expectedErrors(/status of 503/);
+    expect(offsite).toEqual([]);
+  });
+
+  it('says there is no data yet on an empty data directory', async () => {
+    // Prepare: a second stack on an empty data directory.
+    const emptyDir = mkdtempSync(join(tmpdir(), 'dashboard-empty-'));
+    const emptyStack = await startEmbeddedStack({
+      dataDir: emptyDir,
+      slackWebhookUrl: null,
+      messageLog: () => {},
+      ignoreRunning: true,
+    });
+    const emptyServer = await startLocalServer({
+      app: createApiApp({
+        events: new EventQueryRepository(emptyStack.doc, emptyStack.tables.events),
+        syncStatus: new SyncStatusRepository(emptyStack.doc, emptyStack.tables.events),
+        openViolations: new OpenViolationRepository(emptyStack.doc, emptyStack.tables.state),
+        queryEngine: await emptyStack.queryEngine(),
+        logger: { info: () => {}, error: (m, e) => console.error(m, e) },
+      }),
+      port: 0,
+    });
+    const p = await context.newPage();
+    const errors: string[] = [];
+    p.on('pageerror', (err) => errors.push(err.message));
+    try {
+      // Act
+      await p.goto(`${emptyServer.url}/#days=30`);
+      // Assess
+      expect(await settled(p)).toBe('empty');
+      expect(await p.locator('#notice').textContent()).toBe(
+        'No data yet: run `config-monitor ingest` or `sync`.',
+      );
+      const hint = (await p.getByTestId('top-rules').textContent()) ?? '';
+      expect(hint).toContain('No data yet');
+      expect(hint).toContain('config-monitor ingest FILE');
+      expect(hint).not.toMatch(/No open violation|remediated/);
+      expect(await p.getByTestId('org-score').textContent()).toBe('—');
+      await p.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-empty.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await p.close();
+      await emptyServer.close();
+      await emptyStack.close();
+      rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the account panel one screen tall with 150 accounts, and finds any by its id', async () => {
+    // Prepare: the trends of 150 accounts (the other figures are the stack's).
+    const accounts = Array.from({ length: 150 }, (_, i) => String(100000000000 + i * 7919));
+    await page.route('**/compliance/trends?*', async (route) => {
+      const url = new URL(route.request().url());
+      const response = await route.fetch();
+      const body = await response.json();
+      if (url.searchParams.get('account')) return route.fulfill({ response, json: body });
+      const days = body.days as string[];
+      body.accounts = accounts.map((account, i) => ({
+        account,
+        points: days.map((day) => ({
+          day,
+          compliance_score: 50 + ((i * 37) % 50),
+          compliant: 50,
+          non_compliant: 10,
+        })),
+      }));
+      return route.fulfill({ response, json: body });
+    });
+    try {
+      // Act
+      await open(page);
+      await loaded(page);
+      // Assess
+      const rows = page.getByTestId('accounts').locator('tbody tr');
+      expect(await rows.count()).toBe(12);
+      const card = await page.locator('article[aria-labelledby="h-accounts"]').boundingBox();
+      expect(card?.height ?? 0).toBeLessThan(900);
+      expect(await page.getByTestId('accounts').locator('[data-field="more"]').textContent()).toContain(
+        '150 accounts',
+      );
+      const wanted = accounts[149] as string;
+      await page.getByTestId('accounts-search').fill(wanted.slice(0, 9));
+      expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-account')))).toContain(
+        wanted,
+      );
+      await page.getByTestId('accounts-search').fill('');
+      expect(await rows.count()).toBe(12);
+    } finally {
+      await page.unroute('**/compliance/trends?*');
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('is usable at 390 px: the page is no wider than the screen, tables collapse to rows, chart labels do not overlap', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      // Act
+      await open(page);
+      await loaded(page);
+      await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-390.png'), fullPage: true });
+      await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-390-first-screen.png') });
+      await page.locator('#h-open').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-390-open-violations.png') });
+      // Assess
+      const measures = await page.evaluate(() => {
+        const labels = Array.from(document.querySelectorAll('#trend-chart svg text'))
+          .filter(
+            (t) =>
+              (t.getAttribute('y') ?? '') ===
+              t.parentElement?.querySelector('text[text-anchor="middle"]')?.getAttribute('y'),
+          )
+          .map((t) => t.getBoundingClientRect())
+          .sort((a, b) => a.left - b.left);
+        const overlaps = labels.slice(1).filter((box, i) => box.left < (labels[i] as DOMRect).right);
+        // Cards and what they hold directly stay on screen; a table wider than its card scrolls inside it.
+        const wide = Array.from(
+          document.querySelectorAll('header.top, main .kpi, main .card, main .card > *'),
+        )
+          .filter((el) => el.getBoundingClientRect().right > 390.5)
+          .map((el) => el.tagName + (el.id ? `#${el.id}` : ''));
+        const row = document.querySelector('[data-testid="open-table"] tbody tr') as HTMLElement;
+        return {
+          page: document.documentElement.scrollWidth,
+          labels: labels.length,
+          overlaps: overlaps.length,
+          wide,
+          rowDisplay: getComputedStyle(row).display,
+        };
+      });
+      expect(measures.page).toBeLessThanOrEqual(390);
+      expect(measures.wide).toEqual([]);
+      expect(measures.labels).toBeGreaterThanOrEqual(2);
+      expect(measures.overlaps).toBe(0);
+      expect(measures.rowDisplay).toBe('block');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
+  it('shows hostile ids and annotations as text in every table and the timeline, and runs none of them', async () => {
+    // Prepare: a violation whose resource id and annotation are markup (they come from other accounts).
+    const hostileId = '<img src=x onerror="window.__xss=1">';
+    const hostileNote = '<script>window.__xss=2</script><b>bold</b>';
+    const at = new Date(Date.now() - 3_600_000).toISOString();
+    await stack.ingest([
+      {
+        value: complianceEvent({
+          id: 'hostile-1',
+          account: organizationProfile(ORG).accounts[0] as string,
+          region: 'us-east-1',
+          rule: 'restricted-ssh',
+          resourceType: 'AWS::EC2::SecurityGroup',
+          resourceId: hostileId,
+          newStatus: 'NON_COMPLIANT',
+          oldStatus: 'COMPLIANT',
+          at,
+          time: at,
+          annotation: hostileNote,
+        }),
+      },
+    ]);
+    // Act
+    await page.goto('about:blank');
+    await page.goto(`${server.url}/#days=30&sort=-open_since`);
+    await loaded(page);
+    // Assess: the newest open violation and the newest opened are it, as text.
+    const openRow = page.getByTestId('open-table').locator('tbody tr').first();
+    expect(await openRow.locator('button[data-resource]').textContent()).toBe(hostileId);
+    expect(await openRow.locator('.sub').first().textContent()).toBe(hostileNote);
+    const latestRow = page.getByTestId('latest-violations').locator('tbody tr').first();
+    expect(await latestRow.locator('button[data-resource]').textContent()).toBe(hostileId);
+    await openRow.locator('button[data-resource]').click();
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('#timeline') as HTMLDialogElement).open &&
+        !document.querySelector('#timeline-body .loading'),
+    );
+    expect(await page.locator('#timeline-title').textContent()).toBe(hostileId);
+    await page.locator('#timeline-close').click();
+    expect(
+      await page.locator('main img, main script, main table b, dialog img, dialog script, dialog b').count(),
+    ).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(offsite).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -48,6 +48,11 @@ describe('API CORS for the hosted dashboard', () => {
     },
   );
 
+  it('lets the page read the Link header of a CSV page and the request id', async () => {
+    const response = await withOrigins.fetch(get('/healthz', { Origin: PAGE }));
+    expect(response.headers.get('access-control-expose-headers')).toBe('Link,x-request-id');
+  });
+
   it.each([
     ['another site', 'https://evil.example.com'],
     ['the page over http', 'http://d111111abcdef8.cloudfront.net'],
