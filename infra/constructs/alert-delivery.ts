@@ -59,6 +59,12 @@ export interface AlertDeliveryProps {
    */
   readonly dashboardUrl?: string;
   /**
+   * Mutes: the notifier reads them each drain, records what they held back and marks their ends;
+   * a mute's end reads the state table's `open` index for the pairs still non-compliant.
+   * @default - no mutes
+   */
+  readonly mutes?: { readonly mutesTable: dynamodb.ITable; readonly stateTable: dynamodb.ITable };
+  /**
    * How often the notifier drains the outbox even without new alerts (retries, digests).
    * @default Duration.minutes(1)
    */
@@ -97,11 +103,24 @@ export class AlertDelivery extends Construct {
         SLACK_WEBHOOK_SECRET_ARN: props.webhookSecret.secretArn,
         ALERT_DIGEST_THRESHOLD: String(props.digestThreshold),
         ...(props.dashboardUrl ? { DASHBOARD_URL: props.dashboardUrl } : {}),
+        ...(props.mutes
+          ? {
+              MUTES_TABLE_NAME: props.mutes.mutesTable.tableName,
+              STATE_TABLE_NAME: props.mutes.stateTable.tableName,
+            }
+          : {}),
       },
     });
     props.outboxTable.grantReadWriteData(this.function);
+    if (props.mutes) {
+      props.mutes.mutesTable.grantReadWriteData(this.function);
+      props.mutes.stateTable.grantReadData(this.function);
+    }
     props.webhookSecret.grantRead(this.function);
-    acknowledgeTableIndexes(this.function.executionRole, [props.outboxTable]);
+    acknowledgeTableIndexes(this.function.executionRole, [
+      props.outboxTable,
+      ...(props.mutes ? [props.mutes.mutesTable, props.mutes.stateTable] : []),
+    ]);
     acknowledge(
       this.function.executionRole,
       'AwsSolutions-IAM5[Resource::*]',

@@ -48,6 +48,18 @@ export const DASHBOARD_READ_ROUTES = [
   '/compliance/remediation',
   '/resources/timeline',
   '/queries/{id}',
+  '/mutes',
+  '/mutes/audit',
+  '/compliance/muted',
+] as const;
+
+/**
+ * The mutations of the IAM API, besides GET everywhere: mutes are created and removed by IAM
+ * principals (the audit log names the caller's userArn). The dashboard API routes none of them.
+ */
+export const IAM_MUTATION_ROUTES = [
+  { path: '/mutes', method: 'POST' },
+  { path: '/mutes/{id}', method: 'DELETE' },
 ] as const;
 
 export interface DashboardAccess {
@@ -60,7 +72,8 @@ export interface DashboardAccess {
 /**
  * The summary API: API Gateway REST with SigV4 (IAM) authorization on every method, stage
  * throttling, JSON access logs, in front of the API Lambda (the same Hono app as locally).
- * The API is read-only, so only GET is routed; the app answers unknown paths with a JSON 404.
+ * GET is routed on every path (the app answers unknown paths with a JSON 404); the only mutations
+ * are {@link IAM_MUTATION_ROUTES}, also SigV4-authorized.
  *
  * With `dashboard`, a second REST API in front of the same function serves the browser: a REST
  * API method has exactly one authorization type, so the IAM API stays as it is for tools and
@@ -141,6 +154,16 @@ export class Api extends Construct {
     };
     this.restApi.root.addMethod('GET', integration, methodOptions);
     this.restApi.root.addResource('{proxy+}').addMethod('GET', integration, methodOptions);
+    // An explicit resource takes its path away from {proxy+}: each also routes GET
+    // (GET /mutes, GET /mutes/audit through /mutes/{id}).
+    for (const route of IAM_MUTATION_ROUTES) {
+      let resource: apigw.IResource = this.restApi.root;
+      for (const part of route.path.split('/').filter(Boolean)) {
+        resource = resource.getResource(part) ?? resource.addResource(part);
+      }
+      if (!resource.node.tryFindChild('GET')) resource.addMethod('GET', integration, methodOptions);
+      resource.addMethod(route.method, integration, methodOptions);
+    }
 
     acknowledge(
       this.restApi,

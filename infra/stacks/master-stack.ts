@@ -109,6 +109,7 @@ export class MasterStack extends Stack {
     const eventsTable = this.hotStore.table('events');
     const stateTable = this.hotStore.table('state');
     const outboxTable = this.hotStore.table('outbox');
+    const mutesTable = this.hotStore.table('mutes');
 
     const streamRetention = Duration.hours(config.retention.streamHours);
     this.stream = new EventStream(this, 'Stream', {
@@ -201,10 +202,21 @@ export class MasterStack extends Stack {
       environment: {
         EVENTS_TABLE_NAME: eventsTable.tableName,
         STATE_TABLE_NAME: stateTable.tableName,
+        MUTES_TABLE_NAME: mutesTable.tableName,
         ...athenaEnvironment,
       },
       dashboard: config.dashboard.enabled,
     });
+    // The API's only write: mutes and their audit log (POST /mutes, DELETE /mutes/{id}); items are
+    // put and updated, never deleted (the audit log is append-only, ended mutes leave by TTL).
+    mutesTable.grant(
+      this.api.function,
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    );
+    this.key.grantEncryptDecrypt(this.api.function);
     eventsTable.grantReadData(this.api.function);
     // GET /violations reads the state table's `open` index.
     stateTable.grantReadData(this.api.function);
@@ -243,6 +255,7 @@ export class MasterStack extends Stack {
       failureQueue: notifierFailures.queue,
       digestThreshold: config.slack.digestThreshold,
       dashboardUrl: this.dashboardUrl,
+      mutes: { mutesTable, stateTable },
     });
 
     const reportFailures = new DeadLetterQueue(this, 'ReportFailures', {
@@ -258,11 +271,20 @@ export class MasterStack extends Stack {
           SLACK_WEBHOOK_SECRET_ARN: reportSecret.secretArn,
           // The last sync's coverage (item SYNC#latest), shown in the report.
           EVENTS_TABLE_NAME: eventsTable.tableName,
+          // The mutes in force at the end of the day: the report's muted pairs.
+          MUTES_TABLE_NAME: mutesTable.tableName,
           ...athenaEnvironment,
         },
         { DASHBOARD_URL: this.dashboardUrl },
       ),
     });
+    this.reporting.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [mutesTable.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['MUTE'] } },
+      }),
+    );
     // The report builds the compliance_daily_state rollup (Athena INSERT INTO) before it reads it.
     this.analytics.grantDailyStateBuild(this.reporting.function);
     reportSecret.grantRead(this.reporting.function);

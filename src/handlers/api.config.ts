@@ -17,6 +17,8 @@ export interface ApiConfig {
   readonly eventsTableName: string;
   /** The state table, whose `open` index `GET /violations` reads. */
   readonly stateTableName: string;
+  /** The mutes table (`/mutes`, `/compliance/muted`); null: those routes answer 404. */
+  readonly mutesTableName: string | null;
   readonly athenaWorkgroup: string;
   readonly athenaDatabase: string;
   /** How long a request waits for Athena before answering 202. */
@@ -26,7 +28,7 @@ export interface ApiConfig {
 }
 
 /**
- * Reads EVENTS_TABLE_NAME, STATE_TABLE_NAME, ATHENA_WORKGROUP, ATHENA_DATABASE, API_QUERY_WAIT_MS (default 20000, at
+ * Reads EVENTS_TABLE_NAME, STATE_TABLE_NAME, MUTES_TABLE_NAME (optional), ATHENA_WORKGROUP, ATHENA_DATABASE, API_QUERY_WAIT_MS (default 20000, at
  * most 25000) and DASHBOARD_ALLOWED_ORIGINS (optional, comma-separated origins such as
  * `https://d111.cloudfront.net`).
  */
@@ -42,6 +44,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
   return {
     eventsTableName: requireEnv('EVENTS_TABLE_NAME', env),
     stateTableName: requireEnv('STATE_TABLE_NAME', env),
+    mutesTableName: optionalEnv('MUTES_TABLE_NAME', env) ?? null,
     athenaWorkgroup: requireEnv('ATHENA_WORKGROUP', env),
     athenaDatabase: requireEnv('ATHENA_DATABASE', env),
     queryWaitMs,

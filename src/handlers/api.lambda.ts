@@ -10,6 +10,7 @@ import { type APIGatewayProxyResult, handle, type LambdaContext, type LambdaEven
 import { AthenaQueryEngine } from '../adapters/athena/athena.query-engine.js';
 import { createDocumentClient } from '../adapters/aws-clients.js';
 import { EventQueryRepository } from '../adapters/dynamodb/event-query.repository.js';
+import { MuteRepository } from '../adapters/dynamodb/mute.repository.js';
 import { OpenViolationRepository } from '../adapters/dynamodb/open-violation.repository.js';
 import { SyncStatusRepository } from '../adapters/dynamodb/sync-status.repository.js';
 import { createApiApp } from '../api/app.js';
@@ -26,6 +27,8 @@ const app = createApiApp({
   // The last sync's item lives in the events table: the function's read grant covers it.
   syncStatus: new SyncStatusRepository(doc, config.eventsTableName),
   openViolations: new OpenViolationRepository(doc, config.stateTableName),
+  // Mutations are attributed to the caller in the request context (IAM userArn, Cognito claims).
+  ...(config.mutesTableName ? { mutes: new MuteRepository(doc, config.mutesTableName) } : {}),
   queryEngine: new AthenaQueryEngine({ workgroup: config.athenaWorkgroup, database: config.athenaDatabase }),
   logger: {
     info: (message, extra) => logger.info(message, extra ?? {}),

@@ -12,9 +12,12 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { createDocumentClient } from '../adapters/aws-clients.js';
 import { AlertOutboxRepository } from '../adapters/dynamodb/alert-outbox.repository.js';
+import { MuteRepository } from '../adapters/dynamodb/mute.repository.js';
+import { HotStateOpenPairs } from '../adapters/dynamodb/open-pairs.js';
 import { createSlackMessageRenderer } from '../adapters/slack/slack-messages.js';
 import { createSecretWebhookClient } from '../adapters/slack/webhook-url.secret.js';
 import { createAlertDeliverer } from '../use-cases/deliver-alerts.js';
+import { createDeliveryMutes } from '../use-cases/mutes.js';
 import { loadNotifierConfig } from './notifier.config.js';
 
 /** Left after the last post may start: its outbox write and the metrics flush. */
@@ -32,7 +35,8 @@ const sink = createSecretWebhookClient({
   maxRetryAfterMs: 5_000,
   logger,
 });
-const outbox = new AlertOutboxRepository(createDocumentClient(), config.outboxTableName);
+const doc = createDocumentClient();
+const outbox = new AlertOutboxRepository(doc, config.outboxTableName);
 const deliverer = createAlertDeliverer({
   outbox,
   lease: outbox,
@@ -41,6 +45,15 @@ const deliverer = createAlertDeliverer({
   minIntervalMs: 1_000,
   renderer: createSlackMessageRenderer({ dashboardUrl: config.dashboardUrl }),
   logger,
+  ...(config.mutes
+    ? {
+        mutes: createDeliveryMutes({
+          store: new MuteRepository(doc, config.mutes.mutesTableName),
+          open: new HotStateOpenPairs(doc, config.mutes.stateTableName),
+          outbox,
+        }),
+      }
+    : {}),
 });
 
 /** Any trigger (stream batch or schedule tick) → one drain within the remaining time. */
@@ -61,6 +74,9 @@ export async function handler(_event: unknown, context: Context): Promise<void> 
     metrics.addMetric('SlackMessagesUnconfirmed', MetricUnit.Count, result.unconfirmed);
     metrics.addMetric('SlackPossibleDuplicates', MetricUnit.Count, result.possibleDuplicates);
     metrics.addMetric('AlertOutboxPending', MetricUnit.Count, result.pending);
+    if (result.muted !== undefined) metrics.addMetric('AlertsMuted', MetricUnit.Count, result.muted);
+    if (result.realerts !== undefined)
+      metrics.addMetric('MuteEndRealerts', MetricUnit.Count, result.realerts);
     logger.info('Alert outbox drained', { ...result, timeBudgetMs });
   } finally {
     metrics.publishStoredMetrics();

@@ -556,16 +556,46 @@ describe('Glue and Athena', () => {
 });
 
 describe('API', () => {
-  it('requires IAM (SigV4) authorization on every method and routes only GET', () => {
+  it('requires IAM (SigV4) authorization on every method and routes GET, and POST/DELETE of mutes only', () => {
     // The IAM API; the dashboard API (Cognito) is asserted in dashboard-hosting.test.ts.
     const methods = ofType('AWS::ApiGateway::Method').filter(([, m]) =>
       /^ApiRestApi/.test(m.Properties.RestApiId.Ref),
     );
     expect(methods.length).toBeGreaterThan(0);
+    const resources = new Map(ofType('AWS::ApiGateway::Resource'));
+    const mutations: string[] = [];
     for (const [, method] of methods) {
       expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
-      expect(method.Properties.HttpMethod).toBe('GET');
+      if (method.Properties.HttpMethod === 'GET') continue;
+      const resource = resources.get(method.Properties.ResourceId.Ref);
+      mutations.push(`${method.Properties.HttpMethod} ${resource?.Properties.PathPart}`);
     }
+    expect(mutations.sort()).toEqual(['DELETE {id}', 'POST mutes']);
+  });
+
+  it('lets the API function write the mutes table only, without deleting', () => {
+    const statements = JSON.stringify(
+      ofType('AWS::IAM::Policy')
+        .filter(([id]) => /^ApiFunction/.test(id))
+        .map(([, p]) => p.Properties.PolicyDocument.Statement),
+    );
+    expect(statements).not.toMatch(/dynamodb:(DeleteItem|BatchWriteItem)/);
+    const writes = ofType('AWS::IAM::Policy')
+      .filter(([id]) => /^ApiFunction/.test(id))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+      .filter((st: { Action: string | string[] }) =>
+        [st.Action].flat().some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:UpdateItem'),
+      );
+    expect(writes).toHaveLength(1);
+    expect(JSON.stringify(writes[0].Resource)).toMatch(/HotStoreMutes/);
+    expect(JSON.stringify(writes[0].Resource)).not.toMatch(/HotStore(Events|State|Outbox)/);
+    expect(propsOf(synth.master.api.function).Environment.Variables.MUTES_TABLE_NAME).toEqual({
+      Ref: expect.stringMatching(/^HotStoreMutes/),
+    }); // The notifier holds muted alerts back and finds the pairs still open at a mute's end.
+    expect(propsOf(synth.master.alertDelivery.function).Environment.Variables).toMatchObject({
+      MUTES_TABLE_NAME: { Ref: expect.stringMatching(/^HotStoreMutes/) },
+      STATE_TABLE_NAME: { Ref: expect.stringMatching(/^HotStoreState/) },
+    });
   });
 
   it('throttles the stage and writes JSON access logs', () => {
