@@ -144,6 +144,7 @@ export function readFilters(hash = location.hash) {
     days: [7, 30, 90, 180, 365].includes(days) ? days : 30,
     rule: params.get('rule') ?? '',
     severity: SEVERITY_NAMES.includes(severity) ? severity : '',
+    muted: ['true', 'false'].includes(params.get('muted') ?? '') ? params.get('muted') : '',
     sort: SORTS.includes(sort.replace(/^-/, '')) ? sort : '-open_since',
     resource: params.get('resource') ?? '',
   };
@@ -156,6 +157,7 @@ export function filtersHash(filters) {
   params.set('days', String(filters.days));
   if (filters.rule) params.set('rule', filters.rule);
   if (filters.severity) params.set('severity', filters.severity);
+  if (filters.muted) params.set('muted', filters.muted);
   if (filters.sort && filters.sort !== '-open_since') params.set('sort', filters.sort);
   if (filters.resource) params.set('resource', filters.resource);
   return `#${params}`;
@@ -438,6 +440,7 @@ function renderPeriod(range, filters, accounts) {
     ['region', filters.region, `Region ${filters.region}`],
     ['rule', filters.rule, `Rule ${filters.rule}`],
     ['severity', filters.severity, `Severity ${filters.severity.toLowerCase()}`],
+    ['muted', filters.muted, filters.muted === 'true' ? 'Muted only' : 'Not muted'],
   ].filter(([, value]) => value);
   chips.replaceChildren(
     ...active.map(([name, , label]) =>
@@ -1010,6 +1013,7 @@ function openParams(filters) {
     region: filters.region,
     rule: filters.rule,
     severity: filters.severity,
+    muted: filters.muted,
     sort: filters.sort,
   };
 }
@@ -1048,6 +1052,7 @@ function renderOpen(body, filters, now) {
   $('open-prev').disabled = openPages.at === 0;
   $('open-next').disabled = openPages.cursors.length <= openPages.at + 1;
   $('f-severity').value = filters.severity;
+  $('f-muted').value = filters.muted;
   if (body.items.length === 0) {
     replace(
       container,
@@ -1058,6 +1063,7 @@ function renderOpen(body, filters, now) {
           filters.region || 'any region',
           filters.rule ? `rule ${filters.rule}` : null,
           filters.severity ? `severity ${filters.severity.toLowerCase()}` : null,
+          filters.muted === 'true' ? 'muted' : filters.muted === 'false' ? 'not muted' : null,
         ]
           .filter(Boolean)
           .join(', ')}.`,
@@ -1114,6 +1120,13 @@ function renderOpen(body, filters, now) {
                 { class: `severity ${SEVERITY_CLASS[v.severity] ?? ''}`, 'data-field': 'severity' },
                 v.severity.toLowerCase(),
               ),
+              v.muted
+                ? h(
+                    'span',
+                    { class: 'muted-tag', 'data-field': 'muted', title: `Muted by ${v.mute_id}` },
+                    'muted',
+                  )
+                : null,
             ),
             h(
               'td',
@@ -1508,6 +1521,7 @@ function syncSelectors(filters) {
   fillSelect($('f-rule'), known.rules, filters.rule, 'All rules');
   $('f-days').value = String(filters.days);
   $('f-severity').value = filters.severity;
+  $('f-muted').value = filters.muted;
 }
 
 const FIGURE_PANELS = ['trend-chart', 'rules', 'accounts', 'remediation', 'latest', 'open'];
@@ -1708,6 +1722,7 @@ $('filters').addEventListener('change', () => {
 });
 
 $('f-severity').addEventListener('change', () => navigate({ severity: $('f-severity').value }));
+$('f-muted').addEventListener('change', () => navigate({ muted: $('f-muted').value }));
 
 // Drill-down: a rule filters the whole page to it, a resource opens its timeline, a column sorts.
 document.addEventListener('click', (event) => {

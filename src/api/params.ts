@@ -96,6 +96,10 @@ const sortParam = type(/^-?(open_since|severity|account|region|rule|resource)$/)
 
 const formatParam = type("'json' | 'csv'").describe('json or csv');
 
+const mutedParam = type("'true' | 'false'")
+  .describe('true or false')
+  .pipe((text) => text === 'true');
+
 const DATE = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 // A `+` left unencoded in a query string decodes to a space; accept that spelling of a positive offset.
 const DATE_TIME =
@@ -195,6 +199,7 @@ const violationsSchema = type({
   'region?': regionParam,
   'rule?': ruleParam,
   'severity?': severityListParam,
+  'muted?': mutedParam,
   'sort?': sortParam,
   'limit?': limitParam,
   'next?': cursorParam,
@@ -206,7 +211,7 @@ const ALLOWED = {
   events: ['account', 'region', 'start_date', 'end_date', 'source', 'limit', 'next'],
   range: ['account', 'region', 'start_date', 'end_date'],
   timeline: ['account', 'region', 'resource_type', 'resource_id', 'start_date', 'end_date'],
-  violations: ['account', 'region', 'rule', 'severity', 'sort', 'limit', 'next', 'format'],
+  violations: ['account', 'region', 'rule', 'severity', 'muted', 'sort', 'limit', 'next', 'format'],
   none: [],
 } as const;
 
@@ -404,6 +409,8 @@ export interface ViolationsFilter {
   readonly rule: string | null;
   /** In the order given. */
   readonly severities: readonly Severity[] | null;
+  /** Only the violations a mute in force covers (true) or only the others (false). */
+  readonly muted: boolean | null;
   readonly sort: ViolationSort;
 }
 
@@ -426,6 +433,7 @@ export function parseViolationsParams(query: RawQuery, cursorKey: string): Viola
     region: p.region ?? null,
     rule: p.rule ?? null,
     severities: p.severity ?? null,
+    muted: p.muted ?? null,
     sort: p.sort ?? '-open_since',
   };
   return {
@@ -526,6 +534,7 @@ function violationsContext(filter: ViolationsFilter): string {
     filter.region,
     filter.rule,
     filter.severities,
+    filter.muted,
     filter.sort,
   ]);
 }
@@ -545,7 +554,7 @@ function decodeViolationsCursor(token: string, filter: ViolationsFilter, key: st
   if (value instanceof type.errors || (value.k.length === 1) !== indexOrder) {
     throw new InvalidParameterError(
       'next',
-      `next must be a cursor returned by this API for the same account, region, rule, severity and sort (was ${JSON.stringify(clip(token))})`,
+      `next must be a cursor returned by this API for the same account, region, rule, severity, muted and sort (was ${JSON.stringify(clip(token))})`,
     );
   }
   return value.k;

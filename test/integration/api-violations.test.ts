@@ -16,6 +16,8 @@ import { MAX_SORTED_VIOLATIONS } from '../../src/api/routes/violations.js';
 import { type ComplianceState, decide, stateKeyId } from '../../src/domain/compliance-state.js';
 import { baseRuleName, type ComplianceChange, parseConfigEvent } from '../../src/domain/config-event.js';
 import { SEVERITIES, severityOf } from '../../src/domain/managed-rules.js';
+import type { Mute } from '../../src/domain/mute.js';
+import type { MuteStore } from '../../src/ports/mutes.js';
 import { complianceEvent, type Status } from '../helpers/archive-events.js';
 import { FakeQueryEngine } from '../helpers/fake-query-engine.js';
 import { type LocalDynamo, startLocalDynamo } from '../helpers/local-aws.js';
@@ -38,6 +40,7 @@ const HOSTILE_ANNOTATION = '+cmd|" /C calc"!A0, "quoted"\nsecond line';
 
 let dynamo: LocalDynamo;
 let app: ReturnType<typeof createApiApp>;
+let prefixOfApp: string;
 /** The pairs the test expects open, with when each opened (its first NON_COMPLIANT event time). */
 const expectedOpen = new Map<string, { state: ComplianceState; openedAt: string }>();
 
@@ -97,6 +100,7 @@ beforeAll(async () => {
   // pair's state expired (TTL lag: still stored) and one has a hostile id and annotation.
   dynamo = await startLocalDynamo();
   const prefix = await dynamo.newPrefix();
+  prefixOfApp = prefix;
   const table = tableName(prefix, STATE_TABLE);
   const states = new ComplianceStateRepository(dynamo.doc, table);
   const current = new Map<string, ComplianceState>();
@@ -198,6 +202,8 @@ describe('GET /violations', () => {
           'base_rule_name',
           'event_id',
           'last_evaluated',
+          'mute_id',
+          'muted',
           'open_since',
           'region',
           'resource_id',
@@ -283,6 +289,7 @@ describe('GET /violations', () => {
       `/violations?account=222222222222&sort=severity&limit=2&next=${next}`,
       `/violations?account=111111111111&sort=account&limit=2&next=${next}`,
       `/violations?account=111111111111&severity=CRITICAL&sort=severity&limit=2&next=${next}`,
+      `/violations?account=111111111111&muted=false&sort=severity&limit=2&next=${next}`,
       `/violations?account=111111111111&sort=severity&limit=2&next=${next.slice(0, -2)}AA`,
       `/violations?sort=open_since&limit=2&next=${indexCursor}`,
       `/violations?account=111111111111&limit=2&next=${next}`,
@@ -312,10 +319,11 @@ describe('GET /violations', () => {
       ['limit=501', 'limit', /limit must be/],
       ['format=xlsx', 'format', /json or csv/],
       ['next=abc', 'next', /cursor/],
+      ['muted=yes', 'muted', /true or false/],
       [
         'owner=me',
         'owner',
-        /unknown parameter "owner"; allowed: account, region, rule, severity, sort, limit, next, format/,
+        /unknown parameter "owner"; allowed: account, region, rule, severity, muted, sort, limit, next, format/,
       ],
       ['account=111111111111&account=222222222222', 'account', /given once/],
     ];
@@ -342,7 +350,7 @@ describe('GET /violations', () => {
     expect(await byAccept.text()).toBe(csv);
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(
-      'account,region,rule_name,base_rule_name,severity,resource_type,resource_id,open_since,last_evaluated,annotation,event_id',
+      'account,region,rule_name,base_rule_name,severity,resource_type,resource_id,open_since,last_evaluated,annotation,event_id,muted,mute_id',
     );
     expect(lines.at(-1)).toBe('');
     const json = (await get('/violations?limit=500')).body.items;
@@ -410,6 +418,70 @@ describe('GET /violations', () => {
       ),
     });
     expect(byIndex.status).toBe(200);
+  });
+
+  it('says which violations a mute in force covers, and filters on it', async () => {
+    // Prepare: a mute in force over restricted-ssh in one account (every region), one removed, one not yet begun.
+    const mute = (over: Partial<Mute>): Mute => ({
+      id: 'm-000000000001',
+      account: '222222222222',
+      region: null,
+      rule: 'restricted-ssh',
+      resource: null,
+      until: '2024-04-01T00:00:00.000Z',
+      reason: 'accepted risk',
+      createdAt: '2024-03-01T00:00:00.000Z',
+      createdBy: 'local:test',
+      removedAt: null,
+      removedBy: null,
+      removalReason: null,
+      endHandledAt: null,
+      ...over,
+    });
+    const mutes = [
+      mute({}),
+      mute({ id: 'm-000000000002', account: '111111111111', removedAt: '2024-03-05T00:00:00.000Z' }),
+      mute({ id: 'm-000000000003', account: '333333333333', createdAt: '2024-03-11T00:00:00.000Z' }),
+    ];
+    const muting = createApiApp({
+      events: { page: async () => ({ items: [], last: null }) },
+      syncStatus: { latest: async () => null },
+      openViolations: new OpenViolationRepository(dynamo.doc, tableName(prefixOfApp, STATE_TABLE)),
+      mutes: { list: async () => mutes } as unknown as MuteStore,
+      queryEngine: new FakeQueryEngine(),
+      logger: { info: () => {}, error: () => {} },
+      now: () => NOW,
+    });
+    const pages = async (query: string) => {
+      const res = await muting.request(`/violations?limit=500${query}`);
+      expect(res.status).toBe(200);
+      return (await res.json()).items as any[];
+    };
+    // Act
+    const all = await pages('');
+    const muted = await pages('&muted=true');
+    const unmuted = await pages('&muted=false');
+    // Assess
+    const covered = (item: any) =>
+      item.account === '222222222222' && item.base_rule_name === 'restricted-ssh';
+    expect(
+      all
+        .filter((item) => item.muted)
+        .map(idOf)
+        .sort(),
+    ).toEqual(all.filter(covered).map(idOf).sort());
+    expect(all.filter(covered).length).toBe(2);
+    for (const item of all) expect(item.mute_id).toBe(covered(item) ? 'm-000000000001' : null);
+    expect(muted.map(idOf).sort()).toEqual(all.filter(covered).map(idOf).sort());
+    expect(unmuted.length).toBe(all.length - muted.length);
+    const csv = await (await muting.request('/violations?format=csv&muted=true')).text();
+    expect(
+      csv
+        .trim()
+        .split('\r\n')
+        .slice(1)
+        .every((line) => line.endsWith(',true,m-000000000001')),
+    ).toBe(true);
   });
 
   it('is a 404 naming the route where the API has no state table', async () => {

@@ -1,13 +1,15 @@
 /**
  * `GET /violations`: what is open now. Every NON_COMPLIANT (resource, rule) pair of the hot store's
  * state table, with its severity and since when it is open; filtered by account, region, rule
- * (a base name covers every conformance-pack instance) and severity; sorted; paged with a signed
- * cursor like `/events`; as JSON, or as CSV (`format=csv` or `Accept: text/csv`).
+ * (a base name covers every conformance-pack instance), severity and whether a mute in force
+ * covers it; sorted; paged with a signed cursor like `/events`; as JSON, or as CSV (`format=csv` or
+ * `Accept: text/csv`).
  */
 import type { Context, Hono } from 'hono';
 import type { OpenViolation } from '../../adapters/dynamodb/open-violation.repository.js';
 import { baseRuleName } from '../../domain/config-event.js';
 import { SEVERITIES, type Severity, severityOf } from '../../domain/managed-rules.js';
+import { isInForce, muteCovers } from '../../domain/mute.js';
 import type { ApiEnv, RouteContext } from '../app.js';
 import { toCsv } from '../csv.js';
 import { InvalidParameterError, NotFoundError } from '../errors.js';
@@ -40,6 +42,9 @@ export interface ViolationView {
   last_evaluated: string;
   annotation: string | null;
   event_id: string;
+  /** Whether a mute in force covers the pair (its alerts are held back), and the first such mute. */
+  muted: boolean;
+  mute_id: string | null;
 }
 
 /** The CSV columns, in order: every field of {@link ViolationView}. */
@@ -55,6 +60,8 @@ export const VIOLATION_CSV_COLUMNS = [
   'last_evaluated',
   'annotation',
   'event_id',
+  'muted',
+  'mute_id',
 ] as const satisfies readonly (keyof ViolationView)[];
 
 type Field = ViolationSort extends `-${infer F}` ? F : never;
@@ -95,14 +102,21 @@ export function registerViolationRoutes(app: Hono<ApiEnv>, ctx: RouteContext): v
     const params = parseViolationsParams(singleValued(c.req.queries()), ctx.tokenKey);
     const repository = ctx.openViolations;
     if (!repository) throw new NotFoundError('no route GET /violations: this API has no state table');
+    const now = ctx.now();
     const severityOfRule = (ruleName: string) => severityOf(ruleName, ctx.severityOverrides).severity;
     const wanted = params.severities === null ? null : new Set<Severity>(params.severities);
+    // The mutes in force now, read once per request (a handful; the store lists them whole).
+    const mutes = ctx.mutes ? (await ctx.mutes.list()).filter((mute) => isInForce(mute, now)) : [];
+    const muteOf = (v: OpenViolation): string | null => mutes.find((mute) => muteCovers(mute, v))?.id ?? null;
+    const accepts: ((v: OpenViolation) => boolean)[] = [];
+    if (wanted) accepts.push((v) => wanted.has(severityOfRule(v.ruleName)));
+    if (params.muted !== null) accepts.push((v) => (muteOf(v) !== null) === params.muted);
     const filter = {
       account: params.account,
       region: params.region,
       rule: params.rule,
-      now: ctx.now(),
-      ...(wanted ? { accept: (v: OpenViolation) => wanted.has(severityOfRule(v.ruleName)) } : {}),
+      now,
+      ...(accepts.length > 0 ? { accept: (v: OpenViolation) => accepts.every((accept) => accept(v)) } : {}),
     };
 
     let page: OpenViolation[];
@@ -153,6 +167,8 @@ export function registerViolationRoutes(app: Hono<ApiEnv>, ctx: RouteContext): v
         last_evaluated: v.lastEvaluated,
         annotation: v.annotation,
         event_id: v.eventId,
+        muted: muteOf(v) !== null,
+        mute_id: muteOf(v),
       }),
     );
     const cursor = next === null ? null : encodeViolationsCursor(next, params, ctx.tokenKey);
@@ -168,6 +184,11 @@ export function registerViolationRoutes(app: Hono<ApiEnv>, ctx: RouteContext): v
       query.set('next', cursor);
       c.header('link', `<?${query}>; rel="next"`);
     }
-    return c.body(toCsv(VIOLATION_CSV_COLUMNS, views));
+    return c.body(
+      toCsv(
+        VIOLATION_CSV_COLUMNS,
+        views.map((view) => ({ ...view, muted: String(view.muted) })),
+      ),
+    );
   });
 }
