@@ -80,12 +80,14 @@ export interface ReportConfig {
   readonly dailyStateRefreshDays: number;
   /** EVENTS_TABLE_NAME: the table holding the last sync's status (item SYNC#latest); null = no coverage in the report. */
   readonly eventsTableName: string | null;
+  /** MUTES_TABLE_NAME: the mutes, for the report's muted pairs; null = no muted block. */
+  readonly mutesTableName: string | null;
 }
 
 /**
  * Reads ATHENA_WORKGROUP, ATHENA_DATABASE, SLACK_WEBHOOK_SECRET_ARN, DASHBOARD_URL (optional),
- * AWS_REGION, DAILY_STATE_REFRESH_DAYS (optional, default 3) and EVENTS_TABLE_NAME (optional: the
- * report shows the last sync's coverage when set).
+ * AWS_REGION, DAILY_STATE_REFRESH_DAYS (optional, default 3), EVENTS_TABLE_NAME (optional: the
+ * report shows the last sync's coverage when set) and MUTES_TABLE_NAME (optional: the muted pairs).
  */
 export function loadReportConfig(env: Env = process.env): ReportConfig {
   return {
@@ -96,5 +98,6 @@ export function loadReportConfig(env: Env = process.env): ReportConfig {
     region: optionalEnv('AWS_REGION', env),
     dailyStateRefreshDays: positiveIntegerEnv('DAILY_STATE_REFRESH_DAYS', 3, env),
     eventsTableName: optionalEnv('EVENTS_TABLE_NAME', env) ?? null,
+    mutesTableName: optionalEnv('MUTES_TABLE_NAME', env) ?? null,
   };
 }

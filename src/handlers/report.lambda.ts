@@ -9,6 +9,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { AthenaQueryEngine } from '../adapters/athena/athena.query-engine.js';
 import { createDocumentClient } from '../adapters/aws-clients.js';
+import { MuteRepository } from '../adapters/dynamodb/mute.repository.js';
 import { SyncStatusRepository } from '../adapters/dynamodb/sync-status.repository.js';
 import { createSecretWebhookClient } from '../adapters/slack/webhook-url.secret.js';
 import { yesterdayUtc } from '../domain/archive-schema.js';
@@ -32,6 +33,11 @@ const engine = new AthenaQueryEngine({
   // in Athena when Lambda retries it.
   stopBy: () => invocationStopBy,
 });
+
+const mutes =
+  config.mutesTableName === null
+    ? undefined
+    : new MuteRepository(createDocumentClient(), config.mutesTableName);
 
 const syncStatus =
   config.eventsTableName === null
@@ -69,6 +75,16 @@ export async function handler(event: unknown, context: Context): Promise<{ day: 
             // stop it. The warning names the error for the operator.
             onCoverageError: (err: unknown) =>
               logger.warn('Coverage not read; the report is posted without it', {
+                day,
+                error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
+              }),
+          }
+        : {}),
+      ...(mutes
+        ? {
+            mutes,
+            onMutesError: (err: unknown) =>
+              logger.warn('Mutes not read; the report is posted without the muted pairs', {
                 day,
                 error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
               }),

@@ -12,14 +12,22 @@
  * With a sync status store the report also carries the coverage of the last sync (failed or
  * outdated aggregator sources, accounts and regions without rules): as of that sync, not of the
  * report's day, so the block names the sync's time.
+ *
+ * With a mute store the report also shows the muted pairs apart: the mutes in force at the end of
+ * the day, the pairs they cover (the saved query current_state as of the end of the day, one run
+ * per muted account, matched in code), their counts by status, the open ones first, and the score
+ * without them next to the score with them (src/domain/mute.ts). The other figures include them.
  */
 
 import type { FittedMessage } from '../adapters/slack/block-kit.js';
 import { type RenderOptions, renderTemplateDetailed } from '../adapters/slack/slack-messages.js';
 import { isRegionName } from '../domain/aws-names.js';
+import type { ComplianceType } from '../domain/config-event.js';
 import { unhealthySourcesSentence, withoutRulesSentence } from '../domain/coverage.js';
+import { isInForce, type Mute, mutedPairs, type PairStatus, scoreWithoutMuted } from '../domain/mute.js';
 import type { SyncStatus, SyncStatusStore } from '../ports/config-compliance.js';
 import type { MessageSink, PostResult } from '../ports/message-sink.js';
+import type { MuteStore } from '../ports/mutes.js';
 import type { QueryEngine, QueryRow } from '../ports/query-engine.js';
 import { ensureDailyState } from './daily-state.js';
 
@@ -27,6 +35,11 @@ import { ensureDailyState } from './daily-state.js';
 export const TOP_RULES = 5;
 /** Accounts listed in the message (the JSON keeps all the query returns). */
 export const TOP_ACCOUNTS_SHOWN = 5;
+/** Muted open violations listed in the report object (the counts cover them all). */
+export const MUTED_PAIRS_LISTED = 50;
+/** Mutes and muted open violations listed in the message. */
+export const MUTED_SHOWN = 5;
+
 /** Unhealthy aggregator sources listed in the message (the JSON keeps them all). */
 export const COVERAGE_SOURCES_SHOWN = 5;
 
@@ -69,6 +82,39 @@ export interface ReportCoverage {
   readonly unhealthy_sources: readonly ReportUnhealthySource[];
 }
 
+/** A mute in force at the end of the report's day. */
+export interface ReportMute {
+  readonly id: string;
+  readonly account: string;
+  readonly region: string | null;
+  readonly rule: string | null;
+  readonly resource: string | null;
+  readonly until: string;
+  /** Untrusted text: escaped wherever shown. */
+  readonly reason: string;
+  readonly created_by: string;
+}
+
+/** The muted pairs at the end of the day, apart from the other figures (which include them). */
+export interface ReportMuted {
+  readonly mutes: readonly ReportMute[];
+  readonly compliant: number;
+  readonly non_compliant: number;
+  readonly not_applicable: number;
+  readonly insufficient_data: number;
+  /** The score over the pairs no mute covers; `compliance_percentage` is the score with them. */
+  readonly compliance_percentage_without_muted: number | null;
+  /** The muted open violations (at most {@link MUTED_PAIRS_LISTED}). */
+  readonly open_pairs: readonly {
+    account: string;
+    region: string;
+    rule_name: string;
+    resource_type: string;
+    resource_id: string;
+    mute_ids: readonly string[];
+  }[];
+}
+
 /** The report object: what `config-monitor report --json` prints and the template renders. */
 export interface DailyReport {
   /** UTC day, `YYYY-MM-DD`. */
@@ -99,6 +145,11 @@ export interface DailyReport {
   readonly link: string | null;
   /** The last sync's coverage; null when no sync ran, no status store is configured, or it could not be read. */
   readonly coverage: ReportCoverage | null;
+  /**
+   * The muted pairs; null without a mute store or when the mutes could not be read. Absent from
+   * reports saved before mutes existed.
+   */
+  readonly muted?: ReportMuted | null;
 }
 
 /** Base class of the report's errors. */
@@ -180,6 +231,10 @@ export interface BuildReportOptions {
    * at all (a missing grant would otherwise stop every report). @default - ignored
    */
   readonly onCoverageError?: (err: unknown) => void;
+  /** The mutes, for the muted pairs. @default - none: `muted` is null */
+  readonly mutes?: Pick<MuteStore, 'list'>;
+  /** Told when the mutes could not be read: the report goes out without the muted block. */
+  readonly onMutesError?: (err: unknown) => void;
 }
 
 /** The report's view of a sync status (the same sentences as the API and the dashboard). */
@@ -214,6 +269,74 @@ async function readCoverage(options: BuildReportOptions): Promise<ReportCoverage
   }
 }
 
+/** The muted pairs at `end` (exclusive), against the day's totals; null without mutes. */
+export async function reportMuted(
+  engine: QueryEngine,
+  mutes: readonly Mute[],
+  end: string,
+  totals: { compliant: number; nonCompliant: number },
+  compliancePercentage: number | null,
+): Promise<ReportMuted> {
+  const lastInstant = new Date(Date.parse(end) - 1);
+  const inForce = mutes.filter((mute) => isInForce(mute, lastInstant));
+  const accounts = [...new Set(inForce.map((mute) => mute.account))].sort();
+  const results = await Promise.all(
+    accounts.map(async (account) => {
+      const outcome = await engine.execute('current_state', { account, region: null, as_of: end });
+      if (outcome.status !== 'succeeded') throw new ReportQueryError('current_state', outcome.status);
+      return outcome.rows;
+    }),
+  );
+  const pairs: PairStatus[] = results.flat().map((row) => ({
+    account: String(row.account ?? ''),
+    region: String(row.region ?? ''),
+    ruleName: String(row.rule_name ?? ''),
+    resourceType: String(row.resource_type ?? ''),
+    resourceId: String(row.resource_id ?? ''),
+    status: String(row.status ?? '') as ComplianceType,
+  }));
+  const muted = mutedPairs(pairs, inForce, lastInstant);
+  return {
+    mutes: inForce.map((mute) => ({
+      id: mute.id,
+      account: mute.account,
+      region: mute.region,
+      rule: mute.rule,
+      resource: mute.resource,
+      until: mute.until,
+      reason: mute.reason,
+      created_by: mute.createdBy,
+    })),
+    compliant: muted.counts.compliant,
+    non_compliant: muted.counts.nonCompliant,
+    not_applicable: muted.counts.notApplicable,
+    insufficient_data: muted.counts.insufficientData,
+    compliance_percentage_without_muted:
+      inForce.length === 0 ? compliancePercentage : scoreWithoutMuted(totals, muted.counts),
+    open_pairs: muted.pairs
+      .filter((pair) => pair.status === 'NON_COMPLIANT')
+      .slice(0, MUTED_PAIRS_LISTED)
+      .map((pair) => ({
+        account: pair.account,
+        region: pair.region,
+        rule_name: pair.ruleName,
+        resource_type: pair.resourceType,
+        resource_id: pair.resourceId,
+        mute_ids: pair.muteIds,
+      })),
+  };
+}
+
+async function readMutes(options: BuildReportOptions): Promise<Mute[] | null> {
+  if (!options.mutes) return null;
+  try {
+    return await options.mutes.list();
+  } catch (err) {
+    options.onMutesError?.(err);
+    return null;
+  }
+}
+
 /**
  * Makes the rollup current for `day` (see daily-state.ts), then runs the report's saved queries
  * (in parallel) and builds the report object.
@@ -229,14 +352,25 @@ export async function buildDailyReport(
     day,
     options.dailyStateRefreshDays === undefined ? {} : { refreshDays: options.dailyStateRefreshDays },
   );
-  const [headline, rules, accounts, coverage] = await Promise.all([
+  const [headline, rules, accounts, coverage, mutes] = await Promise.all([
     rows(engine, 'daily_report', day),
     rows(engine, 'daily_top_rules', day),
     rows(engine, 'daily_top_accounts', day),
     readCoverage(options),
+    readMutes(options),
   ]);
   const h = headline[0] ?? {};
   const start = Date.parse(`${day}T00:00:00.000Z`);
+  const muted =
+    mutes === null
+      ? null
+      : await reportMuted(
+          engine,
+          mutes,
+          new Date(start + DAY_MS).toISOString(),
+          { compliant: num(h.compliant), nonCompliant: num(h.non_compliant) },
+          numOrNull(h.compliance_score),
+        );
   return {
     day,
     start_date: new Date(start).toISOString(),
@@ -277,6 +411,7 @@ export async function buildDailyReport(
       ),
     link: safeLink(options.dashboardUrl) ?? configConsoleUrl(options.consoleRegion),
     coverage,
+    muted,
   };
 }
 
@@ -323,6 +458,30 @@ function coverageVars(coverage: ReportCoverage | null): Record<string, unknown> 
   };
 }
 
+function mutedVars(muted: ReportMuted | null): Record<string, unknown> | null {
+  if (muted === null || muted.mutes.length === 0) return null;
+  return {
+    mutes: integer.format(muted.mutes.length),
+    plural_mutes: muted.mutes.length !== 1,
+    open: integer.format(muted.non_compliant),
+    compliant: integer.format(muted.compliant),
+    score_without: percent(muted.compliance_percentage_without_muted),
+    // Scope and reason are untrusted: the template clips and escapes them.
+    list: muted.mutes.slice(0, MUTED_SHOWN).map((mute) => ({
+      id: mute.id,
+      scope: [
+        mute.account,
+        mute.region ?? 'every region',
+        mute.rule ?? 'every rule',
+        mute.resource ?? 'every resource',
+      ].join(' · '),
+      until: mute.until.slice(0, 10),
+      reason: mute.reason,
+    })),
+    more: Math.max(0, muted.mutes.length - MUTED_SHOWN),
+  };
+}
+
 /**
  * The template variables: numbers pre-formatted here (Liquid has no locale formatting), untrusted
  * names passed raw — the template clips and escapes them.
@@ -355,6 +514,7 @@ export function reportTemplateVars(report: DailyReport, maxRules = TOP_RULES): R
       more_accounts: Math.max(0, report.top_accounts.length - TOP_ACCOUNTS_SHOWN),
       // Absent from report objects built before coverage existed (a saved --json): no block.
       coverage: coverageVars(report.coverage ?? null),
+      muted: mutedVars(report.muted ?? null),
     },
     // Validated again here: the template writes the link raw, whoever built the report.
     link: safeLink(report.link),
@@ -381,6 +541,10 @@ export interface SendDailyReportDeps {
   readonly syncStatus?: Pick<SyncStatusStore, 'latest'>;
   /** Told when the status could not be read (the report is posted without coverage). */
   readonly onCoverageError?: (err: unknown) => void;
+  /** The mutes, for the muted pairs. @default - none */
+  readonly mutes?: Pick<MuteStore, 'list'>;
+  /** Told when the mutes could not be read (the report is posted without the muted block). */
+  readonly onMutesError?: (err: unknown) => void;
 }
 
 export interface SentReport {
@@ -403,6 +567,8 @@ export async function sendDailyReport(deps: SendDailyReportDeps, day: string): P
       : { dailyStateRefreshDays: deps.dailyStateRefreshDays }),
     ...(deps.syncStatus ? { syncStatus: deps.syncStatus } : {}),
     ...(deps.onCoverageError ? { onCoverageError: deps.onCoverageError } : {}),
+    ...(deps.mutes ? { mutes: deps.mutes } : {}),
+    ...(deps.onMutesError ? { onMutesError: deps.onMutesError } : {}),
   });
   const message = renderDailyReport(report, deps.render);
   const post = await deps.sink.post(message.message);

@@ -21,6 +21,7 @@ import {
   parseWebhookUrl,
 } from '../../../src/adapters/slack/slack-webhook.client.js';
 import { yesterdayUtc } from '../../../src/domain/archive-schema.js';
+import type { Mute } from '../../../src/domain/mute.js';
 import type { SyncStatus } from '../../../src/ports/config-compliance.js';
 import type { MessageSink } from '../../../src/ports/message-sink.js';
 import {
@@ -30,6 +31,7 @@ import {
   renderDailyReport,
 } from '../../../src/use-cases/daily-report.js';
 import { lockDataDir } from '../../embedded/data-dir-lock.js';
+import { withLocalMuteStore } from '../../embedded/mute-store.js';
 import { startServiceThread } from '../../embedded/service-threads.js';
 import {
   DEFAULT_REGION,
@@ -47,7 +49,8 @@ The daily compliance report of one UTC day, from the local archive (<data-dir>/a
 score at the end of the day and its change, evaluations, new and resolved violations, the top 5
 non-compliant rules and the accounts with the most open violations; and, after a
 "config-monitor sync", the coverage the last sync saw (failed or outdated aggregator sources,
-accounts and regions without rules).
+accounts and regions without rules); with mutes in force at the end of the day ("config-monitor
+mute"), the muted pairs apart, with the score without them.
 
 Options:
   --date YYYY-MM-DD  the UTC day to report (default: yesterday, UTC)
@@ -119,6 +122,18 @@ export function formatReport(report: DailyReport): string {
       );
     }
   }
+  const muted = report.muted;
+  if (muted && muted.mutes.length > 0) {
+    lines.push(
+      '',
+      `Muted (${muted.mutes.length} mute${muted.mutes.length === 1 ? '' : 's'} in force, counted above): ${integer.format(muted.non_compliant)} open violations, ${integer.format(muted.compliant)} compliant pairs; score without them ${percent(muted.compliance_percentage_without_muted)}`,
+    );
+    for (const mute of muted.mutes) {
+      lines.push(
+        `  ${mute.id}  account ${mute.account}${mute.region ? ` ${mute.region}` : ''}${mute.rule ? ` rule ${plain(mute.rule).slice(0, 60)}` : ''}${mute.resource ? ` resource ${plain(mute.resource).slice(0, 60)}` : ''} until ${mute.until.slice(0, 10)}: ${plain(mute.reason).slice(0, 200)}`,
+      );
+    }
+  }
   if (report.link) lines.push('', `Dashboard: ${report.link}`);
   return `${lines.join('\n')}\n`;
 }
@@ -145,6 +160,13 @@ function createSink(io: CommandIo, dataDir: string): { sink: MessageSink; where:
     sink: createFolderMessageSink({ dir, log: (line) => io.stderr.write(`${line}\n`) }),
     where: `${dir}/ (set SLACK_WEBHOOK_URL to post to Slack)`,
   };
+}
+
+/** The data directory's mutes (none when no stack ever ran here), through the running `up` if any. */
+async function readLocalMutes(dataDir: string, running: boolean): Promise<Mute[]> {
+  const dir = dataDirLayout(dataDir).dynamodb;
+  if (!running && (!existsSync(dir) || readdirSync(dir).length === 0)) return [];
+  return withLocalMuteStore(dataDir, (store) => store.list());
 }
 
 /** A table that does not exist (no stack ever ran here) is no sync, not an error. */
@@ -214,11 +236,18 @@ export const command: Command = {
       );
       return null;
     });
+    const mutes = await readLocalMutes(dataDir, running !== null).catch((err: unknown) => {
+      io.stderr.write(
+        `config-monitor report: the mutes were not read (${plain(err instanceof Error ? err.message : String(err)).slice(0, 300)}); the report has no muted pairs\n`,
+      );
+      return null;
+    });
     const engine = new DuckDbQueryEngine({ dataDir });
     try {
       const report = await buildDailyReport(engine, day, {
         dashboardUrl,
         syncStatus: { latest: async () => status },
+        ...(mutes === null ? {} : { mutes: { list: async () => mutes } }),
       });
       io.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
       if (!values.post) return 0;
