@@ -1592,13 +1592,16 @@ function showEmptyState(state, filters) {
   }[state];
   fillPanels(() => message());
   const text = {
-    empty: 'No data yet: run `config-monitor ingest` or `sync`.',
-    'unknown-account': `No data for account ${filters.account}.`,
-    'no-data-in-range': filters.account
-      ? `No data for account ${filters.account} in the last ${filters.days} days.`
-      : `No evaluations in the last ${filters.days} days.`,
+    empty: ['No data yet: run ', h('code', {}, 'config-monitor ingest'), ' or ', h('code', {}, 'sync'), '.'],
+    'unknown-account': [`No data for account ${filters.account}.`],
+    'no-data-in-range': [
+      filters.account
+        ? `No data for account ${filters.account} in the last ${filters.days} days.`
+        : `No evaluations in the last ${filters.days} days.`,
+    ],
   }[state];
-  showNotice(text, 'info');
+  showNotice('', 'info');
+  $('notice').replaceChildren(...text);
   $('notice').dataset.state = state;
 }
 

@@ -673,8 +673,9 @@ describe('dashboard: what is open now, drill-down, states, phone and large organ
       // Assess
       expect(await settled(p)).toBe('empty');
       expect(await p.locator('#notice').textContent()).toBe(
-        'No data yet: run `config-monitor ingest` or `sync`.',
+        'No data yet: run config-monitor ingest or sync.',
       );
+      expect(await p.locator('#notice code').allTextContents()).toEqual(['config-monitor ingest', 'sync']);
       const hint = (await p.getByTestId('top-rules').textContent()) ?? '';
       expect(hint).toContain('No data yet');
       expect(hint).toContain('config-monitor ingest FILE');
