@@ -920,12 +920,12 @@ function resourceButton(account, region, type, id) {
   );
 }
 
-function when(iso, now) {
+function when(iso, now, label = 'When') {
   if (Number.isNaN(Date.parse(iso)))
-    return h('td', { class: 'nowrap', 'data-label': 'When' }, String(iso ?? '—'));
+    return h('td', { class: 'nowrap', 'data-label': label }, String(iso ?? '—'));
   return h(
     'td',
-    { class: 'nowrap', title: iso, 'data-label': 'When' },
+    { class: 'nowrap', title: iso, 'data-label': label },
     ago(iso, now),
     h('span', { class: 'sub' }, `${stamp.format(new Date(iso))} UTC`),
   );
@@ -1473,6 +1473,94 @@ function renderCoverage(coverage, now) {
   );
 }
 
+// ------------------------------------------------------------------------------------------------
+// Muted: the mutes in force and the pairs they cover (GET /compliance/muted), for the filters'
+// account and region. The figures above include the muted pairs; this panel gives them apart, and
+// the score without them. Reasons and ids are untrusted: text nodes only.
+
+const MUTED_PAIRS_SHOWN = 20;
+let mutedGeneration = 0;
+
+function muteScope(mute) {
+  return [
+    mute.region ?? 'every region',
+    mute.rule ? `rule ${mute.rule}` : 'every rule',
+    mute.resource ? `resource ${mute.resource}` : 'every resource',
+  ].join(' · ');
+}
+
+function renderMuted(body) {
+  const container = $('muted');
+  if (body.mutes.length === 0) {
+    replace(container, empty('No mute in force', 'config-monitor mute add --account … --until … --reason …'));
+    return;
+  }
+  const pct = (v) => (v === null ? 'n/a' : `${v.toFixed(2)}%`);
+  const facts = h(
+    'p',
+    { class: 'coverage-facts', 'data-field': 'muted-facts' },
+    h('span', { 'data-field': 'score-with' }, `Score ${pct(body.compliance_score)} with muted pairs`),
+    ' · ',
+    h('strong', { 'data-field': 'score-without' }, `${pct(body.compliance_score_without_muted)} without`),
+    ' · ',
+    h(
+      'span',
+      { 'data-field': 'muted-counts' },
+      `${integer.format(body.muted.non_compliant)} open violations and ${integer.format(body.muted.compliant)} compliant pairs muted by ${body.mutes.length} mute${body.mutes.length === 1 ? '' : 's'}`,
+    ),
+  );
+  const mutes = h(
+    'ul',
+    { class: 'coverage-list', 'data-field': 'mutes' },
+    body.mutes.map((mute) =>
+      h(
+        'li',
+        { 'data-mute': mute.id },
+        h('strong', {}, `${mute.id} · ${mute.account}`),
+        ` ${muteScope(mute)} · until ${mute.until.slice(0, 10)} · by ${mute.created_by}`,
+        h('p', { class: 'coverage-error', 'data-field': 'reason' }, mute.reason),
+      ),
+    ),
+  );
+  const open = body.pairs.filter((pair) => pair.status === 'NON_COMPLIANT').slice(0, MUTED_PAIRS_SHOWN);
+  const pairs =
+    open.length === 0
+      ? h('p', { class: 'hint' }, 'No muted pair is non-compliant.')
+      : h(
+          'ul',
+          { class: 'coverage-list', 'data-field': 'muted-pairs' },
+          open.map((pair) =>
+            h(
+              'li',
+              {},
+              `${pair.account} ${pair.region} · ${pair.base_rule_name} · ${pair.resource_type} ${pair.resource_id}`,
+            ),
+          ),
+        );
+  replace(
+    container,
+    facts,
+    h('div', { class: 'coverage-lists' }, mutes, pairs),
+    more(open.length, body.muted.non_compliant, 'muted open violations'),
+  );
+}
+
+/** Loads on its own: a failure (or an API without mutes) shows in its panel only. */
+async function loadMuted(filters) {
+  const mine = ++mutedGeneration;
+  try {
+    const body = await api('/compliance/muted', { account: filters.account, region: filters.region });
+    if (mine !== mutedGeneration) return;
+    renderMuted(body);
+    document.body.dataset.muted = 'loaded';
+  } catch (err) {
+    if (mine !== mutedGeneration) return;
+    const id = err.requestId ? ` (request id ${err.requestId})` : '';
+    replace($('muted'), empty('Could not load the mutes', `${err.message}${id}`));
+    document.body.dataset.muted = 'error';
+  }
+}
+
 /** Coverage loads on its own: a failure shows in its panel and leaves the figures alone. */
 async function loadCoverage() {
   try {
@@ -1619,6 +1707,7 @@ async function load() {
   renderPeriod(range, filters, filters.account ? 1 : undefined);
   syncSelectors(filters);
   if (generation === 1) fillPanels(() => h('p', { class: 'loading' }, 'Loading…'));
+  loadMuted(filters);
   try {
     const trendsRequest = api('/compliance/trends', scope);
     const [summary, trends, remediation, latest, allAccounts, open] = await Promise.all([
@@ -1657,6 +1746,8 @@ async function load() {
     renderTrend(trends, filters);
     lastAccounts = allAccounts;
     renderAccounts(allAccounts, filters.account, $('accounts-search').value);
+    // Scores are per account and region: with a rule filter the panel says they are for all rules.
+    $('accounts-hint').textContent = `as of the end of the range${filters.rule ? ' · all rules' : ''}`;
     renderRules(remediation, filters);
     renderRemediation(remediation, filters);
     renderLatest(latest, now);

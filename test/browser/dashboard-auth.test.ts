@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DASHBOARD_SOURCE_DIR } from '../../infra/constructs/dashboard-hosting.js';
 import { createApiApp } from '../../src/api/app.js';
 import { contentSecurityPolicy } from '../../src/api/csp.js';
+import type { MuteStore } from '../../src/ports/mutes.js';
 import type { QueryEngine } from '../../src/ports/query-engine.js';
 import { findChromium } from '../helpers/browser.js';
 
@@ -47,6 +48,8 @@ const apiApp = createApiApp({
     page: async () => ({ items: [], last: null }),
     all: async () => ({ items: [], complete: true }),
   },
+  // The Muted panel reads /compliance/muted: no mute in force.
+  mutes: { list: async () => [] } as unknown as MuteStore,
   queryEngine: engine,
   logger: { info: () => {}, error: () => {} },
   allowedOrigins: [PAGE],
