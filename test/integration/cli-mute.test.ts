@@ -7,7 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeStackEndpoints } from '../../pipeline/embedded/stack.js';
+import { MuteRepository } from '../../src/adapters/dynamodb/mute.repository.js';
+import { MUTES_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
 import { runCli } from '../helpers/cli.js';
+import { startLocalDynamo } from '../helpers/local-aws.js';
 
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 const newDataDir = () => mkdtempSync(join(tmpdir(), 'cli-mute-'));
@@ -120,6 +124,50 @@ describe('config-monitor mute', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).toContain('Run "config-monitor mute --help" for usage.');
+  });
+
+  it('goes through the running up when there is one: its mutes table holds the change', async () => {
+    // Prepare: a dynalite that stands for the running `up`'s, advertised in endpoints.json (the pid
+    // of a live process other than this one, as readRunningStack requires).
+    const dynamo = await startLocalDynamo();
+    try {
+      const prefix = await dynamo.newPrefix();
+      const dataDir = newDataDir();
+      await writeStackEndpoints(dataDir, {
+        pid: process.ppid,
+        startedAt: new Date().toISOString(),
+        kinesis: dynamo.endpoint,
+        dynamodb: dynamo.endpoint,
+        region: 'us-east-1',
+        tablePrefix: prefix,
+        streamName: 'config-events',
+        control: null,
+        token: null,
+        api: null,
+      });
+
+      // Act
+      const added = await runCli([
+        'mute',
+        'add',
+        '--account',
+        '123456789012',
+        '--until',
+        inDays(2),
+        '--reason',
+        'through up',
+        '--data-dir',
+        dataDir,
+      ]);
+
+      // Assess
+      expect(added.code, added.stderr).toBe(0);
+      expect(added.stdout).toMatch(/through the running config-monitor, pid \d+/);
+      const stored = await new MuteRepository(dynamo.doc, tableName(prefix, MUTES_TABLE)).list();
+      expect(stored.map((m) => m.reason)).toEqual(['through up']);
+    } finally {
+      await dynamo.close();
+    }
   });
 
   it('prints its help', async () => {
