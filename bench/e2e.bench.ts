@@ -68,13 +68,7 @@ import {
 } from '../src/adapters/aws-clients.js';
 import { batchWriteAll } from '../src/adapters/dynamodb/batch-write.js';
 import { ensureTables } from '../src/adapters/dynamodb/create-tables.js';
-import {
-  EVENTS_TABLE,
-  OUTBOX_TABLE,
-  STATE_TABLE,
-  type TableDefinition,
-  tableName,
-} from '../src/adapters/dynamodb/table-definitions.js';
+import { TABLES, type TableDefinition, tableName } from '../src/adapters/dynamodb/table-definitions.js';
 import {
   billedWcu,
   createDynamoMeter,
@@ -216,11 +210,9 @@ const stack = await startEmbeddedStack({
   },
 });
 
-const definitions = new Map<string, TableDefinition>([
-  [stack.tables.events, EVENTS_TABLE],
-  [stack.tables.state, STATE_TABLE as TableDefinition],
-  [stack.tables.outbox, OUTBOX_TABLE],
-]);
+const definitions = new Map<string, TableDefinition>(
+  TABLES.map((definition) => [tableName(stack.tablePrefix, definition), definition]),
+);
 const ddbMeter = createDynamoMeter((name) => definitions.get(name));
 ddbMeter.attach(stack.doc);
 ddbMeter.attach(stack.dynamo);
@@ -446,7 +438,7 @@ const rows: [string, string][] = [
   ],
   [
     'DynamoDB WCU / event',
-    `${per(ddbWcu)} billed = ${per(ddb.reportedWcu)} tables (dynalite's ConsumedCapacity, counted) + ${per(ddb.indexWcu)} GSIs + ${per(ddb.failedConditionWcu)} failed conditional writes (both computed: DynamoDB's documented rule on the request items)`,
+    `${per(ddbWcu)} billed = ${per(ddb.reportedWcu)} tables (dynalite's ConsumedCapacity, counted) + ${per(ddb.indexWcu)} GSIs + ${per(ddb.failedConditionWcu)} failed conditional writes (both computed by DynamoDB's documented rules from the request items; dynalite reports neither)`,
   ],
   [
     '  check, RCU',

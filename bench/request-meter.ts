@@ -18,12 +18,14 @@
  *   item's size, at least 1 ("Capacity unit consumption for write operations",
  *   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html);
  *   the new item's size stands for the existing one's (same key, same shape);
- * - global secondary index writes: a put of an item that has an index's key attributes is one
- *   write to that index, of the projected item's size rounded up to 1 KB ("Provisioned throughput
- *   considerations for Global Secondary Indexes" → writes,
- *   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes);
- *   an UpdateItem that sets or removes an index key attribute counts one write of 1 WCU (the old
- *   item's size is unknown here: a lower bound), an update that touches no index key none.
+ * - global secondary index writes ("Provisioned throughput considerations for Global Secondary
+ *   Indexes" → writes,
+ *   https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes):
+ *   a write that gives an item an index entry is one write of the projected item's size rounded up
+ *   to 1 KB, one that changes its index key two (delete, put), one that removes it one, one that
+ *   only changes projected attributes one. Which items have an entry is remembered from the writes
+ *   seen ({@link IndexTracker}), exact on a store the meter saw from empty; entries it did not see
+ *   whole (deletes, updates) count 1 WCU, a lower bound.
  * Item sizes follow "Item sizes and formats" (attribute names and values in UTF-8 bytes, numbers
  * about 1 byte per 2 significant digits + 1, 3 bytes per list or map + 1 per element,
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html).
@@ -84,6 +86,26 @@ export function itemSize(item: Item): number {
   return size;
 }
 
+/**
+ * Whether a request is among a BatchWriteItem's `UnprocessedItems`: the service sends back the
+ * requests themselves (deserialized again, so compared by content).
+ */
+function isLeftOver(request: object, left: ReadonlySet<object>): boolean {
+  if (left.size === 0) return false;
+  const text = JSON.stringify(request, (_k, v) =>
+    v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v,
+  );
+  for (const other of left) {
+    if (
+      JSON.stringify(other, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)) ===
+      text
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** Write units of one item write: 1 per KB, rounded up, at least 1. */
 export function writeUnits(item: Item | undefined): number {
   return item ? Math.max(1, Math.ceil(itemSize(item) / KB)) : 1;
@@ -107,30 +129,149 @@ function projected(table: TableDefinition, index: IndexDefinition, item: Item): 
   return out;
 }
 
-/** GSI write units of a put of `item` into `table`: one write per index whose keys it has. */
-export function indexWriteUnits(table: TableDefinition | undefined, item: Item): number {
-  if (!table) return 0;
-  let units = 0;
-  for (const index of table.indexes) {
-    if (item[index.partitionKey] === undefined || item[index.sortKey] === undefined) continue;
-    units += writeUnits(projected(table, index, item));
-  }
-  return units;
+/** A string or number key value as text, or undefined (a missing attribute is not indexed). */
+function keyText(value: AttributeValue | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.S !== undefined) return `S${value.S}`;
+  if (value.N !== undefined) return `N${value.N}`;
+  if (value.B !== undefined) return `B${Buffer.from(value.B).toString('base64')}`;
+  return undefined;
 }
 
-/** Index key attributes an UpdateItem's expression sets or removes (names resolved). */
-function updatedIndexKeys(table: TableDefinition | undefined, input: Record<string, unknown>): number {
-  if (!table || table.indexes.length === 0) return 0;
-  const expression = String(input.UpdateExpression ?? '');
-  const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
-  const touched = new Set(
-    (expression.match(/#?[A-Za-z_][\w]*/g) ?? []).map((token) => names[token] ?? token),
-  );
-  let writes = 0;
-  for (const index of table.indexes) {
-    if (touched.has(index.partitionKey) || touched.has(index.sortKey)) writes += 1;
+/** 53-bit FNV-1a-style hash: the tracker keeps numbers, not key strings, so it barely moves RSS. */
+function hash(text: string): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
   }
-  return writes;
+  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
+}
+
+/** The index entry of an item: the hash of its index key, or undefined when it has none. */
+function entryOf(index: IndexDefinition, item: Item): number | undefined {
+  const pk = keyText(item[index.partitionKey]);
+  const sk = keyText(item[index.sortKey]);
+  return pk === undefined || sk === undefined ? undefined : hash(`${pk}\u0000${sk}`);
+}
+
+function itemKeyOf(table: TableDefinition, key: Item): number {
+  return hash(`${keyText(key[table.partitionKey])}\u0000${table.sortKey ? keyText(key[table.sortKey]) : ''}`);
+}
+
+/**
+ * Global secondary index writes by DynamoDB's documented rule, for a store the meter has seen
+ * from empty (a fresh data directory): it remembers which items have an entry in which index, so
+ * that a write is billed as the index sees it: a new entry 1 write of the projected size, a
+ * changed index key 2 (delete, then put), a removed one 1, an unchanged key 1 if the write can
+ * change a projected attribute, else none. Sizes of entries the meter did not see whole (deletes,
+ * updates) count 1 WCU: a lower bound.
+ */
+export class IndexTracker {
+  private readonly entries = new Map<string, Map<number, number>>();
+
+  private of(tableName: string, index: IndexDefinition): Map<number, number> {
+    const id = `${tableName}\u0000${index.indexName}`;
+    let map = this.entries.get(id);
+    if (!map) {
+      map = new Map();
+      this.entries.set(id, map);
+    }
+    return map;
+  }
+
+  /** A whole-item put (PutItem, a BatchWriteItem PutRequest); returns the index write units. */
+  put(tableName: string, table: TableDefinition | undefined, item: Item): number {
+    if (!table) return 0;
+    const key = itemKeyOf(table, item);
+    let units = 0;
+    for (const index of table.indexes) {
+      const map = this.of(tableName, index);
+      const before = map.get(key);
+      const after = entryOf(index, item);
+      if (after === undefined) {
+        if (before !== undefined) units += 1;
+        map.delete(key);
+        continue;
+      }
+      units += writeUnits(projected(table, index, item)) + (before !== undefined && before !== after ? 1 : 0);
+      map.set(key, after);
+    }
+    return units;
+  }
+
+  /** A delete (DeleteItem, a BatchWriteItem DeleteRequest). */
+  delete(tableName: string, table: TableDefinition | undefined, key: Item): number {
+    if (!table) return 0;
+    const id = itemKeyOf(table, key);
+    let units = 0;
+    for (const index of table.indexes) {
+      const map = this.of(tableName, index);
+      if (map.delete(id)) units += 1;
+    }
+    return units;
+  }
+
+  /** An UpdateItem that succeeded: its SET / REMOVE / ADD / DELETE clauses decide. */
+  update(tableName: string, table: TableDefinition | undefined, input: Record<string, unknown>): number {
+    if (!table || table.indexes.length === 0) return 0;
+    const key = itemKeyOf(table, input.Key as Item);
+    const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
+    const values = (input.ExpressionAttributeValues ?? {}) as Item;
+    const resolve = (token: string) => names[token] ?? token;
+    const set = new Map<string, AttributeValue | null>(); // null: set to an expression
+    const removed = new Set<string>();
+    const touched = new Set<string>();
+    const clauses = String(input.UpdateExpression ?? '').split(/\b(SET|REMOVE|ADD|DELETE)\b/i);
+    for (let i = 1; i < clauses.length; i += 2) {
+      const verb = (clauses[i] as string).toUpperCase();
+      for (const part of (clauses[i + 1] ?? '').split(',')) {
+        const target = part.trim().match(/^(#?[A-Za-z_][\w]*)/)?.[1];
+        if (!target) continue;
+        const name = resolve(target);
+        touched.add(name);
+        if (verb === 'REMOVE') removed.add(name);
+        else if (verb === 'SET') {
+          const value = part.match(/=\s*(:[A-Za-z_]\w*)\s*$/)?.[1];
+          set.set(name, value ? (values[value] ?? null) : null);
+        }
+      }
+    }
+    let units = 0;
+    for (const index of table.indexes) {
+      const map = this.of(tableName, index);
+      const before = map.get(key);
+      const keys = [index.partitionKey, index.sortKey];
+      if (keys.some((k) => removed.has(k))) {
+        if (before !== undefined) units += 1;
+        map.delete(key);
+        continue;
+      }
+      if (keys.some((k) => set.has(k))) {
+        const pk = set.get(index.partitionKey);
+        const sk = set.get(index.sortKey);
+        // Both keys set to known values: the new entry is known; otherwise it counts as a change.
+        const after =
+          pk && sk ? entryOf(index, { [index.partitionKey]: pk, [index.sortKey]: sk }) : undefined;
+        units += before === undefined || (after !== undefined && before === after) ? 1 : 2;
+        map.set(key, after ?? Number.NaN);
+        continue;
+      }
+      if (before === undefined) continue;
+      const projection = indexProjection(table, index);
+      const projectedTouched =
+        projection.ProjectionType === 'ALL' || projection.NonKeyAttributes.some((a) => touched.has(a));
+      if (projectedTouched) units += 1;
+    }
+    return units;
+  }
+}
+
+/** GSI write units of a put of `item` into an empty `table`: one write per index whose keys it has. */
+export function indexWriteUnits(table: TableDefinition | undefined, item: Item): number {
+  return new IndexTracker().put('table', table, item);
 }
 
 export interface OperationCounts {
@@ -211,6 +352,7 @@ export function createDynamoMeter(
   tableOf: (tableName: string) => TableDefinition | undefined = () => undefined,
 ): DynamoMeter {
   let counts = empty();
+  const indexes = new IndexTracker();
   function empty() {
     return {
       operations: {} as Record<string, OperationCounts>,
@@ -238,28 +380,38 @@ export function createDynamoMeter(
       const table = String(input.TableName);
       const item = input.Item as Item;
       counts.ruleWcu += writeUnits(item);
-      counts.indexWcu += indexWriteUnits(tableOf(table), item);
+      counts.indexWcu += indexes.put(table, tableOf(table), item);
       wrote(table, 1);
     } else if (name === 'UpdateItem') {
       const table = String(input.TableName);
-      counts.indexWcu += updatedIndexKeys(tableOf(table), input);
+      counts.indexWcu += indexes.update(table, tableOf(table), input);
       wrote(table, 1);
     } else if (name === 'DeleteItem') {
-      wrote(String(input.TableName), 1);
+      const table = String(input.TableName);
+      counts.indexWcu += indexes.delete(table, tableOf(table), input.Key as Item);
+      wrote(table, 1);
     } else if (name === 'BatchWriteItem') {
       const requests = (input.RequestItems ?? {}) as Record<
         string,
-        { PutRequest?: { Item: Item }; DeleteRequest?: unknown }[]
+        { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]
       >;
-      const unprocessed = (output.UnprocessedItems ?? {}) as Record<string, unknown[]>;
+      const unprocessed = (output.UnprocessedItems ?? {}) as Record<
+        string,
+        { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]
+      >;
       for (const [table, list] of Object.entries(requests)) {
-        // Leftovers are the tail the service did not process; their count is what matters here.
-        const processed = list.length - (unprocessed[table]?.length ?? 0);
+        const left = new Set(unprocessed[table] ?? []);
         const definition = tableOf(table);
-        for (const request of list.slice(0, processed)) {
-          if (!request.PutRequest) continue;
-          counts.ruleWcu += writeUnits(request.PutRequest.Item);
-          counts.indexWcu += indexWriteUnits(definition, request.PutRequest.Item);
+        let processed = 0;
+        for (const request of list) {
+          if (isLeftOver(request, left)) continue;
+          processed++;
+          if (request.PutRequest) {
+            counts.ruleWcu += writeUnits(request.PutRequest.Item);
+            counts.indexWcu += indexes.put(table, definition, request.PutRequest.Item);
+          } else if (request.DeleteRequest) {
+            counts.indexWcu += indexes.delete(table, definition, request.DeleteRequest.Key);
+          }
         }
         wrote(table, processed);
       }

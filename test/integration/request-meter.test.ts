@@ -10,6 +10,7 @@ import {
   billedWcu,
   createDynamoMeter,
   createKinesisMeter,
+  IndexTracker,
   indexWriteUnits,
   itemSize,
 } from '../../bench/request-meter.js';
@@ -72,6 +73,38 @@ describe('itemSize (DynamoDB "Item sizes and formats")', () => {
         marshall({ pk: 'p', pending_pk: 'd', pending_sk: 's', big: 'y'.repeat(3000) }),
       ),
     ).toBe(3);
+  });
+});
+
+describe('IndexTracker (DynamoDB "GSI throughput considerations", writes)', () => {
+  it('bills an index as it changes: new entry, same key, changed key, removed entry', () => {
+    const tracker = new IndexTracker();
+    const outbox = (extra: Record<string, unknown>) => marshall({ pk: 'ALERT#1', ...extra });
+    // A new entry: one write of the projected (ALL) size, 2 KB here.
+    expect(
+      tracker.put('o', OUTBOX_TABLE, outbox({ pending_pk: 'd', pending_sk: 'a', big: 'y'.repeat(1500) })),
+    ).toBe(2);
+    // Same key, rewritten: one write.
+    expect(tracker.put('o', OUTBOX_TABLE, outbox({ pending_pk: 'd', pending_sk: 'a' }))).toBe(1);
+    // Changed key: delete the old entry, put the new one.
+    expect(tracker.put('o', OUTBOX_TABLE, outbox({ pending_pk: 'd', pending_sk: 'b' }))).toBe(2);
+    // An update of a projected attribute only (ALL): one write; of a new key by value: two.
+    const update = (expression: string, values: Record<string, unknown> = {}) =>
+      tracker.update('o', OUTBOX_TABLE, {
+        Key: marshall({ pk: 'ALERT#1' }),
+        UpdateExpression: expression,
+        ExpressionAttributeValues: marshall(values),
+      });
+    expect(update('SET last_error = :e ADD attempts :one', { ':e': 'x', ':one': 1 })).toBe(1);
+    expect(update('SET pending_sk = :s', { ':s': 'c' })).toBe(2);
+    // Removed from the index: one write; then updates cost the index nothing.
+    expect(update('SET delivered_at = :t REMOVE pending_pk, pending_sk', { ':t': 'now' })).toBe(1);
+    expect(update('SET message_ref = :r', { ':r': 'm' })).toBe(0);
+    // A put without the index keys of an item that has none: nothing; a delete of an entry: one.
+    expect(tracker.put('o', OUTBOX_TABLE, outbox({}))).toBe(0);
+    tracker.put('o', OUTBOX_TABLE, outbox({ pending_pk: 'd', pending_sk: 'z' }));
+    expect(tracker.delete('o', OUTBOX_TABLE, marshall({ pk: 'ALERT#1' }))).toBe(1);
+    expect(tracker.delete('o', OUTBOX_TABLE, marshall({ pk: 'ALERT#1' }))).toBe(0);
   });
 });
 
