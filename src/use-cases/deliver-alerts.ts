@@ -343,6 +343,15 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
           realerts: begun.ends.realerts,
         });
       }
+      for (const failure of begun.ends.failures) {
+        logger?.error('The end of a mute was not handled; the next drain retries it', {
+          muteId: failure.muteId,
+          error:
+            failure.error instanceof Error
+              ? `${failure.error.name}: ${failure.error.message}`
+              : String(failure.error),
+        });
+      }
     }
     const gate = await deps.outbox.getRouteGate();
     if (gate.blockedUntil && gate.blockedUntil > clock().toISOString()) {

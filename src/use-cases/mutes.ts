@@ -102,6 +102,11 @@ export interface MuteEnds {
   readonly mutes: number;
   /** Re-alerts newly queued. */
   readonly realerts: number;
+  /**
+   * Ends that failed (the open pairs or the outbox unreadable…): retried by the next drain. They
+   * never stop the delivery of the other alerts.
+   */
+  readonly failures: readonly { readonly muteId: string; readonly error: unknown }[];
 }
 
 export interface DeliveryMutesDeps {
@@ -131,16 +136,21 @@ export async function handleEnded(
 ): Promise<MuteEnds> {
   let realerts = 0;
   let handled = 0;
+  const failures: { muteId: string; error: unknown }[] = [];
   for (const mute of mutes) {
     if (mute.endHandledAt !== null || !hasEnded(mute, now)) continue;
-    const alerts = await endAlerts(deps, mute);
-    // Queued before the mark: a crash in between repeats the end, and the ids keep it to once.
-    const { enqueued } = alerts.length > 0 ? await deps.outbox.enqueue(alerts, now) : { enqueued: 0 };
-    const summary = `${alerts.length} pair${alerts.length === 1 ? '' : 's'} still non-compliant alerted again`;
-    if (await deps.store.markEndHandled(mute, summary, now)) handled += 1;
-    realerts += enqueued;
+    try {
+      const alerts = await endAlerts(deps, mute);
+      // Queued before the mark: a crash in between repeats the end, and the ids keep it to once.
+      const { enqueued } = alerts.length > 0 ? await deps.outbox.enqueue(alerts, now) : { enqueued: 0 };
+      realerts += enqueued;
+      const summary = `${alerts.length} pair${alerts.length === 1 ? '' : 's'} still non-compliant alerted again`;
+      if (await deps.store.markEndHandled(mute, summary, now)) handled += 1;
+    } catch (error) {
+      failures.push({ muteId: mute.id, error });
+    }
   }
-  return { mutes: handled, realerts };
+  return { mutes: handled, realerts, failures };
 }
 
 /** The re-alerts of one ended mute: its pairs still non-compliant (see the module comment). */

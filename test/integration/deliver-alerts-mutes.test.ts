@@ -22,6 +22,7 @@ import { type Alert, type ComplianceState, orderOf } from '../../src/domain/comp
 import type { ComplianceType } from '../../src/domain/config-event.js';
 import type { RawMuteRequest } from '../../src/domain/mute.js';
 import type { SlackMessage } from '../../src/ports/message-sink.js';
+import type { OpenPairSource } from '../../src/ports/mutes.js';
 import { createAlertDeliverer } from '../../src/use-cases/deliver-alerts.js';
 import { addMute, createDeliveryMutes, removeMute } from '../../src/use-cases/mutes.js';
 import { makeAlert } from '../helpers/alerts.js';
@@ -46,7 +47,7 @@ beforeEach(() => {
   slack.setDefault(reply.ok);
 });
 
-async function setup() {
+async function setup(options: { open?: (real: OpenPairSource) => OpenPairSource } = {}) {
   const prefix = await dynamo.newPrefix();
   const time = { now: START };
   const clock = () => new Date(time.now);
@@ -69,7 +70,7 @@ async function setup() {
     timeBudgetMs: 60_000,
     mutes: createDeliveryMutes({
       store: mutes,
-      open: new HotStateOpenPairs(dynamo.doc, states.tableName, clock),
+      open: (options.open ?? ((real) => real))(new HotStateOpenPairs(dynamo.doc, states.tableName, clock)),
       outbox,
     }),
   });
@@ -257,6 +258,36 @@ describe('muting at delivery', () => {
     const texts = posted().map(textOf).join('\n');
     expect(texts).toContain('evt-next');
     expect(texts).toContain(`Still non-compliant after mute \`${m.id}\` removed`);
+  });
+
+  it('an end that fails (the state unreadable) does not stop delivery and is retried by the next drain', async () => {
+    // Prepare
+    let failures = 1;
+    const { deliverer, decide, mute, time } = await setup({
+      open: (real) => ({
+        openPairs: (account, region) => {
+          if (failures-- > 0) return Promise.reject(new Error('ProvisionedThroughputExceededException'));
+          return real.openPairs(account, region);
+        },
+        statusOf: (keys) => real.statusOf(keys),
+      }),
+    });
+    const m = await mute({ untilMs: time.now + HOUR });
+    await decide(makeAlert({ account: ACCOUNT, resourceId: 'bucket-open' }));
+    expect(await deliverer.drain()).toMatchObject({ muted: 1 });
+    time.now = Date.parse(m.until);
+    await decide(makeAlert({ account: '210987654321', eventId: 'evt-unrelated' }));
+
+    // Act
+    const failing = await deliverer.drain();
+    const retried = await deliverer.drain();
+
+    // Assess
+    expect(failing).toMatchObject({ messages: 1, realerts: 0 });
+    expect(retried).toMatchObject({ messages: 1, realerts: 1 });
+    const texts = posted().map(textOf);
+    expect(texts[0]).toContain('evt-unrelated');
+    expect(texts[1]).toContain('bucket-open');
   });
 
   it('a re-alert of a pair another mute still covers is held back by that one', async () => {
