@@ -8,9 +8,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { createConfigServiceClient } from '../../../src/adapters/config/aggregator.compliance-source.js';
+import { MuteRepository } from '../../../src/adapters/dynamodb/mute.repository.js';
 import { yesterdayUtc } from '../../../src/domain/archive-schema.js';
+import { addMute } from '../../../src/use-cases/mutes.js';
 import { startConfigAggregatorStandIn } from '../../embedded/config-aggregator-stand-in.js';
 import { startControlServer } from '../../embedded/control.js';
+import { localActor } from '../../embedded/mute-store.js';
 import {
   dataDirLayout,
   type EmbeddedStack,
@@ -63,7 +66,7 @@ export const command: Command = {
 
 Runs the embedded stack until Ctrl-C: kinesalite + dynalite persisted in the data directory, the
 stream consumer and archiver, Slack delivery (SLACK_WEBHOOK_URL, else <data-dir>/outbox/), and
-the API + dashboard on http://127.0.0.1:PORT. While it runs, "ingest", "query" and "report" on
+the API + dashboard on http://127.0.0.1:PORT. While it runs, "ingest", "query", "report" and "mute" on
 the same data directory go through it (see <data-dir>/endpoints.json).
 
 Options:
@@ -72,7 +75,8 @@ Options:
   --demo           on an empty data directory, first load a demo organization (12 accounts,
                    3 regions, ~30 rules, 90 days ending yesterday, one storm) as a deployment
                    meets it: a baseline sync from a local stand-in of its Config aggregator,
-                   dated at the start of the 90 days, then the live events of the 90 days
+                   dated at the start of the 90 days, one mute (an account's rule, 30 days),
+                   then the live events of the 90 days
   -h, --help       this help
 `,
 
@@ -216,6 +220,21 @@ async function loadDemo(
     log(`demo interrupted: ${shownDir} holds part of it; delete the directory to load it again`);
     return;
   }
+  // One mute, before the live events: its violations are recorded but not posted, and the
+  // dashboard's Muted panel and the report show them apart.
+  const demoMute = await addMute(
+    new MuteRepository(stack.doc, stack.tables.mutes),
+    {
+      account: profile.accounts[0],
+      rule: profile.rules[0],
+      untilMs: Date.now() + 30 * 86_400_000,
+      reason: 'demo: accepted risk, the owning team fixes it in the next release',
+    },
+    localActor(),
+  );
+  log(
+    `demo mute ${demoMute.id}: account ${demoMute.account}, rule ${demoMute.rule}, until ${demoMute.until.slice(0, 10)} (config-monitor mute list)`,
+  );
 
   const progress = createProgress({ stream: stderr, long: true });
   const report = await stack
