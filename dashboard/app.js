@@ -796,23 +796,36 @@ function renderRules(remediation, filters) {
 
 function renderRemediation(remediation, filters) {
   const container = $('remediation');
-  const rows = [...remediation.items]
-    .filter((item) => item.remediated > 0 && (!filters.rule || matchesRule(item, filters.rule)))
-    .sort(
-      (a, b) =>
-        (b.p90_seconds ?? -1) - (a.p90_seconds ?? -1) ||
-        b.open_violations - a.open_violations ||
-        a.rule_name.localeCompare(b.rule_name) ||
-        a.account.localeCompare(b.account),
-    );
+  const rows = remediationOrder(
+    remediation.items.filter(
+      (item) => item.remediated > 0 && (!filters.rule || matchesRule(item, filters.rule)),
+    ),
+  );
+  const org = remediation.organization;
+  // The organization-wide figure: every remediation of the scope ranked together (exact), for all rules.
+  const overall =
+    org && org.remediated > 0
+      ? h(
+          'p',
+          { class: 'org-mttr', 'data-field': 'org-mttr' },
+          h('strong', {}, filters.account ? `Account ${filters.account}` : 'Organization'),
+          `: median ${formatDuration(org.median_seconds)} · p90 ${formatDuration(org.p90_seconds)} · ${integer.format(org.remediated)} fixed`,
+          filters.rule ? h('span', { class: 'scope-note' }, ' · all rules') : null,
+        )
+      : null;
   if (rows.length === 0) {
-    replace(container, empty('Nothing remediated in this range', 'No violation was resolved in these days.'));
+    replace(
+      container,
+      overall,
+      empty('Nothing remediated in this range', 'No violation was resolved in these days.'),
+    );
     return;
   }
   const shown = rows.slice(0, 12);
-  const maxP90 = Math.max(...shown.map((r) => r.p90_seconds ?? 0));
+  const maxLost = Math.max(...shown.map(timeLost));
   replace(
     container,
+    overall,
     h(
       'table',
       {},
@@ -859,7 +872,11 @@ function renderRemediation(remediation, filters) {
               { class: 'n nowrap', 'data-field': 'p90', 'data-label': 'p90' },
               formatDuration(item.p90_seconds),
             ),
-            h('td', { class: 'bar' }, hbar(item.p90_seconds ?? 0, maxP90, '#e0a23b')),
+            h(
+              'td',
+              { class: 'bar', title: `${formatDuration(timeLost(item))} open in all (fixed × median)` },
+              hbar(timeLost(item), maxLost, '#e0a23b'),
+            ),
             h(
               'td',
               { class: 'n', 'data-field': 'open', 'data-label': 'Open' },
@@ -870,8 +887,31 @@ function renderRemediation(remediation, filters) {
       ),
     ),
     rows.length > shown.length
-      ? h('p', { class: 'hint' }, `Slowest ${shown.length} of ${rows.length} rule × account pairs, by p90.`)
+      ? h(
+          'p',
+          { class: 'hint' },
+          `The ${shown.length} of ${integer.format(rows.length)} rule × account pairs that lost the most time (fixed × median).`,
+        )
       : null,
+  );
+}
+
+/** The time a rule × account pair spent open: fixed × median, what sorts the table. */
+function timeLost(item) {
+  return item.remediated * (item.median_seconds ?? 0);
+}
+
+/**
+ * Time to remediate, the pairs that lost the most time first (fixed × median): a single slow fix
+ * no longer leads, as it did sorted by p90 alone; ties by p90, then name.
+ */
+export function remediationOrder(items) {
+  return [...items].sort(
+    (a, b) =>
+      timeLost(b) - timeLost(a) ||
+      (b.p90_seconds ?? -1) - (a.p90_seconds ?? -1) ||
+      a.rule_name.localeCompare(b.rule_name) ||
+      a.account.localeCompare(b.account),
   );
 }
 

@@ -472,6 +472,48 @@ describe('dashboard: what is open now, drill-down, states, phone and large organ
     expect(pageErrors).toEqual([]);
   });
 
+  it('gives the organization-wide time to remediate and lists the pairs that lost the most time first', async () => {
+    // Act
+    await open(page);
+    await loaded(page);
+    // Assess: the API's exact figure, and the order fixed × median (not p90 alone).
+    const remediation = await api('/compliance/remediation', rangeOf(30));
+    const org = remediation.organization;
+    expect(org.remediated).toBe(
+      remediation.items.reduce((sum: number, item: any) => sum + item.remediated, 0),
+    );
+    const duration = (seconds: number) =>
+      seconds < 3_600
+        ? `${Math.max(1, Math.round(seconds / 60))} min`
+        : seconds < 2 * 86_400
+          ? `${(seconds / 3_600).toFixed(1)} h`
+          : `${(seconds / 86_400).toFixed(1)} d`;
+    expect(await page.getByTestId('remediation').locator('[data-field="org-mttr"]').textContent()).toBe(
+      `Organization: median ${duration(org.median_seconds)} · p90 ${duration(org.p90_seconds)} · ${formatInt(org.remediated)} fixed`,
+    );
+    const lost = (item: any) => item.remediated * (item.median_seconds ?? 0);
+    const expected = remediation.items
+      .filter((item: any) => item.remediated > 0)
+      .sort(
+        (a: any, b: any) =>
+          lost(b) - lost(a) ||
+          (b.p90_seconds ?? -1) - (a.p90_seconds ?? -1) ||
+          a.rule_name.localeCompare(b.rule_name) ||
+          a.account.localeCompare(b.account),
+      )
+      .slice(0, 12)
+      .map((item: any) => `${item.rule_name}|${item.account}`);
+    expect(
+      await page
+        .getByTestId('remediation')
+        .locator('tbody tr')
+        .evaluateAll((trs) =>
+          trs.map((tr) => `${tr.getAttribute('data-rule')}|${tr.getAttribute('data-account')}`),
+        ),
+    ).toEqual(expected);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('filters everything to a rule clicked, keeps the filters in a link, and opens a resource’s timeline', async () => {
     // Prepare: a rule deployed by conformance packs (several instances under one base name).
     const range = rangeOf(30);

@@ -403,6 +403,33 @@ export function timeToRemediate(rows: readonly ArchiveRow[], p: RangeScope): Row
     });
 }
 
+/**
+ * time_to_remediate_overall: the remediations of {@link timeToRemediate}, all groups ranked
+ * together: one row (remediated, exact nearest-rank median and p90 in seconds).
+ */
+export function timeToRemediateOverall(rows: readonly ArchiveRow[], p: RangeScope): Row[] {
+  const durations: number[] = [];
+  const history = dedupe(rows.filter((r) => inScope(r, p) && (p.end == null || r.event_time < p.end)));
+  const byKey = new Map<string, ArchiveRow[]>();
+  for (const r of history) byKey.set(stateKey(r), [...(byKey.get(stateKey(r)) ?? []), r]);
+  for (const events of byKey.values()) {
+    events.sort((a, b) => compare(orderKey(a), orderKey(b)));
+    let violationStarted: string | null = null;
+    for (const e of events) {
+      if (isResolution(e) && violationStarted !== null && (p.start == null || e.event_time >= p.start)) {
+        durations.push(Date.parse(e.event_time) - Date.parse(violationStarted));
+      }
+      if (isNewViolation(e) && (violationStarted === null || e.event_time > violationStarted)) {
+        violationStarted = e.event_time;
+      }
+    }
+  }
+  const d = durations.sort((a, b) => a - b);
+  const n = d.length;
+  const at = (k: number) => (n === 0 ? null : (d[k - 1] as number) / 1000);
+  return [{ remediated: n, median_seconds: at(Math.ceil(n / 2)), p90_seconds: at(Math.ceil((9 * n) / 10)) }];
+}
+
 // resource_timeline ----------------------------------------------------------------------------
 
 export interface ResourceScope {

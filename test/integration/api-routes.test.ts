@@ -218,6 +218,26 @@ describe('GET /compliance/remediation', () => {
       name: 'time_to_remediate',
       params: { account: null, region: null, start: '2024-01-01T00:00:00.000Z', end: null },
     });
+    // No overall row from the engine: nothing remediated, no median.
+    expect(res.body.organization).toEqual({ remediated: 0, median_seconds: null, p90_seconds: null });
+  });
+
+  it('gives the organization-wide figure of the same range from time_to_remediate_overall', async () => {
+    const { get, engine } = setup();
+    engine.rows = {
+      time_to_remediate: [],
+      time_to_remediate_overall: [{ remediated: 9, median_seconds: 5400, p90_seconds: 86_400 }],
+    };
+    const res = await get('/compliance/remediation?account=111111111111&end_date=2024-02-01');
+    expect(res.status).toBe(200);
+    expect(res.body.organization).toEqual({ remediated: 9, median_seconds: 5400, p90_seconds: 86_400 });
+    const overall = engine.calls.find((call: any) => call.name === 'time_to_remediate_overall');
+    expect(overall?.params).toEqual({
+      account: '111111111111',
+      region: null,
+      start: null,
+      end: '2024-02-01T00:00:00.000Z',
+    });
   });
 });
 

@@ -254,6 +254,10 @@ describe.each([
       expect(expected.length).toBeGreaterThan(0);
       expect(normalize(await run('time_to_remediate', params))).toEqual(normalize(expected));
     });
+    it('time_to_remediate_overall equals the reference', async () => {
+      const expected = ref.timeToRemediateOverall(rows, normalizeParams(params));
+      expect(normalize(await run('time_to_remediate_overall', params))).toEqual(normalize(expected));
+    });
     it('compliance_trend equals the reference', async () => {
       const expected = ref.complianceTrend(rows, normalizeParams(params));
       expect(normalize(await run('compliance_trend', params))).toEqual(normalize(expected));
@@ -447,6 +451,8 @@ function referenceFor(name: string, data: ref.ArchiveRow[], params: QueryParamet
       return ref.complianceTrend(data, p);
     case 'time_to_remediate':
       return ref.timeToRemediate(data, p);
+    case 'time_to_remediate_overall':
+      return ref.timeToRemediateOverall(data, p);
     case 'resource_timeline':
       return ref.resourceTimeline(data, p as unknown as ref.ResourceScope);
     default:
@@ -710,6 +716,13 @@ describe('baseline, drift and gone records of the reconciler', () => {
         p90_seconds: 172_800,
         open_violations: 1,
       },
+    ]);
+  });
+
+  it('time_to_remediate_overall: the same remediations ranked together, baseline ones left out', async () => {
+    expect(await run('time_to_remediate_overall', {}, syncEngine)).toEqual([
+      // sg-5's 2 h and bucket-3's 48 h: the median is the 1st of 2, the p90 the 2nd.
+      { remediated: 2, median_seconds: 7_200, p90_seconds: 172_800 },
     ]);
   });
 });

@@ -31,6 +31,7 @@ const SAVED_QUERY_PARAMETERS: Record<string, string[]> = {
   daily_top_accounts: ['day'],
   compliance_trend: ['account', 'region', 'end', 'start'],
   time_to_remediate: ['account', 'region', 'end', 'start'],
+  time_to_remediate_overall: ['account', 'region', 'end', 'start'],
   resource_timeline: ['account', 'region', 'resource_type', 'resource_id', 'start', 'end'],
 };
 

@@ -196,22 +196,39 @@ export const TRENDS_ROUTE: SavedQueryRoute = {
   },
 };
 
+/** Every remediation of the scope ranked together: the exact organization-wide median and p90. */
+export interface RemediationOverall {
+  remediated: number;
+  median_seconds: number | null;
+  p90_seconds: number | null;
+}
+
+function organizationOf(row: QueryRow | undefined): RemediationOverall {
+  return {
+    remediated: num(row?.remediated),
+    median_seconds: numOrNull(row?.median_seconds),
+    p90_seconds: numOrNull(row?.p90_seconds),
+  };
+}
+
 export const REMEDIATION_ROUTE: SavedQueryRoute = {
   route: 'remediation',
-  calls: (p) => ({
-    remediation: {
-      name: 'time_to_remediate',
-      params: {
-        account: p.account ?? null,
-        region: p.region ?? null,
-        start: p.start ?? null,
-        end: p.end ?? null,
-      },
-    },
-  }),
+  calls: (p) => {
+    const params = {
+      account: p.account ?? null,
+      region: p.region ?? null,
+      start: p.start ?? null,
+      end: p.end ?? null,
+    };
+    return {
+      remediation: { name: 'time_to_remediate', params },
+      overall: { name: 'time_to_remediate_overall', params },
+    };
+  },
   shape: (rows, p) => ({
     start_date: p.start ?? null,
     end_date: p.end ?? null,
+    organization: organizationOf(rows.overall?.[0]),
     items: (rows.remediation ?? []).map(
       (row): RemediationItem => ({
         account: text(row.account),
