@@ -154,8 +154,9 @@ export function registerViolationRoutes(app: Hono<ApiEnv>, ctx: RouteContext): v
       next = last && start + params.limit < keyed.length ? last.key : null;
     }
 
-    const views = page.map(
-      (v): ViolationView => ({
+    const views = page.map((v): ViolationView => {
+      const muteId = muteOf(v);
+      return {
         account: v.account,
         region: v.region,
         rule_name: v.ruleName,
@@ -167,10 +168,10 @@ export function registerViolationRoutes(app: Hono<ApiEnv>, ctx: RouteContext): v
         last_evaluated: v.lastEvaluated,
         annotation: v.annotation,
         event_id: v.eventId,
-        muted: muteOf(v) !== null,
-        mute_id: muteOf(v),
-      }),
-    );
+        muted: muteId !== null,
+        mute_id: muteId,
+      };
+    });
     const cursor = next === null ? null : encodeViolationsCursor(next, params, ctx.tokenKey);
 
     if (!wantsCsv(c, params)) return c.json({ items: views, next: cursor });
