@@ -789,6 +789,25 @@ describe('dashboard: what is open now, drill-down, states, phone and large organ
     expect(pageErrors).toEqual([]);
   });
 
+  it('fits a 768 px tablet too: no card or what it holds leaves the screen', async () => {
+    await page.setViewportSize({ width: 768, height: 1024 });
+    try {
+      await open(page);
+      await loaded(page);
+      const { width, wide } = await page.evaluate(() => ({
+        width: document.documentElement.scrollWidth,
+        wide: Array.from(document.querySelectorAll('header.top, main .kpi, main .card, main .card > *'))
+          .filter((el) => el.getBoundingClientRect().right > 768.5)
+          .map((el) => el.tagName + (el.id ? `#${el.id}` : '')),
+      }));
+      expect(width).toBeLessThanOrEqual(768);
+      expect(wide).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
   it('is usable at 390 px: the page is no wider than the screen, tables collapse to rows, chart labels do not overlap', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     try {
