@@ -1733,10 +1733,21 @@ function showEmptyState(state, filters) {
   $('notice').dataset.state = state;
 }
 
+/** The figures are read again every minute while the tab is visible (and on return to it). */
+const REFRESH_MS = 60_000;
+let lastLoadAt = 0;
+
+function refreshIfDue() {
+  if (document.visibilityState !== 'visible' || Date.now() - lastLoadAt < REFRESH_MS) return;
+  loadCoverage();
+  load();
+}
+
 async function load() {
   const filters = readFilters();
   const mine = ++generation;
   const now = Date.now();
+  lastLoadAt = now;
   const range = rangeOf(filters, now);
   const scope = { account: filters.account, region: filters.region, ...range };
   lastFiguresKey = figuresKey(filters);
@@ -1933,6 +1944,8 @@ async function start() {
   loadCoverage();
   load();
   showTimeline(readFilters().resource);
+  setInterval(refreshIfDue, REFRESH_MS / 4);
+  document.addEventListener('visibilitychange', refreshIfDue);
 }
 
 start();

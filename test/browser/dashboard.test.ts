@@ -5,6 +5,7 @@
  * on the local server, and a screenshot goes to test-output/dashboard.png.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -909,5 +910,61 @@ describe('dashboard: what is open now, drill-down, states, phone and large organ
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(offsite).toEqual([]);
     expect(pageErrors).toEqual([]);
+  });
+
+  it.each([
+    [1440, 1000],
+    [390, 844],
+  ])(
+    'has no serious or critical accessibility violation at %i px (axe-core, run in the page)',
+    async (width, height) => {
+      // Prepare
+      const p = await context.newPage();
+      try {
+        await p.setViewportSize({ width, height });
+        await p.goto(`${server.url}/#days=30`);
+        await loaded(p);
+        // Evaluated through the DevTools protocol, so the page's CSP (no inline script) still holds.
+        await p.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+        // Act
+        const violations = await p.evaluate(async () => {
+          const axe = (window as unknown as { axe: { run: (c: Document) => Promise<any> } }).axe;
+          const result = await axe.run(document);
+          return result.violations
+            .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+            .map(
+              (v: any) => `${v.id} (${v.impact}): ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`,
+            );
+        });
+        // Assess
+        expect(violations).toEqual([]);
+      } finally {
+        await p.close();
+      }
+    },
+  );
+
+  it('reads the figures again every minute while the tab is visible, and says when', async () => {
+    // Prepare: the page's clock is the test's.
+    const p = await context.newPage();
+    try {
+      await p.clock.install();
+      const summaries: string[] = [];
+      p.on('request', (r) => {
+        if (new URL(r.url()).pathname === '/compliance/summary') summaries.push(r.url());
+      });
+      await p.goto(`${server.url}/#days=30`);
+      await loaded(p);
+      const before = summaries.length;
+      const stampBefore = await p.locator('#updated').textContent();
+      // Act
+      await p.clock.fastForward('01:05');
+      await expect.poll(() => summaries.length, { timeout: 15_000 }).toBeGreaterThan(before);
+      // Assess: the new figures carry their own time.
+      await expect.poll(() => p.locator('#updated').textContent(), { timeout: 15_000 }).not.toBe(stampBefore);
+      expect(await p.locator('#updated').textContent()).toMatch(/^updated .+ UTC$/);
+    } finally {
+      await p.close();
+    }
   });
 });
