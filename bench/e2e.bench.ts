@@ -183,6 +183,15 @@ function generateInChild(path: string): Promise<{ accounts: number; total: numbe
   });
 }
 
+// An exit before the result line says where it happened: tsx ends a process whose event loop
+// emptied under a pending top-level await with code 13 and no message at all.
+let phase = 'generating the events';
+let finished = false;
+process.on('exit', (code) => {
+  if (!finished)
+    process.stderr.write(`bench:e2e ended with code ${code} while ${phase}, before its result\n`);
+});
+
 const root = args.keep ?? mkdtempSync(join(tmpdir(), 'config-monitor-e2e-'));
 mkdirSync(root, { recursive: true });
 const file = join(root, 'events.jsonl');
@@ -201,6 +210,7 @@ const quiet = {
 let messageFiles = 0;
 const dataDir = join(root, 'data');
 rmSync(dataDir, { recursive: true, force: true });
+phase = 'starting the stack';
 const stack = await startEmbeddedStack({
   dataDir,
   slackWebhookUrl: null,
@@ -245,6 +255,7 @@ ddbMeter.reset();
 kinesisMeter.reset();
 const cpuBefore = process.cpuUsage();
 start = performance.now();
+phase = 'ingesting';
 const report = await stack.ingest(readIngestRecords(createReadStream(file)), { onProgress });
 times.whole = since();
 const cpu = process.cpuUsage(cpuBefore);
@@ -256,7 +267,9 @@ const maxRssMb = process.resourceUsage().maxRSS / 1024;
 rssPeakSampled = Math.max(rssPeakSampled, process.memoryUsage.rss());
 
 // The items the pipeline left, for the dynalite ceiling.
+phase = 'reading the tables back';
 const scanned = await scanTables(stack);
+phase = 'closing the stack';
 await stack.close();
 
 // ---------------------------------------------------------------------------------------------
@@ -370,9 +383,11 @@ async function kinesaliteCeiling(records: readonly StreamRecord[], shards: numbe
   }
 }
 
+phase = 'measuring the dynalite ceiling';
 const dynamoCeiling = await dynaliteCeiling(scanned);
 scanned.clear();
 const records = await streamRecords();
+phase = 'measuring the kinesalite ceiling';
 const kinesisCeiling = await kinesaliteCeiling(records, 4);
 const loadAfter = loadavg();
 if (!args.keep) rmSync(root, { recursive: true, force: true });
@@ -477,6 +492,7 @@ const width = Math.max(...rows.map(([k]) => k.length));
 console.log('end-to-end benchmark — config-monitor ingest on the embedded stack');
 for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
+finished = true;
 console.log(
   JSON.stringify({
     events: n,
