@@ -1072,6 +1072,11 @@ describe('cdk-nag (AwsSolutions + Serverless)', () => {
     expect(nagFindings(synth.app)).toEqual([]);
   });
 
+  it('keeps the master template well under CloudFormation's 1 MB limit (written without indentation)', () => {
+    // 748 KB with cdk.json's configuration on 2026-12-03; the limit is 1,000,000 bytes.
+    expect(JSON.stringify(template.toJSON()).length).toBeLessThan(800_000);
+  });
+
   it('leaves no CDK warning or error annotation on any stack', () => {
     for (const stack of [synth.master, ...synth.agents]) {
       const annotations = Annotations.fromStack(stack);
