@@ -1072,7 +1072,7 @@ describe('cdk-nag (AwsSolutions + Serverless)', () => {
     expect(nagFindings(synth.app)).toEqual([]);
   });
 
-  it('keeps the master template well under CloudFormation's 1 MB limit (written without indentation)', () => {
+  it('keeps the master template well under the 1 MB CloudFormation limit (written without indentation)', () => {
     // 748 KB with cdk.json's configuration on 2026-12-03; the limit is 1,000,000 bytes.
     expect(JSON.stringify(template.toJSON()).length).toBeLessThan(800_000);
   });
