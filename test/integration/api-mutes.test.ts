@@ -40,6 +40,7 @@ function app(options: { localActor?: string } = {}) {
     mutes: store,
     queryEngine: engine,
     now: () => NOW,
+    logger: { info: () => {}, error: () => {} },
     ...options,
   });
 }
