@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
+import { boundLevelDb } from './leveldb-bounds.mjs';
 
 export interface LocalService {
   readonly endpoint: string;
@@ -37,6 +38,7 @@ async function listen(server: Server, port: number): Promise<LocalService> {
 
 /** dynalite; `path` is a LevelDB directory (created if missing), omitted for in-memory. Port 0 picks a free one. */
 export async function startDynalite(options: { path?: string; port?: number } = {}): Promise<LocalService> {
+  boundLevelDb();
   if (options.path) mkdirSync(options.path, { recursive: true });
   const server = dynalite({
     ...(options.path ? { path: options.path } : {}),
@@ -49,6 +51,7 @@ export async function startDynalite(options: { path?: string; port?: number } = 
 
 /** kinesalite; `path` is a LevelDB directory (created if missing), omitted for in-memory. Port 0 picks a free one. */
 export async function startKinesalite(options: { path?: string; port?: number } = {}): Promise<LocalService> {
+  boundLevelDb();
   if (options.path) mkdirSync(options.path, { recursive: true });
   const server = kinesalite({
     ...(options.path ? { path: options.path } : {}),

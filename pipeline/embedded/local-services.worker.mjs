@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
+import { boundLevelDb } from './leveldb-bounds.mjs';
 
 const { kind, path } = workerData;
 // LevelDB's errors do not survive the structured clone of a worker 'error' event (they arrive as
@@ -42,34 +43,8 @@ async function probeStore() {
   await new Promise((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())));
 }
 
-/**
- * LevelDB maps each table file it keeps open (up to 1,000 by default) and the pages it reads stay
- * in the process's resident set: a 200,000-event ingest grew RSS by 1.3 GB of mapped hot-store
- * files, with the heaps under 300 MB. Neither dynalite nor kinesalite passes LevelDB options, so
- * the open options are set here for both libraries: at most 64 tables open (LevelDB's floor: 74
- * files with its own 10) and tables of 1 MiB instead of 2 (level-0 tables stay the size of the
- * 4 MiB write buffer), which bounds the mapped bytes per store at about 64 MiB whatever its size.
- * A table read after it left the cache is opened again, from the page cache.
- */
-const LEVELDB_OPEN_OPTIONS = { maxOpenFiles: 74, maxFileSize: 1024 * 1024 };
-
-function boundLevelDbMemory() {
-  const require = createRequire(import.meta.url);
-  const { ClassicLevel } = createRequire(createRequire(require.resolve('dynalite')).resolve('level'))(
-    'classic-level',
-  );
-  const openClassic = ClassicLevel.prototype._open;
-  ClassicLevel.prototype._open = function (options) {
-    return openClassic.call(this, { ...options, ...LEVELDB_OPEN_OPTIONS });
-  };
-  const LevelDOWN = createRequire(require.resolve('kinesalite'))('leveldown');
-  const openDown = LevelDOWN.prototype._open;
-  LevelDOWN.prototype._open = function (options, callback) {
-    return openDown.call(this, { ...options, ...LEVELDB_OPEN_OPTIONS }, callback);
-  };
-}
-
-boundLevelDbMemory();
+// Before the servers open their stores: see leveldb-bounds.mjs.
+boundLevelDb();
 let opened = true;
 if (path) {
   mkdirSync(path, { recursive: true });

@@ -1,0 +1,4 @@
+/** LevelDB open options set for dynalite's and kinesalite's stores (see leveldb-bounds.mjs). */
+export declare const LEVELDB_OPEN_OPTIONS: Readonly<{ maxOpenFiles: number; maxFileSize: number }>;
+/** Bounds the memory of the LevelDB stores under dynalite and kinesalite; idempotent. */
+export declare function boundLevelDb(): void;
