@@ -17,10 +17,11 @@
  *   (`channel_not_found`…) and whether the webhook itself is broken or only this message was refused.
  * - The URL is a secret (it is the credential): it is never logged nor put into a reason.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { MessageSink, PostResult, SlackMessage } from '../../ports/message-sink.js';
 import { WebhookUrlError } from './errors.js';
+import { parseRetryAfter, send } from './slack-http.js';
+
+export { parseRetryAfter } from './slack-http.js';
 
 /*
  * Slack's incoming-webhook errors, as Slack documents them: "Handling errors" in
@@ -62,9 +63,6 @@ const WEBHOOK_ERRORS = new Set([
 
 /** Slack error codes that mean "too fast": the 429 path. */
 const RATE_LIMIT_ERRORS = new Set(['rate_limited', 'ratelimited']);
-
-/** Bytes of an answer read at most: Slack's answers are a short code. */
-const MAX_ANSWER_BYTES = 4096;
 
 export interface SlackWebhookClientOptions {
   /** The webhook URL, or a function resolving it (Secrets Manager, cached). */
@@ -124,7 +122,7 @@ export function createSlackWebhookClient(options: SlackWebhookClientOptions): Sl
   const resolveUrl = typeof options.url === 'string' ? async () => options.url as string : options.url;
 
   async function attempt(url: URL, body: string): Promise<PostResult & { retryAfterMs?: number }> {
-    const answer = await send(url, body, timeoutMs);
+    const answer = await send(url, body, { timeoutMs, peer: 'Slack webhook' });
     if (answer.kind === 'unsent') return { ok: false, retryable: true, reason: answer.reason };
     if (answer.kind === 'unanswered') {
       return { ok: false, retryable: true, ambiguous: true, reason: answer.reason };
@@ -169,105 +167,6 @@ export function createSlackWebhookClient(options: SlackWebhookClientOptions): Sl
       return redact(last, url.toString());
     },
   };
-}
-
-/** What came back from one attempt, as far as the client can tell. */
-type Answer =
-  | {
-      readonly kind: 'answered';
-      readonly status: number;
-      readonly text: string;
-      readonly retryAfter: string | null;
-    }
-  /** Failed before the whole request was handed to the network: Slack cannot have posted it. */
-  | { readonly kind: 'unsent'; readonly reason: string }
-  /** The whole request was sent, then no complete answer came: Slack may have posted it. */
-  | { readonly kind: 'unanswered'; readonly reason: string };
-
-/**
- * One POST with a deadline covering connect, send and the whole answer. `finish` on the request
- * means its last byte was handed to the operating system: before it, Slack cannot have the whole
- * message; after it, a missing answer is ambiguous.
- */
-function send(url: URL, body: string, timeoutMs: number): Promise<Answer> {
-  return new Promise<Answer>((resolve) => {
-    let sent = false;
-    let settled = false;
-    let response: IncomingMessage | undefined;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const settle = (answer: Answer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(answer);
-    };
-    const fail = (err: unknown, timedOut: boolean) => {
-      // A non-2xx status already names the outcome (Slack did not post), even without its body.
-      const status = response?.statusCode ?? 0;
-      if (status !== 0 && (status < 200 || status > 299)) {
-        settle({ kind: 'answered', status, text: '', retryAfter: header(response, 'retry-after') });
-        return;
-      }
-      const code = timedOut ? 'timeout' : errorCode(err);
-      if (!sent) {
-        settle({
-          kind: 'unsent',
-          reason: timedOut
-            ? `Slack webhook did not accept the message within ${timeoutMs} ms`
-            : `Slack webhook unreachable (${code})`,
-        });
-        return;
-      }
-      settle({
-        kind: 'unanswered',
-        reason: timedOut
-          ? `Slack webhook did not answer within ${timeoutMs} ms of receiving the message (it may have posted it)`
-          : `Slack webhook connection failed after the message was sent (${code}; it may have posted it)`,
-      });
-    };
-    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          'content-length': Buffer.byteLength(body),
-        },
-        // A fresh connection per post: a reset can then never be a stale keep-alive socket, and
-        // is ambiguous only when it happens after this message went out. One post a second
-        // makes the handshake cost nothing that matters.
-        agent: false,
-      },
-      (res) => {
-        response = res;
-        res.on('data', (chunk: Buffer) => {
-          if (size >= MAX_ANSWER_BYTES) return;
-          chunks.push(chunk);
-          size += chunk.length;
-        });
-        res.on('end', () =>
-          settle({
-            kind: 'answered',
-            status: res.statusCode ?? 0,
-            text: Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES).toString('utf8'),
-            retryAfter: header(res, 'retry-after'),
-          }),
-        );
-        res.on('error', (err) => fail(err, false));
-        res.on('aborted', () => fail(new Error('aborted'), false));
-      },
-    );
-    const timer = setTimeout(() => {
-      fail(undefined, true);
-      request.destroy();
-    }, timeoutMs);
-    request.on('finish', () => {
-      sent = true;
-    });
-    request.on('error', (err) => fail(err, false));
-    request.end(body);
-  });
 }
 
 /**
@@ -324,26 +223,6 @@ function parseAnswer(text: string): { ok: boolean; code: string } {
 function slackCode(text: string): string {
   const match = /^[a-z0-9_]{1,60}$/.exec(text.trim());
   return match ? match[0] : '';
-}
-
-function header(res: IncomingMessage | undefined, name: string): string | null {
-  const value = res?.headers[name];
-  return typeof value === 'string' ? value : null;
-}
-
-/** Retry-After in seconds or as an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(at - now, 0);
-}
-
-/** `ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`…, else the error's name; never its message (it may hold the host). */
-function errorCode(err: unknown): string {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : name(err);
 }
 
 function name(err: unknown): string {
