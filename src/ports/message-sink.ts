@@ -31,8 +31,23 @@ export interface SlackMessage {
  * back (a timeout or a reset after the request went out): it may have been posted, so the sink
  * has not re-sent it and a caller must not re-send it at once. `reason` never contains the webhook URL.
  */
+/** A message in a channel, as the Web API names it (bot mode): what a thread reply or an update needs. */
+export interface PostedMessage {
+  readonly channel: string;
+  readonly ts: string;
+}
+
+export interface PostOptions {
+  /** Bot mode: reply in the thread of this message. Ignored by sinks without threads (webhook, folder). */
+  readonly threadOf?: PostedMessage;
+}
+
 export type PostResult =
-  | { readonly ok: true }
+  | {
+      readonly ok: true;
+      /** Bot mode: where the message now is (`chat.postMessage`'s `channel` and `ts`). */
+      readonly posted?: PostedMessage;
+    }
   | {
       readonly ok: false;
       readonly retryable: boolean;
@@ -45,5 +60,7 @@ export type PostResult =
     };
 
 export interface MessageSink {
-  post(message: SlackMessage): Promise<PostResult>;
+  post(message: SlackMessage, options?: PostOptions): Promise<PostResult>;
+  /** Bot mode only: rewrites a message this sink posted (`chat.update`). */
+  update?(ref: PostedMessage, message: SlackMessage): Promise<PostResult>;
 }
