@@ -29,6 +29,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { generateOrganization } from '../pipeline/generate/organization.js';
 import { renderAlert } from '../src/adapters/slack/slack-messages.js';
+import { defaultAlertContext } from '../src/domain/alert-context.js';
 import { type BatchSummary, createBatchHandler } from '../src/handlers/consumer.handler.js';
 import { emptyBatchSummary } from '../src/use-cases/process-batch.js';
 import { inMemoryDeps } from '../test/helpers/in-memory-hot-store.js';
@@ -95,7 +96,7 @@ async function consumer(render: boolean): Promise<void> {
     render
       ? {
           onEnqueue: (alert) => {
-            sink += renderAlert(alert).blocks.length;
+            sink += renderAlert(alert, defaultAlertContext(alert)).blocks.length;
             rendered += 1;
           },
         }

@@ -3,7 +3,8 @@
  * is delivered (not when it was decided), so a corrected route, severity override or account name
  * applies to everything still pending. Pure data: the deliverer builds it, the renderer shows it.
  */
-import type { Severity } from './managed-rules.js';
+import type { Alert } from './compliance-state.js';
+import { managedRule, type Severity, severityOf } from './managed-rules.js';
 
 /** One property of a configuration item that a change touched (`configurationItemDiff.changedProperties`). */
 export interface ChangedProperty {
@@ -54,4 +55,32 @@ export interface AlertContext {
   readonly route: AlertRoute;
   /** Violations only: the change that caused it, when the pipeline has seen it; else null. */
   readonly change: ResourceChange | null;
+}
+
+/** The route of an alert no routing rule matched: the default destination. */
+export const DEFAULT_ROUTE: AlertRoute = Object.freeze({ destination: 'default', rule: null });
+
+/**
+ * The context of an alert from what the alert alone tells: its rule's severity and catalog entry
+ * (the default severity, MEDIUM, and no description or remediation link for a rule the catalog
+ * does not know), the default route, no account name or owner, no change. `overrides` replaces any
+ * of these (the routing and the configuration's account map build on it).
+ */
+export function defaultAlertContext(
+  alert: Pick<Alert, 'ruleName'>,
+  overrides: Partial<AlertContext> = {},
+): AlertContext {
+  const { severity, source } = severityOf(alert.ruleName);
+  const entry = managedRule(alert.ruleName);
+  return {
+    severity,
+    severitySource: source,
+    description: entry?.description ?? null,
+    remediationUrl: entry?.remediation ?? null,
+    accountName: null,
+    owner: null,
+    route: DEFAULT_ROUTE,
+    change: null,
+    ...overrides,
+  };
 }

@@ -71,6 +71,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LeaseAttempt, PendingAlert, RouteGate } from '../adapters/dynamodb/alert-outbox.repository.js';
 import { createSlackMessageRenderer } from '../adapters/slack/slack-messages.js';
+import { type AlertContext, defaultAlertContext } from '../domain/alert-context.js';
 import {
   DIGEST_DEFAULTS,
   type Digest,
@@ -122,9 +123,17 @@ export interface DrainLease {
 
 /** Renders the two kinds of message; the default uses `templates/*.liquid`. */
 export interface MessageRenderer {
-  alert(alert: Alert): SlackMessage;
-  /** `droppedBlocks > 0` means groups did not fit; the deliverer then splits the digest. */
-  digest(digest: Digest, threshold: number): { message: SlackMessage; droppedBlocks: number };
+  /** One alert, with what was looked up for it at delivery (see domain/alert-context.ts). */
+  alert(alert: Alert, context: AlertContext): SlackMessage;
+  /**
+   * A digest, with the contexts of its alerts by event id. `droppedBlocks > 0` means groups did not
+   * fit; the deliverer then splits the digest.
+   */
+  digest(
+    digest: Digest,
+    threshold: number,
+    contexts: ReadonlyMap<string, AlertContext>,
+  ): { message: SlackMessage; droppedBlocks: number };
 }
 
 /** Structured logger (Powertools Logger fits). Never given the webhook URL. */
@@ -501,7 +510,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       const { alert } = planned.item;
       return [
         {
-          message: renderer.alert(alert),
+          message: renderer.alert(alert, defaultAlertContext(alert)),
           ids: planned.ids,
           violations: alert.kind === 'violation' ? 1 : 0,
           resolutions: alert.kind === 'resolution' ? 1 : 0,
@@ -509,17 +518,25 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       ];
     }
     const createdAt = new Map(items.map((item) => [item.id, item.createdAt]));
-    return renderDigest(planned.digest, createdAt);
+    const inDigest = new Set(planned.ids);
+    const contexts = new Map(
+      items.filter((item) => inDigest.has(item.id)).map((item) => [item.id, defaultAlertContext(item.alert)]),
+    );
+    return renderDigest(planned.digest, createdAt, contexts);
   }
 
   /** Renders a digest; if its groups do not all fit Slack's limits, splits it in two, recursively. */
-  function renderDigest(digest: Digest, createdAt: ReadonlyMap<string, string>): Outgoing[] {
-    const rendered = renderer.digest(digest, threshold);
+  function renderDigest(
+    digest: Digest,
+    createdAt: ReadonlyMap<string, string>,
+    contexts: ReadonlyMap<string, AlertContext>,
+  ): Outgoing[] {
+    const rendered = renderer.digest(digest, threshold, contexts);
     if (rendered.droppedBlocks > 0 && digest.groups.length > 1) {
       const half = Math.ceil(digest.groups.length / 2);
       return [
-        ...renderDigest(digestOf(digest.groups.slice(0, half), createdAt), createdAt),
-        ...renderDigest(digestOf(digest.groups.slice(half), createdAt), createdAt),
+        ...renderDigest(digestOf(digest.groups.slice(0, half), createdAt), createdAt, contexts),
+        ...renderDigest(digestOf(digest.groups.slice(half), createdAt), createdAt, contexts),
       ];
     }
     return [

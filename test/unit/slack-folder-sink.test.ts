@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFolderMessageSink } from '../../src/adapters/slack/folder.message-sink.js';
 import { renderViolation } from '../../src/adapters/slack/slack-messages.js';
+import { defaultAlertContext } from '../../src/domain/alert-context.js';
 import { makeAlert } from '../helpers/alerts.js';
 
 describe('folder message sink', () => {
@@ -17,8 +18,8 @@ describe('folder message sink', () => {
       clock: () => new Date('2024-05-01T10:00:00Z'),
     });
     const messages = [
-      renderViolation(makeAlert({ resourceId: 'first' })),
-      renderViolation(makeAlert({ resourceId: 'evil\u001b[2J\nsecond' })),
+      renderViolation(makeAlert({ resourceId: 'first' }), defaultAlertContext(makeAlert())),
+      renderViolation(makeAlert({ resourceId: 'evil\u001b[2J\nsecond' }), defaultAlertContext(makeAlert())),
     ];
 
     // Act

@@ -17,6 +17,7 @@ import {
   renderViolation,
   ruleConsoleUrl,
 } from '../../src/adapters/slack/slack-messages.js';
+import { defaultAlertContext } from '../../src/domain/alert-context.js';
 import { buildDigests, type QueuedAlert } from '../../src/domain/alert-digest.js';
 import type { Alert } from '../../src/domain/compliance-state.js';
 import type { SlackMessage } from '../../src/ports/message-sink.js';
@@ -34,6 +35,11 @@ function assertSafe(message: SlackMessage): void {
     expect(text).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u0000-\u0008]/);
     expect(text).not.toMatch(/(^|[^\u2060])@(channel|here|everyone)\b/i);
   }
+}
+
+/** An alert with the context the deliverer gives when it knows nothing more (as renderer arguments). */
+function withContext(alert: Alert): [Alert, ReturnType<typeof defaultAlertContext>] {
+  return [alert, defaultAlertContext(alert)];
 }
 
 const LONG = `${HOSTILE} `.repeat(Math.ceil(10_000 / HOSTILE.length)).slice(0, 10_000);
@@ -61,7 +67,9 @@ describe('templates render hostile data into safe Block Kit', () => {
   describe.each(hostileVariants)('%s', (_name, overrides) => {
     it('violation.liquid', () => {
       // Act
-      const message = renderViolation(makeAlert(overrides), { dashboardUrl: 'https://dash.example/' });
+      const message = renderViolation(...withContext(makeAlert(overrides)), {
+        dashboardUrl: 'https://dash.example/',
+      });
 
       // Assess
       assertSafe(message);
@@ -69,7 +77,7 @@ describe('templates render hostile data into safe Block Kit', () => {
     });
 
     it('resolution.liquid', () => {
-      assertSafe(renderResolution(makeAlert({ kind: 'resolution', ...overrides })));
+      assertSafe(renderResolution(...withContext(makeAlert({ kind: 'resolution', ...overrides }))));
     });
 
     it('digest.liquid', () => {
@@ -89,7 +97,7 @@ describe('templates render hostile data into safe Block Kit', () => {
       const [digest] = buildDigests(items, { groupsPerMessage: 100 });
 
       // Act
-      const { message } = renderDigest(digest!, 10, { dashboardUrl: 'https://dash.example/' });
+      const { message } = renderDigest(digest!, 10, new Map(), { dashboardUrl: 'https://dash.example/' });
 
       // Assess
       assertSafe(message);
@@ -101,7 +109,7 @@ describe('templates render hostile data into safe Block Kit', () => {
     const alert = makeAlert({ resourceId: 'my-bucket', annotation: 'Encryption off' });
 
     // Act
-    const message = renderViolation(alert);
+    const message = renderViolation(...withContext(alert));
 
     // Assess
     const texts = allTexts(message).join('\n');
@@ -121,7 +129,7 @@ describe('templates render hostile data into safe Block Kit', () => {
     });
 
     // Act
-    const texts = allTexts(renderViolation(alert)).join('\n');
+    const texts = allTexts(renderViolation(...withContext(alert))).join('\n');
 
     // Assess
     expect(texts).toContain('*Evaluated at*\n2026-11-26T14:02:11.000Z');
@@ -138,7 +146,7 @@ describe('templates render hostile data into safe Block Kit', () => {
     const [digest] = buildDigests(items);
 
     // Act
-    const { message, droppedBlocks } = renderDigest(digest!, 10);
+    const { message, droppedBlocks } = renderDigest(digest!, 10, new Map());
 
     // Assess
     expect(droppedBlocks).toBe(0);
@@ -196,19 +204,21 @@ describe('the Liquid engine is strict', () => {
 describe('alerts the reconciler found', () => {
   it('say so: a drift violation, a drift resolution, a pair closed because it is gone', () => {
     const texts = (m: SlackMessage) => allTexts(m).join('\n');
-    expect(texts(renderViolation(makeAlert({ reconciliation: 'drift' })))).toContain(
-      'Found by reconciliation with AWS Config',
-    );
-    expect(texts(renderResolution(makeAlert({ kind: 'resolution', reconciliation: 'drift' })))).toContain(
+    expect(texts(renderViolation(...withContext(makeAlert({ reconciliation: 'drift' }))))).toContain(
       'Found by reconciliation with AWS Config',
     );
     expect(
+      texts(renderResolution(...withContext(makeAlert({ kind: 'resolution', reconciliation: 'drift' })))),
+    ).toContain('Found by reconciliation with AWS Config');
+    expect(
       texts(
         renderResolution(
-          makeAlert({ kind: 'resolution', newStatus: 'NOT_APPLICABLE', reconciliation: 'gone' }),
+          ...withContext(
+            makeAlert({ kind: 'resolution', newStatus: 'NOT_APPLICABLE', reconciliation: 'gone' }),
+          ),
         ),
       ),
     ).toContain('no longer reports this rule and resource');
-    expect(texts(renderViolation(makeAlert()))).not.toContain('reconciliation');
+    expect(texts(renderViolation(...withContext(makeAlert())))).not.toContain('reconciliation');
   });
 });

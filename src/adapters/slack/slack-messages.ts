@@ -5,6 +5,7 @@
  * whatever the data. The api helper renders `daily_report.liquid` through {@link renderTemplate}.
  */
 import type { Liquid } from 'liquidjs';
+import type { AlertContext } from '../../domain/alert-context.js';
 import type { Digest } from '../../domain/alert-digest.js';
 import type { Alert } from '../../domain/compliance-state.js';
 import type { SlackMessage } from '../../ports/message-sink.js';
@@ -74,26 +75,51 @@ export function renderTemplate(
   return renderTemplateDetailed(name, vars, options).message;
 }
 
-/** The message for one violation (`templates/violation.liquid`). */
-export function renderViolation(alert: Alert, options: RenderOptions = {}): SlackMessage {
-  return renderTemplate('violation', alertVars(alert, options), options);
+/**
+ * The message for one violation (`templates/violation.liquid`). `context` is what the deliverer
+ * looked up for it (severity, catalog entry, account name, route, the change that caused it);
+ * `defaultAlertContext(alert)` when nothing more is known.
+ */
+export function renderViolation(
+  alert: Alert,
+  context: AlertContext,
+  options: RenderOptions = {},
+): SlackMessage {
+  return renderTemplate('violation', alertVars(alert, context, options), options);
 }
 
-/** The message for one resolution (`templates/resolution.liquid`). */
-export function renderResolution(alert: Alert, options: RenderOptions = {}): SlackMessage {
-  return renderTemplate('resolution', alertVars(alert, options), options);
+/** The message for one resolution (`templates/resolution.liquid`); `context` as for {@link renderViolation}. */
+export function renderResolution(
+  alert: Alert,
+  context: AlertContext,
+  options: RenderOptions = {},
+): SlackMessage {
+  return renderTemplate('resolution', alertVars(alert, context, options), options);
 }
 
 /** The message for a single alert of either kind. */
-export function renderAlert(alert: Alert, options: RenderOptions = {}): SlackMessage {
-  return alert.kind === 'violation' ? renderViolation(alert, options) : renderResolution(alert, options);
+export function renderAlert(alert: Alert, context: AlertContext, options: RenderOptions = {}): SlackMessage {
+  return alert.kind === 'violation'
+    ? renderViolation(alert, context, options)
+    : renderResolution(alert, context, options);
 }
+
+/**
+ * The contexts of a digest's alerts, by event id. An id without one is shown with what its group
+ * alone tells (the rule's catalog severity, no account name).
+ */
+export type DigestContexts = ReadonlyMap<string, AlertContext>;
 
 /**
  * The message for one digest (`templates/digest.liquid`). `droppedBlocks > 0` in the result means
  * some groups did not fit Slack's limits: the caller splits the digest rather than hide alerts.
  */
-export function renderDigest(digest: Digest, threshold: number, options: RenderOptions = {}): FittedMessage {
+export function renderDigest(
+  digest: Digest,
+  threshold: number,
+  _contexts: DigestContexts,
+  options: RenderOptions = {},
+): FittedMessage {
   return renderTemplateDetailed(
     'digest',
     { digest: digestVars(digest, threshold), dashboard_url: dashboardLink(options.dashboardUrl) },
@@ -103,7 +129,7 @@ export function renderDigest(digest: Digest, threshold: number, options: RenderO
 
 const MAX_REGIONS_SHOWN = 5;
 
-function alertVars(alert: Alert, options: RenderOptions): Record<string, unknown> {
+function alertVars(alert: Alert, _context: AlertContext, options: RenderOptions): Record<string, unknown> {
   return {
     alert: {
       event_id: alert.eventId,
@@ -183,8 +209,11 @@ export function ruleConsoleUrl(region: string, ruleName: string): string | null 
 /** The renderer of the notifier: the Liquid templates, shared engine, optional dashboard link. */
 export function createSlackMessageRenderer(options: RenderOptions = {}) {
   return {
-    alert: (alert: Alert): SlackMessage => renderAlert(alert, options),
-    digest: (digest: Digest, threshold: number): { message: SlackMessage; droppedBlocks: number } =>
-      renderDigest(digest, threshold, options),
+    alert: (alert: Alert, context: AlertContext): SlackMessage => renderAlert(alert, context, options),
+    digest: (
+      digest: Digest,
+      threshold: number,
+      contexts: DigestContexts,
+    ): { message: SlackMessage; droppedBlocks: number } => renderDigest(digest, threshold, contexts, options),
   };
 }
