@@ -59,6 +59,12 @@ export interface Alert extends StateKey {
   /** Orders it (see {@link orderOf}); on a rollout it is the capture time of an old item. */
   readonly orderingTimestamp: string;
   /**
+   * Resolutions: when the pair became non-compliant (the state's {@link ComplianceState.openedAt}
+   * before this evaluation), so the message can say how long it was open. Absent when unknown (and
+   * on alerts queued before it existed).
+   */
+  readonly openedAt?: string;
+  /**
    * `drift` or `gone` when the reconciler found the change (EventBridge missed it, or AWS Config no
    * longer reports the pair); null (or absent, on alerts queued before) for a live event.
    */
