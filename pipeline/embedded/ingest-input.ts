@@ -21,7 +21,7 @@
  * with a reason naming it; only its first {@link OVERSIZED_PREFIX_CHARS} characters are kept (for
  * the quarantine), the rest of it is skipped.
  */
-import type { IngestRecord } from './stack.js';
+import type { IngestRecord } from './ingest.js';
 
 /**
  * The longest record the reader holds: Kinesis' limit on a record's data (1 MiB), four times the
