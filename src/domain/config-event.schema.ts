@@ -117,7 +117,13 @@ export const configurationItemDetailSchema = type({
   messageType: "'ConfigurationItemChangeNotification'",
   'notificationCreationTime?': isoTimestamp,
   'configurationItemDiff?': 'object | null',
-  configurationItem: configurationItemCore,
+  configurationItem: {
+    ...configurationItemCore,
+    // Read leniently (normalizeItem keeps the string entries only): a tag or event of an unexpected
+    // shape must not quarantine an item change the pipeline has always accepted.
+    'tags?': 'object | null',
+    'relatedEvents?': 'unknown[] | null',
+  },
 });
 
 /** `detail` of `Config Configuration Item Change` when the item was too large to inline. */

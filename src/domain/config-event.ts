@@ -6,6 +6,7 @@
  * `rejected` (with a reason that names the field and the rule it broke).
  */
 import { type } from 'arktype';
+import type { ResourceChange } from './alert-context.js';
 import {
   type ComplianceType,
   complianceChangeDetailSchema,
@@ -23,6 +24,7 @@ import {
   isConsumedEvent,
   RECONCILE_SOURCE,
 } from './event-pattern.js';
+import { normalizeResourceChange, normalizeTags } from './resource-record.js';
 import { normalizeTimestamp, timestampProblem } from './timestamp.js';
 
 export type { ComplianceType } from './config-event.schema.js';
@@ -92,6 +94,16 @@ export interface ConfigurationItemChange extends EventBase {
   readonly captureTime: string | null;
   /** `bucket/key` of the full item for oversized notifications. */
   readonly s3Location: string | null;
+  /**
+   * `configurationItem.tags` (string entries, bounded: src/domain/resource-record.ts); null when the
+   * notification carries no tags (an oversized one: its summary has none). Untrusted text.
+   */
+  readonly tags: Readonly<Record<string, string>> | null;
+  /**
+   * What changed (`configurationItemDiff`, `configurationItem.relatedEvents`), clipped; null when
+   * the item has no capture time to place it. An oversized notification has its change type only.
+   */
+  readonly change: ResourceChange | null;
 }
 
 export type ConfigEvent = ComplianceChange | ConfigurationItemChange;
@@ -183,6 +195,9 @@ function parseConfigurationItemChange(envelope: Env): ParseOutcome {
         oversized: true,
         changeType: item.changeType ?? null,
         s3Location: detail.s3DeliverySummary?.s3BucketLocation ?? null,
+        tags: null,
+        diff: { changeType: item.changeType },
+        relatedEvents: null,
       }),
     };
   }
@@ -194,6 +209,9 @@ function parseConfigurationItemChange(envelope: Env): ParseOutcome {
       oversized: false,
       changeType: changeTypeOf(detail.configurationItemDiff),
       s3Location: null,
+      tags: normalizeTags(detail.configurationItem.tags),
+      diff: detail.configurationItemDiff,
+      relatedEvents: detail.configurationItem.relatedEvents,
     }),
   };
 }
@@ -277,8 +295,18 @@ interface ItemCore {
 function normalizeItem(
   envelope: Env,
   item: ItemCore,
-  extra: { oversized: boolean; changeType: string | null; s3Location: string | null },
+  extra: {
+    oversized: boolean;
+    changeType: string | null;
+    s3Location: string | null;
+    tags: Readonly<Record<string, string>> | null;
+    diff: unknown;
+    relatedEvents: unknown;
+  },
 ): ConfigurationItemChange {
+  const captureTime = item.configurationItemCaptureTime
+    ? normalizeTimestamp(item.configurationItemCaptureTime)
+    : null;
   return {
     kind: 'configuration-item-change',
     eventId: envelope.id,
@@ -294,10 +322,11 @@ function normalizeItem(
     arn: item.ARN ?? null,
     changeType: extra.changeType,
     itemStatus: item.configurationItemStatus ?? null,
-    captureTime: item.configurationItemCaptureTime
-      ? normalizeTimestamp(item.configurationItemCaptureTime)
-      : null,
+    captureTime,
     s3Location: extra.s3Location,
+    tags: extra.tags,
+    change:
+      captureTime === null ? null : normalizeResourceChange(captureTime, extra.diff, extra.relatedEvents),
   };
 }
 
