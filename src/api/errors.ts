@@ -94,3 +94,8 @@ export class UnsupportedMediaTypeError extends ApiError {
     this.name = 'UnsupportedMediaTypeError';
   }
 }
+
+/** Values are echoed in messages; keep a hostile 10 kB value from echoing in full. */
+export function clip(value: string): string {
+  return value.length > 80 ? `${value.slice(0, 80)}…` : value;
+}

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventPage, EventPageQuery } from '../../src/adapters/dynamodb/event-query.repository.js';
 import { type ApiDeps, type ApiLogger, createApiApp } from '../../src/api/app.js';
-import { encodePollId } from '../../src/api/params.js';
+import { encodePollId } from '../../src/api/poll-id.js';
 import { FakeQueryEngine } from '../helpers/fake-query-engine.js';
 import { failingSyncStatus, InMemorySyncStatusStore, syncStatus } from '../helpers/sync-status.js';
 

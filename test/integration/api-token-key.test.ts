@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedStack, startEmbeddedStack } from '../../pipeline/embedded/stack.js';
 import { type LocalServer, startStackServer } from '../../pipeline/server/local-server.js';
 import { apiTokenKeyPath, loadApiTokenKey } from '../../pipeline/server/token-key.js';
-import { encodePollId } from '../../src/api/params.js';
+import { encodePollId } from '../../src/api/poll-id.js';
 
 describe('loadApiTokenKey', () => {
   it('makes 32 random bytes, readable by the owner only, and keeps them', async () => {

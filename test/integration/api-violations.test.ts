@@ -11,7 +11,7 @@ import {
 } from '../../src/adapters/dynamodb/open-violation.repository.js';
 import { STATE_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
 import { createApiApp } from '../../src/api/app.js';
-import { VIOLATION_SORTS } from '../../src/api/params.js';
+import { VIOLATION_SORTS } from '../../src/api/param-rules.js';
 import { MAX_SORTED_VIOLATIONS } from '../../src/api/routes/violations.js';
 import { type ComplianceState, decide, stateKeyId } from '../../src/domain/compliance-state.js';
 import { baseRuleName, type ComplianceChange, parseConfigEvent } from '../../src/domain/config-event.js';

@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../src/api/cursors.js';
 import { InvalidParameterError } from '../../src/api/errors.js';
+import { parseInstant } from '../../src/api/param-rules.js';
 import {
-  decodePollId,
-  encodeCursor,
-  encodePollId,
   parseEventsParams,
-  parseInstant,
   parseNoParams,
   parseSummaryParams,
   parseTimelineParams,
   parseTrendParams,
   singleValued,
 } from '../../src/api/params.js';
+import { decodePollId, encodePollId } from '../../src/api/poll-id.js';
 
 const KEY = 'test-key';
 

@@ -1,6 +1,6 @@
 import { type } from 'arktype';
 import { describe, expect, it } from 'vitest';
-import { regionParam } from '../../src/api/params.js';
+import { regionParam } from '../../src/api/param-rules.js';
 import { isAccountId, isRegionName } from '../../src/domain/aws-names.js';
 import { parseConfigEvent } from '../../src/domain/config-event.js';
 import { configConsoleUrl } from '../../src/use-cases/daily-report.js';

@@ -4,7 +4,7 @@
  * when there is one, else on the data directory directly. Every change is in the audit log with the
  * OS user as who.
  */
-import { parseInstant } from '../../../src/api/params.js';
+import { parseInstant } from '../../../src/api/param-rules.js';
 import {
   checkMuteId,
   checkMuteRequest,

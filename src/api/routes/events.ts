@@ -1,7 +1,8 @@
 /** `GET /events`: recent events from the hot store, newest first, one page per call. */
 import type { Hono } from 'hono';
 import type { ApiEnv, RouteContext } from '../app.js';
-import { encodeCursor, parseEventsParams, singleValued } from '../params.js';
+import { encodeCursor } from '../cursors.js';
+import { parseEventsParams, singleValued } from '../params.js';
 
 export function registerEventRoutes(app: Hono<ApiEnv>, ctx: RouteContext): void {
   app.get('/events', async (c) => {

@@ -35,7 +35,8 @@ import {
   NotFoundError,
   UnsupportedMediaTypeError,
 } from '../errors.js';
-import { accountParam, limitParam, parseInstant, regionParam, singleValued, validate } from '../params.js';
+import { accountParam, limitParam, parseInstant, regionParam } from '../param-rules.js';
+import { singleValued, validate } from '../params.js';
 import { type RouteParams, routeContext, runSavedQueryRoute, type SavedQueryRoute } from './query-runner.js';
 
 /** Muted pairs listed at most in `/compliance/muted` (the counts cover them all). */

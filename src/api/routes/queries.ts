@@ -1,7 +1,8 @@
 /** `GET /queries/:id`: the result of a saved-query route that answered 202, once it is done. */
 import type { Hono } from 'hono';
 import type { ApiEnv, RouteContext } from '../app.js';
-import { decodePollId, parseNoParams, singleValued } from '../params.js';
+import { parseNoParams, singleValued } from '../params.js';
+import { decodePollId } from '../poll-id.js';
 import { COMPLIANCE_ROUTES } from './compliance.js';
 import { mutedRoute } from './mutes.js';
 import { pollSavedQueryRoute, routeContext, type SavedQueryRoute } from './query-runner.js';

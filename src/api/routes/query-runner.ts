@@ -5,7 +5,7 @@
  */
 import type { QueryEngine, QueryOutcome, QueryParameters, QueryRow } from '../../ports/query-engine.js';
 import { EngineBusyError, InvalidParameterError, NotFoundError, QueryFailedError } from '../errors.js';
-import { encodePollId, type PendingQueries } from '../params.js';
+import { encodePollId, type PendingQueries } from '../poll-id.js';
 
 /** The validated parameters of a route, as plain values (they travel inside the poll id). */
 export type RouteParams = Readonly<Record<string, string | null>>;

@@ -12,14 +12,10 @@ import { SEVERITIES, type Severity, severityOf } from '../../domain/managed-rule
 import { isInForce, muteCovers } from '../../domain/mute.js';
 import type { ApiEnv, RouteContext } from '../app.js';
 import { toCsv } from '../csv.js';
+import { encodeViolationsCursor } from '../cursors.js';
 import { InvalidParameterError, NotFoundError } from '../errors.js';
-import {
-  encodeViolationsCursor,
-  parseViolationsParams,
-  singleValued,
-  type ViolationSort,
-  type ViolationsParams,
-} from '../params.js';
+import type { ViolationSort } from '../param-rules.js';
+import { parseViolationsParams, singleValued, type ViolationsParams } from '../params.js';
 
 /**
  * Most violations a sort other than `open_since` orders: those sorts read every match and sort in
