@@ -1,4 +1,5 @@
 import { type CfnResource, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -6,7 +7,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { CLAIM_ITEM_ATTRIBUTES } from '../../src/adapters/dynamodb/event-store.repository.js';
 import { COMPLIANCE_DAILY_STATE_TABLE, COMPLIANCE_KEY_STATE_TABLE } from '../../src/domain/archive-schema.js';
+import { ARCHIVE_TRANSFORM_ENV } from '../../src/handlers/firehose-transform.config.js';
 
 /** Days the archive bucket keeps `compliance_key_state` builds (see the lifecycle rule). */
 export const KEY_STATE_RETENTION_DAYS = 14;
@@ -134,6 +137,11 @@ export interface ArchiveProps {
   readonly bucket: s3.IBucket;
   /** Glue table whose schema drives the Parquet conversion. */
   readonly table: ArchiveTable;
+  /**
+   * The hot store's events table: the transformation claims each event id there, as the consumer
+   * does, so that the archive keeps the content the hot store keeps (src/use-cases/archive-transform.ts).
+   */
+  readonly eventsTable: dynamodb.ITable;
   readonly encryptionKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -177,7 +185,27 @@ export class Archive extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       tracing: props.tracing,
+      environment: { [ARCHIVE_TRANSFORM_ENV.eventsTableName]: props.eventsTable.tableName },
     });
+    // Least privilege on the events table: read ids (BatchGetItem, and GetItem after a lost race)
+    // and put claim items, whose attributes are the claim's alone: the transformation can claim an
+    // id, never write an event, update, delete, query or scan, and never touch an index.
+    // (Not `table.grant`: it adds the table's indexes, which a claim never reads.)
+    this.transformFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
+        resources: [props.eventsTable.tableArn],
+      }),
+    );
+    this.transformFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem'],
+        resources: [props.eventsTable.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...CLAIM_ITEM_ATTRIBUTES] } },
+      }),
+    );
+    // The table is encrypted with the stack's key: reading and writing items need it.
+    props.eventsTable.encryptionKey?.grantEncryptDecrypt(this.transformFunction);
     acknowledge(
       this.transformFunction,
       'Serverless-LambdaDLQ',

@@ -191,6 +191,7 @@ export class MasterStack extends Stack {
       stream: this.stream.stream,
       bucket: this.buckets.archive,
       table: this.analytics,
+      eventsTable,
       encryptionKey: this.key,
     });
 

@@ -29,6 +29,14 @@
  * Crash safety. Every Parquet file is written under a hidden temporary name in its partition
  * directory and renamed into place, so readers never see a partial file (`*.parquet` globs skip it).
  *
+ * One event id, one row: the content the hot store keeps. Each batch goes through the same
+ * {@link transformBatchForArchive} as the Firehose Lambda, which claims every id in the events table
+ * with the consumer's own fingerprint-conditional write (`claims`, the stack's events table), so
+ * the first claim of an id decides its content for the hot store and the archive alike, whichever
+ * of the two consumers of the stream reads it first; a record of the id with other content, and
+ * a second record of it in the batch, is dropped (counted in `dropped`). A failed claim throws from
+ * the handler, before anything is spooled: the poller redelivers the batch.
+ *
  * Idempotence. A redelivered batch appends the same records again; flushes and compactions keep
  * one copy of identical rows (`select distinct`), and a crash between a rename and the spool's
  * removal leaves duplicates that every saved query ignores (they deduplicate by event_id) and the
@@ -72,11 +80,18 @@ import {
   keyStateDir,
 } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { COMPLIANCE_EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/domain/archive-schema.js';
-import { readArchiveRecord, transformForArchive } from '../../src/use-cases/archive-transform.js';
+import type { EventIdClaims } from '../../src/ports/hot-store.js';
+import { readArchiveRecord, transformBatchForArchive } from '../../src/use-cases/archive-transform.js';
 
 export interface EmbeddedArchiverOptions {
   /** The data directory; the archive goes to `<dataDir>/archive/`. */
   readonly dataDir: string;
+  /**
+   * The events table whose claims decide which content of an event id is archived (as the Firehose
+   * Lambda's). @default - none: only repeats of an id within a batch are dropped (an archiver
+   * alone, in tests; the embedded stack always passes its events table)
+   */
+  readonly claims?: EventIdClaims;
   /** Buffered rows (all partitions) that trigger a flush. @default 100_000 */
   readonly maxBufferRows?: number;
   /** Age of the oldest buffered row that triggers a flush, ms. @default 60_000 */
@@ -103,7 +118,10 @@ export interface ArchiverStats {
 }
 
 export interface EmbeddedArchiver {
-  /** The Kinesis consumer entrypoint, same event shape as Lambda's. Never reports item failures. */
+  /**
+   * The Kinesis consumer entrypoint, same event shape as Lambda's. Never reports item failures;
+   * throws when the id claims fail (the poller then redelivers the batch; nothing was spooled).
+   */
   handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse>;
   /** Writes everything buffered (and any spool left by a crash) to Parquet, then compacts what needs it. */
   flush(): Promise<void>;
@@ -195,9 +213,13 @@ export function createEmbeddedArchiver(options: EmbeddedArchiverOptions): Embedd
     if (closed) throw new Error('archiver is closed');
     const byPartition = new Map<string, string[]>();
     const failed: string[] = [];
-    for (const record of event.Records) {
-      const text = Buffer.from(record.kinesis.data, 'base64').toString('utf8');
-      const outcome = transformForArchive(text);
+    const outcomes = await transformBatchForArchive(
+      event.Records.map((record) => Buffer.from(record.kinesis.data, 'base64').toString('utf8')),
+      options.claims,
+    );
+    if (closed) throw new Error('archiver is closed');
+    for (const [i, record] of event.Records.entries()) {
+      const outcome = outcomes[i] as (typeof outcomes)[number];
       if (outcome.result === 'Ok') {
         const lines = byPartition.get(outcome.dt) ?? [];
         lines.push(outcome.record);

@@ -40,6 +40,7 @@ import {
 import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { AlertOutboxRepository } from '../../src/adapters/dynamodb/alert-outbox.repository.js';
 import { ensureTables } from '../../src/adapters/dynamodb/create-tables.js';
+import { EventStoreRepository } from '../../src/adapters/dynamodb/event-store.repository.js';
 import {
   EVENTS_TABLE,
   MUTES_TABLE,
@@ -373,6 +374,8 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
 
   const archiver = createEmbeddedArchiver({
     dataDir,
+    // The archiver claims event ids as the consumer does: the archive keeps the hot store's content.
+    claims: new EventStoreRepository(doc, tables.events),
     onError: (err) => logger.error('archiver flush failed', { error: String(err) }),
     onWarning: (message) => logger.warn(message),
   });

@@ -13,13 +13,21 @@ export interface EventStore {
   storableProblem(event: ConfigEvent): string | null;
   /**
    * Claims the events' ids before their effects (first received wins): `done` are stored and
-   * finished (duplicates), `conflicts` were received before with other content (id → the kept
-   * event's fingerprint); the others are this batch's to process.
+   * finished (duplicates, or, for an id in `conflicts`, its kept event is finished), `conflicts`
+   * were received before with other content (id → the kept event's fingerprint); the others are
+   * this batch's to process.
    */
   claim(events: readonly ConfigEvent[]): Promise<{ done: Set<string>; conflicts: Map<string, string> }>;
   /** Stores the events as done; returns the ids that could not be written. */
   markDone(events: readonly ConfigEvent[]): Promise<{ failed: Set<string> }>;
 }
+
+/**
+ * The events table as the archive transformation needs it (src/use-cases/archive-transform.ts):
+ * the same claim as the consumer's, so that the first claim of an id decides its content for
+ * both the hot store and the archive.
+ */
+export type EventIdClaims = Pick<EventStore, 'storableProblem' | 'claim'>;
 
 /** The state table, as the use case needs it (DynamoDB: `ComplianceStateRepository`). */
 export interface StateStore {

@@ -4,19 +4,54 @@
  *
  * Used by the Firehose data-transformation Lambda in AWS and by the embedded archiver locally, so the
  * two archives hold the same rows byte for byte (test/integration/archive-parity.test.ts checks it).
+ *
+ * The archive holds what the hot store holds (issue 14, defect 8). An event id is one event
+ * (src/domain/event-identity.ts): the consumer keeps the first content it claims for an id and
+ * rejects other content as a conflicting duplicate. The archive must keep that same content, one
+ * row per id, whichever of the two readers of the stream (Firehose and the consumer read it
+ * independently, at their own pace and in their own batches) sees a record first. So
+ * {@link transformBatchForArchive} does not merely look the id up: it CLAIMS it, with the very
+ * fingerprint-conditional write the consumer uses (EventStore.claim, a `PutItem` with
+ * `attribute_not_exists(pk)` after a strongly consistent `BatchGetItem`):
+ * - the id is absent: this record's content is claimed, and the consumer, reading the claim later,
+ *   keeps the same content (a claim with its fingerprint is "claimed, not done": it applies it) and
+ *   rejects any other;
+ * - the id is claimed or stored with this content: the row is archived (again, on a redelivery);
+ * - with other content: the record is `Dropped`, the hot store keeps (or will apply) the other.
+ * Whichever reader writes the claim first decides for both, and the conditional put makes exactly
+ * one claim win a race. A lookup alone would not do: when the transform runs before the consumer
+ * stored the id ("not yet stored"), the first content it saw need not be the one the consumer keeps
+ * (the consumer's first record of that id may be on another shard, or later in the stream of this
+ * one), and the archive would disagree with the hot store for good.
+ *
+ * Within one batch, only the first record with the kept content becomes a row: the others with
+ * that id are `Dropped` (exact copies or other content). Across batches, a redelivery (Firehose
+ * retries the Lambda; the embedded archiver is redelivered a batch after a kill) may archive the
+ * same content twice: those copies agree on everything the fingerprint covers and every saved
+ * query counts an `event_id` once (docs/archive.md, "Deduplication"), so they are tolerated.
+ *
+ * Only compliance changes are claimed: configuration-item changes are not archived in
+ * `compliance_events`, and the consumer's own claim decides them. Records the hot store cannot
+ * hold (an id too long for its keys, an item over its size budget) are quarantined by the
+ * consumer; here they are `ProcessingFailed`, Firehose's quarantine (its error prefix).
  */
 import {
   COMPLIANCE_EVENT_COLUMNS,
   type ComplianceEventRow,
   toComplianceEventRow,
 } from '../domain/archive-schema.js';
-import { type ConfigEvent, parseConfigEvent } from '../domain/config-event.js';
+import { type ComplianceChange, type ConfigEvent, parseConfigEvent } from '../domain/config-event.js';
+import { conflictingDuplicateReason, eventFingerprint } from '../domain/event-identity.js';
 import { calendarProblem } from '../domain/timestamp.js';
+import type { EventIdClaims } from '../ports/hot-store.js';
 
 export type ArchiveTransformOutcome =
   /** `record` is one JSON object and a newline; `dt` is the Hive partition value (`YYYY-MM-DD`). */
   | { readonly result: 'Ok'; readonly eventId: string; readonly dt: string; readonly record: string }
-  /** Valid, but not a compliance change (configuration-item change, other detail type, other source). */
+  /**
+   * Valid, but not a row: not a compliance change (configuration-item change, other detail type,
+   * other source), or an id whose kept content is another record's (see the header).
+   */
   | { readonly result: 'Dropped'; readonly reason: string }
   /** Not a valid event: Firehose writes it under its error prefix. */
   | { readonly result: 'ProcessingFailed'; readonly reason: string };
@@ -58,26 +93,93 @@ export function toArchiveRecord(row: ComplianceEventRow): string {
 }
 
 /**
- * Transforms one raw record (the text of an EventBridge event, as the Kinesis stream carries it).
- * Never throws: every input maps to Ok, Dropped or ProcessingFailed.
+ * Transforms one raw record (the text of an EventBridge event, as the Kinesis stream carries it),
+ * by itself: no claim, so no guarantee that the row is the content the hot store keeps for its id
+ * ({@link transformBatchForArchive} gives that). Never throws: every input maps to Ok, Dropped or
+ * ProcessingFailed.
  */
 export function transformForArchive(text: string): ArchiveTransformOutcome {
+  return transformParsed(text).outcome;
+}
+
+/** The outcome of one record, and the compliance change an Ok row was made of. */
+function transformParsed(text: string): { outcome: ArchiveTransformOutcome; event?: ComplianceChange } {
   const outcome = parseConfigEvent(text);
-  if (outcome.status === 'rejected') return { result: 'ProcessingFailed', reason: outcome.reason };
-  if (outcome.status === 'skipped') return { result: 'Dropped', reason: outcome.reason };
+  if (outcome.status === 'rejected')
+    return { outcome: { result: 'ProcessingFailed', reason: outcome.reason } };
+  if (outcome.status === 'skipped') return { outcome: { result: 'Dropped', reason: outcome.reason } };
   const event = outcome.event;
   switch (event.kind) {
     case 'compliance-change': {
       const row = toComplianceEventRow(event);
-      return { result: 'Ok', eventId: row.event_id, dt: row.dt, record: toArchiveRecord(row) };
+      return {
+        outcome: { result: 'Ok', eventId: row.event_id, dt: row.dt, record: toArchiveRecord(row) },
+        event,
+      };
     }
     case 'configuration-item-change':
-      return { result: 'Dropped', reason: `${event.detailType} is not archived in compliance_events` };
+      return {
+        outcome: { result: 'Dropped', reason: `${event.detailType} is not archived in compliance_events` },
+      };
     default: {
       const unknown: never = event;
       throw new Error(`no archive rule for event kind ${JSON.stringify((unknown as ConfigEvent).kind)}`);
     }
   }
+}
+
+/** Why a record of the batch is dropped: an earlier record of the batch is its id's row. */
+export function copyInBatchReason(eventId: string): string {
+  return `duplicate: event id ${JSON.stringify(eventId.length > 80 ? `${eventId.slice(0, 80)}…` : eventId)} is archived once, by an earlier record of the batch`;
+}
+
+/**
+ * Transforms one batch of raw records, in order, so that the rows are what the hot store holds:
+ * one row per event id, of the content claimed for it (see the header). `claims` is the events
+ * table (EventStore.claim). Throws when the claim fails after its bounded retries (throttling):
+ * nothing is decided, and the caller has the whole batch retried (Firehose retries a failed
+ * invocation; the embedded poller redelivers a batch whose handler threw). Without `claims` (the
+ * archiver alone, in tests), only the same id within the batch is reduced to its first record.
+ */
+export async function transformBatchForArchive(
+  texts: readonly string[],
+  claims?: EventIdClaims,
+): Promise<ArchiveTransformOutcome[]> {
+  const parsed = texts.map(transformParsed);
+  const outcomes = parsed.map((p) => p.outcome);
+  /** The first compliance change of each id in the batch: the one claimed. */
+  const first = new Map<string, ComplianceChange>();
+  for (let i = 0; i < parsed.length; i++) {
+    const event = (parsed[i] as { event?: ComplianceChange }).event;
+    if (event === undefined) continue;
+    const problem = claims?.storableProblem(event) ?? null;
+    if (problem !== null) {
+      // The consumer quarantines it and stores nothing: the archive's quarantine is its error prefix.
+      outcomes[i] = { result: 'ProcessingFailed', reason: problem };
+      (parsed[i] as { event?: ComplianceChange }).event = undefined;
+      continue;
+    }
+    if (!first.has(event.eventId)) first.set(event.eventId, event);
+  }
+  if (first.size === 0) return outcomes;
+  const conflicts = claims ? (await claims.claim([...first.values()])).conflicts : new Map<string, string>();
+  /** The content kept for each id: the stored one when it differs, else the batch's first. */
+  const kept = new Map<string, string>();
+  for (const [id, event] of first) kept.set(id, conflicts.get(id) ?? eventFingerprint(event));
+  const archived = new Set<string>();
+  for (let i = 0; i < parsed.length; i++) {
+    const event = (parsed[i] as { event?: ComplianceChange }).event;
+    if (event === undefined) continue;
+    const id = event.eventId;
+    if (eventFingerprint(event) !== kept.get(id)) {
+      outcomes[i] = { result: 'Dropped', reason: conflictingDuplicateReason(id) };
+    } else if (archived.has(id)) {
+      outcomes[i] = { result: 'Dropped', reason: copyInBatchReason(id) };
+    } else {
+      archived.add(id);
+    }
+  }
+  return outcomes;
 }
 
 /** The archive JSON's timestamp form, as {@link toArchiveTimestamp} writes it (microseconds at most). */

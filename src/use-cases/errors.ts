@@ -18,3 +18,17 @@ export class EventsNotStoredError extends UseCaseError {
     this.name = 'EventsNotStoredError';
   }
 }
+
+/**
+ * A batch's first record of an event id lost the claim to a later record of the same batch with
+ * other content (claimed first elsewhere: another shard, or the archive transform): the later one
+ * is the event, and is redelivered to be applied as the first of its batch.
+ */
+export class KeptContentLaterError extends UseCaseError {
+  constructor(readonly eventId: string) {
+    super(
+      `event id ${JSON.stringify(eventId.length > 80 ? `${eventId.slice(0, 80)}…` : eventId)} is kept with the content of a later record of the batch; expected its first record: the batch is redelivered from that later record, which then applies it`,
+    );
+    this.name = 'KeptContentLaterError';
+  }
+}

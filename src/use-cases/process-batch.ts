@@ -35,7 +35,7 @@ import {
   type StateStore,
 } from '../ports/hot-store.js';
 import type { Quarantine, QuarantinedRecord } from '../ports/quarantine.js';
-import { EventsNotStoredError } from './errors.js';
+import { EventsNotStoredError, KeptContentLaterError } from './errors.js';
 
 /** One raw record, in stream order. */
 export interface IncomingRecord {
@@ -227,13 +227,29 @@ export async function processBatch(
   const queued = { violations: 0, resolutions: 0 };
   /** Kept fingerprint of the ids whose stored event has other content than the batch's first record. */
   const kept = new Map<string, string>();
-  const fresh = await applyEvents(candidates, outcomes, deps, failures, failAt, queued, kept);
+  /** Those of them whose kept event is finished (a repeat with its content is a duplicate). */
+  const keptDone = new Set<string>();
+  const fresh = await applyEvents(candidates, outcomes, deps, failures, failAt, queued, kept, keptDone);
   // Conflicting duplicates: a record whose id is kept with other content, stored before (found by
   // the claim) or first in this batch. Rejected and quarantined, never applied.
   const conflicting: number[] = candidates.filter((c) => kept.has(c.event.eventId)).map((c) => c.index);
+  /** Ids whose kept content is a later record of the batch than their first occurrence. */
+  const keptLater = new Set<string>();
   for (const repeat of repeats) {
-    const keptFingerprint = kept.get(repeat.event.eventId) ?? firstOf.get(repeat.event.eventId)?.fingerprint;
+    const id = repeat.event.eventId;
+    const keptFingerprint = kept.get(id) ?? firstOf.get(id)?.fingerprint;
     if (repeat.fingerprint !== keptFingerprint) conflicting.push(repeat.index);
+    else if (kept.has(id) && !keptDone.has(id) && !keptLater.has(id)) {
+      // The id was claimed (by another shard's consumer or by the archive transform, which claims
+      // ids too) with the content of this later record, not of the batch's first one: this record
+      // is the event, and only it may apply it. Its redelivery, from it on, finds it first of its
+      // batch and claimed with its content, and applies it (or finds it done: a duplicate). An
+      // unfinished claim of another consumer is redelivered the same way: applying it twice is
+      // idempotent (outbox keyed by event id, state conditional on its order).
+      keptLater.add(id);
+      failures.push({ step: 'read-events', error: new KeptContentLaterError(id), records: 1 });
+      failAt(repeat.index);
+    }
   }
   conflicting.sort((x, y) => x - y);
   for (const i of conflicting) {
@@ -288,6 +304,7 @@ async function applyEvents(
   failAt: (index: number) => void,
   queued: { violations: number; resolutions: number },
   kept: Map<string, string>,
+  keptDone: Set<string>,
 ): Promise<Candidate[]> {
   if (candidates.length === 0) return [];
 
@@ -315,6 +332,7 @@ async function applyEvents(
     const stored = doneRead.value.conflicts.get(c.event.eventId);
     if (stored !== undefined) {
       kept.set(c.event.eventId, stored); // rejected by the caller, with any repeat of other content
+      if (doneRead.value.done.has(c.event.eventId)) keptDone.add(c.event.eventId);
     } else if (doneRead.value.done.has(c.event.eventId)) {
       outcomes[c.index] = { kind: 'duplicate', event: c.event };
     } else {

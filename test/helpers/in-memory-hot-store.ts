@@ -64,7 +64,7 @@ export class InMemoryEventStore implements EventStore {
       const stored = this.items.get(event.eventId) ?? this.claims.get(event.eventId);
       if (stored === undefined) this.claims.set(event.eventId, fingerprint);
       else if (stored !== fingerprint) conflicts.set(event.eventId, stored);
-      else if (this.items.has(event.eventId)) done.add(event.eventId);
+      if (stored !== undefined && this.items.has(event.eventId)) done.add(event.eventId);
     }
     return { done, conflicts };
   }

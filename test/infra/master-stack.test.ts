@@ -11,6 +11,7 @@ import { CONSUMER_EVENT_SOURCE } from '../../infra/constructs/consumer.js';
 import { APPLICATION_METRICS } from '../../infra/constructs/dashboard.js';
 import { AGGREGATOR_READ_ACTIONS } from '../../infra/constructs/reconciler.js';
 import { BUNDLED_QUERIES_DIR, BUNDLED_TEMPLATES_DIR, REPO_ROOT } from '../../infra/lambda-defaults.js';
+import { CLAIM_ITEM_ATTRIBUTES } from '../../src/adapters/dynamodb/event-store.repository.js';
 import {
   EVENTS_TABLE,
   indexProjection,
@@ -27,6 +28,7 @@ import {
 import { CONFIG_EVENT_PATTERN } from '../../src/domain/event-pattern.js';
 import { STREAM_ROUTES } from '../../src/domain/stream-routes.js';
 import { loadApiConfig, loadReportConfig } from '../../src/handlers/api.config.js';
+import { loadArchiveTransformConfig } from '../../src/handlers/firehose-transform.config.js';
 import { loadNotifierConfig } from '../../src/handlers/notifier.config.js';
 import { loadReconcilerConfig } from '../../src/handlers/reconcile.config.js';
 import { loadSavedQueries } from '../../src/queries/saved-queries.js';
@@ -367,6 +369,36 @@ describe('archive', () => {
         },
       }),
     });
+  });
+
+  it('lets the transformation read event ids and put claim items in the events table, nothing else', () => {
+    // Prepare
+    const fn = synth.master.archive.transformFunction;
+    const role = synth.master.getLogicalId(fn.executionRole?.node.defaultChild as CfnElement);
+    const statements = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(role))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    const dynamo = statements.filter((st) =>
+      [st.Action].flat().some((a: string) => a.startsWith('dynamodb:')),
+    );
+    const eventsTableArn = { 'Fn::GetAtt': [expect.stringMatching(/^HotStoreEvents/), 'Arn'] };
+
+    // Assess: the claim's reads and its conditional put, on the events table alone (no index).
+    expect(propsOf(fn).Environment.Variables.EVENTS_TABLE_NAME).toEqual({
+      Ref: expect.stringMatching(/^HotStoreEvents/),
+    });
+    expect(dynamo).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
+        Resource: eventsTableArn,
+      }),
+      expect.objectContaining({
+        Action: 'dynamodb:PutItem',
+        Resource: eventsTableArn,
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...CLAIM_ITEM_ATTRIBUTES] } },
+      }),
+    ]);
+    expect(JSON.stringify(dynamo)).not.toMatch(/index|HotStore(State|Outbox|Mutes)/);
   });
 
   it('encrypts the archive with the key, blocks public access, enforces TLS and expires old data', () => {
@@ -794,6 +826,7 @@ describe('Lambda functions', () => {
     ['api', () => synth.master.api.function, loadApiConfig],
     ['report', () => synth.master.reporting.function, loadReportConfig],
     ['reconcile', () => synth.master.reconciler.function, loadReconcilerConfig],
+    ['archive transform', () => synth.master.archive.transformFunction, loadArchiveTransformConfig],
   ] as const)('give the %s handler every variable its cold-start config requires', (_name, fn, load) => {
     // Prepare: CloudFormation references become placeholder values of the right shape.
     const variables = propsOf(fn()).Environment.Variables as Record<string, unknown>;

@@ -11,7 +11,7 @@ import { createEmbeddedArchiver } from '../../pipeline/embedded/archiver.js';
 import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import type { ComplianceEventRow } from '../../src/domain/archive-schema.js';
 import { RECONCILE_SOURCE } from '../../src/domain/event-pattern.js';
-import { transformFirehoseEvent } from '../../src/handlers/firehose-transform.lambda.js';
+import { transformFirehoseEvent } from '../../src/handlers/firehose-transform.handler.js';
 import { toArchiveRecord } from '../../src/use-cases/archive-transform.js';
 import { complianceEvent, firehoseEvent, kinesisEvent } from '../helpers/archive-events.js';
 import { fixtureText, fixtureVariants } from '../helpers/fixtures.js';
@@ -83,7 +83,9 @@ describe('Firehose transformation vs embedded archiver', () => {
     const texts = inputs();
 
     // Act: the Firehose Lambda's output…
-    const firehose = transformFirehoseEvent(firehoseEvent(texts)).records.filter((r) => r.result === 'Ok');
+    const firehose = (await transformFirehoseEvent(firehoseEvent(texts))).records.filter(
+      (r) => r.result === 'Ok',
+    );
     const fromFirehose = firehose
       .map((r) => `${r.metadata?.partitionKeys.dt}|${Buffer.from(r.data ?? '', 'base64').toString('utf8')}`)
       .sort();

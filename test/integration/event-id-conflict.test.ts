@@ -3,6 +3,9 @@
  * `accepted` counted 3 for one stored event, and the states of all three resources moved. Now
  * the first record received wins and the others are rejected as conflicting duplicates, with a
  * reason, across shards that race on the id (the resources' records go to different shards).
+ * And the archive holds what the hot store holds: before, the archiver wrote a Parquet row for
+ * every one of those records, so the archive counted the id on several resources and with content
+ * the hot store rejected.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +18,7 @@ import {
   partitionKeyFor,
   startEmbeddedStack,
 } from '../../pipeline/embedded/stack.js';
+import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { complianceEvent } from '../helpers/archive-events.js';
 
 let stack: EmbeddedStack;
@@ -69,5 +73,48 @@ describe('one event id on several resources', () => {
     // A redelivery of the kept record is a duplicate; of another, a conflict again.
     expect(again.summary).toMatchObject({ received: 2, accepted: 0, duplicates: 1, rejected: 1 });
     expect(buckets).toContain(kept);
+  });
+});
+
+describe('one event id in the archive', () => {
+  it("holds exactly the hot store's row for the id: one row, the content the consumer kept", async () => {
+    // Prepare: one id on three resources, and on the first of them with other content (another
+    // status and order), spread over the shards that the consumer and the archiver read apart.
+    const id = 'archived-once';
+    const records = [
+      complianceEvent({ id, resourceId: 'vault-a', newStatus: 'NON_COMPLIANT', at: '2026-11-21T10:00:00Z' }),
+      complianceEvent({ id, resourceId: 'vault-b', newStatus: 'NON_COMPLIANT', at: '2026-11-21T10:00:00Z' }),
+      complianceEvent({ id, resourceId: 'vault-c', newStatus: 'NON_COMPLIANT', at: '2026-11-21T10:00:00Z' }),
+      complianceEvent({ id, resourceId: 'vault-a', newStatus: 'COMPLIANT', at: '2026-11-21T11:00:00Z' }),
+    ].map((value) => ({ value }));
+
+    // Act: ingest, then ingest the same records again (a redelivery of them all).
+    await stack.ingest(records);
+    const engine = new DuckDbQueryEngine({ dataDir, threads: 1 });
+    const rowsOf = () =>
+      engine.runSql(
+        `select resource_id, new_status, ordering_time from compliance_events where event_id = '${id}'`,
+      );
+    const first = await rowsOf();
+    await stack.ingest(records);
+    const again = await rowsOf();
+    await engine.close();
+
+    // Assess
+    const stored = await stack.doc.send(
+      new ScanCommand({
+        TableName: stack.tables.events,
+        FilterExpression: 'id = :id',
+        ExpressionAttributeValues: { ':id': id },
+      }),
+    );
+    expect(stored.Items).toHaveLength(1);
+    const kept = stored.Items?.[0]?.detail as { resourceId: string; newStatus: string; done?: boolean };
+    expect(stored.Items?.[0]?.done).toBe(true);
+    const keptRow = { resource_id: kept.resourceId, new_status: kept.newStatus };
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject(keptRow);
+    // A redelivery may archive the kept content again: an identical row, which every query counts once.
+    expect(new Set(again.map((row) => JSON.stringify(row)))).toEqual(new Set([JSON.stringify(first[0])]));
   });
 });

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { COMPLIANCE_EVENT_COLUMNS } from '../../src/domain/archive-schema.js';
 import { RECONCILE_SOURCE } from '../../src/domain/event-pattern.js';
-import { handler } from '../../src/handlers/firehose-transform.lambda.js';
+import { transformFirehoseEvent } from '../../src/handlers/firehose-transform.handler.js';
 import {
+  type ArchiveTransformOutcome,
   readArchiveRecord,
   toArchiveTimestamp,
+  transformBatchForArchive,
   transformForArchive,
 } from '../../src/use-cases/archive-transform.js';
-import { complianceEvent, firehoseEvent } from '../helpers/archive-events.js';
+import { processBatch } from '../../src/use-cases/process-batch.js';
+import { type ComplianceEventSpec, complianceEvent, firehoseEvent } from '../helpers/archive-events.js';
 import { fixtureText } from '../helpers/fixtures.js';
+import { InMemoryEventStore, inMemoryDeps } from '../helpers/in-memory-hot-store.js';
 
 const decode = (data: string | undefined) => Buffer.from(data ?? '', 'base64').toString('utf8');
 
@@ -26,7 +30,7 @@ describe('firehose-transform handler', () => {
     const event = firehoseEvent(texts);
 
     // Act
-    const result = await handler(event);
+    const result = await transformFirehoseEvent(event);
 
     // Assess
     expect(result.records.map((r) => [r.recordId, r.result])).toEqual([
@@ -49,7 +53,7 @@ describe('firehose-transform handler', () => {
     const event = firehoseEvent([fixtureText('compliance-change', 'resolution-conformance-pack')]);
 
     // Act
-    const [record] = (await handler(event)).records;
+    const [record] = (await transformFirehoseEvent(event)).records;
 
     // Assess
     const text = decode(record?.data);
@@ -93,7 +97,7 @@ describe('firehose-transform handler', () => {
     });
 
     // Act
-    const result = await handler(firehoseEvent(records));
+    const result = await transformFirehoseEvent(firehoseEvent(records));
 
     // Assess
     const rows = result.records.map((r) => JSON.parse(decode(r.data)));
@@ -279,3 +283,102 @@ describe("readArchiveRecord: a spool line back in this version's form, or why it
     expect(readArchiveRecord(line()).problem).toMatch(problem);
   });
 });
+
+describe('transformBatchForArchive: one row per event id, the content the hot store keeps', () => {
+  const spec = { id: 'one-id', newStatus: 'NON_COMPLIANT' as const, at: '2026-11-20T10:00:00Z' };
+  const on = (resourceId: string, extra: Partial<ComplianceEventSpec> = {}) =>
+    JSON.stringify(complianceEvent({ ...spec, resourceId, ...extra }));
+  const results = (outcomes: readonly ArchiveTransformOutcome[]) => outcomes.map((o) => o.result);
+  const resourceOf = (outcomes: readonly ArchiveTransformOutcome[]) =>
+    outcomes.flatMap((o) => (o.result === 'Ok' ? [JSON.parse(o.record).resource_id] : []));
+
+  it('archives the first record of an id in the batch and drops its copies and its other contents', async () => {
+    // Prepare: one id on three resources, the first one twice
+    const store = new InMemoryEventStore();
+    const texts = [on('bucket-a'), on('bucket-b'), on('bucket-a'), on('bucket-c')];
+
+    // Act
+    const outcomes = await transformBatchForArchive(texts, store);
+
+    // Assess
+    expect(results(outcomes)).toEqual(['Ok', 'Dropped', 'Dropped', 'Dropped']);
+    expect(resourceOf(outcomes)).toEqual(['bucket-a']);
+    expect(outcomes[1]).toMatchObject({ reason: expect.stringMatching(/^conflicting duplicate/) });
+    expect(outcomes[2]).toMatchObject({ reason: expect.stringMatching(/^duplicate: .* earlier record/) });
+  });
+
+  it('archives the content the consumer stored, whatever comes first in the batch', async () => {
+    // Prepare: the consumer stored bucket-c's record of the id
+    const deps = inMemoryDeps();
+    await processBatch([{ text: on('bucket-c') }], deps);
+
+    // Act
+    const outcomes = await transformBatchForArchive(
+      [on('bucket-a'), on('bucket-c'), on('bucket-b')],
+      deps.events,
+    );
+
+    // Assess
+    expect(results(outcomes)).toEqual(['Dropped', 'Ok', 'Dropped']);
+    expect(resourceOf(outcomes)).toEqual(['bucket-c']);
+  });
+
+  it('claims the id when it runs before the consumer, so the consumer keeps the same content', async () => {
+    // Prepare: the archive reads bucket-b's record first (another shard's, or earlier in its batch)
+    const deps = inMemoryDeps();
+
+    // Act
+    const archived = await transformBatchForArchive([on('bucket-b')], deps.events);
+    const consumed = await processBatch([{ text: on('bucket-a') }, { text: on('bucket-b') }], deps);
+    const again = await processBatch([{ text: on('bucket-b') }], deps);
+
+    // Assess: the consumer rejects bucket-a's record and applies bucket-b's (after a redelivery).
+    expect(resourceOf(archived)).toEqual(['bucket-b']);
+    expect(consumed.outcomes[0]).toMatchObject({ kind: 'rejected' });
+    expect(again.summary).toMatchObject({ accepted: 1, violations: 1 });
+    expect(deps.states.get({ ...KEY_OF('bucket-b') })?.status).toBe('NON_COMPLIANT');
+    expect(deps.states.get({ ...KEY_OF('bucket-a') })).toBeUndefined();
+  });
+
+  it('gives the same rows when the batch is redelivered, or shuffled', async () => {
+    // Prepare
+    const store = new InMemoryEventStore();
+    const texts = [on('bucket-a'), on('bucket-b'), on('bucket-a', { time: '2026-11-21T00:00:00Z' })];
+    const first = await transformBatchForArchive(texts, store);
+
+    // Act
+    const redelivered = await transformBatchForArchive(texts, store);
+    const shuffled = await transformBatchForArchive([...texts].reverse(), store);
+
+    // Assess
+    expect(resourceOf(first)).toEqual(['bucket-a']);
+    expect(resourceOf(redelivered)).toEqual(['bucket-a']);
+    expect(resourceOf(shuffled)).toEqual(['bucket-a']);
+  });
+
+  it('fails a record the hot store cannot hold, as the consumer quarantines it', async () => {
+    const outcomes = await transformBatchForArchive([on('x'.repeat(400_000))], new InMemoryEventStore());
+    expect(outcomes[0]).toMatchObject({
+      result: 'ProcessingFailed',
+      reason: expect.stringMatching(/bytes once stored/),
+    });
+  });
+
+  it('throws when the claim fails, so that Firehose retries the invocation', async () => {
+    const store = new InMemoryEventStore();
+    store.faults.fail('claim');
+    await expect(transformBatchForArchive([on('bucket-a')], store)).rejects.toThrow(
+      /injected failure of claim/,
+    );
+  });
+});
+
+function KEY_OF(resourceId: string) {
+  return {
+    account: '111122223333',
+    region: 'eu-west-1',
+    ruleName: 's3-bucket-versioning-enabled',
+    resourceType: 'AWS::S3::Bucket',
+    resourceId,
+  };
+}

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { stateKeyId } from '../../src/domain/compliance-state.js';
-import { EventsNotStoredError } from '../../src/use-cases/errors.js';
+import { transformBatchForArchive } from '../../src/use-cases/archive-transform.js';
+import { EventsNotStoredError, KeptContentLaterError } from '../../src/use-cases/errors.js';
 import { type IncomingRecord, processBatch } from '../../src/use-cases/process-batch.js';
 import { type ComplianceEventSpec, complianceEvent, type Status } from '../helpers/archive-events.js';
 import { fixtureText } from '../helpers/fixtures.js';
@@ -512,6 +513,30 @@ describe('processBatch: an event id is one event (first received wins)', () => {
       deps,
     );
     expect(later.summary).toMatchObject({ duplicates: 1, rejected: 0 });
+  });
+
+  it('applies a later record of the batch whose content was claimed elsewhere first (by the archive transform), by redelivering from it', async () => {
+    // Prepare: the archive transform claimed the id with bucket-b's content before the consumer
+    // read this batch, in which bucket-a's record of the id comes first.
+    const deps = inMemoryDeps();
+    await transformBatchForArchive([on('bucket-b')], deps.events);
+    const claimed = deps.events.claims.get('same-id');
+    const batch = records([on('bucket-a'), on('bucket-b'), change({ newStatus: 'COMPLIANT', at: spec.at })]);
+
+    // Act
+    const result = await processBatch(batch, deps);
+    const redelivered = await processBatch(batch.slice(result.firstFailed ?? batch.length), deps);
+
+    // Assess: bucket-b's record is the event, in the hot store as in the archive.
+    expect(result.firstFailed).toBe(1);
+    expect(result.failures[0]?.error).toBeInstanceOf(KeptContentLaterError);
+    expect(result.summary).toMatchObject({ rejected: 1, failed: 2 });
+    expect(redelivered.firstFailed).toBeNull();
+    expect(redelivered.summary).toMatchObject({ accepted: 2, violations: 1 });
+    expect(deps.states.get({ ...KEY, resourceId: 'bucket-b' })?.status).toBe('NON_COMPLIANT');
+    expect(deps.states.get({ ...KEY, resourceId: 'bucket-a' })).toBeUndefined();
+    expect(claimed).toBeDefined();
+    expect(deps.events.items.get('same-id')).toBe(claimed);
   });
 
   it('leaves a conflicting record unfinished when its quarantine fails, so it is redelivered', async () => {

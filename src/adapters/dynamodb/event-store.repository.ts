@@ -34,6 +34,13 @@ import { expiresAt } from './table-definitions.js';
  */
 export const MAX_EVENT_ITEM_BYTES = 350_000;
 
+/**
+ * The attributes of a claim item, and only those: the archive transformation's IAM grant lets it
+ * put items of these attributes alone (infra/constructs/archive.ts), so it can claim an id and
+ * never write an event.
+ */
+export const CLAIM_ITEM_ATTRIBUTES = ['pk', 'id', 'fingerprint', 'done', 'expired_at'] as const;
+
 /** Conditional claim puts in flight per batch. */
 const CLAIM_CONCURRENCY = 32;
 
@@ -158,7 +165,8 @@ export class EventStoreRepository {
    * Claims the events' ids before any of their effects: an event id is one event, and the first
    * record received with it wins (src/domain/event-identity.ts). For each event:
    * - stored and done with the same content → `done` (a redelivery: a duplicate);
-   * - stored or claimed with other content → `conflicts` (rejected, never applied);
+   * - stored or claimed with other content → `conflicts` (rejected, never applied), and in `done`
+   *   too when the kept event is finished;
    * - absent, or claimed with the same content by an unfinished earlier try → claimed for this
    *   batch (`attribute_not_exists(pk)` on the put: of two consumers racing on one id across
    *   shards, exactly one writes the claim, and the other then reads it).
@@ -182,7 +190,8 @@ export class EventStoreRepository {
     const classify = (event: ConfigEvent, fingerprint: string, item: Record<string, unknown>) => {
       if (item.fingerprint !== undefined && item.fingerprint !== fingerprint) {
         conflicts.set(event.eventId, String(item.fingerprint));
-      } else if (item.done === true) done.add(event.eventId);
+      }
+      if (item.done === true) done.add(event.eventId);
     };
     for (const event of events) {
       const fingerprint = eventFingerprint(event);
@@ -203,7 +212,7 @@ export class EventStoreRepository {
               fingerprint,
               done: false,
               expired_at: expiry,
-            },
+            } satisfies Record<(typeof CLAIM_ITEM_ATTRIBUTES)[number], unknown>,
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );

@@ -1,0 +1,22 @@
+/**
+ * Configuration of `firehose-transform.lambda.ts`, read once at cold start. A missing variable
+ * fails the cold start with an error naming it (helpers of src/config.ts). The names are the ones
+ * infra/constructs/archive.ts sets, both from {@link ARCHIVE_TRANSFORM_ENV}.
+ */
+import { requireEnv } from '../config.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The environment variables of the archive transformation function. */
+export const ARCHIVE_TRANSFORM_ENV = {
+  eventsTableName: 'EVENTS_TABLE_NAME',
+} as const;
+
+export interface ArchiveTransformConfig {
+  /** The events table whose id claims decide which content of an id is archived. */
+  readonly eventsTableName: string;
+}
+
+export function loadArchiveTransformConfig(env: Env = process.env): ArchiveTransformConfig {
+  return { eventsTableName: requireEnv(ARCHIVE_TRANSFORM_ENV.eventsTableName, env) };
+}
