@@ -40,12 +40,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { createEmbeddedArchiver } from '../pipeline/embedded/archiver.js';
 import { startDynalite } from '../pipeline/embedded/local-services.js';
 import { createDocumentClient, createDynamoClient } from '../src/adapters/aws-clients.js';
-import {
-  complianceEventsDir,
-  DuckDbQueryEngine,
-  dailyStateFile,
-  keyStateFile,
-} from '../src/adapters/duckdb/duckdb.query-engine.js';
+import { complianceEventsDir, dailyStateFile, keyStateFile } from '../src/adapters/duckdb/archive-layout.js';
+import { DuckDbQueryEngine } from '../src/adapters/duckdb/duckdb.query-engine.js';
 import { ensureTables } from '../src/adapters/dynamodb/create-tables.js';
 import { EventStoreRepository } from '../src/adapters/dynamodb/event-store.repository.js';
 import { DAY_SHARDS, dayShardKey } from '../src/adapters/dynamodb/keys.js';

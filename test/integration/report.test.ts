@@ -21,11 +21,8 @@ import { startServiceThread } from '../../pipeline/embedded/service-threads.js';
 import { dataDirLayout, writeStackEndpoints } from '../../pipeline/embedded/stack.js';
 import { generateOrganization, organizationProfile } from '../../pipeline/generate/organization.js';
 import { createDocumentClient, createDynamoClient } from '../../src/adapters/aws-clients.js';
-import {
-  DuckDbQueryEngine,
-  dailyStateDir,
-  dailyStateFile,
-} from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import { dailyStateDir, dailyStateFile } from '../../src/adapters/duckdb/archive-layout.js';
+import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { ensureTables } from '../../src/adapters/dynamodb/create-tables.js';
 import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { EVENTS_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';

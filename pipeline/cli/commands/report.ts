@@ -12,7 +12,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDocumentClient } from '../../../src/adapters/aws-clients.js';
-import { archiveHasFiles, DuckDbQueryEngine } from '../../../src/adapters/duckdb/duckdb.query-engine.js';
+import { archiveHasFiles } from '../../../src/adapters/duckdb/archive-layout.js';
+import { DuckDbQueryEngine } from '../../../src/adapters/duckdb/duckdb.query-engine.js';
 import { SyncStatusRepository } from '../../../src/adapters/dynamodb/sync-status.repository.js';
 import { EVENTS_TABLE, tableName } from '../../../src/adapters/dynamodb/table-definitions.js';
 import { createFolderMessageSink } from '../../../src/adapters/slack/folder.message-sink.js';

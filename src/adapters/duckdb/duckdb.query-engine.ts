@@ -1,11 +1,11 @@
 /**
  * The embedded query engine: DuckDB over the local Parquet archive, running the saved Athena SQL
- * unchanged (see trino-compat.ts). `compliance_events` is a view over
- * `<data-dir>/archive/compliance_events/dt=*\/*.parquet` with Hive partitioning, `dt` kept a string
- * as in the Glue table, so `dt` predicates prune files exactly as partition projection does in Athena.
+ * unchanged (see trino-compat.ts). The archive is read in place through views (archive-views.ts)
+ * over its layout on disk (archive-layout.ts); the engine keeps them current, builds the rollup
+ * partitions a report query needs, and runs, settles and polls queries as the port specifies.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BIGINT,
@@ -25,12 +25,9 @@ import {
   type ArchiveColumn,
   COMPLIANCE_DAILY_STATE_COLUMNS,
   COMPLIANCE_DAILY_STATE_TABLE,
-  COMPLIANCE_EVENT_COLUMNS,
-  COMPLIANCE_EVENTS_TABLE,
   COMPLIANCE_KEY_STATE_COLUMNS,
   COMPLIANCE_KEY_STATE_TABLE,
   KEY_STATE_FROM_HISTORY,
-  PARTITION_COLUMN,
   previousUtcDay,
 } from '../../domain/archive-schema.js';
 import type {
@@ -43,48 +40,30 @@ import type {
   QueryRow,
 } from '../../ports/query-engine.js';
 import { bindParameters, getSavedQuery } from '../../queries/saved-queries.js';
+import {
+  archiveHasFiles,
+  DAILY_STATE_FILE_NAME,
+  dailyStateDir,
+  dailyStateFile,
+  historyStamp,
+  KEY_STATE_FILE_NAME,
+  keyStateDir,
+  keyStateFile,
+  latestKeyStateBefore,
+  nextUtcDay,
+} from './archive-layout.js';
+import {
+  complianceEventsViewSql,
+  dailyStateViewSql,
+  keyStateViewSql,
+  scopedEventsViewSql,
+  sqlString,
+} from './archive-views.js';
 import { DuckDbQueryFailedError, UnknownQueryIdError } from './errors.js';
 import { TRINO_COMPAT_MACROS } from './trino-compat.js';
 
-/** `<data-dir>/archive/compliance_events`: the Hive-partitioned table directory (`dt=YYYY-MM-DD/`). */
-export function complianceEventsDir(dataDir: string): string {
-  return join(dataDir, 'archive', COMPLIANCE_EVENTS_TABLE);
-}
-
-/** `<data-dir>/archive/compliance_daily_state`: the rollup's table directory (`dt=YYYY-MM-DD/state-<schema>.parquet`). */
-export function dailyStateDir(dataDir: string): string {
-  return join(dataDir, 'archive', COMPLIANCE_DAILY_STATE_TABLE);
-}
-
-/** `<data-dir>/archive/compliance_key_state`: the per-key state's table directory (same layout). */
-export function keyStateDir(dataDir: string): string {
-  return join(dataDir, 'archive', COMPLIANCE_KEY_STATE_TABLE);
-}
-
-/**
- * The name of a rollup partition's one file, tagged with the rollup's schema: a file built before
- * a column changed is not read (the view globs this name only) and the day is built again, so the
- * derived table never needs a migration, and every file the view reads has the same columns.
- */
-function rollupFileName(columns: readonly ArchiveColumn[]): string {
-  const hash = createHash('sha256')
-    .update(JSON.stringify(columns.map((c) => [c.name, c.type])))
-    .digest('hex');
-  return `state-${hash.slice(0, 12)}.parquet`;
-}
-
-export const DAILY_STATE_FILE_NAME = rollupFileName(COMPLIANCE_DAILY_STATE_COLUMNS);
-export const KEY_STATE_FILE_NAME = rollupFileName(COMPLIANCE_KEY_STATE_COLUMNS);
-
-/** The one Parquet file of a day's `compliance_daily_state` partition. */
-export function dailyStateFile(dataDir: string, day: string): string {
-  return join(dailyStateDir(dataDir), `${PARTITION_COLUMN.name}=${day}`, DAILY_STATE_FILE_NAME);
-}
-
-/** The one Parquet file of a day's `compliance_key_state` partition. */
-export function keyStateFile(dataDir: string, day: string): string {
-  return join(keyStateDir(dataDir), `${PARTITION_COLUMN.name}=${day}`, KEY_STATE_FILE_NAME);
-}
+/** Re-exported for pipeline/embedded/archiver.ts, which imports them from here. */
+export { complianceEventsDir, dailyStateDir, keyStateDir } from './archive-layout.js';
 
 /**
  * The longest run of missing days the engine closes by building each day from the one before
@@ -92,178 +71,9 @@ export function keyStateFile(dataDir: string, day: string): string {
  */
 export const KEY_STATE_CHAIN_MAX_DAYS = 7;
 
-/** The latest day before `day` with a `compliance_key_state` file, or undefined. */
-function latestKeyStateBefore(dataDir: string, day: string): string | undefined {
-  const prefix = `${PARTITION_COLUMN.name}=`;
-  let entries: string[];
-  try {
-    entries = readdirSync(keyStateDir(dataDir));
-  } catch {
-    return undefined;
-  }
-  return entries
-    .filter((d) => d.startsWith(prefix) && d.slice(prefix.length) < day)
-    .map((d) => d.slice(prefix.length))
-    .filter((d) => existsSync(keyStateFile(dataDir, d)))
-    .sort()
-    .at(-1);
-}
-
-function nextUtcDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString().slice(0, 10);
-}
-
-/** Whether any `dt=*\/<fileName>` exists, by default any `*.parquet` (DuckDB's glob fails on none). */
-export function archiveHasFiles(
-  dataDir: string,
-  root: string = complianceEventsDir(dataDir),
-  fileName?: string,
-  onlyPartition?: string,
-): boolean {
-  let partitions: string[];
-  try {
-    partitions =
-      onlyPartition === undefined
-        ? readdirSync(root).filter((d) => d.startsWith(`${PARTITION_COLUMN.name}=`))
-        : [onlyPartition];
-  } catch {
-    return false;
-  }
-  return partitions.some((p) => {
-    try {
-      return readdirSync(join(root, p)).some((f) =>
-        fileName === undefined ? f.endsWith('.parquet') : f === fileName,
-      );
-    } catch {
-      return false;
-    }
-  });
-}
-
-const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
-
-const DUCKDB_TYPES = { string: 'varchar', timestamp: 'timestamp', bigint: 'bigint' } as const;
-
-/** A view over a Hive-partitioned Parquet table, or an empty view of the same columns and types when it has no file. */
-function partitionedViewSql(
-  table: string,
-  dir: string,
-  columns: readonly ArchiveColumn[],
-  hasFiles: boolean,
-  fileName?: string,
-  partitions?: readonly string[],
-): string {
-  if (!hasFiles) {
-    const nulls = [
-      ...columns.map((c) => `cast(null as ${DUCKDB_TYPES[c.type]}) as ${c.name}`),
-      `cast(null as varchar) as ${PARTITION_COLUMN.name}`,
-    ];
-    return `create or replace view ${table} as select ${nulls.join(', ')} where false`;
-  }
-  const names = [...columns.map((c) => c.name), PARTITION_COLUMN.name];
-  const globs = (partitions ?? [`${PARTITION_COLUMN.name}=*`]).map((p) =>
-    sqlString(join(dir, p, fileName ?? '*.parquet')),
-  );
-  const files = globs.length === 1 ? globs[0] : `[${globs.join(', ')}]`;
-  // union_by_name: files written before a column was added read it as NULL. It reads every file's
-  // schema on each query; files of one name tagged with their schema have one schema, and skip it.
-  const union = fileName === undefined ? ', union_by_name = true' : '';
-  return `create or replace view ${table} as select ${names.join(', ')} from read_parquet(${files}, hive_partitioning = true, hive_types = {'${PARTITION_COLUMN.name}': varchar}${union})`;
-}
-
-/**
- * `compliance_events` for one connection, over the partitions from `from` to `to` only (a
- * temporary view shadows the main one on that connection). A rollup build reads a day range; the
- * main view globs every partition and reads each file's schema (`union_by_name`), a cost that
- * grows with the history, where Athena's partition projection lists only the partitions the
- * predicate names. So a build here, like there, costs what its range holds.
- */
-export function scopedEventsViewSql(dataDir: string, from: string, to: string): string {
-  const prefix = `${PARTITION_COLUMN.name}=`;
-  const root = complianceEventsDir(dataDir);
-  let partitions: string[] = [];
-  try {
-    partitions = readdirSync(root).filter((d) => {
-      if (!d.startsWith(prefix)) return false;
-      const dt = d.slice(prefix.length);
-      return dt >= from && dt <= to && archiveHasFiles(dataDir, root, undefined, d);
-    });
-  } catch {
-    partitions = [];
-  }
-  const view = partitionedViewSql(
-    COMPLIANCE_EVENTS_TABLE,
-    root,
-    COMPLIANCE_EVENT_COLUMNS,
-    partitions.length > 0,
-    undefined,
-    partitions,
-  );
-  return view.replace('create or replace view', 'create or replace temp view');
-}
-
-/** The view over the Parquet files, or an empty view of the same columns and types when there are none. */
-export function complianceEventsViewSql(dataDir: string, hasFiles: boolean): string {
-  return partitionedViewSql(
-    COMPLIANCE_EVENTS_TABLE,
-    complianceEventsDir(dataDir),
-    COMPLIANCE_EVENT_COLUMNS,
-    hasFiles,
-  );
-}
-
-/** The view over the `compliance_daily_state` rollup (see {@link DuckDbQueryEngine.materializeDailyState}). */
-export function dailyStateViewSql(dataDir: string, hasFiles: boolean): string {
-  return partitionedViewSql(
-    COMPLIANCE_DAILY_STATE_TABLE,
-    dailyStateDir(dataDir),
-    COMPLIANCE_DAILY_STATE_COLUMNS,
-    hasFiles,
-    DAILY_STATE_FILE_NAME,
-  );
-}
-
-/** The view over the `compliance_key_state` rollup. */
-export function keyStateViewSql(dataDir: string, hasFiles: boolean): string {
-  return partitionedViewSql(
-    COMPLIANCE_KEY_STATE_TABLE,
-    keyStateDir(dataDir),
-    COMPLIANCE_KEY_STATE_COLUMNS,
-    hasFiles,
-    KEY_STATE_FILE_NAME,
-  );
-}
-
 /** Saved queries that read the rollup: the engine builds the partitions they need first. */
 const READS_DAILY_STATE = new RegExp(`\\bfrom\\s+${COMPLIANCE_DAILY_STATE_TABLE}\\b`);
 const READS_KEY_STATE = new RegExp(`\\bfrom\\s+${COMPLIANCE_KEY_STATE_TABLE}\\b`);
-
-/**
- * A stamp of the event partitions up to `day`: their directories' modification times. A flush or
- * a compaction adds or renames a file in a partition, which changes its directory's mtime; a build
- * that saw the same stamp before and after read a history that did not change under it.
- */
-function historyStamp(dataDir: string, day: string): string {
-  const root = complianceEventsDir(dataDir);
-  let entries: string[];
-  try {
-    entries = readdirSync(root);
-  } catch {
-    return '';
-  }
-  const prefix = `${PARTITION_COLUMN.name}=`;
-  return entries
-    .filter((d) => d.startsWith(prefix) && d.slice(prefix.length) <= day)
-    .sort()
-    .map((d) => {
-      try {
-        return `${d}:${statSync(join(root, d)).mtimeMs}`;
-      } catch {
-        return `${d}:gone`;
-      }
-    })
-    .join('|');
-}
 
 export interface DuckDbQueryEngineOptions {
   /** The data directory holding `archive/compliance_events/`. */
