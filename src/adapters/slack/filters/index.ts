@@ -1,5 +1,6 @@
 /** Every custom Liquid filter the Slack templates may use (the engine registers exactly these). */
 import { clipFilter } from './clip.filter.js';
+import { codeSpanFilter } from './code-span.filter.js';
 import { jsonStringFilter } from './json-string.filter.js';
 import { mrkdwnFilter } from './mrkdwn.filter.js';
 import { thousandsFilter } from './thousands.filter.js';
@@ -14,4 +15,5 @@ export const SLACK_FILTERS: readonly LiquidFilter[] = [
   clipFilter,
   jsonStringFilter,
   thousandsFilter,
+  codeSpanFilter,
 ];
