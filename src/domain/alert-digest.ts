@@ -9,6 +9,10 @@
  * group. If a storm spans so many (account, rule) pairs that even that would be many messages,
  * groups roll up to rule level, then the smallest rules merge into an "other rules" group, so a
  * drain round never produces more than `maxGroups / groupsPerMessage` digest messages.
+ *
+ * A digest says when its alerts *happened* (their `eventTime`), not when they were queued: after a
+ * backlog or an outage the two differ by hours. A group lists each resource once, however many of
+ * its alerts name it (a pair that flapped, the same id in several regions is several resources).
  */
 import type { Alert, AlertKind } from './compliance-state.js';
 
@@ -21,9 +25,10 @@ export interface QueuedAlert {
 }
 
 export interface DigestResource {
+  readonly account: string;
+  readonly region: string;
   readonly resourceType: string;
   readonly resourceId: string;
-  readonly region: string;
 }
 
 export interface DigestGroup {
@@ -37,8 +42,13 @@ export interface DigestGroup {
   readonly regions: readonly string[];
   /** Number of alerts in the group (= ids.length). */
   readonly count: number;
-  /** The first few resources, in queue order. */
+  /** Distinct resources (account, region, type, id) the group's alerts name; at most `count`. */
+  readonly resourceCount: number;
+  /** The first few distinct resources, in queue order. */
   readonly resources: readonly DigestResource[];
+  /** The earliest and latest `eventTime` of the group's alerts: when they happened. */
+  readonly firstEventAt: string;
+  readonly lastEventAt: string;
   /** Event ids of every alert in the group. */
   readonly ids: readonly string[];
 }
@@ -48,8 +58,12 @@ export interface Digest {
   readonly groups: readonly DigestGroup[];
   readonly violations: number;
   readonly resolutions: number;
+  /** Enqueue times of the oldest and newest alert here ('' without the enqueue times). */
   readonly firstAt: string;
   readonly lastAt: string;
+  /** The earliest and latest `eventTime` of the alerts here: the span the digest shows. */
+  readonly firstEventAt: string;
+  readonly lastEventAt: string;
   /** Every event id covered by this message. */
   readonly ids: readonly string[];
 }
@@ -141,16 +155,28 @@ export function buildDigests(items: readonly QueuedAlert[], options: DigestOptio
   return digests;
 }
 
-/** A digest of the given groups, with its totals (also used to split a digest that is too large). */
-export function digestOf(groups: readonly DigestGroup[], createdAt: ReadonlyMap<string, string>): Digest {
+/**
+ * A digest of the given groups, with its totals (also used to split a digest that is too large).
+ * `createdAt` (enqueue time by event id) gives `firstAt`/`lastAt`; the event-time span comes from
+ * the groups themselves.
+ */
+export function digestOf(
+  groups: readonly DigestGroup[],
+  createdAt: ReadonlyMap<string, string> = new Map(),
+): Digest {
   let violations = 0;
   let resolutions = 0;
   let firstAt = '';
   let lastAt = '';
+  let firstEventAt = '';
+  let lastEventAt = '';
   const ids: string[] = [];
   for (const group of groups) {
     if (group.kind === 'violation') violations += group.count;
     else resolutions += group.count;
+    if (group.firstEventAt && (!firstEventAt || group.firstEventAt < firstEventAt))
+      firstEventAt = group.firstEventAt;
+    if (group.lastEventAt > lastEventAt) lastEventAt = group.lastEventAt;
     for (const id of group.ids) {
       ids.push(id);
       const at = createdAt.get(id) ?? '';
@@ -158,7 +184,7 @@ export function digestOf(groups: readonly DigestGroup[], createdAt: ReadonlyMap<
       if (at > lastAt) lastAt = at;
     }
   }
-  return { groups, violations, resolutions, firstAt, lastAt, ids };
+  return { groups, violations, resolutions, firstAt, lastAt, firstEventAt, lastEventAt, ids };
 }
 
 /**
@@ -188,7 +214,21 @@ interface Collected {
   readonly ids: string[];
   readonly accounts: Set<string>;
   readonly regions: Set<string>;
+  /** Identity (see {@link resourceKey}) of every distinct resource seen. */
+  readonly resourceKeys: Set<string>;
   readonly resources: DigestResource[];
+  firstEventAt: string;
+  lastEventAt: string;
+}
+
+/** The unit separator cannot occur in AWS names (as in compliance-state.ts's stateKeyId). */
+function resourceKey(alert: Alert): string {
+  return `${alert.account}\u001f${alert.region}\u001f${alert.resourceType}\u001f${alert.resourceId}`;
+}
+
+/** When an alert happened; alerts queued before `eventTime` existed fall back to their orderingTimestamp. */
+function eventTimeOf(alert: Alert): string {
+  return (alert as Partial<Alert>).eventTime ?? alert.orderingTimestamp;
 }
 
 function collect(items: readonly QueuedAlert[], keyOf: (a: Alert) => string, perGroup: number): Collected[] {
@@ -196,19 +236,36 @@ function collect(items: readonly QueuedAlert[], keyOf: (a: Alert) => string, per
   for (const { id, alert } of items) {
     const key = keyOf(alert);
     let group = groups.get(key);
+    const at = eventTimeOf(alert);
     if (!group) {
-      group = { first: alert, ids: [], accounts: new Set(), regions: new Set(), resources: [] };
+      group = {
+        first: alert,
+        ids: [],
+        accounts: new Set(),
+        regions: new Set(),
+        resourceKeys: new Set(),
+        resources: [],
+        firstEventAt: at,
+        lastEventAt: at,
+      };
       groups.set(key, group);
     }
     group.ids.push(id);
     group.accounts.add(alert.account);
     group.regions.add(alert.region);
-    if (group.resources.length < perGroup) {
-      group.resources.push({
-        resourceType: alert.resourceType,
-        resourceId: alert.resourceId,
-        region: alert.region,
-      });
+    if (at < group.firstEventAt) group.firstEventAt = at;
+    if (at > group.lastEventAt) group.lastEventAt = at;
+    const resource = resourceKey(alert);
+    if (!group.resourceKeys.has(resource)) {
+      group.resourceKeys.add(resource);
+      if (group.resources.length < perGroup) {
+        group.resources.push({
+          account: alert.account,
+          region: alert.region,
+          resourceType: alert.resourceType,
+          resourceId: alert.resourceId,
+        });
+      }
     }
   }
   return [...groups.values()];
@@ -222,7 +279,10 @@ function finish(group: Collected, byRule: boolean, byAccount: boolean): DigestGr
     accountCount: group.accounts.size,
     regions: [...group.regions].sort(),
     count: group.ids.length,
+    resourceCount: group.resourceKeys.size,
     resources: group.resources,
+    firstEventAt: group.firstEventAt,
+    lastEventAt: group.lastEventAt,
     ids: group.ids,
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildDigests,
+  digestOf,
   groupAlerts,
   planMessages,
   type QueuedAlert,
@@ -120,5 +121,56 @@ describe('groupAlerts roll-up', () => {
     // Assess
     expect(digests.length).toBeLessThanOrEqual(6);
     expect(digests.reduce((s, d) => s + d.violations, 0)).toBe(20_000);
+  });
+});
+
+describe('digest groups: distinct resources and when the alerts happened', () => {
+  it('counts each resource once, keeps alerts counted, and spans the alerts event times', () => {
+    // Prepare: the same bucket three times (a flapping pair), another once; queued long after
+    const alerts = [
+      makeAlert({ resourceId: 'b1', eventTime: '2024-04-02T10:00:00.000Z' }),
+      makeAlert({ resourceId: 'b1', eventTime: '2024-04-01T09:00:00.000Z' }),
+      makeAlert({ resourceId: 'b1', eventTime: '2024-04-03T11:00:00.000Z' }),
+      makeAlert({ resourceId: 'b2', eventTime: '2024-04-02T12:00:00.000Z' }),
+    ];
+
+    // Act
+    const [group] = groupAlerts(queued(alerts, '2024-05-01T10:00:00.000Z'));
+    const [digest] = buildDigests(queued(alerts, '2024-05-01T10:00:00.000Z'));
+
+    // Assess
+    expect(group).toMatchObject({
+      count: 4,
+      resourceCount: 2,
+      firstEventAt: '2024-04-01T09:00:00.000Z',
+      lastEventAt: '2024-04-03T11:00:00.000Z',
+    });
+    expect(group!.resources.map((r) => r.resourceId)).toEqual(['b1', 'b2']);
+    expect(digest).toMatchObject({
+      firstEventAt: '2024-04-01T09:00:00.000Z',
+      lastEventAt: '2024-04-03T11:00:00.000Z',
+      firstAt: '2024-05-01T10:00:00.000Z',
+    });
+  });
+
+  it('tells the same id in two regions or accounts apart', () => {
+    // Prepare
+    const alerts = [
+      makeAlert({ resourceId: '342356742645', region: 'eu-west-1' }),
+      makeAlert({ resourceId: '342356742645', region: 'us-east-1' }),
+      makeAlert({ resourceId: '342356742645', region: 'eu-west-1' }),
+    ];
+
+    // Act
+    const [group] = groupAlerts(queued(alerts));
+
+    // Assess
+    expect(group!.resourceCount).toBe(2);
+    expect(group!.resources.map((r) => r.region)).toEqual(['eu-west-1', 'us-east-1']);
+  });
+
+  it('digestOf takes the event span from the groups, with or without enqueue times', () => {
+    const groups = groupAlerts(queued([makeAlert({ eventTime: '2024-04-01T00:00:00.000Z' })]));
+    expect(digestOf(groups)).toMatchObject({ firstEventAt: '2024-04-01T00:00:00.000Z', firstAt: '' });
   });
 });

@@ -5,13 +5,24 @@
  * whatever the data. The api helper renders `daily_report.liquid` through {@link renderTemplate}.
  */
 import type { Liquid } from 'liquidjs';
-import type { AlertContext } from '../../domain/alert-context.js';
-import type { Digest } from '../../domain/alert-digest.js';
+import type { AlertContext, ResourceChange } from '../../domain/alert-context.js';
+import type { Digest, DigestGroup } from '../../domain/alert-digest.js';
 import type { Alert } from '../../domain/compliance-state.js';
+import { baseRuleName } from '../../domain/config-event.js';
+import { compareSeverity, DEFAULT_SEVERITY, type Severity, severityOf } from '../../domain/managed-rules.js';
 import type { SlackMessage } from '../../ports/message-sink.js';
 import { type BLOCK_KIT_LIMITS, enforceLimits, type FittedMessage } from './block-kit.js';
+import {
+  cloudTrailEventUrl,
+  dashboardFilterUrl,
+  linkTarget,
+  resourceTimelineUrl,
+  ruleConsoleUrl,
+} from './console-links.js';
 import { TemplateOutputError, TemplateRenderError } from './errors.js';
 import { sharedLiquidEngine } from './liquid-engine.js';
+
+export { ruleConsoleUrl } from './console-links.js';
 
 export interface RenderOptions {
   /** @default - the shared engine over TEMPLATES_DIR / the repository's templates/ */
@@ -117,19 +128,40 @@ export type DigestContexts = ReadonlyMap<string, AlertContext>;
 export function renderDigest(
   digest: Digest,
   threshold: number,
-  _contexts: DigestContexts,
+  contexts: DigestContexts,
   options: RenderOptions = {},
 ): FittedMessage {
+  const dashboardUrl = dashboardLink(options.dashboardUrl);
   return renderTemplateDetailed(
     'digest',
-    { digest: digestVars(digest, threshold), dashboard_url: dashboardLink(options.dashboardUrl) },
+    {
+      digest: digestVars(digest, threshold, contexts, dashboardUrl),
+      dashboard_url: linkTarget(dashboardUrl),
+    },
     options,
   );
 }
 
 const MAX_REGIONS_SHOWN = 5;
+/** Changed properties shown in a violation; the rest are behind the resource timeline link. */
+export const CHANGED_PROPERTIES_SHOWN = 3;
+/** CloudTrail events linked in a violation. */
+export const CLOUDTRAIL_EVENTS_SHOWN = 5;
 
-function alertVars(alert: Alert, _context: AlertContext, options: RenderOptions): Record<string, unknown> {
+/** One emoji per severity, the same in single messages and digests. */
+export const SEVERITY_EMOJI: Readonly<Record<Severity, string>> = {
+  CRITICAL: ':red_circle:',
+  HIGH: ':large_orange_circle:',
+  MEDIUM: ':large_yellow_circle:',
+  LOW: ':large_blue_circle:',
+  INFORMATIONAL: ':white_circle:',
+};
+
+function alertVars(alert: Alert, context: AlertContext, options: RenderOptions): Record<string, unknown> {
+  // Alerts queued before eventTime existed fall back to their orderingTimestamp.
+  const eventTime = (alert as Partial<Alert>).eventTime ?? alert.orderingTimestamp;
+  const openedAt = typeof alert.openedAt === 'string' ? alert.openedAt : null;
+  const timeline = resourceTimelineUrl(alert.region, alert.resourceType, alert.resourceId);
   return {
     alert: {
       event_id: alert.eventId,
@@ -142,16 +174,82 @@ function alertVars(alert: Alert, _context: AlertContext, options: RenderOptions)
       new_status: alert.newStatus,
       old_status: alert.oldStatus,
       annotation: alert.annotation,
-      // Alerts queued before eventTime existed fall back to their orderingTimestamp.
-      event_time: (alert as Partial<Alert>).eventTime ?? alert.orderingTimestamp,
+      event_time: eventTime,
       ordering_timestamp: alert.orderingTimestamp,
+      opened_at: openedAt,
+      open_for: openedAt ? formatDuration(Date.parse(eventTime) - Date.parse(openedAt)) : null,
       reconciliation: (alert as Partial<Alert>).reconciliation ?? null,
       // Set on the re-alert a mute's end queues for a pair still non-compliant (use-cases/mutes.ts).
       mute_ended: muteEndedVars(alert),
     },
-    rule_url: ruleConsoleUrl(alert.region, alert.ruleName),
-    dashboard_url: dashboardLink(options.dashboardUrl),
+    context: contextVars(context),
+    change: alert.kind === 'violation' ? changeVars(alert, context.change, timeline) : null,
+    rule_url: linkTarget(ruleConsoleUrl(alert.region, alert.ruleName)),
+    timeline_url: linkTarget(timeline),
+    dashboard_url: linkTarget(
+      dashboardFilterUrl(dashboardLink(options.dashboardUrl), {
+        account: alert.account,
+        rule: baseRuleName(alert.ruleName),
+      }),
+    ),
   };
+}
+
+function contextVars(context: AlertContext): Record<string, unknown> {
+  return {
+    severity: context.severity,
+    severity_emoji: SEVERITY_EMOJI[context.severity] ?? SEVERITY_EMOJI[DEFAULT_SEVERITY],
+    severity_source: context.severitySource,
+    description: context.description,
+    remediation_url: linkTarget(context.remediationUrl),
+    account_name: context.accountName,
+    owner: context.owner,
+    route: { destination: context.route.destination, rule: context.route.rule },
+  };
+}
+
+/** The change that caused a violation, as the template shows it; null when there is nothing to show. */
+function changeVars(
+  alert: Alert,
+  change: ResourceChange | null,
+  timeline: string | null,
+): Record<string, unknown> | null {
+  if (!change) return null;
+  const properties = change.changedProperties ?? [];
+  const events = change.relatedEvents ?? [];
+  if (properties.length === 0 && events.length === 0) return null;
+  return {
+    capture_time: change.captureTime,
+    change_type: change.changeType,
+    properties: properties.slice(0, CHANGED_PROPERTIES_SHOWN).map((p) => ({
+      path: p.path,
+      change_type: p.changeType,
+      previous: p.previousValue,
+      updated: p.updatedValue,
+    })),
+    more: Math.max(properties.length - CHANGED_PROPERTIES_SHOWN, 0),
+    events: events.slice(0, CLOUDTRAIL_EVENTS_SHOWN).map((id) => ({
+      id,
+      url: linkTarget(cloudTrailEventUrl(alert.region, id)),
+    })),
+    more_events: Math.max(events.length - CLOUDTRAIL_EVENTS_SHOWN, 0),
+    timeline_url: linkTarget(timeline),
+  };
+}
+
+/**
+ * A duration for a reader: `45 s`, `12 min`, `3 h 12 min`, `2 d 4 h`. Null for a negative or
+ * unparsable one (clock skew, a bad time): better no duration than a wrong one.
+ */
+export function formatDuration(ms: number): string | null {
+  if (!Number.isFinite(ms) || ms < 0) return null;
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return `${Math.floor(ms / 1000)} s`;
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
 }
 
 function muteEndedVars(alert: Alert): Record<string, string> | null {
@@ -166,44 +264,92 @@ function muteEndedVars(alert: Alert): Record<string, string> | null {
   };
 }
 
-function digestVars(digest: Digest, threshold: number): Record<string, unknown> {
+function digestVars(
+  digest: Digest,
+  threshold: number,
+  contexts: DigestContexts,
+  dashboardUrl: string | null,
+): Record<string, unknown> {
   return {
     violations: digest.violations,
     resolutions: digest.resolutions,
     threshold,
-    first_at: digest.firstAt,
-    last_at: digest.lastAt,
-    groups: digest.groups.map((group) => ({
-      kind: group.kind,
-      rule_name: group.ruleName,
-      account: group.account,
-      account_count: group.accountCount,
-      regions:
-        group.regions.slice(0, MAX_REGIONS_SHOWN).join(', ') +
-        (group.regions.length > MAX_REGIONS_SHOWN ? ', …' : ''),
-      count: group.count,
-      resources: group.resources.map((r) => ({ type: r.resourceType, id: r.resourceId })),
-      more: group.count - group.resources.length,
-    })),
+    // A digest of only resolutions is good news: no siren.
+    emoji: digest.violations > 0 ? ':rotating_light:' : ':white_check_mark:',
+    first_at: digest.firstEventAt,
+    last_at: digest.lastEventAt,
+    groups: digest.groups.map((group) => {
+      const severity = groupSeverity(group, contexts);
+      const accountName = group.account ? accountNameOf(group, contexts) : null;
+      const manyRegions = group.regions.length > 1;
+      const manyAccounts = group.accountCount > 1;
+      return {
+        kind: group.kind,
+        rule_name: group.ruleName,
+        account: group.account,
+        account_name: accountName,
+        account_count: group.accountCount,
+        severity,
+        severity_emoji: SEVERITY_EMOJI[severity],
+        regions:
+          group.regions.slice(0, MAX_REGIONS_SHOWN).join(', ') +
+          (group.regions.length > MAX_REGIONS_SHOWN ? ', …' : ''),
+        count: group.count,
+        first_at: group.firstEventAt,
+        last_at: group.lastEventAt,
+        resource_count: group.resourceCount,
+        // Where a resource is, when the group spans several places: the same id in two regions or
+        // accounts is two resources, and must not read as a repeat.
+        resources: group.resources.map((r) => ({
+          type: r.resourceType,
+          id: r.resourceId,
+          where: [manyAccounts ? r.account : '', manyRegions ? r.region : ''].filter(Boolean).join(' '),
+        })),
+        more: Math.max(group.resourceCount - group.resources.length, 0),
+        dashboard_url:
+          group.account || group.ruleName
+            ? linkTarget(
+                dashboardFilterUrl(dashboardUrl, {
+                  account: group.account,
+                  rule: group.ruleName ? baseRuleName(group.ruleName) : null,
+                }),
+              )
+            : null,
+      };
+    }),
   };
 }
 
-/** A link target Slack cannot misread: http(s), no spaces, `<`, `>`, `|` or `&`. */
-function dashboardLink(url: string | null | undefined): string | null {
-  return url && /^https?:\/\/[^\s<>|&]+$/.test(url) ? url : null;
+/**
+ * A group's severity: the most severe of its alerts' contexts; for alerts without one, what the
+ * group's rule alone tells (the catalog's, or the default for an unknown or rolled-up rule).
+ */
+function groupSeverity(group: DigestGroup, contexts: DigestContexts): Severity {
+  let worst: Severity | null = null;
+  let missing = false;
+  for (const id of group.ids) {
+    const severity = contexts.get(id)?.severity;
+    if (severity === undefined) missing = true;
+    else if (worst === null || compareSeverity(severity, worst) < 0) worst = severity;
+  }
+  if (missing || worst === null) {
+    const fallback = group.ruleName ? severityOf(group.ruleName).severity : DEFAULT_SEVERITY;
+    if (worst === null || compareSeverity(fallback, worst) < 0) worst = fallback;
+  }
+  return worst;
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const RULE_NAME = /^[A-Za-z0-9_.:/-]{1,256}$/;
+function accountNameOf(group: DigestGroup, contexts: DigestContexts): string | null {
+  for (const id of group.ids) {
+    const name = contexts.get(id)?.accountName;
+    if (name) return name;
+  }
+  return null;
+}
 
-/**
- * The AWS Config console page of a rule, or null when the region or rule name is not of the
- * shape AWS uses — the link is the one raw `<…|…>` in a message, so it is only built from values
- * that cannot contain `|`, `>` or `&`.
- */
-export function ruleConsoleUrl(region: string, ruleName: string): string | null {
-  if (!REGION.test(region) || !RULE_NAME.test(ruleName)) return null;
-  return `https://${region}.console.aws.amazon.com/config/home?region=${region}#/rules/details?configRuleName=${encodeURIComponent(ruleName)}`;
+/** A dashboard URL Slack cannot misread: http(s), no spaces, `<`, `>`, `|` or `&`. */
+function dashboardLink(url: string | null | undefined): string | null {
+  return url && /^https?:\/\/[^\s<>|&]+$/.test(url) ? url : null;
 }
 
 /** The renderer of the notifier: the Liquid templates, shared engine, optional dashboard link. */
