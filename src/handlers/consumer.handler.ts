@@ -16,6 +16,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecor
 import type { DocumentSender, RetryOptions } from '../adapters/dynamodb/batch-write.js';
 import { ComplianceStateRepository } from '../adapters/dynamodb/compliance-state.repository.js';
 import { EventStoreRepository } from '../adapters/dynamodb/event-store.repository.js';
+import { ResourceRecordRepository } from '../adapters/dynamodb/resource-record.repository.js';
 import type { ConfigEvent } from '../domain/config-event.js';
 import type { AlertOutbox } from '../ports/hot-store.js';
 import type { Quarantine } from '../ports/quarantine.js';
@@ -92,6 +93,8 @@ export function createConsumerHandler(deps: ConsumerDeps): KinesisHandler {
     {
       events: new EventStoreRepository(deps.doc, deps.tables.events, deps.retry),
       states: new ComplianceStateRepository(deps.doc, deps.tables.state, deps.retry),
+      // Resource records (tags, last changes) live in the events table: docs/hot-store.md.
+      resources: new ResourceRecordRepository(deps.doc, deps.tables.events, deps.retry),
       outbox: deps.outbox,
       quarantine: deps.quarantine,
       ...(deps.now ? { now: deps.now } : {}),

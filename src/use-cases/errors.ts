@@ -19,6 +19,17 @@ export class EventsNotStoredError extends UseCaseError {
   }
 }
 
+/** The resource records of some item changes were not written; those events are redelivered. */
+export class ResourcesNotRecordedError extends UseCaseError {
+  constructor(readonly eventIds: readonly string[]) {
+    super(
+      `the resource records of ${eventIds.length} configuration item change(s) were not written (first: ${eventIds[0] ?? '-'}); ` +
+        'expected every record merged: they will be redelivered',
+    );
+    this.name = 'ResourcesNotRecordedError';
+  }
+}
+
 /**
  * A batch's first record of an event id lost the claim to a later record of the same batch with
  * other content (claimed first elsewhere: another shard, or the archive transform): the later one

@@ -26,7 +26,12 @@ import {
   type StateKey,
   stateKeyId,
 } from '../domain/compliance-state.js';
-import { type ComplianceChange, type ConfigEvent, parseConfigEvent } from '../domain/config-event.js';
+import {
+  type ComplianceChange,
+  type ConfigEvent,
+  type ConfigurationItemChange,
+  parseConfigEvent,
+} from '../domain/config-event.js';
 import { conflictingDuplicateReason, eventFingerprint } from '../domain/event-identity.js';
 import {
   type AlertOutbox,
@@ -35,7 +40,8 @@ import {
   type StateStore,
 } from '../ports/hot-store.js';
 import type { Quarantine, QuarantinedRecord } from '../ports/quarantine.js';
-import { EventsNotStoredError, KeptContentLaterError } from './errors.js';
+import type { ResourceStore } from '../ports/resource-records.js';
+import { EventsNotStoredError, KeptContentLaterError, ResourcesNotRecordedError } from './errors.js';
 
 /** One raw record, in stream order. */
 export interface IncomingRecord {
@@ -50,6 +56,11 @@ export interface ProcessBatchDeps {
   readonly states: StateStore;
   readonly outbox: AlertOutbox;
   readonly quarantine: Quarantine;
+  /**
+   * The resource records that configuration item changes update (tags, last changes), read by the
+   * deliverer for routing and "what changed". @default - none: item changes are only stored
+   */
+  readonly resources?: ResourceStore;
   /** @default - the system clock */
   readonly now?: () => Date;
 }
@@ -99,6 +110,7 @@ export type BatchStep =
   | 'read-states'
   | 'enqueue-alerts'
   | 'write-states'
+  | 'write-resources'
   | 'write-events';
 
 /** A step that failed (after the SDK's and our own bounded retries). */
@@ -230,6 +242,8 @@ export async function processBatch(
   /** Those of them whose kept event is finished (a repeat with its content is a duplicate). */
   const keptDone = new Set<string>();
   const fresh = await applyEvents(candidates, outcomes, deps, failures, failAt, queued, kept, keptDone);
+  // Item changes update their resource's record before they are marked done (step 6).
+  if (deps.resources) await recordResources(fresh, deps.resources, failures, failAt);
   // Conflicting duplicates: a record whose id is kept with other content, stored before (found by
   // the claim) or first in this batch. Rejected and quarantined, never applied.
   const conflicting: number[] = candidates.filter((c) => kept.has(c.event.eventId)).map((c) => c.index);
@@ -414,6 +428,49 @@ async function applyEvents(
     failAt(firstMoving);
   }
   return fresh;
+}
+
+/**
+ * The resource records of the batch's new configuration item changes (tags, last changes): one
+ * merge per resource, idempotent and order-independent (src/domain/resource-record.ts), so a
+ * redelivery or a reordering leaves the same record. An item without a capture time has no place
+ * in the record and is only stored. A failed merge leaves its events unfinished (redelivered).
+ */
+async function recordResources(
+  fresh: readonly Candidate[],
+  store: ResourceStore,
+  failures: BatchFailure[],
+  failAt: (index: number) => void,
+): Promise<void> {
+  const items: { index: number; event: ConfigurationItemChange }[] = [];
+  for (const c of fresh) {
+    if (c.event.kind === 'configuration-item-change' && c.event.change !== null && c.event.resourceId) {
+      items.push({ index: c.index, event: c.event });
+    }
+  }
+  if (items.length === 0) return;
+  const observations = items.map(({ event }) => ({
+    account: event.account,
+    region: event.region,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+    eventId: event.eventId,
+    tags: event.tags,
+    change: event.change as NonNullable<ConfigurationItemChange['change']>,
+  }));
+  try {
+    const { failed } = await store.record(observations);
+    if (failed.size === 0) return;
+    failures.push({
+      step: 'write-resources',
+      error: new ResourcesNotRecordedError([...failed]),
+      records: failed.size,
+    });
+    for (const item of items) if (failed.has(item.event.eventId)) failAt(item.index);
+  } catch (error) {
+    failures.push({ step: 'write-resources', error, records: items.length });
+    failAt((items[0] as { index: number }).index);
+  }
 }
 
 /** The state key an event moves: a compliance change moves its pair's; an item change none. */
