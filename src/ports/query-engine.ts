@@ -1,6 +1,7 @@
 /**
  * The query engine port: the one interface with two implementations (Athena in AWS, DuckDB over
- * the local Parquet archive). Both run the same saved `.sql` text from `queries/`.
+ * the local Parquet archive). Both run the same saved `.sql` text from `queries/`, and both throw
+ * the errors declared here (or subclasses) for the outcomes a caller must tell apart.
  */
 
 /** A value bound to a saved query's named parameter. Null means "not given" (the SQL treats it as "any"). */
@@ -46,4 +47,40 @@ export interface QueryEngine {
    */
   materializeDailyState?(days: readonly string[]): Promise<MaterializeOutcome>;
   close(): Promise<void>;
+}
+
+/** Base class of the errors the port names; each engine's errors extend these. */
+export class QueryEngineError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'QueryEngineError';
+  }
+}
+
+/** A saved query did not succeed: it failed, was cancelled, or ran past the engine's deadline. */
+export class QueryExecutionError extends QueryEngineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'QueryExecutionError';
+  }
+}
+
+/** The engine kept refusing work (throttling) after its own retries: try again later. */
+export class QueryEngineBusyError extends QueryEngineError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'QueryEngineBusyError';
+  }
+}
+
+/** `poll` got a query id the engine does not know: never issued by it, or its result expired. */
+export class UnknownQueryIdError extends QueryEngineError {
+  constructor(
+    readonly queryId: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'UnknownQueryIdError';
+  }
 }

@@ -3,26 +3,19 @@
  * rows, records every call, and can be made slow (answers `running` until released) or failing.
  * Like the DuckDB engine, it forgets a result once it has returned it.
  */
-import type {
-  ExecuteOptions,
-  QueryEngine,
-  QueryOutcome,
-  QueryParameters,
-  QueryRow,
+import {
+  type ExecuteOptions,
+  type QueryEngine,
+  type QueryOutcome,
+  type QueryParameters,
+  type QueryRow,
+  UnknownQueryIdError,
 } from '../../src/ports/query-engine.js';
 
 export interface FakeCall {
   readonly name: string;
   readonly params: QueryParameters;
   readonly waitMs: number | undefined;
-}
-
-/** Named as the DuckDB engine's error, which the API maps to 404. */
-class UnknownQueryIdError extends Error {
-  constructor(queryId: string) {
-    super(`unknown query id "${queryId}"`);
-    this.name = 'UnknownQueryIdError';
-  }
 }
 
 export class FakeQueryEngine implements QueryEngine {
@@ -54,7 +47,7 @@ export class FakeQueryEngine implements QueryEngine {
   async poll(queryId: string): Promise<QueryOutcome> {
     this.polls.push(queryId);
     const name = this.pending.get(queryId);
-    if (name === undefined) throw new UnknownQueryIdError(queryId);
+    if (name === undefined) throw new UnknownQueryIdError(queryId, `unknown query id "${queryId}"`);
     if (this.isSlow(name)) return { status: 'running', queryId };
     this.pending.delete(queryId);
     return { status: 'succeeded', queryId, rows: this.rows[name] ?? [] };

@@ -4,6 +4,13 @@
  * that never leak internals.
  */
 import { describe, expect, it } from 'vitest';
+import {
+  AthenaQueryCancelledError,
+  AthenaQueryFailedError,
+  AthenaQueryTimeoutError,
+  AthenaThrottledError,
+} from '../../src/adapters/athena/errors.js';
+import { DuckDbQueryFailedError } from '../../src/adapters/duckdb/errors.js';
 import type { EventPage, EventPageQuery } from '../../src/adapters/dynamodb/event-query.repository.js';
 import { type ApiDeps, type ApiLogger, createApiApp } from '../../src/api/app.js';
 import { encodePollId } from '../../src/api/poll-id.js';
@@ -632,17 +639,42 @@ describe('errors', () => {
     expect(JSON.stringify(logged?.extra)).toContain('secret-wg');
   });
 
+  const secret = new Error('SYNTAX_ERROR: table secret_db.compliance_events');
   it.each([
-    ['AthenaQueryFailedError', 502, 'query_failed'],
-    ['DuckDbQueryFailedError', 502, 'query_failed'],
-    ['AthenaQueryTimeoutError', 502, 'query_failed'],
-    ['AthenaThrottledError', 503, 'engine_busy'],
-  ])('an engine %s is a %i %s, logged with its cause', async (name, status, code) => {
+    [
+      'AthenaQueryFailedError',
+      502,
+      'query_failed',
+      () => new AthenaQueryFailedError('q-1', 'trend', 2, 1, false, secret.message),
+    ],
+    [
+      'AthenaQueryCancelledError',
+      502,
+      'query_failed',
+      () => new AthenaQueryCancelledError('q-1', secret.message),
+    ],
+    [
+      'DuckDbQueryFailedError',
+      502,
+      'query_failed',
+      () => new DuckDbQueryFailedError('compliance_trend', secret),
+    ],
+    [
+      'AthenaQueryTimeoutError',
+      502,
+      'query_failed',
+      () => new AthenaQueryTimeoutError('secret_db-q-1', 60_000),
+    ],
+    [
+      'AthenaThrottledError',
+      503,
+      'engine_busy',
+      () => new AthenaThrottledError('GetQueryExecution', 5, secret),
+    ],
+  ] as const)('an engine %s is a %i %s, logged with its cause', async (_name, status, code, failure) => {
     // Prepare
     const { get, engine, logs } = setup();
-    const failure = new Error('SYNTAX_ERROR: table secret_db.compliance_events');
-    failure.name = name;
-    engine.failure = failure;
+    engine.failure = failure();
     // Act
     const res = await get('/compliance/trends');
     // Assess

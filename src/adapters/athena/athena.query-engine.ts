@@ -255,7 +255,16 @@ export class AthenaQueryEngine implements QueryEngine {
   async poll(queryId: string, options: ExecuteOptions = {}): Promise<QueryOutcome> {
     const waitUntil =
       options.waitMs === undefined ? Number.POSITIVE_INFINITY : this.#clock.now() + options.waitMs;
-    return this.#await(queryId, waitUntil, undefined);
+    try {
+      return await this.#await(queryId, waitUntil, undefined);
+    } catch (err) {
+      // An id Athena no longer knows can surface from any call on it, not only GetQueryExecution.
+      const error = err as Error;
+      if (error.name === 'InvalidRequestException' && /QueryExecution/i.test(error.message)) {
+        throw new UnknownQueryIdError(queryId, err);
+      }
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

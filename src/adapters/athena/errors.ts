@@ -1,6 +1,16 @@
-/** Errors of the Athena query engine. Messages carry the query execution id to look it up in Athena. */
+/**
+ * Errors of the Athena query engine. Messages carry the query execution id to look it up in Athena.
+ * The outcomes the query port names extend its classes (failed, busy, unknown id), so callers tell
+ * them apart with `instanceof`; the others extend {@link AthenaQueryEngineError}.
+ */
+import {
+  UnknownQueryIdError as PortUnknownQueryIdError,
+  QueryEngineBusyError,
+  QueryEngineError,
+  QueryExecutionError,
+} from '../../ports/query-engine.js';
 
-export class AthenaQueryEngineError extends Error {
+export class AthenaQueryEngineError extends QueryEngineError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'AthenaQueryEngineError';
@@ -10,7 +20,7 @@ export class AthenaQueryEngineError extends Error {
 const CATEGORIES: Readonly<Record<number, string>> = { 1: 'system', 2: 'user', 3: 'other' };
 
 /** Athena reported FAILED. `retryable` is Athena's own `AthenaError.Retryable`. */
-export class AthenaQueryFailedError extends AthenaQueryEngineError {
+export class AthenaQueryFailedError extends QueryExecutionError {
   constructor(
     readonly queryId: string,
     readonly queryName: string | undefined,
@@ -29,7 +39,7 @@ export class AthenaQueryFailedError extends AthenaQueryEngineError {
 }
 
 /** The query was CANCELLED (stopped by a deadline elsewhere, or by a user). */
-export class AthenaQueryCancelledError extends AthenaQueryEngineError {
+export class AthenaQueryCancelledError extends QueryExecutionError {
   constructor(
     readonly queryId: string,
     reason: string | undefined,
@@ -40,7 +50,7 @@ export class AthenaQueryCancelledError extends AthenaQueryEngineError {
 }
 
 /** The query ran past the engine's deadline; StopQueryExecution was called. */
-export class AthenaQueryTimeoutError extends AthenaQueryEngineError {
+export class AthenaQueryTimeoutError extends QueryExecutionError {
   constructor(
     readonly queryId: string,
     readonly deadlineMs: number,
@@ -51,7 +61,7 @@ export class AthenaQueryTimeoutError extends AthenaQueryEngineError {
 }
 
 /** Athena kept answering TooManyRequestsException after the engine's retries. */
-export class AthenaThrottledError extends AthenaQueryEngineError {
+export class AthenaThrottledError extends QueryEngineBusyError {
   constructor(
     readonly operation: string,
     attempts: number,
@@ -76,12 +86,9 @@ export class AthenaParameterError extends AthenaQueryEngineError {
 }
 
 /** Athena does not know this query execution id (never started here, or older than its 45-day history). */
-export class UnknownQueryIdError extends AthenaQueryEngineError {
-  constructor(
-    readonly queryId: string,
-    cause?: unknown,
-  ) {
-    super(`unknown Athena query execution id "${queryId}"`, { cause });
+export class UnknownQueryIdError extends PortUnknownQueryIdError {
+  constructor(queryId: string, cause?: unknown) {
+    super(queryId, `unknown Athena query execution id "${queryId}"`, { cause });
     this.name = 'UnknownQueryIdError';
   }
 }

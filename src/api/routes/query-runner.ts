@@ -3,7 +3,15 @@
  * poll id when the engine has not finished within the wait (API Gateway stops at 29 s, so the
  * Lambda must answer before that; Athena keeps running and the client polls `/queries/<id>`).
  */
-import type { QueryEngine, QueryOutcome, QueryParameters, QueryRow } from '../../ports/query-engine.js';
+import {
+  type QueryEngine,
+  QueryEngineBusyError,
+  QueryExecutionError,
+  type QueryOutcome,
+  type QueryParameters,
+  type QueryRow,
+  UnknownQueryIdError,
+} from '../../ports/query-engine.js';
 import { EngineBusyError, InvalidParameterError, NotFoundError, QueryFailedError } from '../errors.js';
 import { encodePollId, type PendingQueries } from '../poll-id.js';
 
@@ -126,7 +134,7 @@ async function pollOne(ctx: RunnerContext, id: string): Promise<QueryOutcome> {
     return await ctx.engine.poll(id, { waitMs: ctx.waitMs });
   } catch (err) {
     // DuckDB forgets a result after 10 minutes; Athena after 45 days (and rejects ids it never saw).
-    if (isUnknownQuery(err)) {
+    if (err instanceof UnknownQueryIdError) {
       throw new NotFoundError(
         'this query id is unknown or its result has expired; send the original request again',
       );
@@ -144,20 +152,10 @@ async function engineCall(run: () => Promise<QueryOutcome>): Promise<QueryOutcom
   try {
     return await run();
   } catch (err) {
-    const name = err instanceof Error ? err.name : '';
-    if (/Query(Failed|Cancelled|Timeout)Error$/.test(name))
-      throw new QueryFailedError(undefined, { cause: err });
-    if (/ThrottledError$/.test(name)) throw new EngineBusyError({ cause: err });
+    if (err instanceof QueryExecutionError) throw new QueryFailedError(undefined, { cause: err });
+    if (err instanceof QueryEngineBusyError) throw new EngineBusyError({ cause: err });
     throw err;
   }
-}
-
-function isUnknownQuery(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return (
-    err.name === 'UnknownQueryIdError' ||
-    (err.name === 'InvalidRequestException' && /QueryExecution/i.test(err.message))
-  );
 }
 
 function answer(
