@@ -9,6 +9,7 @@ import {
   DASHBOARD_CORS_METHODS,
   DASHBOARD_ORIGINS_ENV,
 } from '../../src/api/cors.js';
+import { DASHBOARD_SAVED_QUERY_PATHS } from '../../src/api/routes/saved-query-routes.js';
 import { MonitorFunction } from '../lambda-defaults.js';
 import { acknowledge } from '../nag.js';
 
@@ -36,22 +37,18 @@ export interface ApiProps {
 
 /**
  * The read routes the dashboard calls (dashboard/app.js), as the Hono app routes them: each is a
- * GET with the Cognito authorizer on the dashboard API. `/queries/{id}` is the poll of a saved
- * query that answered 202. A route the dashboard starts to read must be added here.
+ * GET with the Cognito authorizer on the dashboard API. The saved-query routes come from their
+ * registry (`dashboard: true` in src/api/routes/saved-query-routes.ts), with `/queries/{id}`, the
+ * poll of one that answered 202; another route the dashboard starts to read must be added here.
  */
-export const DASHBOARD_READ_ROUTES = [
+export const DASHBOARD_READ_ROUTES: readonly string[] = [
   '/events',
   '/violations',
   '/coverage',
-  '/compliance/summary',
-  '/compliance/trends',
-  '/compliance/remediation',
-  '/resources/timeline',
-  '/queries/{id}',
   '/mutes',
   '/mutes/audit',
-  '/compliance/muted',
-] as const;
+  ...DASHBOARD_SAVED_QUERY_PATHS,
+];
 
 /**
  * The mutations of the IAM API, besides GET everywhere: mutes are created and removed by IAM

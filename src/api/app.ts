@@ -14,13 +14,11 @@ import type { MuteStore } from '../ports/mutes.js';
 import type { QueryEngine } from '../ports/query-engine.js';
 import { dashboardCors } from './cors.js';
 import { ApiError, NotFoundError } from './errors.js';
-import { registerComplianceRoutes } from './routes/compliance.js';
 import { registerCoverageRoutes } from './routes/coverage.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMuteRoutes } from './routes/mutes.js';
-import { registerQueryRoutes } from './routes/queries.js';
-import { registerResourceRoutes } from './routes/resources.js';
+import { registerSavedQueryRoutes } from './routes/saved-query-routes.js';
 import { registerViolationRoutes } from './routes/violations.js';
 
 /** The part of Powertools' Logger the API uses (the local server passes a console logger). */
@@ -140,12 +138,10 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 
   registerHealthRoutes(app);
   registerEventRoutes(app, ctx);
-  registerComplianceRoutes(app, ctx);
-  registerResourceRoutes(app, ctx);
+  registerSavedQueryRoutes(app, ctx);
   registerCoverageRoutes(app, ctx);
   registerViolationRoutes(app, ctx);
   registerMuteRoutes(app, ctx);
-  registerQueryRoutes(app, ctx);
 
   app.notFound((c) => {
     const error = new NotFoundError(`no route ${c.req.method} ${clipPath(c.req.path)}; see docs/api.md`);

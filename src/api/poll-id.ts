@@ -8,8 +8,8 @@ import { SEALED_TOKEN, seal, unseal } from './tokens.js';
 
 /** The saved-query results a poll id stands for, and how to shape them once they are all done. */
 export interface PendingQueries {
-  /** Which route's response shape to build. */
-  readonly route: 'summary' | 'trends' | 'remediation' | 'timeline' | 'muted';
+  /** Which route's response shape to build: a name of the saved-query route registry. */
+  readonly route: string;
   /** Engine query id per saved-query role (for example `summary`, `score`). */
   readonly queries: Readonly<Record<string, string>>;
   /** The validated parameters the route ran with (needed to shape the response). */
@@ -18,8 +18,10 @@ export interface PendingQueries {
 
 /** Athena execution ids are UUIDs, DuckDB's too; empty marks a query that had finished (query-runner.ts). */
 const ENGINE_QUERY_ID = /^[A-Za-z0-9_-]{0,128}$/;
+/** A route name; whether the registry has it is checked where the route is looked up. */
+const ROUTE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const pendingSchema = type({
-  r: "'summary' | 'trends' | 'remediation' | 'timeline' | 'muted'",
+  r: ROUTE_NAME,
   q: { '[string]': ENGINE_QUERY_ID },
   p: { '[string]': type(/^[^\u0000-\u001f\u007f]{0,800}$/).or('null') },
   '+': 'reject',
@@ -30,13 +32,17 @@ export function encodePollId(pending: PendingQueries, key: string): string {
   return seal({ r: pending.route, q: pending.queries, p: pending.params }, 'poll', key);
 }
 
+/** The 400 of a poll id this API did not issue (or that was edited). */
+export function invalidPollId(token: string): InvalidParameterError {
+  return new InvalidParameterError(
+    'id',
+    `id must be a query id returned by this API (was ${JSON.stringify(clip(token))})`,
+  );
+}
+
 /** Validates a poll id; any edit is a 400 naming `id`. */
 export function decodePollId(token: string, key: string): PendingQueries {
-  const invalid = () =>
-    new InvalidParameterError(
-      'id',
-      `id must be a query id returned by this API (was ${JSON.stringify(clip(token))})`,
-    );
+  const invalid = () => invalidPollId(token);
   if (!SEALED_TOKEN.test(token)) throw invalid();
   const value = pendingSchema(unseal(token, 'poll', key));
   if (value instanceof type.errors) throw invalid();

@@ -8,7 +8,6 @@ import { basePathOf, runSavedQueryRoute, type SavedQueryRoute } from '../../src/
 import { FakeQueryEngine } from '../helpers/fake-query-engine.js';
 
 const ROUTE: SavedQueryRoute = {
-  route: 'summary',
   calls: () => ({ summary: { name: 'compliance_summary', params: {} } }),
   shape: (rows) => rows,
 };
@@ -18,6 +17,7 @@ async function pollPath(basePath?: string): Promise<{ id: string; poll: string }
   engine.slow = true;
   const answer = await runSavedQueryRoute(
     { engine, waitMs: 0, tokenKey: 'k', ...(basePath === undefined ? {} : { basePath }) },
+    'summary',
     ROUTE,
     {},
   );

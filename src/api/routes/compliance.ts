@@ -1,18 +1,11 @@
 /**
  * `GET /compliance/summary`, `/compliance/trends` and `/compliance/remediation`: saved queries over
- * the archive (Athena in AWS, DuckDB locally), shaped into the API's JSON.
+ * the archive (Athena in AWS, DuckDB locally), shaped into the API's JSON. Their paths and
+ * parameters are entries of the registry (saved-query-routes.ts).
  */
-import type { Hono } from 'hono';
 import type { QueryRow } from '../../ports/query-engine.js';
-import type { ApiEnv, RouteContext } from '../app.js';
-import {
-  parseRemediationParams,
-  parseSummaryParams,
-  parseTrendParams,
-  type RangeFilter,
-  singleValued,
-} from '../params.js';
-import { type RouteParams, routeContext, runSavedQueryRoute, type SavedQueryRoute } from './query-runner.js';
+import type { RangeFilter } from '../params.js';
+import type { RouteParams, SavedQueryRoute } from './query-runner.js';
 
 const STATUSES = ['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA'] as const;
 
@@ -82,7 +75,8 @@ function score(compliant: number, nonCompliant: number): number | null {
   return scored === 0 ? null : Math.round((10_000 * compliant) / scored) / 100;
 }
 
-function rangeParams(filter: RangeFilter): RouteParams {
+/** The route parameters of a range filter. */
+export function rangeParams(filter: RangeFilter): RouteParams {
   return { account: filter.account, region: filter.region, start: filter.start, end: filter.end };
 }
 
@@ -92,7 +86,6 @@ function dictionary<T>(): Record<string, T> {
 }
 
 export const SUMMARY_ROUTE: SavedQueryRoute = {
-  route: 'summary',
   calls: (p) => ({
     summary: {
       name: 'compliance_summary',
@@ -145,7 +138,6 @@ export function daysOf(start: string, end: string): string[] {
 }
 
 export const TRENDS_ROUTE: SavedQueryRoute = {
-  route: 'trends',
   calls: (p) => ({
     trend: {
       name: 'compliance_trend',
@@ -212,7 +204,6 @@ function organizationOf(row: QueryRow | undefined): RemediationOverall {
 }
 
 export const REMEDIATION_ROUTE: SavedQueryRoute = {
-  route: 'remediation',
   calls: (p) => {
     const params = {
       account: p.account ?? null,
@@ -243,26 +234,9 @@ export const REMEDIATION_ROUTE: SavedQueryRoute = {
   }),
 };
 
-export const COMPLIANCE_ROUTES = {
+/** The queries and answer shapes of the three range routes, by registry name. */
+export const RANGE_ROUTES = {
   summary: SUMMARY_ROUTE,
   trends: TRENDS_ROUTE,
   remediation: REMEDIATION_ROUTE,
 } as const;
-
-export function registerComplianceRoutes(app: Hono<ApiEnv>, ctx: RouteContext): void {
-  app.get('/compliance/summary', async (c) => {
-    const params = rangeParams(parseSummaryParams(singleValued(c.req.queries())));
-    const answer = await runSavedQueryRoute(routeContext(ctx, c), SUMMARY_ROUTE, params);
-    return c.json(answer.body, answer.status);
-  });
-  app.get('/compliance/trends', async (c) => {
-    const params = rangeParams(parseTrendParams(singleValued(c.req.queries()), ctx.now()));
-    const answer = await runSavedQueryRoute(routeContext(ctx, c), TRENDS_ROUTE, params);
-    return c.json(answer.body, answer.status);
-  });
-  app.get('/compliance/remediation', async (c) => {
-    const params = rangeParams(parseRemediationParams(singleValued(c.req.queries())));
-    const answer = await runSavedQueryRoute(routeContext(ctx, c), REMEDIATION_ROUTE, params);
-    return c.json(answer.body, answer.status);
-  });
-}

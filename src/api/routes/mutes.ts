@@ -37,7 +37,7 @@ import {
 } from '../errors.js';
 import { accountParam, limitParam, parseInstant, regionParam } from '../param-rules.js';
 import { singleValued, validate } from '../params.js';
-import { type RouteParams, routeContext, runSavedQueryRoute, type SavedQueryRoute } from './query-runner.js';
+import type { RouteParams, SavedQueryEndpoint, SavedQueryRoute } from './query-runner.js';
 
 /** Muted pairs listed at most in `/compliance/muted` (the counts cover them all). */
 export const MAX_MUTED_PAIRS_LISTED = 500;
@@ -221,16 +221,29 @@ export function registerMuteRoutes(app: Hono<ApiEnv>, ctx: RouteContext): void {
     const mute = await removeMute(store, c.req.param('id'), actor, p.reason ?? null, now).catch(asApiError);
     return c.json({ mute: muteView(mute, now) });
   });
+}
 
-  app.get('/compliance/muted', async (c) => {
+/**
+ * `GET /compliance/muted`, an entry of the saved-query route registry (saved-query-routes.ts): its
+ * queries depend on the mutes, read for each request and again for each poll.
+ */
+export const MUTED_QUERY_ROUTE: SavedQueryEndpoint = {
+  name: 'muted',
+  path: '/compliance/muted',
+  dashboard: true,
+  async request(c, ctx) {
     const store = storeOf(ctx, c);
     const p = validate(mutedSchema, singleValued(c.req.queries()), ['account', 'region']);
     const mutes = await store.list();
-    const params = mutedParams(mutes, p.account ?? null, p.region ?? null, ctx.now());
-    const answer = await runSavedQueryRoute(routeContext(ctx, c), mutedRoute(mutes, ctx.now), params);
-    return c.json(answer.body, answer.status);
-  });
-}
+    return {
+      params: mutedParams(mutes, p.account ?? null, p.region ?? null, ctx.now()),
+      route: mutedRoute(mutes, ctx.now),
+    };
+  },
+  async poll(ctx) {
+    return mutedRoute(ctx.mutes ? await ctx.mutes.list() : [], ctx.now);
+  },
+};
 
 /** The mutes in force now that can cover a pair of the filter's scope. */
 function inScope(mutes: readonly Mute[], account: string | null, region: string | null, now: Date): Mute[] {
@@ -266,7 +279,6 @@ const STATUSES = new Set<string>(['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE'
 /** `GET /compliance/muted` over the mutes read for this request (or this poll). */
 export function mutedRoute(mutes: readonly Mute[], now: () => Date): SavedQueryRoute {
   return {
-    route: 'muted',
     calls: (p) => {
       const scope = { account: p.account ?? null, region: p.region ?? null };
       const calls: Record<string, { name: string; params: Record<string, string | null> }> = {

@@ -3,6 +3,7 @@
  * poll id when the engine has not finished within the wait (API Gateway stops at 29 s, so the
  * Lambda must answer before that; Athena keeps running and the client polls `/queries/<id>`).
  */
+import type { Context } from 'hono';
 import {
   type QueryEngine,
   QueryEngineBusyError,
@@ -12,6 +13,7 @@ import {
   type QueryRow,
   UnknownQueryIdError,
 } from '../../ports/query-engine.js';
+import type { ApiEnv, RouteContext } from '../app.js';
 import { EngineBusyError, InvalidParameterError, NotFoundError, QueryFailedError } from '../errors.js';
 import { encodePollId, type PendingQueries } from '../poll-id.js';
 
@@ -26,10 +28,29 @@ export interface SavedQueryCall {
 
 /** A route backed by saved queries: what to run, and how to turn the rows into the response body. */
 export interface SavedQueryRoute {
-  readonly route: PendingQueries['route'];
   /** The saved queries to run, keyed by a role name the shaper uses. */
   calls(params: RouteParams): Readonly<Record<string, SavedQueryCall>>;
   shape(rows: Readonly<Record<string, QueryRow[]>>, params: RouteParams): unknown;
+}
+
+/** What a route's request resolves to: its validated parameters and the queries to run. */
+export interface PlannedRequest {
+  readonly params: RouteParams;
+  readonly route: SavedQueryRoute;
+}
+
+/** An entry of the saved-query route registry (saved-query-routes.ts). */
+export interface SavedQueryEndpoint {
+  /** The route's name in poll ids. */
+  readonly name: string;
+  /** The path, as Hono routes it. */
+  readonly path: string;
+  /** Whether the dashboard reads it: the dashboard API in AWS routes it then (infra/constructs/api.ts). */
+  readonly dashboard: boolean;
+  /** Validates the request (a 400 names the parameter) and plans it; the params travel in the poll id. */
+  request(c: Context<ApiEnv>, ctx: RouteContext): PlannedRequest | Promise<PlannedRequest>;
+  /** The queries of a poll, whose params come from the poll id. */
+  poll(ctx: RouteContext): SavedQueryRoute | Promise<SavedQueryRoute>;
 }
 
 export interface RunnerContext {
@@ -77,9 +98,13 @@ export type RouteAnswer =
   | { readonly status: 200; readonly body: unknown }
   | { readonly status: 202; readonly body: { query_id: string; poll: string } };
 
-/** Starts every saved query of the route in parallel and waits at most `waitMs` for them all. */
+/**
+ * Starts every saved query of the route in parallel and waits at most `waitMs` for them all.
+ * `name` is the route's registry name, which a 202's poll id carries.
+ */
 export async function runSavedQueryRoute(
   ctx: RunnerContext,
+  name: string,
   route: SavedQueryRoute,
   params: RouteParams,
 ): Promise<RouteAnswer> {
@@ -91,6 +116,7 @@ export async function runSavedQueryRoute(
   );
   return answer(
     ctx,
+    name,
     route,
     params,
     calls.map(([role], i) => [role, outcomes[i] as QueryOutcome]),
@@ -123,6 +149,7 @@ export async function pollSavedQueryRoute(
   );
   return answer(
     ctx,
+    pending.route,
     route,
     pending.params,
     roles.map(([role], i) => [role, outcomes[i] as QueryOutcome]),
@@ -160,6 +187,7 @@ async function engineCall(run: () => Promise<QueryOutcome>): Promise<QueryOutcom
 
 function answer(
   ctx: RunnerContext,
+  name: string,
   route: SavedQueryRoute,
   params: RouteParams,
   outcomes: readonly (readonly [string, QueryOutcome])[],
@@ -167,7 +195,7 @@ function answer(
   if (outcomes.some(([, outcome]) => outcome.status === 'running')) {
     const queryId = encodePollId(
       {
-        route: route.route,
+        route: name,
         queries: Object.fromEntries(
           outcomes.map(([role, outcome]) => [
             role,
