@@ -38,8 +38,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { COMPLIANCE_TYPES, type ComplianceType } from '../../src/domain/config-event.schema.js';
 
-export type StandInComplianceType = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE' | 'INSUFFICIENT_DATA';
+export type StandInComplianceType = ComplianceType;
 
 export interface StandInResult {
   readonly account: string;
@@ -109,12 +110,6 @@ const CONTRIBUTOR_CAP = 100;
 
 const TARGET_PREFIX = 'StarlingDoveService.';
 const JSON_11 = 'application/x-amz-json-1.1';
-const COMPLIANCE_TYPES: readonly string[] = [
-  'COMPLIANT',
-  'NON_COMPLIANT',
-  'NOT_APPLICABLE',
-  'INSUFFICIENT_DATA',
-];
 const REPORTED_COMPLIANCE: readonly string[] = ['COMPLIANT', 'NON_COMPLIANT'];
 const SOURCE_STATUSES: readonly string[] = ['SUCCEEDED', 'FAILED', 'OUTDATED'];
 
@@ -158,7 +153,7 @@ function checkIso(value: string | undefined, what: string): void {
 
 function prepareResults(results: readonly StandInResult[]): readonly StandInResult[] {
   for (const r of results) {
-    if (!COMPLIANCE_TYPES.includes(r.complianceType)) {
+    if (!(COMPLIANCE_TYPES as readonly string[]).includes(r.complianceType)) {
       throw new TypeError(`config aggregator stand-in: unknown complianceType ${String(r.complianceType)}`);
     }
     checkIso(r.orderingTimestamp, 'orderingTimestamp');

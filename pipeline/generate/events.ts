@@ -2,6 +2,7 @@
  * Builds AWS Config events exactly as EventBridge delivers them (the shapes of the real captures
  * in test/events/), from the generator's compact descriptions.
  */
+import type { ComplianceType } from '../../src/domain/config-event.js';
 import {
   COMPLIANCE_CHANGE,
   CONFIG_SOURCE,
@@ -21,7 +22,7 @@ export interface EventBridgeEvent {
   readonly detail: Record<string, unknown>;
 }
 
-export type Status = 'COMPLIANT' | 'NON_COMPLIANT' | 'NOT_APPLICABLE' | 'INSUFFICIENT_DATA';
+export type Status = ComplianceType;
 
 /** One evaluation result as Config reports it. */
 export interface Evaluation {

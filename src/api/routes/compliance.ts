@@ -3,11 +3,10 @@
  * the archive (Athena in AWS, DuckDB locally), shaped into the API's JSON. Their paths and
  * parameters are entries of the registry (saved-query-routes.ts).
  */
+import type { ComplianceType } from '../../domain/config-event.js';
 import type { QueryRow } from '../../ports/query-engine.js';
 import type { RangeFilter } from '../params.js';
 import type { RouteParams, SavedQueryRoute } from './query-runner.js';
-
-const STATUSES = ['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA'] as const;
 
 /** Counts of one rule or resource type in `/compliance/summary`. */
 export interface StatusCounts {
@@ -114,12 +113,13 @@ export const SUMMARY_ROUTE: SavedQueryRoute = {
       }
     }
     const scoreRow = rows.score?.[0];
+    const events = (status: ComplianceType) => byStatus.get(status) ?? 0;
     return {
       total_events: [...byStatus.values()].reduce((sum, n) => sum + n, 0),
-      compliant: byStatus.get(STATUSES[0]) ?? 0,
-      non_compliant: byStatus.get(STATUSES[1]) ?? 0,
-      not_applicable: byStatus.get(STATUSES[2]) ?? 0,
-      insufficient_data: byStatus.get(STATUSES[3]) ?? 0,
+      compliant: events('COMPLIANT'),
+      non_compliant: events('NON_COMPLIANT'),
+      not_applicable: events('NOT_APPLICABLE'),
+      insufficient_data: events('INSUFFICIENT_DATA'),
       by_rule: byRule,
       by_resource_type: byType,
       compliance_score: scoreRow ? numOrNull(scoreRow.compliance_score) : null,

@@ -16,6 +16,7 @@
 import { type } from 'arktype';
 import type { Context, Hono } from 'hono';
 import { baseRuleName, type ComplianceType } from '../../domain/config-event.js';
+import { COMPLIANCE_TYPES } from '../../domain/config-event.schema.js';
 import {
   InvalidMuteError,
   isInForce,
@@ -274,7 +275,7 @@ function mutedParams(
   };
 }
 
-const STATUSES = new Set<string>(['COMPLIANT', 'NON_COMPLIANT', 'NOT_APPLICABLE', 'INSUFFICIENT_DATA']);
+const STATUSES = new Set<string>(COMPLIANCE_TYPES);
 
 /** `GET /compliance/muted` over the mutes read for this request (or this poll). */
 export function mutedRoute(mutes: readonly Mute[], now: () => Date): SavedQueryRoute {
