@@ -61,6 +61,21 @@
  * - Clocks: `lease_until` is compared with the taker's clock; Lambda hosts are NTP-synced to well
  *   under a second, far inside the 45 s margin.
  *
+ * Destinations (with `destinations` and `contexts`): each pending alert is routed when it is
+ * delivered, not when it was queued (src/domain/routing.ts), so a corrected route, severity override
+ * or account name applies to everything still pending. Each destination has its own sink, its own
+ * route gate (`ROUTE#<destination>`: a Slack outage or a broken webhook pauses that destination
+ * only; its alerts stay pending while the others go on), its own pacing (`minIntervalMs` between two
+ * of its posts; posts to different destinations interleave, the next post always going to the
+ * destination ready first) and its own storm detector and digests. Every alert keeps one place in
+ * the one pending queue (`pending_pk = default`) and a drain reads on from the last alert it listed,
+ * so alerts of a paused destination do not hide those behind them. One drain lease covers the whole
+ * drain rather than one per destination: the lease exists so that one writer paces each webhook,
+ * and one drain posting to every destination in turn does that with one lease item and one
+ * conditional write per renewal (per-destination leases would let two drains list the same pending
+ * alerts and race to post them). Without routing there is one destination, `default`, and the
+ * behaviour is the one described above.
+ *
  * Mutes (with `mutes`): read once per drain, before anything is listed. A pending alert whose pair a
  * mute in force covers is held back: recorded under the mute, marked delivered-as-muted in the
  * outbox (`muted_by`; never posted, never lost) and counted in `muted`. The mutes are those in force
@@ -69,7 +84,12 @@
  * step queues the re-alerts of the mutes that ended since the last drain (src/use-cases/mutes.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { LeaseAttempt, PendingAlert, RouteGate } from '../adapters/dynamodb/alert-outbox.repository.js';
+import {
+  type LeaseAttempt,
+  type PendingAlert,
+  pendingSortKey,
+  type RouteGate,
+} from '../adapters/dynamodb/alert-outbox.repository.js';
 import { createSlackMessageRenderer } from '../adapters/slack/slack-messages.js';
 import { type AlertContext, defaultAlertContext } from '../domain/alert-context.js';
 import {
@@ -83,12 +103,14 @@ import {
 } from '../domain/alert-digest.js';
 import type { Alert } from '../domain/compliance-state.js';
 import { type Mute, mutesCovering } from '../domain/mute.js';
+import { DEFAULT_DESTINATION } from '../domain/routing-config.js';
 import type { MessageSink, PostResult, SlackMessage } from '../ports/message-sink.js';
 import type { DeliveryMutes } from './mutes.js';
 
 /** The outbox operations the deliverer needs (implemented by `AlertOutboxRepository`). */
 export interface AlertOutbox {
-  listPending(limit: number, now?: Date): Promise<PendingAlert[]>;
+  /** Oldest first; after the pending sort key `after` when given (see `pendingSortKey`). */
+  listPending(limit: number, now?: Date, after?: string): Promise<PendingAlert[]>;
   countPending(): Promise<number>;
   markDelivered(ids: readonly string[], messageRef: string, now?: Date): Promise<void>;
   /**
@@ -103,9 +125,10 @@ export interface AlertOutbox {
   ): Promise<void>;
   recordUnconfirmed(ids: readonly string[], reason: string, now?: Date): Promise<void>;
   park(ids: readonly string[], reason: string, now?: Date): Promise<void>;
-  getRouteGate(): Promise<RouteGate>;
-  blockRoute(until: Date, reason: string, now?: Date): Promise<void>;
-  clearRouteGate(now?: Date): Promise<void>;
+  /** The gate of one destination (`ROUTE#<destination>`). */
+  getRouteGate(destination?: string): Promise<RouteGate>;
+  blockRoute(until: Date, reason: string, now?: Date, destination?: string): Promise<void>;
+  clearRouteGate(now?: Date, destination?: string): Promise<void>;
 }
 
 /**
@@ -143,9 +166,35 @@ export interface DeliveryLogger {
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
+/** Where the alerts of one destination go, and how fast. */
+export interface DestinationSink {
+  readonly sink: MessageSink;
+  /** Minimum time between two posts to this destination. @default - the deliverer's `minIntervalMs` */
+  readonly minIntervalMs?: number;
+}
+
+/** Looks up what a message says of each alert beyond its decision, route included (src/use-cases/alert-contexts.ts). */
+export interface AlertContextSource {
+  /**
+   * The contexts of `alerts`, aligned with them. Rejects when a lookup fails (AWS Organizations,
+   * the hot store): the drain then stops and the alerts stay pending rather than go astray.
+   */
+  contextsFor(alerts: readonly Alert[]): Promise<AlertContext[]>;
+}
+
 export interface AlertDelivererDeps {
   readonly outbox: AlertOutbox;
-  readonly sink: MessageSink;
+  /** The default destination's sink. Required unless `destinations` is given. */
+  readonly sink?: MessageSink;
+  /**
+   * Every destination a route may name, by name (see "Destinations" above).
+   * @default - one, `default`, posting to `sink`
+   */
+  readonly destinations?: Readonly<Record<string, DestinationSink>>;
+  /** Where alerts no route matches go (and those routed to a destination not in `destinations`). @default 'default' */
+  readonly defaultDestination?: string;
+  /** Each alert's context and route. @default - the catalog's severity, everything to the default destination */
+  readonly contexts?: AlertContextSource;
   /**
    * Serializes drains across processes (Lambda instances); see "One drain at a time" above.
    * @default - none: drains are serialized within this process only (the embedded stack)
@@ -213,6 +262,20 @@ export interface DrainResult {
   realerts?: number;
   /** Set when another drain held the lease, so this one delivered nothing. */
   leaseHeldBy?: { holder: string | null; until: string | null };
+  /**
+   * With `destinations`: what each destination got in this drain (the counts above, split; they add
+   * up to them). `paused` names the destinations whose gate was closed or closed during the drain.
+   */
+  byDestination?: Record<string, DestinationResult>;
+}
+
+export interface DestinationResult {
+  messages: number;
+  violations: number;
+  resolutions: number;
+  failed: number;
+  unconfirmed: number;
+  paused: boolean;
 }
 
 export interface DrainOptions {
@@ -244,6 +307,7 @@ const LOGGED_IDS = 10;
 const RECENTLY_DELIVERED_MS = 5 * 60_000;
 
 interface Outgoing {
+  readonly destination: string;
   readonly message: SlackMessage;
   readonly ids: readonly string[];
   readonly violations: number;
@@ -267,8 +331,22 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
   }
   const renderer = deps.renderer ?? createSlackMessageRenderer();
   const logger = deps.logger;
-  const detector = new StormDetector(threshold);
-  let lastPostAtMs = Number.NEGATIVE_INFINITY;
+  const defaultDestination = deps.defaultDestination ?? DEFAULT_DESTINATION;
+  const destinations: Readonly<Record<string, DestinationSink>> =
+    deps.destinations ?? (deps.sink ? { [defaultDestination]: { sink: deps.sink } } : {});
+  if (!Object.hasOwn(destinations, defaultDestination)) {
+    throw new RangeError(
+      `the default destination ${JSON.stringify(defaultDestination)} has no sink (destinations: ${Object.keys(destinations).join(', ') || 'none'}); pass sink or a destinations entry for it`,
+    );
+  }
+  const destinationNames = Object.keys(destinations);
+  const contexts: AlertContextSource = deps.contexts ?? {
+    contextsFor: async (alerts) => alerts.map((alert) => defaultAlertContext(alert)),
+  };
+  /** Per destination: its storm detector and when it was last posted to (both live across drains). */
+  const detectors = new Map(destinationNames.map((d) => [d, new StormDetector(threshold)]));
+  const lastPostAtMs = new Map(destinationNames.map((d) => [d, Number.NEGATIVE_INFINITY]));
+  const intervalOf = (d: string) => destinations[d]?.minIntervalMs ?? minIntervalMs;
   /** Event ids delivered in the last few minutes by this process (see the GSI note in drainOnce). */
   const recentlyDelivered = new Map<string, number>();
   /**
@@ -362,24 +440,57 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         });
       }
     }
-    const gate = await deps.outbox.getRouteGate();
-    if (gate.blockedUntil && gate.blockedUntil > clock().toISOString()) {
-      logger?.info('Slack delivery paused after a failure', {
-        blockedUntil: gate.blockedUntil,
-        lastError: gate.lastError,
-      });
+    // Each destination's gate, read once: a destination paused now stays paused for this drain.
+    const gates = new Map<string, RouteGate>();
+    await Promise.all(
+      destinationNames.map(async (d) => {
+        gates.set(d, await deps.outbox.getRouteGate(d));
+      }),
+    );
+    const nowIso = clock().toISOString();
+    /** Destinations not posted to in this drain: paused before it, or failed during it. */
+    const paused = new Set<string>();
+    const consecutiveFailures = new Map<string, number>();
+    for (const [d, gate] of gates) {
+      consecutiveFailures.set(d, gate.consecutiveFailures);
+      if (gate.blockedUntil && gate.blockedUntil > nowIso) {
+        paused.add(d);
+        logger?.info('Slack delivery paused after a failure', {
+          destination: d,
+          blockedUntil: gate.blockedUntil,
+          lastError: gate.lastError,
+        });
+      }
+    }
+    const perDestination = deps.destinations
+      ? Object.fromEntries(
+          destinationNames.map((d): [string, DestinationResult] => [
+            d,
+            { messages: 0, violations: 0, resolutions: 0, failed: 0, unconfirmed: 0, paused: paused.has(d) },
+          ]),
+        )
+      : undefined;
+    if (perDestination) result.byDestination = perDestination;
+    const count = (d: string, field: Exclude<keyof DestinationResult, 'paused'>, n: number) => {
+      const entry = perDestination?.[d];
+      if (entry) entry[field] += n;
+    };
+    if (paused.size === destinationNames.length) {
       result.pending = await deps.outbox.countPending();
       return result;
     }
-    let consecutiveFailures = gate.consecutiveFailures;
     forgetOldDeliveries();
 
+    /** Reads on from the last alert listed: those left pending for a paused destination stay behind. */
+    let after: string | undefined;
     drain: while (remaining() > 0) {
       if (!(await keepLease())) break;
-      const listed = await deps.outbox.listPending(batchSize, clock());
+      const listed = await deps.outbox.listPending(batchSize, clock(), after);
+      const last = listed[listed.length - 1];
+      if (last === undefined) break;
+      after = pendingSortKey(last);
       // The pending index is a GSI, read eventually consistent: an alert marked delivered a moment
-      // ago can still be listed. Never post it again; if nothing else is listed, let the index
-      // catch up until the next trigger.
+      // ago can still be listed. Never post it again.
       const nowMs = clock().getTime();
       const candidates = listed.filter(
         (item) => !recentlyDelivered.has(item.id) && !((deferredUntil.get(item.id) ?? 0) > nowMs),
@@ -389,76 +500,158 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       const exhausted = candidates.filter((item) => item.unconfirmedPosts >= MAX_UNCONFIRMED_POSTS);
       if (exhausted.length > 0) await parkUnconfirmed(exhausted.map((item) => item.id));
       const unmuted = candidates.filter((item) => item.unconfirmedPosts < MAX_UNCONFIRMED_POSTS);
-      if (unmuted.length === 0) break;
+      if (unmuted.length === 0) continue;
       const items = inForce.length > 0 ? await holdBackMuted(unmuted, inForce, result) : unmuted;
       if (items.length === 0) continue;
+      let looked: AlertContext[];
+      try {
+        looked = await contexts.contextsFor(items.map((item) => item.alert));
+      } catch (err) {
+        logger?.error('Could not look up the alerts’ routes; they stay pending for the next drain', {
+          alerts: items.length,
+          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        });
+        break;
+      }
       const byId = new Map(items.map((item) => [item.id, item]));
-      const storm = detector.isStorm(clock().getTime(), items.length);
-      const plan = planMessages(items, storm, deps.digest);
-      if (storm)
-        logger?.info('Alert storm: sending digests', { pending: items.length, messages: plan.length });
+      const contextOf = new Map(
+        items.map((item, i) => [item.id, looked[i] ?? defaultAlertContext(item.alert)]),
+      );
 
-      for (const planned of plan) {
-        let outgoing: Outgoing[];
-        try {
-          outgoing = render(planned, items);
-        } catch (err) {
-          result.failed += planned.ids.length;
-          const reason = `render failed: ${err instanceof Error ? err.message : String(err)}`;
-          await refuseMessage(planned.ids, reason, byId);
+      // Split the round by destination; each plans its own messages (digests in its own storm).
+      const groups = new Map<string, PendingAlert[]>();
+      for (const item of items) {
+        let d = (contextOf.get(item.id) as AlertContext).route.destination;
+        if (!Object.hasOwn(destinations, d)) {
+          logger?.warn('An alert was routed to a destination without a sink; it goes to the default one', {
+            destination: d,
+            eventId: item.id,
+          });
+          d = defaultDestination;
+        }
+        if (paused.has(d)) continue;
+        const group = groups.get(d);
+        if (group) group.push(item);
+        else groups.set(d, [item]);
+      }
+      const queues = new Map<string, Outgoing[]>();
+      for (const [d, group] of groups) {
+        const detector = detectors.get(d) as StormDetector;
+        const storm = detector.isStorm(clock().getTime(), group.length);
+        const plan = planMessages(group, storm, deps.digest);
+        if (storm) {
+          logger?.info('Alert storm: sending digests', {
+            destination: d,
+            pending: group.length,
+            messages: plan.length,
+          });
+        }
+        const queue: Outgoing[] = [];
+        for (const planned of plan) {
+          try {
+            queue.push(...render(d, planned, group, contextOf));
+          } catch (err) {
+            result.failed += planned.ids.length;
+            count(d, 'failed', planned.ids.length);
+            const reason = `render failed: ${err instanceof Error ? err.message : String(err)}`;
+            await refuseMessage(planned.ids, reason, byId);
+          }
+        }
+        queues.set(d, queue);
+      }
+
+      // Post, always to the destination ready first, each paced on its own.
+      for (;;) {
+        const next = nextReady(queues);
+        if (next === undefined) break;
+        const out = queues.get(next)?.shift() as Outgoing;
+        await pace(next);
+        if (remaining() <= 0) break drain;
+        if (!(await keepLease())) break drain;
+        const reposted = out.ids.filter((id) => (byId.get(id)?.unconfirmedPosts ?? 0) > 0);
+        const posted = await (destinations[next] as DestinationSink).sink.post(out.message);
+        lastPostAtMs.set(next, clock().getTime());
+        if (posted.ok) {
+          // Mark right away: the window in which a crash re-posts is this one message.
+          await deps.outbox.markDelivered(out.ids, randomUUID(), clock());
+          if (reposted.length > 0) {
+            result.possibleDuplicates += 1;
+            logger?.warn('Re-posted alerts whose earlier post Slack never answered: a possible duplicate', {
+              destination: next,
+              alerts: out.ids.length,
+              reposted: reposted.length,
+              eventIds: reposted.slice(0, LOGGED_IDS),
+            });
+          }
+          const deliveredAt = clock().getTime();
+          for (const id of out.ids) recentlyDelivered.set(id, deliveredAt);
+          detectors.get(next)?.record(clock().getTime(), out.ids.length);
+          result.messages += 1;
+          result.violations += out.violations;
+          result.resolutions += out.resolutions;
+          count(next, 'messages', 1);
+          count(next, 'violations', out.violations);
+          count(next, 'resolutions', out.resolutions);
+          if ((consecutiveFailures.get(next) ?? 0) > 0) {
+            await deps.outbox.clearRouteGate(clock(), next);
+            consecutiveFailures.set(next, 0);
+          }
           continue;
         }
-        for (const out of outgoing) {
-          await pace();
-          if (remaining() <= 0) break drain;
-          if (!(await keepLease())) break drain;
-          const reposted = out.ids.filter((id) => (byId.get(id)?.unconfirmedPosts ?? 0) > 0);
-          const posted = await deps.sink.post(out.message);
-          lastPostAtMs = clock().getTime();
-          if (posted.ok) {
-            // Mark right away: the window in which a crash re-posts is this one message.
-            await deps.outbox.markDelivered(out.ids, randomUUID(), clock());
-            if (reposted.length > 0) {
-              result.possibleDuplicates += 1;
-              logger?.warn('Re-posted alerts whose earlier post Slack never answered: a possible duplicate', {
-                alerts: out.ids.length,
-                reposted: reposted.length,
-                eventIds: reposted.slice(0, LOGGED_IDS),
-              });
-            }
-            const deliveredAt = clock().getTime();
-            for (const id of out.ids) recentlyDelivered.set(id, deliveredAt);
-            detector.record(clock().getTime(), out.ids.length);
-            result.messages += 1;
-            result.violations += out.violations;
-            result.resolutions += out.resolutions;
-            if (consecutiveFailures > 0) {
-              await deps.outbox.clearRouteGate(clock());
-              consecutiveFailures = 0;
-            }
-            continue;
-          }
-          if (posted.ambiguous) {
-            // Slack may have posted it: never again in this drain; the next one decides.
-            result.unconfirmed += 1;
-            consecutiveFailures += 1;
-            await recordUnconfirmed(posted.reason, out.ids, byId);
-            await closeGate(posted, out.ids, consecutiveFailures);
-            break drain;
-          }
-          result.failed += out.ids.length;
-          if (!posted.retryable && posted.scope === 'message') {
-            await refuseMessage(out.ids, posted.reason, byId);
-            continue;
-          }
-          consecutiveFailures += 1;
-          await closeGate(posted, out.ids, consecutiveFailures);
-          break drain;
+        if (posted.ambiguous) {
+          // Slack may have posted it: never again in this drain; the next one decides.
+          result.unconfirmed += 1;
+          count(next, 'unconfirmed', 1);
+          const failures = (consecutiveFailures.get(next) ?? 0) + 1;
+          consecutiveFailures.set(next, failures);
+          await recordUnconfirmed(posted.reason, out.ids, byId);
+          await closeGate(next, posted, out.ids, failures);
+          pauseDestination(next, queues, paused, perDestination);
+          continue;
         }
+        result.failed += out.ids.length;
+        count(next, 'failed', out.ids.length);
+        if (!posted.retryable && posted.scope === 'message') {
+          await refuseMessage(out.ids, posted.reason, byId);
+          continue;
+        }
+        const failures = (consecutiveFailures.get(next) ?? 0) + 1;
+        consecutiveFailures.set(next, failures);
+        await closeGate(next, posted, out.ids, failures);
+        pauseDestination(next, queues, paused, perDestination);
       }
+      if (paused.size === destinationNames.length) break;
     }
     result.pending = await deps.outbox.countPending();
     return result;
+  }
+
+  /** The destination with messages waiting whose next post may start first (its pacing). */
+  function nextReady(queues: ReadonlyMap<string, readonly Outgoing[]>): string | undefined {
+    let best: string | undefined;
+    let bestAt = Number.POSITIVE_INFINITY;
+    for (const [d, queue] of queues) {
+      if (queue.length === 0) continue;
+      const readyAt = (lastPostAtMs.get(d) ?? Number.NEGATIVE_INFINITY) + intervalOf(d);
+      if (best === undefined || readyAt < bestAt) {
+        best = d;
+        bestAt = readyAt;
+      }
+    }
+    return best;
+  }
+
+  /** A destination failed: none of its messages in this drain; its alerts stay pending. */
+  function pauseDestination(
+    d: string,
+    queues: Map<string, Outgoing[]>,
+    paused: Set<string>,
+    perDestination: Record<string, DestinationResult> | undefined,
+  ): void {
+    queues.delete(d);
+    paused.add(d);
+    const entry = perDestination?.[d];
+    if (entry) entry.paused = true;
   }
 
   /**
@@ -505,12 +698,18 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     return rest;
   }
 
-  function render(planned: PlannedMessage, items: readonly PendingAlert[]): Outgoing[] {
+  function render(
+    destination: string,
+    planned: PlannedMessage,
+    items: readonly PendingAlert[],
+    contextOf: ReadonlyMap<string, AlertContext>,
+  ): Outgoing[] {
     if (planned.type === 'single') {
       const { alert } = planned.item;
       return [
         {
-          message: renderer.alert(alert, defaultAlertContext(alert)),
+          destination,
+          message: renderer.alert(alert, contextOf.get(planned.item.id) ?? defaultAlertContext(alert)),
           ids: planned.ids,
           violations: alert.kind === 'violation' ? 1 : 0,
           resolutions: alert.kind === 'resolution' ? 1 : 0,
@@ -519,14 +718,17 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     }
     const createdAt = new Map(items.map((item) => [item.id, item.createdAt]));
     const inDigest = new Set(planned.ids);
-    const contexts = new Map(
-      items.filter((item) => inDigest.has(item.id)).map((item) => [item.id, defaultAlertContext(item.alert)]),
+    const digestContexts = new Map(
+      items
+        .filter((item) => inDigest.has(item.id))
+        .map((item) => [item.id, contextOf.get(item.id) ?? defaultAlertContext(item.alert)]),
     );
-    return renderDigest(planned.digest, createdAt, contexts);
+    return renderDigest(destination, planned.digest, createdAt, digestContexts);
   }
 
   /** Renders a digest; if its groups do not all fit Slack's limits, splits it in two, recursively. */
   function renderDigest(
+    destination: string,
     digest: Digest,
     createdAt: ReadonlyMap<string, string>,
     contexts: ReadonlyMap<string, AlertContext>,
@@ -535,12 +737,13 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     if (rendered.droppedBlocks > 0 && digest.groups.length > 1) {
       const half = Math.ceil(digest.groups.length / 2);
       return [
-        ...renderDigest(digestOf(digest.groups.slice(0, half), createdAt), createdAt, contexts),
-        ...renderDigest(digestOf(digest.groups.slice(half), createdAt), createdAt, contexts),
+        ...renderDigest(destination, digestOf(digest.groups.slice(0, half), createdAt), createdAt, contexts),
+        ...renderDigest(destination, digestOf(digest.groups.slice(half), createdAt), createdAt, contexts),
       ];
     }
     return [
       {
+        destination,
         message: rendered.message,
         ids: digest.ids,
         violations: digest.violations,
@@ -559,8 +762,9 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     for (const [id, until] of deferredUntil) if (until <= nowMs) deferredUntil.delete(id);
   }
 
-  async function pace(): Promise<void> {
-    const wait = lastPostAtMs + minIntervalMs - clock().getTime();
+  async function pace(destination: string): Promise<void> {
+    const last = lastPostAtMs.get(destination) ?? Number.NEGATIVE_INFINITY;
+    const wait = last + intervalOf(destination) - clock().getTime();
     if (wait > 0) await sleep(wait);
   }
 
@@ -632,6 +836,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
 
   /** Slack is down or the webhook is broken: keep the alerts, pause the whole webhook for a while. */
   async function closeGate(
+    destination: string,
     posted: Extract<PostResult, { ok: false }>,
     ids: readonly string[],
     failures: number,
@@ -644,6 +849,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         )
       : Math.min(WEBHOOK_BASE_MS * 2 ** (failures - 1), WEBHOOK_CAP_MS);
     const extra = {
+      destination,
       reason: posted.reason,
       alerts: ids.length,
       consecutiveFailures: failures,
@@ -654,7 +860,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     else logger?.error('Slack webhook rejected the message: check the webhook configuration', extra);
     // An unanswered post was recorded as such (recordUnconfirmed), not as a failure.
     if (!posted.ambiguous) await deps.outbox.recordFailure(ids, posted.reason, { now });
-    await deps.outbox.blockRoute(new Date(now.getTime() + delay), posted.reason, now);
+    await deps.outbox.blockRoute(new Date(now.getTime() + delay), posted.reason, now, destination);
   }
 
   return {

@@ -22,11 +22,8 @@ interface Item {
 
 export class InMemoryOutbox implements AlertOutbox {
   readonly items = new Map<string, Item>();
-  private gate: { blockedUntil: string | null; consecutiveFailures: number; lastError: string | null } = {
-    blockedUntil: null,
-    consecutiveFailures: 0,
-    lastError: null,
-  };
+  /** The route gate of each destination (`default` before routing). */
+  readonly gates = new Map<string, RouteGate>();
 
   async enqueue(alerts: readonly Alert[], now: Date = new Date()): Promise<{ enqueued: number }> {
     let enqueued = 0;
@@ -48,9 +45,10 @@ export class InMemoryOutbox implements AlertOutbox {
     return { enqueued };
   }
 
-  async listPending(limit: number, now: Date = new Date()): Promise<PendingAlert[]> {
+  async listPending(limit: number, now: Date = new Date(), after?: string): Promise<PendingAlert[]> {
     return [...this.items.entries()]
       .filter(([, i]) => i.pending && (!i.retryAt || i.retryAt <= now.toISOString()))
+      .filter(([id, i]) => after === undefined || `${i.createdAt}#${id}` > after)
       .sort(([a, x], [b, y]) => `${x.createdAt}#${a}`.localeCompare(`${y.createdAt}#${b}`))
       .slice(0, limit)
       .map(([id, i]) => ({
@@ -105,19 +103,22 @@ export class InMemoryOutbox implements AlertOutbox {
     }
   }
 
-  async getRouteGate(): Promise<RouteGate> {
-    return { ...this.gate };
-  }
-
-  async blockRoute(until: Date, reason: string): Promise<void> {
-    this.gate = {
-      blockedUntil: until.toISOString(),
-      consecutiveFailures: this.gate.consecutiveFailures + 1,
-      lastError: reason,
+  async getRouteGate(destination = 'default'): Promise<RouteGate> {
+    return {
+      ...(this.gates.get(destination) ?? { blockedUntil: null, consecutiveFailures: 0, lastError: null }),
     };
   }
 
-  async clearRouteGate(): Promise<void> {
-    this.gate = { blockedUntil: null, consecutiveFailures: 0, lastError: null };
+  async blockRoute(until: Date, reason: string, _now?: Date, destination = 'default'): Promise<void> {
+    const gate = await this.getRouteGate(destination);
+    this.gates.set(destination, {
+      blockedUntil: until.toISOString(),
+      consecutiveFailures: gate.consecutiveFailures + 1,
+      lastError: reason,
+    });
+  }
+
+  async clearRouteGate(_now?: Date, destination = 'default'): Promise<void> {
+    this.gates.set(destination, { blockedUntil: null, consecutiveFailures: 0, lastError: null });
   }
 }

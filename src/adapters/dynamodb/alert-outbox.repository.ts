@@ -7,16 +7,19 @@
  * - `pk = ALERT#<eventId>` — one item per alert decision. Get/put by event id; the conditional put
  *   (`attribute_not_exists(pk)`) makes enqueue idempotent: an event id is enqueued at most once,
  *   however often Kinesis/Lambda redeliver it.
- * - GSI `pending`: `pending_pk = <route>` (the webhook, `default` today), `pending_sk =
- *   <createdAtISO>#<eventId>` — "oldest pending alerts of a webhook", in order. Sparse: delivery
+ * - GSI `pending`: `pending_pk = <route>` (`default`: one queue for every destination, since alerts
+ *   are routed when they are delivered, not when they are queued), `pending_sk =
+ *   <createdAtISO>#<eventId>` — "oldest pending alerts", in order; a drain reads on from the last
+ *   sort key it listed (`after`), so a destination that is paused does not hide those behind it. Sparse: delivery
  *   (or parking) REMOVEs both keys, so the index only ever holds what is still to be sent and a
  *   drain reads no delivered history. One partition key per webhook is fine: the alert rate is
  *   bounded by the transitions, not by the event rate, and the distinct sort keys let DynamoDB
  *   split the index partition for heat during a storm.
- * - `pk = ROUTE#<route>` — the delivery gate of one webhook (blocked until, consecutive failures,
- *   last error), so that a Slack outage or a broken webhook is retried on a bounded cadence
- *   across Lambda invocations. It never carries GSI keys.
- * - `pk = LEASE#<route>` — the drain lease of one webhook: `lease_owner` (the holder's token, which
+ * - `pk = ROUTE#<destination>` — the delivery gate of one destination (blocked until, consecutive
+ *   failures, last error), so that a Slack outage or a broken webhook is retried on a bounded
+ *   cadence across Lambda invocations, and one destination's outage pauses only its own alerts.
+ *   The default destination `default` keeps the item it had before routing. No GSI keys.
+ * - `pk = LEASE#<route>` — the drain lease of the queue (one for every destination): `lease_owner` (the holder's token, which
  *   names the Lambda request that holds it) and `lease_until` (ISO expiry). Taken, renewed and
  *   released with conditional writes (see {@link AlertOutboxRepository.acquireDrainLease}), so at
  *   most one drain posts to a webhook at a time without reserved concurrency. No GSI keys, no TTL.
@@ -142,11 +145,12 @@ export class AlertOutboxRepository {
   }
 
   /**
-   * Up to `limit` pending alerts of this route, oldest first. Alerts parked for a later retry
-   * (`retry_at` in the future, see {@link recordFailure}) are skipped, so they never block the
+   * Up to `limit` pending alerts of this route, oldest first, after the pending sort key `after`
+   * when given ({@link pendingSortKey} of the last one a drain listed). Alerts parked for a later
+   * retry (`retry_at` in the future, see {@link recordFailure}) are skipped, so they never block the
    * ones behind them.
    */
-  async listPending(limit: number, now: Date = new Date()): Promise<PendingAlert[]> {
+  async listPending(limit: number, now: Date = new Date(), after?: string): Promise<PendingAlert[]> {
     const out: PendingAlert[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -154,9 +158,14 @@ export class AlertOutboxRepository {
         new QueryCommand({
           TableName: this.tableName,
           IndexName: PENDING_INDEX,
-          KeyConditionExpression: 'pending_pk = :route',
+          KeyConditionExpression:
+            after === undefined ? 'pending_pk = :route' : 'pending_pk = :route AND pending_sk > :after',
           FilterExpression: 'attribute_not_exists(retry_at) OR retry_at <= :now',
-          ExpressionAttributeValues: { ':route': this.route, ':now': now.toISOString() },
+          ExpressionAttributeValues: {
+            ':route': this.route,
+            ':now': now.toISOString(),
+            ...(after === undefined ? {} : { ':after': after }),
+          },
           // The filter runs after Limit; ask a little more than needed to save round trips.
           Limit: Math.min(Math.max(limit - out.length, 1) + 50, 1000),
           ExclusiveStartKey: startKey,
@@ -325,10 +334,10 @@ export class AlertOutboxRepository {
     );
   }
 
-  /** The delivery gate of this route (open when never written). */
-  async getRouteGate(): Promise<RouteGate> {
+  /** The delivery gate of a destination (open when never written). @default - this route's */
+  async getRouteGate(destination: string = this.route): Promise<RouteGate> {
     const res = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: routeKey(this.route) }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: { pk: routeKey(destination) }, ConsistentRead: true }),
     );
     const item = res.Item;
     return {
@@ -339,11 +348,16 @@ export class AlertOutboxRepository {
   }
 
   /** Closes the gate until `until` after a failed post; counts consecutive failures for the backoff. */
-  async blockRoute(until: Date, reason: string, now: Date = new Date()): Promise<void> {
+  async blockRoute(
+    until: Date,
+    reason: string,
+    now: Date = new Date(),
+    destination: string = this.route,
+  ): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: routeKey(this.route) },
+        Key: { pk: routeKey(destination) },
         UpdateExpression:
           'SET blocked_until = :until, last_error = :reason, updated_at = :now ADD consecutive_failures :one',
         ExpressionAttributeValues: {
@@ -357,11 +371,11 @@ export class AlertOutboxRepository {
   }
 
   /** Opens the gate after a successful post. */
-  async clearRouteGate(now: Date = new Date()): Promise<void> {
+  async clearRouteGate(now: Date = new Date(), destination: string = this.route): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: routeKey(this.route) },
+        Key: { pk: routeKey(destination) },
         UpdateExpression:
           'SET consecutive_failures = :zero, updated_at = :now REMOVE blocked_until, last_error',
         ExpressionAttributeValues: { ':zero': 0, ':now': now.toISOString() },
@@ -454,6 +468,11 @@ export class AlertOutboxRepository {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
     }
   }
+}
+
+/** The pending index's sort key of a listed alert: what `listPending(…, after)` reads on from. */
+export function pendingSortKey(item: Pick<PendingAlert, 'createdAt' | 'id'>): string {
+  return `${item.createdAt}#${item.id}`;
 }
 
 function alertKey(eventId: string): string {
