@@ -29,7 +29,7 @@
  * still applied).
  */
 import { createHash } from 'node:crypto';
-import { type ComplianceState, orderParts, stateKeyId } from '../domain/compliance-state.js';
+import { type ComplianceState, complianceScore, orderParts, stateKeyId } from '../domain/compliance-state.js';
 import { baseRuleName, type ComplianceType, type ReconciliationMode } from '../domain/config-event.js';
 import { COMPLIANCE_CHANGE, RECONCILE_SOURCE } from '../domain/event-pattern.js';
 import type {
@@ -305,7 +305,6 @@ export async function reconcileStep(
   await flush(true);
 
   const withRules = new Set(rules.map((r) => sourceKey(r.account, r.region)));
-  const scored = tally.compliant + tally.nonCompliant;
   const report: ReconcileReport = {
     syncId,
     syncTime,
@@ -328,7 +327,7 @@ export async function reconcileStep(
       pairs: tally.pairs,
       compliant: tally.compliant,
       nonCompliant: tally.nonCompliant,
-      score: scored === 0 ? null : Math.round((10000 * tally.compliant) / scored) / 100,
+      score: complianceScore(tally.compliant, tally.nonCompliant),
       openByAccount: tally.openByAccount,
       openByRule: tally.openByRule,
     },

@@ -3,6 +3,7 @@
  * the archive (Athena in AWS, DuckDB locally), shaped into the API's JSON. Their paths and
  * parameters are entries of the registry (saved-query-routes.ts).
  */
+import { complianceScore } from '../../domain/compliance-state.js';
 import type { ComplianceType } from '../../domain/config-event.js';
 import type { QueryRow } from '../../ports/query-engine.js';
 import type { RangeFilter } from '../params.js';
@@ -66,12 +67,6 @@ function numOrNull(value: QueryRow[string] | undefined): number | null {
 
 function text(value: QueryRow[string] | undefined): string {
   return String(value ?? '');
-}
-
-/** The same rounding as the saved queries and the domain: 2 decimals, null when nothing is scored. */
-function score(compliant: number, nonCompliant: number): number | null {
-  const scored = compliant + nonCompliant;
-  return scored === 0 ? null : Math.round((10_000 * compliant) / scored) / 100;
 }
 
 /** The route parameters of a range filter. */
@@ -179,7 +174,7 @@ export const TRENDS_ROUTE: SavedQueryRoute = {
         .filter((day) => totals.has(day))
         .map((day) => {
           const t = totals.get(day) as { compliant: number; non_compliant: number };
-          return { day, compliance_score: score(t.compliant, t.non_compliant), ...t };
+          return { day, compliance_score: complianceScore(t.compliant, t.non_compliant), ...t };
         }),
       accounts: [...accounts.entries()]
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
