@@ -48,6 +48,7 @@ import { DAY_SHARDS, dayShardKey } from '../src/adapters/dynamodb/keys.js';
 import { EVENTS_TABLE, tableName } from '../src/adapters/dynamodb/table-definitions.js';
 import { type ComplianceEventRow, previousUtcDay } from '../src/domain/archive-schema.js';
 import { baseRuleName, type ComplianceChange, type ComplianceType } from '../src/domain/config-event.js';
+import { DAY_MS } from '../src/domain/utc-day.js';
 import type { QueryParameters } from '../src/ports/query-engine.js';
 import { toArchiveRecord } from '../src/use-cases/archive-transform.js';
 
@@ -76,7 +77,6 @@ for (const [name, n] of Object.entries({
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer; got ${n}`);
 }
 
-const DAY_MS = 86_400_000;
 const END = Date.parse('2026-06-30T00:00:00.000Z');
 const START = END - DAYS * DAY_MS;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -144,7 +144,7 @@ function* organizationRows(total: number): Generator<ComplianceEventRow> {
         event_time: eventTime,
         recorded_time: iso(t + 1000 + Math.floor(rnd() * 9000)),
         // One evaluation in ten is a rollout's: dated by a configuration item up to two years old.
-        ordering_time: rnd() < 0.1 ? iso(t - Math.floor(rnd() * 730 * 86_400_000)) : eventTime,
+        ordering_time: rnd() < 0.1 ? iso(t - Math.floor(rnd() * 730 * DAY_MS)) : eventTime,
         account,
         region,
         rule_name: rule.name,

@@ -11,6 +11,7 @@
  */
 import { type } from 'arktype';
 import type { Severity } from '../domain/managed-rules.js';
+import { DAY_MS, nextUtcMidnight } from '../domain/utc-day.js';
 import { cursorParam, decodeCursor, decodeViolationsCursor, type EventsPosition } from './cursors.js';
 import { clip, InvalidParameterError } from './errors.js';
 import {
@@ -35,7 +36,6 @@ export type RawQuery = Readonly<Record<string, string>>;
 
 /** Longest range `/compliance/trends` draws, in days (one point per day and account). */
 export const MAX_TREND_DAYS = 366;
-const DAY_MS = 86_400_000;
 
 // ---------------------------------------------------------------------------------------------
 // Route schemas
@@ -183,11 +183,6 @@ export function parseSummaryParams(query: RawQuery): RangeFilter {
   const p = validate(rangeSchema, query, ALLOWED.range);
   checkRange(p.start_date, p.end_date);
   return rangeOf(p);
-}
-
-/** Start of the UTC day after `instantMs`: the exclusive end of "up to and including today". */
-export function nextUtcMidnight(instantMs: number): string {
-  return new Date(Math.floor(instantMs / DAY_MS) * DAY_MS + DAY_MS).toISOString();
 }
 
 /**

@@ -252,15 +252,8 @@ export const COMPLIANCE_KEY_STATE_COLUMNS = [
   BUILT_AT_COLUMN,
 ] as const satisfies readonly ArchiveColumn[];
 
-/** Yesterday in UTC, `YYYY-MM-DD`: the day a morning report covers and the demo history ends. */
-export function yesterdayUtc(now: Date = new Date()): string {
-  return previousUtcDay(now.toISOString().slice(0, 10));
-}
-
-/** The UTC day before `day` (`YYYY-MM-DD` → `YYYY-MM-DD`). */
-export function previousUtcDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00.000Z`) - 86_400_000).toISOString().slice(0, 10);
-}
+/** Re-exported for the archive's readers, which name days by them (defined in utc-day.ts). */
+export { previousUtcDay, yesterdayUtc } from './utc-day.js';
 
 export type ComplianceEventColumn = (typeof COMPLIANCE_EVENT_COLUMNS)[number]['name'];
 

@@ -19,10 +19,11 @@ import { isAccountId, isRegionName } from './aws-names.js';
 import { complianceScore, type StateKey, stateKeyId } from './compliance-state.js';
 import type { ComplianceType } from './config-event.js';
 import { baseRuleName } from './config-event.js';
+import { DAY_MS } from './utc-day.js';
 
 /** The longest a mute may last: "within a year", a leap year included. */
 export const MAX_MUTE_DAYS = 366;
-export const MAX_MUTE_MS = MAX_MUTE_DAYS * 86_400_000;
+export const MAX_MUTE_MS = MAX_MUTE_DAYS * DAY_MS;
 export const MAX_REASON_LENGTH = 500;
 /** As the event schema bounds `configRuleName` (AWS allows 128). */
 export const MAX_RULE_LENGTH = 256;

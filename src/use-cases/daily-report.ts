@@ -25,6 +25,7 @@ import { isRegionName } from '../domain/aws-names.js';
 import type { ComplianceType } from '../domain/config-event.js';
 import { unhealthySourcesSentence, withoutRulesSentence } from '../domain/coverage.js';
 import { isInForce, type Mute, mutedPairs, type PairStatus, scoreWithoutMuted } from '../domain/mute.js';
+import { DAY_MS } from '../domain/utc-day.js';
 import type { SyncStatus, SyncStatusStore } from '../ports/config-compliance.js';
 import type { MessageSink, PostResult } from '../ports/message-sink.js';
 import type { MuteStore } from '../ports/mutes.js';
@@ -212,7 +213,6 @@ async function rows(engine: QueryEngine, name: string, day: string): Promise<Que
   return outcome.rows;
 }
 
-const DAY_MS = 86_400_000;
 const num = (value: QueryRow[string] | undefined): number => Number(value ?? 0);
 const numOrNull = (value: QueryRow[string] | undefined): number | null =>
   value === null || value === undefined ? null : Number(value);

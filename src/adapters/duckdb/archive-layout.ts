@@ -74,10 +74,6 @@ export function latestKeyStateBefore(dataDir: string, day: string): string | und
     .at(-1);
 }
 
-export function nextUtcDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString().slice(0, 10);
-}
-
 /** Whether any `dt=*\/<fileName>` exists, by default any `*.parquet` (DuckDB's glob fails on none). */
 export function archiveHasFiles(
   dataDir: string,

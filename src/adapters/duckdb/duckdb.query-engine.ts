@@ -28,8 +28,8 @@ import {
   COMPLIANCE_KEY_STATE_COLUMNS,
   COMPLIANCE_KEY_STATE_TABLE,
   KEY_STATE_FROM_HISTORY,
-  previousUtcDay,
 } from '../../domain/archive-schema.js';
+import { nextUtcDay, previousUtcDay } from '../../domain/utc-day.js';
 import type {
   ExecuteOptions,
   MaterializeOutcome,
@@ -50,7 +50,6 @@ import {
   keyStateDir,
   keyStateFile,
   latestKeyStateBefore,
-  nextUtcDay,
 } from './archive-layout.js';
 import {
   complianceEventsViewSql,

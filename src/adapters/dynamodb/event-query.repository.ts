@@ -12,11 +12,11 @@
  */
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ConfigEvent } from '../../domain/config-event.js';
+import { DAY_MS, previousUtcDay, utcDayOf } from '../../domain/utc-day.js';
 import type { DocumentSender } from './batch-write.js';
 import { accountDayKey, dayShardKeys } from './keys.js';
 import { EVENTS_TABLE, HOT_RETENTION_DAYS } from './table-definitions.js';
 
-const DAY_MS = 86_400_000;
 /** Largest page DynamoDB is asked for; a filtered query may need several. */
 const MAX_QUERY_LIMIT = 1_000;
 /** Days read in parallel at most (× 8 shards without an account filter). */
@@ -87,14 +87,14 @@ export class EventQueryRepository {
 
     const hits: Hit[] = [];
     // A bare ISO bound is exclusive (its day is that of the instant before); a sort key holds its own day.
-    const lastDay = upper.length > 24 ? upper.slice(0, 10) : dayOfInstant(Date.parse(upper) - 1);
+    const lastDay = upper.length > 24 ? upper.slice(0, 10) : utcDayOf(Date.parse(upper) - 1);
     const firstDay = lower.slice(0, 10);
     // Days are read newest first; after a day that did not fill the page, the next ones are read
     // in parallel batches (1, 2, 4, 8 days) so a sparse tail of retention costs a few round trips.
     let batch = 1;
     for (let day = lastDay; day >= firstDay && hits.length < query.limit; ) {
       const days: string[] = [];
-      for (; days.length < batch && day >= firstDay; day = previousDay(day)) days.push(day);
+      for (; days.length < batch && day >= firstDay; day = previousUtcDay(day)) days.push(day);
       const wanted = query.limit - hits.length;
       const perDay = await Promise.all(
         days.map((d) =>
@@ -223,12 +223,4 @@ function toView(item: Record<string, unknown>): EventView {
     expired_at: Number(item.expired_at),
     detail: item.detail as ConfigEvent,
   };
-}
-
-function dayOfInstant(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-function previousDay(day: string): string {
-  return dayOfInstant(Date.parse(`${day}T00:00:00.000Z`) - DAY_MS);
 }

@@ -5,6 +5,7 @@
  */
 import { complianceScore } from '../../domain/compliance-state.js';
 import type { ComplianceType } from '../../domain/config-event.js';
+import { utcDaysOverlapping } from '../../domain/utc-day.js';
 import type { QueryRow } from '../../ports/query-engine.js';
 import type { RangeFilter } from '../params.js';
 import type { RouteParams, SavedQueryRoute } from './query-runner.js';
@@ -122,16 +123,6 @@ export const SUMMARY_ROUTE: SavedQueryRoute = {
   },
 };
 
-/** Every UTC day `YYYY-MM-DD` that overlaps `[start, end)`. */
-export function daysOf(start: string, end: string): string[] {
-  const days: string[] = [];
-  const last = Date.parse(end) - 1;
-  for (let t = Date.parse(start.slice(0, 10)); t <= last; t += 86_400_000) {
-    days.push(new Date(t).toISOString().slice(0, 10));
-  }
-  return days;
-}
-
 export const TRENDS_ROUTE: SavedQueryRoute = {
   calls: (p) => ({
     trend: {
@@ -164,7 +155,7 @@ export const TRENDS_ROUTE: SavedQueryRoute = {
       total.non_compliant += point.non_compliant;
       totals.set(day, total);
     }
-    const days = daysOf(start, end);
+    const days = utcDaysOverlapping(start, end);
     return {
       start_date: start,
       end_date: end,
