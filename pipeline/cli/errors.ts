@@ -23,3 +23,16 @@ export class UsageError extends CliError {
     this.name = 'UsageError';
   }
 }
+
+/** The configuration file (`--config`) cannot be read or does not validate; each problem names its field. */
+export class ConfigFileError extends CliError {
+  override readonly exitCode = 2;
+
+  constructor(
+    readonly path: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${path}: invalid configuration file:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigFileError';
+  }
+}

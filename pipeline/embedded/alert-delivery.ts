@@ -7,11 +7,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertOutboxRepository } from '../../src/adapters/dynamodb/alert-outbox.repository.js';
 import { MuteRepository } from '../../src/adapters/dynamodb/mute.repository.js';
 import { HotStateOpenPairs } from '../../src/adapters/dynamodb/open-pairs.js';
+import { ResourceRecordRepository } from '../../src/adapters/dynamodb/resource-record.repository.js';
+import { accountsMapOus } from '../../src/adapters/organizations/accounts-map.account-ous.js';
 import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messages.js';
-import type { MessageSink } from '../../src/ports/message-sink.js';
+import type { RoutingConfig } from '../../src/domain/routing-config.js';
+import { createAlertContexts } from '../../src/use-cases/alert-contexts.js';
 import {
   type AlertDeliverer,
   createAlertDeliverer,
+  type DestinationSink,
   type DrainResult,
 } from '../../src/use-cases/deliver-alerts.js';
 import { createDeliveryMutes } from '../../src/use-cases/mutes.js';
@@ -26,10 +30,12 @@ const SCHEDULE_MS = 60_000;
 
 export interface DelivererOptions {
   readonly doc: DynamoDBDocumentClient;
-  readonly tables: { readonly state: string; readonly mutes: string };
+  readonly tables: { readonly state: string; readonly mutes: string; readonly events: string };
   readonly outbox: AlertOutboxRepository;
-  readonly sink: MessageSink;
-  readonly minIntervalMs: number;
+  /** Each destination's sink and pacing (sink-selection.ts). */
+  readonly destinations: Readonly<Record<string, DestinationSink>>;
+  /** Routes, severity overrides, the accounts map (OUs from its `ou`). */
+  readonly routing: RoutingConfig;
   /** The settings the notifier Lambda reads. */
   readonly alerts: { readonly digestThreshold: number; readonly dashboardUrl: string | null };
   readonly logger: StackLogger;
@@ -39,9 +45,16 @@ export function createStackDeliverer(options: DelivererOptions): AlertDeliverer 
   const { doc, tables, outbox, logger } = options;
   return createAlertDeliverer({
     outbox,
-    sink: options.sink,
+    destinations: options.destinations,
+    defaultDestination: options.routing.defaultDestination,
+    // Routed when delivered: OUs from the accounts map, tags and changes from the resource records
+    // the consumer keeps in the events table.
+    contexts: createAlertContexts({
+      routing: options.routing,
+      ous: accountsMapOus(options.routing),
+      resources: new ResourceRecordRepository(doc, tables.events),
+    }),
     digestThreshold: options.alerts.digestThreshold,
-    minIntervalMs: options.minIntervalMs,
     renderer: createSlackMessageRenderer({ dashboardUrl: options.alerts.dashboardUrl }),
     logger,
     // Mutes are read once per drain: added or removed by `config-monitor mute` (directly in this

@@ -1,17 +1,28 @@
 /**
  * Where the embedded stack's messages go: a Slack incoming webhook when one is configured
  * (`SLACK_WEBHOOK_URL`, or the option), else the outbox folder `<data-dir>/outbox/`, one JSON file
- * a message and a line on the console.
+ * a message and a line on the console. With a routing configuration, one sink per destination
+ * (selectDestinationSinks): its webhook, else `<data-dir>/outbox/<destination>/`.
  */
+
+import { join } from 'node:path';
 import { createFolderMessageSink } from '../../src/adapters/slack/folder.message-sink.js';
 import { createSlackWebhookClient, parseWebhookUrl } from '../../src/adapters/slack/slack-webhook.client.js';
+import {
+  DEFAULT_DESTINATION,
+  DEFAULT_WEBHOOK_ENV,
+  type RoutingConfig,
+} from '../../src/domain/routing-config.js';
 import type { MessageSink } from '../../src/ports/message-sink.js';
+import type { DestinationSink } from '../../src/use-cases/deliver-alerts.js';
 import type { StackLogger } from './stack-logger.js';
 
 /** Which sink was chosen: `slack` (webhook) or the outbox folder. */
 export interface SinkInfo {
   readonly kind: 'slack' | 'folder';
   readonly dir: string | null;
+  /** With routing: the variable the destination's webhook URL is read from. */
+  readonly env?: string;
 }
 
 export interface SinkSelectionOptions {
@@ -50,4 +61,58 @@ export function selectMessageSink(options: SinkSelectionOptions): SelectedSink {
     info: { kind: 'folder', dir: options.outboxDir },
     minIntervalMs: 0,
   };
+}
+
+export interface DestinationSinksOptions extends SinkSelectionOptions {
+  /**
+   * The routing of the configuration file; null without one (one destination, `default`, and the
+   * outbox folder's layout of before: `<data-dir>/outbox/*.json`).
+   */
+  readonly routing: RoutingConfig | null;
+  /** @default - process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface SelectedDestinations {
+  /** Every destination's sink and pacing, for the deliverer. */
+  readonly destinations: Readonly<Record<string, DestinationSink>>;
+  /** Where each destination's messages go, for the CLI's start-up lines. */
+  readonly info: Readonly<Record<string, SinkInfo>>;
+}
+
+/**
+ * The sink of every destination. With a routing configuration each webhook destination posts to the
+ * URL in its `env` variable (the default destination's is SLACK_WEBHOOK_URL, or the option), and
+ * one whose variable is unset writes to `<data-dir>/outbox/<destination>/`. The URL is never logged.
+ */
+export function selectDestinationSinks(options: DestinationSinksOptions): SelectedDestinations {
+  const routing = options.routing;
+  if (routing === null) {
+    const selected = selectMessageSink(options);
+    return {
+      destinations: { [DEFAULT_DESTINATION]: { sink: selected.sink, minIntervalMs: selected.minIntervalMs } },
+      info: { [DEFAULT_DESTINATION]: selected.info },
+    };
+  }
+  const env = options.env ?? process.env;
+  const destinations: Record<string, DestinationSink> = {};
+  const info: Record<string, SinkInfo> = {};
+  for (const [name, destination] of Object.entries(routing.destinations)) {
+    const isDefault = name === routing.defaultDestination;
+    const variable = destination.env ?? (isDefault ? DEFAULT_WEBHOOK_ENV : undefined);
+    const url =
+      isDefault && options.slackWebhookUrl !== undefined
+        ? options.slackWebhookUrl
+        : variable === undefined
+          ? null
+          : env[variable]?.trim() || null;
+    const selected = selectMessageSink({
+      ...options,
+      slackWebhookUrl: url === null ? null : parseWebhookUrl(url, variable ?? DEFAULT_WEBHOOK_ENV).toString(),
+      outboxDir: join(options.outboxDir, name),
+    });
+    destinations[name] = { sink: selected.sink, minIntervalMs: selected.minIntervalMs };
+    info[name] = { ...selected.info, ...(variable ? { env: variable } : {}) };
+  }
+  return { destinations, info };
 }

@@ -15,6 +15,7 @@
  *   waits on both in consumer-waits.ts);
  * - rejected records in `<data-dir>/rejected/`, alerts through the DynamoDB outbox to Slack
  *   (`SLACK_WEBHOOK_URL`) or to `<data-dir>/outbox/*.json` (sink-selection.ts, alert-delivery.ts);
+ *   with a routing configuration, per destination (its webhook, or `<data-dir>/outbox/<destination>/`);
  * - `config-monitor ingest` run through all of it (ingest.ts).
  *
  * One process per data directory: a stack holds the directory's lock (data-dir-lock.ts, released
@@ -52,10 +53,11 @@ import { FileQuarantine } from '../../src/adapters/file/file.quarantine.js';
 import { partitionKeyFor } from '../../src/adapters/kinesis/partition-key.js';
 import { optionalEnv, positiveIntegerEnv } from '../../src/config.js';
 import { DIGEST_DEFAULTS } from '../../src/domain/alert-digest.js';
+import { DEFAULT_DESTINATION, NO_ROUTING, type RoutingConfig } from '../../src/domain/routing-config.js';
 import { type BatchSummary, createConsumerHandler } from '../../src/handlers/consumer.handler.js';
 import type { MessageSink } from '../../src/ports/message-sink.js';
 import type { QueryEngine } from '../../src/ports/query-engine.js';
-import type { AlertDeliverer, DrainResult } from '../../src/use-cases/deliver-alerts.js';
+import type { AlertDeliverer, DestinationSink, DrainResult } from '../../src/use-cases/deliver-alerts.js';
 import {
   createBackgroundDelivery,
   createStackDeliverer,
@@ -73,7 +75,7 @@ import { repairPendingIndex } from './outbox-index-repair.js';
 import type { PollerStatus } from './poller.js';
 import { startServiceThread } from './service-threads.js';
 import { watchServices } from './service-watch.js';
-import { type SinkInfo, selectMessageSink } from './sink-selection.js';
+import { type SinkInfo, selectDestinationSinks } from './sink-selection.js';
 import { readRunningStack } from './stack-endpoints.js';
 import { type StackLogger, stderrLogger } from './stack-logger.js';
 import { migrateStateIndex } from './state-index-migration.js';
@@ -135,6 +137,12 @@ export interface EmbeddedStackOptions {
   readonly idleDelayMs?: number;
   /** Slack webhook; null forces the outbox folder. @default - SLACK_WEBHOOK_URL, else the outbox folder */
   readonly slackWebhookUrl?: string | null;
+  /**
+   * The configuration file's routing (pipeline/embedded/config-file.ts): destinations, routes,
+   * severity overrides, the accounts map. With it the outbox folder keeps one sub-folder per
+   * destination. @default - none: every alert to `default`, `<data-dir>/outbox/*.json`
+   */
+  readonly routing?: RoutingConfig | null;
   /** Minimum time between two Slack posts. @default - 1000 with a webhook, 0 for the folder */
   readonly minPostIntervalMs?: number;
   /** Deliver alerts in the background as they are queued (`up`). @default false */
@@ -169,6 +177,10 @@ export interface EmbeddedStack {
   readonly archiver: EmbeddedArchiver;
   /** Where messages go: `slack` (webhook) or the outbox folder. */
   readonly sink: SinkInfo;
+  /** Where each destination's messages go (one entry, `default`, without routing). */
+  readonly destinations: Readonly<Record<string, SinkInfo>>;
+  /** Whether a routing configuration is in force (the outbox folder then has a sub-folder per destination). */
+  readonly routed: boolean;
   /** The message sink itself, for messages that are not alerts (the baseline summary of a sync). */
   readonly messageSink: MessageSink;
   /** Puts events (objects or JSON texts) on the stream, batched, partition key = `detail.resourceId`. */
@@ -329,19 +341,27 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     batchListeners.add(listener);
     return () => batchListeners.delete(listener);
   };
-  const selected = selectMessageSink({
+  const routing = options.routing ?? null;
+  const selected = selectDestinationSinks({
+    routing,
     slackWebhookUrl: options.slackWebhookUrl,
     outboxDir: layout.outbox,
     messageLog: options.messageLog,
     logger,
   });
-  const sink = selected.sink;
+  const defaultDestination = routing?.defaultDestination ?? DEFAULT_DESTINATION;
+  const sink = (selected.destinations[defaultDestination] as DestinationSink).sink;
   const deliverer = createStackDeliverer({
     doc,
     tables,
     outbox,
-    sink,
-    minIntervalMs: options.minPostIntervalMs ?? selected.minIntervalMs,
+    destinations: Object.fromEntries(
+      Object.entries(selected.destinations).map(([name, d]) => [
+        name,
+        { sink: d.sink, minIntervalMs: options.minPostIntervalMs ?? d.minIntervalMs ?? 0 },
+      ]),
+    ),
+    routing: routing ?? NO_ROUTING,
     alerts,
     logger,
   });
@@ -438,7 +458,9 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     outbox,
     deliverer,
     archiver,
-    sink: selected.info,
+    sink: selected.info[defaultDestination] as SinkInfo,
+    destinations: selected.info,
+    routed: routing !== null,
     messageSink: sink,
     publish: producer.publish,
     putRecords: producer.putRecords,

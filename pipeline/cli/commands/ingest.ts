@@ -10,6 +10,7 @@ import { ingestThroughRunningStack } from '../../embedded/control.js';
 import { readIngestRecords } from '../../embedded/ingest-input.js';
 import { type IngestReport, readRunningStack, startEmbeddedStack } from '../../embedded/stack.js';
 import { type Command, type CommandIo, dataDirOption, parseCommandArgs } from '../args.js';
+import { describeDestinations, loadConfigOption } from '../config-file.js';
 import { UsageError } from '../errors.js';
 import { createProgress, ingestProgress } from '../progress.js';
 
@@ -20,7 +21,7 @@ const LONG_INPUT_BYTES = 5_000_000;
 export { readIngestRecords };
 
 export const command: Command = {
-  usage: `Usage: config-monitor ingest FILE|- [--data-dir DIR] [--json]
+  usage: `Usage: config-monitor ingest FILE|- [--data-dir DIR] [--config FILE] [--json]
 
 Sends AWS Config events (EventBridge events) through the embedded pipeline: stream → consumer
 (hot store, alerts) and archiver. FILE holds one JSON event, a JSON array of events, JSON
@@ -35,6 +36,8 @@ If a "config-monitor up" is running on the data directory, the ingest runs insid
 
 Options:
   --data-dir DIR   data directory (default ./.config-monitor)
+  --config FILE    configuration file with a routing section (default <data-dir>/config.json,
+                   else ./config-monitor.json, else none); a running "up" uses its own
   --json           print exactly one JSON object on stdout:
                    {"received","accepted","duplicates","stale","skipped","rejected",
                     "alerts":{"violations","resolved","messages"}}
@@ -44,17 +47,25 @@ Counts: received = accepted + duplicates + skipped + rejected. accepted = valid 
 for the first time; duplicates = already stored (same id); stale = accepted events older than
 the state of their resource and rule (history only, no alert). violations/resolved = alert
 decisions; messages = Slack messages posted and answered ok (SLACK_WEBHOOK_URL) or written to
-<data-dir>/outbox/ (messages Slack never answered are named apart: they may be in the channel).
+<data-dir>/outbox/ (<data-dir>/outbox/<destination>/ with a routing configuration; messages
+Slack never answered are named apart: they may be in the channel).
 `,
 
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       NAME,
       argv,
-      { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      {
+        'data-dir': { type: 'string' },
+        config: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       { min: 1, max: 1 },
     );
     const dataDir = dataDirOption(values['data-dir'], io.cwd);
+    // Read (and validated) before anything is ingested: a bad file fails fast, exit 2.
+    const configured = loadConfigOption(values.config, dataDir, io.cwd);
     const source = positionals[0]!;
     const { stream, size } = openInput(source, io);
     const progress = createProgress({ stream: io.stderr, long: (size ?? 0) > LONG_INPUT_BYTES });
@@ -67,14 +78,23 @@ decisions; messages = Slack messages posted and answered ok (SLACK_WEBHOOK_URL) 
     const running = await readRunningStack(dataDir);
     let report: IngestReport;
     if (running) {
+      if (values.config !== undefined) {
+        io.stderr.write(
+          `--config ignored: the running "up" (pid ${running.pid}) routes with the configuration it started with\n`,
+        );
+      }
       // The input goes as it is: the running stack reads it with the same reader.
       report = await ingestThroughRunningStack(running, countedChunks(stream, countBytes), show);
     } else {
       const records = readIngestRecords(stream, countBytes);
       const stack = await startEmbeddedStack({
         dataDir,
+        routing: configured.routing,
         messageLog: (line) => io.stderr.write(`${line}\n`),
       });
+      if (stack.routed && !values.json) {
+        io.stderr.write(`Alerts go to ${describeDestinations(stack, relative(io.cwd, dataDir) || '.')}\n`);
+      }
       try {
         report = await stack.ingest(records, { onProgress: show });
       } finally {

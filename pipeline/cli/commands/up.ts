@@ -5,8 +5,8 @@
  * their own (LevelDB allows one process per data directory).
  */
 
-import { existsSync, readdirSync } from 'node:fs';
-import { relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { createConfigServiceClient } from '../../../src/adapters/config/aggregator.compliance-source.js';
 import { MuteRepository } from '../../../src/adapters/dynamodb/mute.repository.js';
 import { yesterdayUtc } from '../../../src/domain/archive-schema.js';
@@ -23,6 +23,7 @@ import {
   writeStackEndpoints,
 } from '../../embedded/stack.js';
 import { syncIntoStack } from '../../embedded/sync.js';
+import { demoConfigFile } from '../../generate/demo-config.js';
 import {
   type DeploymentOptions,
   generateDeployment,
@@ -30,6 +31,7 @@ import {
 } from '../../generate/organization.js';
 import { startStackServer } from '../../server/local-server.js';
 import { type Command, dataDirOption, integerOption, parseCommandArgs } from '../args.js';
+import { describeDestinations, loadConfigOption, readConfigFile } from '../config-file.js';
 import { CliError } from '../errors.js';
 import { createProgress, ingestProgress } from '../progress.js';
 import { formatReport } from './ingest.js';
@@ -62,7 +64,7 @@ export function demoOrganization(): DeploymentOptions {
 export const DEMO_AGGREGATOR = 'demo-organization';
 
 export const command: Command = {
-  usage: `Usage: config-monitor up [--data-dir DIR] [--port 8787] [--demo]
+  usage: `Usage: config-monitor up [--data-dir DIR] [--config FILE] [--port 8787] [--demo]
 
 Runs the embedded stack until Ctrl-C: kinesalite + dynalite persisted in the data directory, the
 stream consumer and archiver, Slack delivery (SLACK_WEBHOOK_URL, else <data-dir>/outbox/), and
@@ -71,18 +73,23 @@ the same data directory go through it (see <data-dir>/endpoints.json).
 
 Options:
   --data-dir DIR   data directory (default ./.config-monitor)
+  --config FILE    configuration file with a routing section (default <data-dir>/config.json,
+                   else ./config-monitor.json, else none: every alert to one destination);
+                   with it, <data-dir>/outbox/ has one sub-folder per destination
   --port N         HTTP port on 127.0.0.1 (default 8787; 0 picks a free one)
   --demo           on an empty data directory, first load a demo organization (12 accounts,
                    3 regions, ~30 rules, 90 days ending yesterday, one storm) as a deployment
                    meets it: a baseline sync from a local stand-in of its Config aggregator,
                    dated at the start of the 90 days, one mute (an account's rule, 30 days),
-                   then the live events of the 90 days
+                   then the live events of the 90 days; without a configuration file it
+                   writes <data-dir>/config.json routing to two destinations (security, default)
   -h, --help       this help
 `,
 
   async run(argv, io) {
     const { values } = parseCommandArgs(NAME, argv, {
       'data-dir': { type: 'string' },
+      config: { type: 'string' },
       port: { type: 'string' },
       demo: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -105,7 +112,17 @@ Options:
     void interrupted.then(() => cancel.abort(new CliError('interrupted')));
 
     const startedAt = Date.now();
-    const stack = await startEmbeddedStack({ dataDir, autoDeliver: true });
+    let configured = loadConfigOption(values.config, dataDir, io.cwd);
+    if (values.demo && fresh && configured.path === null) {
+      // The demo routes to two destinations: its own configuration file, written once.
+      const path = join(dataDir, 'config.json');
+      mkdirSync(dataDir, { recursive: true });
+      const profile = organizationProfile({ ...demoOrganization(), end: yesterdayUtc() });
+      writeFileSync(path, `${JSON.stringify(demoConfigFile(profile), null, 2)}\n`);
+      configured = { routing: readConfigFile(path), path };
+      log(`--demo: routing to two destinations (security, default) written to ${relative(io.cwd, path)}`);
+    }
+    const stack = await startEmbeddedStack({ dataDir, autoDeliver: true, routing: configured.routing });
     const closers: Array<() => Promise<void>> = [];
     let stopped = false;
     const shutdown = async () => {
@@ -141,9 +158,9 @@ Options:
           log(`--demo: ${shownDir} already holds data; keeping it (use a new --data-dir for a fresh demo)`);
       }
       if (!cancel.signal.aborted) {
-        const sink =
-          stack.sink.kind === 'slack' ? 'Slack webhook (SLACK_WEBHOOK_URL)' : `${shownDir}/outbox/`;
-        io.stdout.write(`\nDashboard and API: ${http.url}\nAlerts go to ${sink}. Press Ctrl-C to stop.\n`);
+        io.stdout.write(
+          `\nDashboard and API: ${http.url}\nAlerts go to ${describeDestinations(stack, shownDir)}. Press Ctrl-C to stop.\n`,
+        );
       }
       log(`\n${await interrupted}: shutting down…`);
     } finally {
