@@ -83,7 +83,9 @@ describe('ingest --config (routing)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/data → .*outbox\/data\//);
     expect(result.stderr).toMatch(/security → .*outbox\/security\/ \(CM_TEST_UNSET_SECURITY unset\)/);
-    const [data, security, fallback] = ['data', 'security', 'default'].map((d) => messages(dataDir, d));
+    const data = messages(dataDir, 'data');
+    const security = messages(dataDir, 'security');
+    const fallback = messages(dataDir, 'default');
     expect(data).toHaveLength(1);
     expect(security).toHaveLength(1);
     expect(fallback).toHaveLength(1);
