@@ -29,6 +29,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { backoffDelay } from '../../src/domain/backoff.js';
 import { PollerStateError } from './errors.js';
 
 /** The handler contract of a Lambda Kinesis consumer with ReportBatchItemFailures. */
@@ -252,7 +253,7 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
     });
 
   const backoff = (attempt: number) =>
-    Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempt - 1, 16)) * (0.5 + Math.random() / 2);
+    backoffDelay(attempt, { baseMs: retryBaseMs, capMs: retryMaxMs, jitter: 'equal' });
 
   async function iteratorFor(shard: ShardState): Promise<string | undefined> {
     // Resume after what this process processed (its checkpoint write may have failed).

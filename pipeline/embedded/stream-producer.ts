@@ -15,6 +15,7 @@ import {
   waitUntilStreamExists,
 } from '@aws-sdk/client-kinesis';
 import { partitionKeyFor } from '../../src/adapters/kinesis/partition-key.js';
+import { backoffDelay } from '../../src/domain/backoff.js';
 import { PublishError } from './errors.js';
 import { compareSequenceNumbers } from './poller.js';
 
@@ -144,7 +145,9 @@ export function createStreamProducer(options: StreamProducerOptions): StreamProd
       });
       if (retry.length === 0) return;
       entries = retry;
-      await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
+      await new Promise((r) =>
+        setTimeout(r, backoffDelay(attempt, { baseMs: 100, capMs: 2000, jitter: 'none' })),
+      );
     }
     throw new PublishError(entries.length, PUBLISH_ATTEMPTS, lastErrorCode);
   }

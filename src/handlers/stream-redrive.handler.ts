@@ -13,6 +13,7 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { partitionKeyFor } from '../adapters/kinesis/partition-key.js';
+import { backoffDelay } from '../domain/backoff.js';
 
 /** PutRecords attempts per invocation for one message. */
 export const REDRIVE_PUT_ATTEMPTS = 3;
@@ -54,7 +55,9 @@ export function redriveEntry(body: string): PutRecordsRequestEntry {
 /** SQS batch → partial batch response (the messages that are not in the stream). */
 export function createStreamRedriveHandler(deps: StreamRedriveDeps) {
   const backoff =
-    deps.backoff ?? ((attempt: number) => new Promise<void>((r) => setTimeout(r, 100 * 2 ** (attempt - 1))));
+    deps.backoff ??
+    ((attempt: number) =>
+      new Promise<void>((r) => setTimeout(r, backoffDelay(attempt, { baseMs: 100, jitter: 'none' }))));
 
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     let pending: Pending[] = event.Records.map((record: SQSRecord) => {

@@ -32,6 +32,7 @@ import {
   PARTITION_COLUMN,
   previousUtcDay,
 } from '../../domain/archive-schema.js';
+import { backoffDelay } from '../../domain/backoff.js';
 import type {
   ExecuteOptions,
   MaterializeOutcome,
@@ -416,8 +417,7 @@ export class AthenaQueryEngine implements QueryEngine {
   }
 
   #backoff(attempt: number, cap: number): number {
-    const base = this.#options.throttleBaseMs ?? 200;
-    return Math.floor(Math.random() * Math.min(cap, base * 2 ** attempt));
+    return backoffDelay(attempt + 1, { baseMs: this.#options.throttleBaseMs ?? 200, capMs: cap });
   }
 }
 

@@ -13,6 +13,7 @@ import {
   type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { backoffDelay as exponentialBackoff } from '../../domain/backoff.js';
 import { UnprocessedKeysError } from './errors.js';
 
 /** DynamoDB's per-call limits. */
@@ -48,10 +49,11 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** Full-jitter delay before retry number `retry` (1 = first retry): uniform in [0, min(cap, base·2^(retry-1))). */
 export function backoffDelay(retry: number, options: RetryOptions = {}): number {
-  const base = options.baseDelayMs ?? 50;
-  const cap = options.maxDelayMs ?? 2_000;
-  const ceiling = Math.min(cap, base * 2 ** Math.max(0, retry - 1));
-  return Math.floor((options.random ?? Math.random)() * ceiling);
+  return exponentialBackoff(
+    retry,
+    { baseMs: options.baseDelayMs ?? 50, capMs: options.maxDelayMs ?? 2_000, jitter: 'full' },
+    options.random,
+  );
 }
 
 /**

@@ -7,6 +7,7 @@
  * how many are missing. A record put twice is stored once: the consumer keys events by their id.
  */
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { backoffDelay } from '../../domain/backoff.js';
 import type { RecordPublisher } from '../../ports/config-compliance.js';
 import { partitionKeyFor } from './partition-key.js';
 
@@ -33,7 +34,9 @@ export class KinesisRecordPublisher implements RecordPublisher {
     private readonly kinesis: KinesisClient,
     private readonly streamName: string,
     private readonly backoff: (attempt: number) => Promise<void> = (attempt) =>
-      new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 5_000))),
+      new Promise((resolve) =>
+        setTimeout(resolve, backoffDelay(attempt, { baseMs: 200, capMs: 5_000, jitter: 'none' })),
+      ),
   ) {}
 
   async publish(records: readonly Record<string, unknown>[]): Promise<void> {

@@ -17,6 +17,8 @@
  *   ambiguous: never retried here.
  * - The token is a secret: it travels only in the `authorization` header, never in a reason or a log.
  */
+
+import { backoffDelay } from '../../domain/backoff.js';
 import type {
   MessageSink,
   PostedMessage,
@@ -179,7 +181,7 @@ export function createSlackBotClient(options: SlackBotClientOptions): SlackBotCl
         if (last.retryAfterMs > maxRetryAfterMs) break;
         wait = last.retryAfterMs;
       } else {
-        wait = Math.floor(random() * Math.min(maxBackoffMs, baseBackoffMs * 2 ** (n - 1)));
+        wait = backoffDelay(n, { baseMs: baseBackoffMs, capMs: maxBackoffMs }, random);
       }
       options.logger?.warn('Slack call failed; retrying', {
         method,

@@ -17,6 +17,8 @@
  *   (`channel_not_found`…) and whether the webhook itself is broken or only this message was refused.
  * - The URL is a secret (it is the credential): it is never logged nor put into a reason.
  */
+
+import { backoffDelay } from '../../domain/backoff.js';
 import type { MessageSink, PostResult, SlackMessage } from '../../ports/message-sink.js';
 import { WebhookUrlError } from './errors.js';
 import { parseRetryAfter, send } from './slack-http.js';
@@ -155,7 +157,7 @@ export function createSlackWebhookClient(options: SlackWebhookClientOptions): Sl
           if (last.retryAfterMs > maxRetryAfterMs) break;
           wait = last.retryAfterMs;
         } else {
-          wait = Math.floor(random() * Math.min(maxBackoffMs, baseBackoffMs * 2 ** (n - 1)));
+          wait = backoffDelay(n, { baseMs: baseBackoffMs, capMs: maxBackoffMs }, random);
         }
         options.logger?.warn('Slack post failed; retrying', {
           attempt: n,

@@ -10,6 +10,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { backoffDelay } from '../../domain/backoff.js';
 import type { Quarantine, QuarantinedRecord } from '../../ports/quarantine.js';
 import { QuarantineSendError } from './errors.js';
 
@@ -40,7 +41,8 @@ export class SqsQuarantine implements Quarantine {
         (body, i) => ({ Id: String(i), MessageBody: body }) as SendMessageBatchRequestEntry,
       );
       for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > 1) await (this.options.sleep ?? sleep)(100 * 2 ** (attempt - 2));
+        if (attempt > 1)
+          await (this.options.sleep ?? sleep)(backoffDelay(attempt - 1, { baseMs: 100, jitter: 'none' }));
         const res = await this.sqs.send(
           new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }),
         );
