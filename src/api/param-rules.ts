@@ -7,7 +7,12 @@
  * `YYYY-MM-DDTHH:mm:ss.sssZ`.
  */
 import { type } from 'arktype';
-import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from '../domain/aws-names.js';
+import {
+  ACCOUNT_ID_PATTERN,
+  REGION_PATTERN,
+  RULE_NAME_DESCRIPTION,
+  RULE_NAME_PATTERN,
+} from '../domain/aws-names.js';
 import { SEVERITIES, type Severity } from '../domain/managed-rules.js';
 
 export const DEFAULT_LIMIT = 100;
@@ -38,10 +43,8 @@ export const resourceIdParam = type(/^[^\u0000-\u001f\u007f]{1,768}$/).describe(
   '1 to 768 characters without control characters',
 );
 
-/** Rule names are at most 256 characters in the event schema (AWS allows 128). */
-export const ruleParam = type(/^[^\u0000-\u001f\u007f]{1,256}$/).describe(
-  'a Config rule name of 1 to 256 characters without control characters',
-);
+/** The event schema's rule names (src/domain/aws-names.ts). */
+export const ruleParam = type(RULE_NAME_PATTERN).describe(RULE_NAME_DESCRIPTION);
 
 const SEVERITY_RULE = `one or more of ${SEVERITIES.join(', ')}, comma-separated, each once`;
 

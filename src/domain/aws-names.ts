@@ -1,5 +1,5 @@
 /**
- * The one definition of an AWS account id and of a region name, used by ingestion (the event
+ * The one definition of an AWS account id, a region name and a Config rule name, used by ingestion (the event
  * schema), the API's parameters, the CLI and the report. Before, four region patterns disagreed:
  * the API accepted regions ingestion rejected (`eusc-de-east-1` of the European Sovereign Cloud).
  *
@@ -20,4 +20,18 @@ export function isAccountId(value: string): boolean {
 
 export function isRegionName(value: string): boolean {
   return REGION_PATTERN.test(value);
+}
+
+/**
+ * A Config rule name as deployed: AWS allows 1-128 characters with one that is not a space
+ * (`ConfigRuleName`, https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigRule.html);
+ * up to 256 are accepted, never a control character (which no console, query or message can show
+ * faithfully). Ingestion, the API's `rule` parameter and the console links read this one pattern.
+ */
+export const RULE_NAME_PATTERN = /^(?=[\s\S]*\S)[^\u0000-\u001f\u007f]{1,256}$/;
+
+export const RULE_NAME_DESCRIPTION = 'a Config rule name of 1 to 256 characters without control characters';
+
+export function isRuleName(value: string): boolean {
+  return RULE_NAME_PATTERN.test(value);
 }

@@ -17,7 +17,7 @@
  */
 
 import { type } from 'arktype';
-import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from './aws-names.js';
+import { ACCOUNT_ID_PATTERN, REGION_PATTERN, RULE_NAME_DESCRIPTION, RULE_NAME_PATTERN } from './aws-names.js';
 import { isTimestamp } from './timestamp.js';
 
 /** What {@link isoTimestamp} expects; the reason of a failure says why (`messageOf` in config-event.ts). */
@@ -33,6 +33,8 @@ export const TIMESTAMP_DESCRIPTION = 'an ISO 8601 timestamp';
 export const isoTimestamp = type('string').narrow(isTimestamp).describe(TIMESTAMP_DESCRIPTION);
 
 export const accountId = type(ACCOUNT_ID_PATTERN).describe('a 12-digit AWS account id');
+
+export const ruleName = type(RULE_NAME_PATTERN).describe(RULE_NAME_DESCRIPTION);
 export const regionName = type(REGION_PATTERN).describe('an AWS region name');
 
 export const COMPLIANCE_TYPES = [
@@ -59,7 +61,7 @@ export const envelopeSchema = type({
 const evaluationResultSchema = type({
   evaluationResultIdentifier: {
     evaluationResultQualifier: {
-      configRuleName: '0 < string <= 256',
+      configRuleName: ruleName,
       resourceType: 'string > 0',
       resourceId: 'string > 0',
     },
@@ -88,7 +90,7 @@ export const complianceChangeDetailSchema = type({
   resourceId: 'string > 0',
   'awsRegion?': regionName,
   'awsAccountId?': accountId,
-  configRuleName: '0 < string <= 256',
+  configRuleName: ruleName,
   'configRuleARN?': 'string',
   'recordVersion?': 'string',
   messageType: "'ComplianceChangeNotification'",

@@ -1,7 +1,8 @@
 import { type } from 'arktype';
 import { describe, expect, it } from 'vitest';
-import { regionParam } from '../../src/api/param-rules.js';
-import { isAccountId, isRegionName } from '../../src/domain/aws-names.js';
+import { ruleConsoleUrl } from '../../src/adapters/slack/console-links.js';
+import { regionParam, ruleParam } from '../../src/api/param-rules.js';
+import { isAccountId, isRegionName, isRuleName } from '../../src/domain/aws-names.js';
 import { parseConfigEvent } from '../../src/domain/config-event.js';
 import { configConsoleUrl } from '../../src/use-cases/daily-report.js';
 import { fixture } from '../helpers/fixtures.js';
@@ -62,4 +63,34 @@ describe('account ids', () => {
       expect(isAccountId(bad)).toBe(false);
     }
   });
+});
+
+/** Whether ingestion accepts an evaluation of the rule name (the event schema). */
+function ingestionAcceptsRule(name: string): boolean {
+  const event = fixture<any>('compliance-change', 'first-evaluation');
+  event.detail.configRuleName = name;
+  event.detail.newEvaluationResult.evaluationResultIdentifier.evaluationResultQualifier.configRuleName = name;
+  return parseConfigEvent(JSON.stringify(event)).status === 'accepted';
+}
+
+describe('one rule for Config rule names', () => {
+  it.each(['s3-bucket-versioning-enabled', 'x'.repeat(256), 'rule with spaces', 'ünïcode-rule'])(
+    'accepts %j everywhere',
+    (name) => {
+      expect(isRuleName(name)).toBe(true);
+      expect(ingestionAcceptsRule(name)).toBe(true);
+      expect(ruleParam(name)).toBe(name);
+      expect(ruleConsoleUrl('eu-west-1', name)).toContain('configRuleName=');
+    },
+  );
+
+  it.each(['', ' ', 'x'.repeat(257), 'bad\nrule', 'bad\u0000rule', 'tab\trule'])(
+    'refuses %j everywhere: the API never accepts what ingestion rejects, nor the reverse',
+    (name) => {
+      expect(isRuleName(name)).toBe(false);
+      expect(ingestionAcceptsRule(name)).toBe(false);
+      expect(ruleParam(name) instanceof type.errors).toBe(true);
+      expect(ruleConsoleUrl('eu-west-1', name)).toBeNull();
+    },
+  );
 });

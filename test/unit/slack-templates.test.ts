@@ -171,8 +171,9 @@ describe('templates render hostile data into safe Block Kit', () => {
     expect(texts).toContain('and 247 more');
   });
 
-  it('ruleConsoleUrl refuses values that could break a link', () => {
-    expect(ruleConsoleUrl('eu-west-1', 'rule|x>')).toBeNull();
+  it('ruleConsoleUrl refuses values that could break a link, and encodes what AWS allows in a rule name', () => {
+    expect(ruleConsoleUrl('eu-west-1', 'rule|x>')).toMatch(/configRuleName=rule%7Cx%3E$/);
+    expect(ruleConsoleUrl('eu-west-1', 'rule\nx')).toBeNull();
     expect(ruleConsoleUrl('evil.example/', 'rule')).toBeNull();
     expect(ruleConsoleUrl('us-gov-west-1', 'securityhub-s3-1a2b')).toMatch(
       /^https:\/\/us-gov-west-1\.console/,

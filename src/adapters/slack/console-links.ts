@@ -5,8 +5,8 @@
  * percent-encoded, and handed to a template only through {@link linkTarget}.
  */
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const RULE_NAME = /^[A-Za-z0-9_.:/-]{1,256}$/;
+import { isRegionName, isRuleName } from '../../domain/aws-names.js';
+
 /** `AWS::S3::Bucket`, and third-party types of the same shape. */
 const RESOURCE_TYPE = /^[A-Za-z0-9]{1,64}::[A-Za-z0-9]{1,64}::[A-Za-z0-9]{1,64}$/;
 /** CloudTrail event ids are UUIDs; anything else is shown as text, not linked. */
@@ -41,7 +41,7 @@ function consoleHome(region: string, service: string): string {
  * AWS uses.
  */
 export function ruleConsoleUrl(region: string, ruleName: string): string | null {
-  if (!REGION.test(region) || !RULE_NAME.test(ruleName)) return null;
+  if (!isRegionName(region) || !isRuleName(ruleName)) return null;
   return `${consoleHome(region, 'config')}#/rules/details?configRuleName=${encodePart(ruleName)}`;
 }
 
@@ -51,14 +51,14 @@ export function ruleConsoleUrl(region: string, ruleName: string): string | null 
  * id is empty or very long.
  */
 export function resourceTimelineUrl(region: string, resourceType: string, resourceId: string): string | null {
-  if (!REGION.test(region) || !RESOURCE_TYPE.test(resourceType)) return null;
+  if (!isRegionName(region) || !RESOURCE_TYPE.test(resourceType)) return null;
   if (resourceId.length === 0 || resourceId.length > MAX_LINKED_ID) return null;
   return `${consoleHome(region, 'config')}#/resources/timeline?resourceId=${encodePart(resourceId)}&resourceType=${encodePart(resourceType)}`;
 }
 
 /** A CloudTrail event's page in the console's event history, or null for an id not of its shape. */
 export function cloudTrailEventUrl(region: string, eventId: string): string | null {
-  if (!REGION.test(region) || !CLOUDTRAIL_EVENT_ID.test(eventId)) return null;
+  if (!isRegionName(region) || !CLOUDTRAIL_EVENT_ID.test(eventId)) return null;
   return `${consoleHome(region, 'cloudtrailv2')}#/events/${encodePart(eventId)}`;
 }
 
