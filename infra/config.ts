@@ -8,6 +8,12 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type } from 'arktype';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
+import {
+  DEFAULT_DESTINATION,
+  keyProblems,
+  routingProblems,
+  routingSectionSchema,
+} from '../src/domain/routing-config.js';
 import { ConfigError } from './errors.js';
 
 /** CDK context key holding the configuration object. */
@@ -192,6 +198,12 @@ export const configSchema = type({
     'federation?': federation,
     '+': 'reject',
   },
+  /**
+   * Where alerts go (src/domain/routing-config.ts, the same definition the embedded stack reads):
+   * destinations (each webhook's URL in its own Secrets Manager secret), ordered routes, a default,
+   * severity overrides, the accounts map. Absent: every alert to slack.alertsWebhookSecretName.
+   */
+  'routing?': routingSectionSchema,
   /** Active X-Ray tracing on Lambda functions and the API stage. */
   tracing: 'boolean',
   /** Keep buckets, tables and secrets when the stack is deleted (set false for throw-away stages). */
@@ -290,6 +302,17 @@ function crossFieldProblems(config: MonitorConfig): string[] {
       `allowedAccounts and stackSet cannot be set together: the StackSet deploys an agent to every account of ${config.stackSet.organizationalUnitIds.join(', ')}, and EventBridge refuses the rule target of an agent whose account is not in allowedAccounts, so its stack instance fails; remove allowedAccounts, or drop stackSet and list the agents`,
     );
   }
+  if (config.routing) {
+    problems.push(...routingProblems(config.routing));
+    const defaultDestination = config.routing.defaultDestination ?? DEFAULT_DESTINATION;
+    for (const [name, destination] of Object.entries(config.routing.destinations ?? {})) {
+      if (destination.secret === undefined && name !== defaultDestination) {
+        problems.push(
+          `routing.destinations.${name}.secret is required in AWS: the Secrets Manager name of its webhook URL (only the default destination falls back to slack.alertsWebhookSecretName)`,
+        );
+      }
+    }
+  }
   const prefix = dashboardDomainPrefix(config);
   const reserved = ['aws', 'amazon', 'cognito'].filter((word) => prefix.includes(word));
   if (config.dashboard.enabled && reserved.length > 0) {
@@ -322,14 +345,14 @@ export function parseConfig(raw: unknown, source = 'configuration'): MonitorConf
   }
   const out = configSchema(withDefaults(raw));
   if (out instanceof type.errors) {
-    throw new ConfigError(
-      source,
-      [...out].map((e) =>
+    throw new ConfigError(source, [
+      ...[...out].map((e) =>
         e.code === 'required'
           ? `${e.propString} is required: ${REQUIRED_HINTS[e.propString] ?? e.expected}`
           : e.message,
       ),
-    );
+      ...keyProblems(raw.routing),
+    ]);
   }
   const problems = crossFieldProblems(out);
   if (problems.length > 0) throw new ConfigError(source, problems);

@@ -2,6 +2,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -9,6 +10,8 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { NOTIFIER_ROUTING_ENV } from '../../src/handlers/notifier.config.js';
+import { ConfigError } from '../errors.js';
 import { MonitorFunction } from '../lambda-defaults.js';
 import { acknowledge, acknowledgeTableIndexes } from '../nag.js';
 
@@ -69,7 +72,26 @@ export interface AlertDeliveryProps {
    * @default Duration.minutes(1)
    */
   readonly drainInterval?: Duration;
+  /**
+   * Routing: the validated routing section (passed to the notifier as compact JSON), each
+   * destination's webhook secret (read granted on each), and whether a route names OUs (then the
+   * notifier may call organizations:ListParents).
+   * @default - no routing: every alert to `webhookSecret`
+   */
+  readonly routing?: {
+    readonly section: object;
+    readonly destinationSecrets: Readonly<Record<string, secretsmanager.ISecret>>;
+    readonly usesOus: boolean;
+  };
+  /**
+   * The events table, read for the resource records (tags, last changes) that routing and
+   * messages use. @default - none: routes on tags never match, no change is shown
+   */
+  readonly eventsTable?: dynamodb.ITable;
 }
+
+/** Lambda's limit on the total size of a function's environment variables (keys and values). */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 
 /**
  * The notifier: drains the alert outbox to Slack. No reserved concurrency (a reservation fails to
@@ -109,8 +131,40 @@ export class AlertDelivery extends Construct {
               STATE_TABLE_NAME: props.mutes.stateTable.tableName,
             }
           : {}),
+        ...(props.eventsTable ? { EVENTS_TABLE_NAME: props.eventsTable.tableName } : {}),
+        ...(props.routing
+          ? {
+              [NOTIFIER_ROUTING_ENV.routing]: JSON.stringify(props.routing.section),
+              [NOTIFIER_ROUTING_ENV.destinationSecrets]: JSON.stringify(
+                Object.fromEntries(
+                  Object.entries(props.routing.destinationSecrets).map(([name, secret]) => [
+                    name,
+                    secret.secretArn,
+                  ]),
+                ),
+              ),
+            }
+          : {}),
       },
     });
+    if (props.routing) {
+      // Tokens (ARNs) resolve at deploy time; their synthesized length is close to the real one.
+      const routingBytes = Buffer.byteLength(JSON.stringify(props.routing.section), 'utf8');
+      if (routingBytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES - 1024) {
+        throw new ConfigError('configMonitor.routing', [
+          `the routing section is ${routingBytes} bytes as JSON; the notifier receives it in its environment, which Lambda limits to 4 KB in all (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html), so keep it under ${LAMBDA_ENVIRONMENT_LIMIT_BYTES - 1024} bytes (shorter account names, fewer accounts in the map)`,
+        ]);
+      }
+      for (const secret of Object.values(props.routing.destinationSecrets)) secret.grantRead(this.function);
+      if (props.routing.usesOus) {
+        // ListParents has no resource-level permissions for an account or OU child id; it must be
+        // called from the management account or a delegated administrator (docs/deploy.md).
+        this.function.addToRolePolicy(
+          new iam.PolicyStatement({ actions: ['organizations:ListParents'], resources: ['*'] }),
+        );
+      }
+    }
+    props.eventsTable?.grantReadData(this.function);
     props.outboxTable.grantReadWriteData(this.function);
     if (props.mutes) {
       props.mutes.mutesTable.grantReadWriteData(this.function);
@@ -120,11 +174,12 @@ export class AlertDelivery extends Construct {
     acknowledgeTableIndexes(this.function.executionRole, [
       props.outboxTable,
       ...(props.mutes ? [props.mutes.mutesTable, props.mutes.stateTable] : []),
+      ...(props.eventsTable ? [props.eventsTable] : []),
     ]);
     acknowledge(
       this.function.executionRole,
       'AwsSolutions-IAM5[Resource::*]',
-      'dynamodb:ListStreams (added by the DynamoDB event source) and, with tracing, xray:PutTraceSegments/PutTelemetryRecords do not support resource-level permissions; test/infra checks that no other action is granted on "*".',
+      'dynamodb:ListStreams (added by the DynamoDB event source), with tracing xray:PutTraceSegments/PutTelemetryRecords, and with OU routes organizations:ListParents do not support resource-level permissions for these calls; test/infra checks that no other action is granted on "*".',
     );
 
     this.function.addEventSource(

@@ -2,9 +2,11 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { SYNC_STATUS_PK } from '../../src/adapters/dynamodb/sync-status.repository.js';
 import { CONFIG_EVENT_PATTERN } from '../../src/domain/event-pattern.js';
+import { DEFAULT_DESTINATION } from '../../src/domain/routing-config.js';
 import { STREAM_ROUTES } from '../../src/domain/stream-routes.js';
 import {
   aggregatorName,
@@ -253,9 +255,44 @@ export class MasterStack extends Stack {
     const notifierFailures = new DeadLetterQueue(this, 'NotifierFailures', {
       purpose: 'outbox stream batches and drain ticks the notifier could not process',
     });
+    // One secret per webhook destination (named in routing.destinations.<name>.secret); the default
+    // destination without one, and any destination naming an existing secret of the stack, share it.
+    const secretsByName = new Map<string, secretsmanager.ISecret>([
+      [config.slack.alertsWebhookSecretName, alertsSecret],
+      [config.slack.reportWebhookSecretName, reportSecret],
+    ]);
+    const routing = config.routing;
+    const destinationSecrets: Record<string, secretsmanager.ISecret> = {};
+    if (routing) {
+      const defaultDestination = routing.defaultDestination ?? DEFAULT_DESTINATION;
+      const destinations = routing.destinations ?? { [defaultDestination]: { type: 'webhook' as const } };
+      for (const [name, destination] of Object.entries(destinations)) {
+        const secretName = destination.secret ?? config.slack.alertsWebhookSecretName;
+        let secret = secretsByName.get(secretName);
+        if (secret === undefined) {
+          secret = new SlackWebhookSecret(this, `DestinationWebhook-${name}`, {
+            secretName,
+            encryptionKey: this.key,
+            removalPolicy: dataRemoval,
+          }).secret;
+          secretsByName.set(secretName, secret);
+        }
+        destinationSecrets[name] = secret;
+      }
+    }
     this.alertDelivery = new AlertDelivery(this, 'AlertDelivery', {
       ...common,
       outboxTable,
+      eventsTable,
+      ...(routing
+        ? {
+            routing: {
+              section: routing,
+              destinationSecrets,
+              usesOus: (routing.routes ?? []).some((r) => r.ous !== undefined),
+            },
+          }
+        : {}),
       webhookSecret: alertsSecret,
       failureQueue: notifierFailures.queue,
       digestThreshold: config.slack.digestThreshold,

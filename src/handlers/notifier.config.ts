@@ -4,6 +4,19 @@
  */
 import { optionalEnv, positiveIntegerEnv, requireEnv } from '../config.js';
 import { DIGEST_DEFAULTS } from '../domain/alert-digest.js';
+import { NO_ROUTING, parseRoutingJson, type RoutingConfig } from '../domain/routing-config.js';
+import { InvalidEnvironmentVariableError } from './errors.js';
+
+/**
+ * The notifier's routing variables, one definition for the CDK construct that sets them
+ * (infra/constructs/alert-delivery.ts) and this reader.
+ */
+export const NOTIFIER_ROUTING_ENV = {
+  /** The validated routing section as compact JSON (src/domain/routing-config.ts). */
+  routing: 'ROUTING_CONFIG',
+  /** JSON object: destination name → ARN of the secret whose string is its webhook URL. */
+  destinationSecrets: 'DESTINATION_SECRET_ARNS',
+} as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -19,6 +32,12 @@ export interface NotifierConfig {
    * the end of a mute alerts again the pairs still non-compliant. Null: no mutes.
    */
   readonly mutes: { readonly mutesTableName: string; readonly stateTableName: string } | null;
+  /** EVENTS_TABLE_NAME: the resource records (tags, changes) routing and messages read; null: none. */
+  readonly eventsTableName: string | null;
+  /** ROUTING_CONFIG; without it, every alert to the default destination (the webhook secret). */
+  readonly routing: RoutingConfig;
+  /** Each destination's secret ARN; the default destination falls back to SLACK_WEBHOOK_SECRET_ARN. */
+  readonly destinationSecretArns: Readonly<Record<string, string>>;
 }
 
 /**
@@ -32,7 +51,52 @@ export function loadNotifierConfig(env: Env = process.env): NotifierConfig {
     digestThreshold: positiveIntegerEnv('ALERT_DIGEST_THRESHOLD', DIGEST_DEFAULTS.threshold, env),
     dashboardUrl: optionalEnv('DASHBOARD_URL', env) ?? null,
     mutes: mutesOf(env),
+    eventsTableName: optionalEnv('EVENTS_TABLE_NAME', env) ?? null,
+    ...routingOf(env),
   };
+}
+
+function routingOf(env: Env): Pick<NotifierConfig, 'routing' | 'destinationSecretArns'> {
+  const text = optionalEnv(NOTIFIER_ROUTING_ENV.routing, env);
+  const routing = text === undefined ? NO_ROUTING : parseRoutingJson(text, NOTIFIER_ROUTING_ENV.routing);
+  const secretsText = optionalEnv(NOTIFIER_ROUTING_ENV.destinationSecrets, env);
+  let secrets: Record<string, string> = {};
+  if (secretsText !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(secretsText);
+    } catch {
+      parsed = null;
+    }
+    const ok =
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      !Array.isArray(parsed) &&
+      Object.values(parsed).every((v) => typeof v === 'string' && v.startsWith('arn:'));
+    if (!ok) {
+      throw new InvalidEnvironmentVariableError(
+        NOTIFIER_ROUTING_ENV.destinationSecrets,
+        secretsText.slice(0, 200),
+        'a JSON object of destination name → secret ARN',
+      );
+    }
+    secrets = parsed as Record<string, string>;
+  }
+  const arns: Record<string, string> = {};
+  for (const name of Object.keys(routing.destinations)) {
+    const arn =
+      secrets[name] ??
+      (name === routing.defaultDestination ? requireEnv('SLACK_WEBHOOK_SECRET_ARN', env) : undefined);
+    if (arn === undefined) {
+      throw new InvalidEnvironmentVariableError(
+        NOTIFIER_ROUTING_ENV.destinationSecrets,
+        Object.keys(secrets).join(', ') || '{}',
+        `a secret ARN for every webhook destination (missing: ${name})`,
+      );
+    }
+    arns[name] = arn;
+  }
+  return { routing, destinationSecretArns: arns };
 }
 
 function mutesOf(env: Env): NotifierConfig['mutes'] {

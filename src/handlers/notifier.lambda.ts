@@ -14,8 +14,15 @@ import { createDocumentClient } from '../adapters/aws-clients.js';
 import { AlertOutboxRepository } from '../adapters/dynamodb/alert-outbox.repository.js';
 import { MuteRepository } from '../adapters/dynamodb/mute.repository.js';
 import { HotStateOpenPairs } from '../adapters/dynamodb/open-pairs.js';
+import { ResourceRecordRepository } from '../adapters/dynamodb/resource-record.repository.js';
+import {
+  createOrganizationsClient,
+  OrganizationsAccountOus,
+} from '../adapters/organizations/organizations.account-ous.js';
 import { createSlackMessageRenderer } from '../adapters/slack/slack-messages.js';
 import { createSecretWebhookClient } from '../adapters/slack/webhook-url.secret.js';
+import { routesUseOus } from '../domain/routing.js';
+import { createAlertContexts } from '../use-cases/alert-contexts.js';
 import { createAlertDeliverer } from '../use-cases/deliver-alerts.js';
 import { createDeliveryMutes } from '../use-cases/mutes.js';
 import { loadNotifierConfig } from './notifier.config.js';
@@ -27,20 +34,41 @@ const config = loadNotifierConfig();
 const logger = new Logger();
 const metrics = new Metrics();
 // Short attempts: a drain that cannot post soon pauses the webhook and the next tick retries.
-const sink = createSecretWebhookClient({
-  client: new SecretsManagerClient({ maxAttempts: 3 }),
-  secretId: config.webhookSecretArn,
-  timeoutMs: 4_000,
-  maxAttempts: 2,
-  maxRetryAfterMs: 5_000,
-  logger,
-});
+const secrets = new SecretsManagerClient({ maxAttempts: 3 });
+const sinkOf = (secretId: string) =>
+  createSecretWebhookClient({
+    client: secrets,
+    secretId,
+    timeoutMs: 4_000,
+    maxAttempts: 2,
+    maxRetryAfterMs: 5_000,
+    logger,
+  });
+// One webhook client per destination (each reads its own secret); the default's is the alerts webhook.
+const destinationSinks = Object.fromEntries(
+  Object.entries(config.destinationSecretArns).map(([name, arn]) => [name, sinkOf(arn)]),
+);
+const sink = destinationSinks[config.routing.defaultDestination] ?? sinkOf(config.webhookSecretArn);
 const doc = createDocumentClient();
 const outbox = new AlertOutboxRepository(doc, config.outboxTableName);
 const deliverer = createAlertDeliverer({
   outbox,
   lease: outbox,
-  sink,
+  destinations: Object.fromEntries(
+    Object.entries(destinationSinks).map(([name, s]) => [name, { sink: s, minIntervalMs: 1_000 }]),
+  ),
+  defaultDestination: config.routing.defaultDestination,
+  // Routed at delivery: OUs from AWS Organizations (only when a route names OUs), tags and changes
+  // from the resource records the consumer keeps in the events table.
+  contexts: createAlertContexts({
+    routing: config.routing,
+    ...(routesUseOus(config.routing)
+      ? { ous: new OrganizationsAccountOus(createOrganizationsClient()) }
+      : {}),
+    ...(config.eventsTableName
+      ? { resources: new ResourceRecordRepository(doc, config.eventsTableName) }
+      : {}),
+  }),
   digestThreshold: config.digestThreshold,
   minIntervalMs: 1_000,
   renderer: createSlackMessageRenderer({ dashboardUrl: config.dashboardUrl }),
