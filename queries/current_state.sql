@@ -11,6 +11,8 @@
 -- @param account varchar optional
 -- @param region varchar optional  AWS region
 -- @param region varchar optional
+-- @param severity varchar optional  severities, comma-separated (CRITICAL,HIGH): records of those only
+-- @param severity varchar optional
 -- @param as_of timestamp optional  exclusive: events before it count
 -- @param as_of timestamp optional
 -- @param as_of timestamp optional
@@ -52,6 +54,7 @@ events as (
     where
         (? = '' or account = ?)
         and (? = '' or region = ?)
+        and (? = '' or strpos(',' || ? || ',', ',' || severity || ',') > 0)
         and (? = '' or (dt <= substr(?, 1, 10) and event_time < cast(from_iso8601_timestamp(nullif(?, '')) as timestamp)))
 ),
 

@@ -12,6 +12,8 @@
 -- @param account varchar optional
 -- @param region varchar optional  AWS region
 -- @param region varchar optional
+-- @param severity varchar optional  severities, comma-separated (CRITICAL,HIGH): records of those only
+-- @param severity varchar optional
 -- @param end timestamp optional  exclusive upper bound of event_time
 -- @param end timestamp optional
 -- @param end timestamp optional
@@ -43,6 +45,7 @@ history as (
     where
         (? = '' or account = ?)
         and (? = '' or region = ?)
+        and (? = '' or strpos(',' || ? || ',', ',' || severity || ',') > 0)
         and (? = '' or (dt <= substr(?, 1, 10) and event_time < cast(from_iso8601_timestamp(nullif(?, '')) as timestamp)))
 ),
 

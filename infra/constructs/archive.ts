@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CLAIM_ITEM_ATTRIBUTES } from '../../src/adapters/dynamodb/event-store.repository.js';
 import { COMPLIANCE_DAILY_STATE_TABLE, COMPLIANCE_KEY_STATE_TABLE } from '../../src/domain/archive-schema.js';
+import type { Severity } from '../../src/domain/managed-rules.js';
 import { ARCHIVE_TRANSFORM_ENV } from '../../src/handlers/firehose-transform.config.js';
 
 /** Days the archive bucket keeps `compliance_key_state` builds (see the lifecycle rule). */
@@ -155,6 +156,12 @@ export interface ArchiveProps {
    * @default 128 (dynamic partitioning requires at least 64)
    */
   readonly bufferSizeMiB?: number;
+  /**
+   * The configuration's severity overrides (base rule name → severity), which the transformation
+   * writes into each row's `severity` over the catalog's.
+   * @default - none: the catalog's severities
+   */
+  readonly severityOverrides?: Readonly<Record<string, Severity>>;
 }
 
 /**
@@ -185,7 +192,12 @@ export class Archive extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       tracing: props.tracing,
-      environment: { [ARCHIVE_TRANSFORM_ENV.eventsTableName]: props.eventsTable.tableName },
+      environment: {
+        [ARCHIVE_TRANSFORM_ENV.eventsTableName]: props.eventsTable.tableName,
+        ...(props.severityOverrides && Object.keys(props.severityOverrides).length > 0
+          ? { [ARCHIVE_TRANSFORM_ENV.severityOverrides]: JSON.stringify(props.severityOverrides) }
+          : {}),
+      },
     });
     // Least privilege on the events table: read ids (BatchGetItem, and GetItem after a lost race)
     // and put claim items, whose attributes are the claim's alone: the transformation can claim an

@@ -6,6 +6,7 @@
  * backwards compatible, renaming or retyping one is a breaking change for analysts.
  */
 import { baseRuleName, type ComplianceChange } from './config-event.js';
+import { type Severity, severityOf } from './managed-rules.js';
 
 export type ArchiveColumnType = 'string' | 'timestamp' | 'bigint';
 
@@ -81,6 +82,14 @@ export const COMPLIANCE_EVENT_COLUMNS = [
     nullable: true,
     comment:
       'mode of a sync record: baseline (first sighting of an old state, not a change of the day), drift or gone; null for live events',
+  },
+  // Added last: the rule's severity when the record was archived. Null in files written before it.
+  {
+    name: 'severity',
+    type: 'string',
+    nullable: true,
+    comment:
+      "CRITICAL | HIGH | MEDIUM | LOW | INFORMATIONAL: the rule's severity when archived (catalog, with the configuration's overrides); null in older files",
   },
 ] as const satisfies readonly ArchiveColumn[];
 
@@ -274,13 +283,21 @@ export type ComplianceEventRow = { [K in Exclude<ComplianceEventColumn, LaterCol
  * synthetic history): optional in the row type, and a row without them is written with NULL, which
  * is also what files written before the columns existed read as.
  */
-type LaterColumn = 'source' | 'reconciliation';
+type LaterColumn = 'source' | 'reconciliation' | 'severity';
 
 /**
  * Maps a validated compliance change to its archive row: the one mapping every archive writer uses
  * (the Firehose transformation and, through it, the embedded archiver).
+ *
+ * `severity` is the rule's severity as of now: the catalog's default for its base name, or the
+ * configuration's override of it (`severityOverrides`) when the writer has the configuration. A
+ * later change of the overrides does not rewrite archived rows; queries that need today's
+ * severities recompute them from `base_rule_name`.
  */
-export function toComplianceEventRow(event: ComplianceChange): ComplianceEventRow {
+export function toComplianceEventRow(
+  event: ComplianceChange,
+  severityOverrides?: Readonly<Record<string, Severity>>,
+): ComplianceEventRow {
   return {
     event_id: event.eventId,
     event_time: event.eventTime,
@@ -299,6 +316,7 @@ export function toComplianceEventRow(event: ComplianceChange): ComplianceEventRo
     ordering_time: event.orderingTimestamp,
     source: event.source,
     reconciliation: event.reconciliation?.mode ?? null,
+    severity: severityOf(event.ruleName, severityOverrides).severity,
     dt: event.eventTime.slice(0, 10),
   };
 }

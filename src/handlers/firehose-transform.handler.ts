@@ -24,7 +24,7 @@ import type {
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
 import type { EventIdClaims } from '../ports/hot-store.js';
-import { transformBatchForArchive } from '../use-cases/archive-transform.js';
+import { type ArchiveTransformOptions, transformBatchForArchive } from '../use-cases/archive-transform.js';
 
 /** The logger calls the transformation makes (Powertools `Logger` satisfies it). */
 export interface TransformLogger {
@@ -32,16 +32,21 @@ export interface TransformLogger {
   warn(message: string, attributes: Record<string, unknown>): void;
 }
 
-/** Maps a Firehose transformation event to its result, record by record, in order. */
+/**
+ * Maps a Firehose transformation event to its result, record by record, in order. `options` carries
+ * the configuration's severity overrides for the rows' `severity`.
+ */
 export async function transformFirehoseEvent(
   event: FirehoseTransformationEvent,
   claims?: EventIdClaims,
   logger?: TransformLogger,
+  options: ArchiveTransformOptions = {},
 ): Promise<FirehoseTransformationResult> {
   const counts = { Ok: 0, Dropped: 0, ProcessingFailed: 0 };
   const outcomes = await transformBatchForArchive(
     event.records.map((record) => Buffer.from(record.data, 'base64').toString('utf8')),
     claims,
+    options,
   );
   const records = event.records.map((record, i): FirehoseTransformationResultRecord => {
     const outcome = outcomes[i] as (typeof outcomes)[number];

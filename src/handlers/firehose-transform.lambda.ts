@@ -14,4 +14,4 @@ const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 
 const claims = new EventStoreRepository(createDocumentClient(), config.eventsTableName);
 
 export const handler = (event: FirehoseTransformationEvent): Promise<FirehoseTransformationResult> =>
-  transformFirehoseEvent(event, claims, logger);
+  transformFirehoseEvent(event, claims, logger, { severityOverrides: config.severityOverrides });

@@ -42,6 +42,7 @@ import {
 } from '../domain/archive-schema.js';
 import { type ComplianceChange, type ConfigEvent, parseConfigEvent } from '../domain/config-event.js';
 import { conflictingDuplicateReason, eventFingerprint } from '../domain/event-identity.js';
+import type { Severity } from '../domain/managed-rules.js';
 import { calendarProblem } from '../domain/timestamp.js';
 import type { EventIdClaims } from '../ports/hot-store.js';
 
@@ -92,18 +93,33 @@ export function toArchiveRecord(row: ComplianceEventRow): string {
   return `${JSON.stringify(record)}\n`;
 }
 
+/** What the transformation knows of the deployment's configuration. */
+export interface ArchiveTransformOptions {
+  /**
+   * The configuration's severity overrides (base rule name → severity), written into each row's
+   * `severity` over the catalog's default. @default - none: the catalog's severities
+   */
+  readonly severityOverrides?: Readonly<Record<string, Severity>>;
+}
+
 /**
  * Transforms one raw record (the text of an EventBridge event, as the Kinesis stream carries it),
  * by itself: no claim, so no guarantee that the row is the content the hot store keeps for its id
  * ({@link transformBatchForArchive} gives that). Never throws: every input maps to Ok, Dropped or
  * ProcessingFailed.
  */
-export function transformForArchive(text: string): ArchiveTransformOutcome {
-  return transformParsed(text).outcome;
+export function transformForArchive(
+  text: string,
+  options: ArchiveTransformOptions = {},
+): ArchiveTransformOutcome {
+  return transformParsed(text, options).outcome;
 }
 
 /** The outcome of one record, and the compliance change an Ok row was made of. */
-function transformParsed(text: string): { outcome: ArchiveTransformOutcome; event?: ComplianceChange } {
+function transformParsed(
+  text: string,
+  options: ArchiveTransformOptions,
+): { outcome: ArchiveTransformOutcome; event?: ComplianceChange } {
   const outcome = parseConfigEvent(text);
   if (outcome.status === 'rejected')
     return { outcome: { result: 'ProcessingFailed', reason: outcome.reason } };
@@ -111,7 +127,7 @@ function transformParsed(text: string): { outcome: ArchiveTransformOutcome; even
   const event = outcome.event;
   switch (event.kind) {
     case 'compliance-change': {
-      const row = toComplianceEventRow(event);
+      const row = toComplianceEventRow(event, options.severityOverrides);
       return {
         outcome: { result: 'Ok', eventId: row.event_id, dt: row.dt, record: toArchiveRecord(row) },
         event,
@@ -144,8 +160,9 @@ export function copyInBatchReason(eventId: string): string {
 export async function transformBatchForArchive(
   texts: readonly string[],
   claims?: EventIdClaims,
+  options: ArchiveTransformOptions = {},
 ): Promise<ArchiveTransformOutcome[]> {
-  const parsed = texts.map(transformParsed);
+  const parsed = texts.map((text) => transformParsed(text, options));
   const outcomes = parsed.map((p) => p.outcome);
   /** The first compliance change of each id in the batch: the one claimed. */
   const first = new Map<string, ComplianceChange>();

@@ -42,9 +42,15 @@ export function dedupe(rows: readonly ArchiveRow[]): ArchiveRow[] {
 interface Scope {
   readonly account?: string | null;
   readonly region?: string | null;
+  /** Comma-separated severities: only the records archived with one of them (NULL matches none). */
+  readonly severity?: string | null;
 }
 const inScope = (r: ArchiveRow, s: Scope) =>
-  (s.account == null || r.account === s.account) && (s.region == null || r.region === s.region);
+  (s.account == null || r.account === s.account) &&
+  (s.region == null || r.region === s.region) &&
+  (s.severity == null ||
+    s.severity === '' ||
+    (r.severity != null && s.severity.split(',').includes(r.severity)));
 
 /** Latest row per (account, region, rule, resource type, resource id) among rows before `before` (ISO, exclusive). */
 export function latestStates(rows: readonly ArchiveRow[], before?: string | null): Map<string, ArchiveRow> {

@@ -465,10 +465,12 @@ describe('Glue and Athena', () => {
     expect(glueColumns(COMPLIANCE_EVENT_COLUMNS).map((c) => c.name)).toEqual(
       COMPLIANCE_EVENT_COLUMNS.map((c) => c.name),
     );
-    // Who wrote a record, appended last: Firehose converts by the table's LATEST version.
-    expect(columns.slice(-2).map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual([
+    // Who wrote a record, then the rule's severity, appended last: Firehose converts by the
+    // table's LATEST version.
+    expect(columns.slice(-3).map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual([
       ['source', 'string'],
       ['reconciliation', 'string'],
+      ['severity', 'string'],
     ]);
     expect(table.Properties.TableInput.PartitionKeys).toEqual([
       { Name: PARTITION_COLUMN.name, Type: 'string', Comment: PARTITION_COLUMN.comment },

@@ -204,6 +204,29 @@ const B = ACCOUNTS[1] as string;
 const day = (n: number, time = '00:00:00.000') =>
   `${new Date(FIRST_DAY + n * DAY_MS).toISOString().slice(0, 10)}T${time}Z`;
 
+describe('the severity filter', () => {
+  it('keeps the records of the severities given: the rules of those severities, counted as without the filter', async () => {
+    // Act
+    const all = await run('compliance_summary', {});
+    const critical = await run('compliance_summary', { severity: 'CRITICAL' });
+    const mediumOrHigh = await run('compliance_summary', { severity: 'MEDIUM,HIGH' });
+
+    // Assess
+    const byRule = (out: readonly QueryRow[]) =>
+      Object.fromEntries(out.filter((r) => r.dimension === 'rule_name').map((r) => [r.value, r.events]));
+    const rulesOf = (out: readonly QueryRow[]) => Object.keys(byRule(out)).sort();
+    expect(rulesOf(critical)).toEqual(['restricted-ssh-conformance-pack-zz99yy88x']);
+    expect(rulesOf(mediumOrHigh)).toEqual([
+      'encrypted-volumes',
+      's3-bucket-versioning-enabled',
+      's3-bucket-versioning-enabled-conformance-pack-ab12cd34e',
+    ]);
+    for (const [rule, events] of Object.entries({ ...byRule(critical), ...byRule(mediumOrHigh) })) {
+      expect(events, rule).toBe(byRule(all)[rule]);
+    }
+  });
+});
+
 describe('the test archive', () => {
   it('has duplicates, late events and ties, so dedupe and ordering are really exercised', async () => {
     const ids = rows.map((r) => r.event_id);
@@ -242,6 +265,8 @@ describe.each([
     { start: '2026-03-03T01:00:00+02:00', end: '2026-03-04T00:00:00Z' },
   ],
   ['a range ending in the future', { account: B, start: day(6), end: '2099-01-01T00:00:00Z' }],
+  ['two severities', { severity: 'CRITICAL,HIGH' }],
+  ['one severity, an account and a range', { account: A, severity: 'MEDIUM', start: day(1), end: day(6) }],
 ] as [string, QueryParameters][])(
   'compliance_summary, time_to_remediate and compliance_trend: %s',
   (_label, params) => {
@@ -271,6 +296,9 @@ describe.each([
   ['one account as of mid-day', { account: A, as_of: day(2, '13:37:00.000') }],
   ['one region', { region: REGIONS[0] }],
   ['before any event', { as_of: day(-3) }],
+  ['one severity', { severity: 'HIGH' }],
+  ['two severities as of a midnight', { severity: 'MEDIUM,CRITICAL', as_of: day(4) }],
+  ['a severity no rule has', { severity: 'LOW' }],
 ] as [string, QueryParameters][])('current_state and compliance_score: %s', (_label, params) => {
   it('current_state equals the reference', async () => {
     const expected = ref.currentState(rows, normalizeParams(params));
@@ -465,7 +493,9 @@ function normalizeParams(params: QueryParameters): Record<string, string | null>
   return Object.fromEntries(
     Object.entries(params).map(([k, v]) => [
       k,
-      typeof v === 'string' && /T/.test(v) ? new Date(Date.parse(v)).toISOString() : (v as string | null),
+      typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)
+        ? new Date(Date.parse(v)).toISOString()
+        : (v as string | null),
     ]),
   );
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { COMPLIANCE_EVENT_COLUMNS, toComplianceEventRow } from '../../src/domain/archive-schema.js';
 import { type ComplianceChange, parseConfigEvent } from '../../src/domain/config-event.js';
 import { CONFIG_SOURCE, RECONCILE_SOURCE } from '../../src/domain/event-pattern.js';
+import { severityOf } from '../../src/domain/managed-rules.js';
 import { complianceEvent } from '../helpers/archive-events.js';
 
 /** A record as the reconciler writes it: the compliance-change shape, its source and detail.reconciliation. */
@@ -68,13 +69,57 @@ describe('toComplianceEventRow', () => {
 
     // Assess
     const names = COMPLIANCE_EVENT_COLUMNS.map((c) => c.name);
-    expect(names.slice(-3)).toEqual(['ordering_time', 'source', 'reconciliation']);
+    expect(names.slice(-4)).toEqual(['ordering_time', 'source', 'reconciliation', 'severity']);
     for (const name of names) expect(row, name).toHaveProperty(name);
     expect(
-      COMPLIANCE_EVENT_COLUMNS.filter((c) => c.name === 'source' || c.name === 'reconciliation'),
+      COMPLIANCE_EVENT_COLUMNS.filter((c) => ['source', 'reconciliation', 'severity'].includes(c.name)),
     ).toEqual([
       expect.objectContaining({ type: 'string', nullable: true }),
       expect.objectContaining({ type: 'string', nullable: true }),
+      expect.objectContaining({ type: 'string', nullable: true }),
     ]);
+  });
+});
+
+describe('the severity column', () => {
+  const change = (ruleName: string) =>
+    changeOf(
+      complianceEvent({
+        id: `sev-${ruleName}`,
+        rule: ruleName,
+        newStatus: 'NON_COMPLIANT',
+        at: '2026-03-02T07:00:00Z',
+      }),
+    );
+
+  it.each([
+    ['s3-bucket-public-read-prohibited', 'CRITICAL'],
+    ['s3-bucket-public-read-prohibited-conformance-pack-ab12cd34e', 'CRITICAL'],
+    ['cloudtrail-enabled', 'HIGH'],
+    ['s3-bucket-versioning-enabled', 'MEDIUM'],
+    ['ec2-volume-inuse-check', 'INFORMATIONAL'],
+    ['our-custom-tagging-rule', 'MEDIUM'],
+  ])("writes the catalog's severity of %s: %s", (ruleName, severity) => {
+    // Act
+    const row = toComplianceEventRow(change(ruleName));
+
+    // Assess
+    expect(row.severity).toBe(severity);
+    expect(row.severity).toBe(severityOf(ruleName).severity);
+  });
+
+  it("writes the configuration's override of the base rule name over the catalog", () => {
+    // Prepare
+    const overrides = { 's3-bucket-versioning-enabled': 'LOW', 'our-custom-tagging-rule': 'HIGH' } as const;
+
+    // Act
+    const rows = [
+      toComplianceEventRow(change('s3-bucket-versioning-enabled-conformance-pack-x1y2z3w4v'), overrides),
+      toComplianceEventRow(change('our-custom-tagging-rule'), overrides),
+      toComplianceEventRow(change('cloudtrail-enabled'), overrides),
+    ];
+
+    // Assess
+    expect(rows.map((r) => r.severity)).toEqual(['LOW', 'HIGH', 'HIGH']);
   });
 });

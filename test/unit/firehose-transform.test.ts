@@ -79,7 +79,42 @@ describe('firehose-transform handler', () => {
       ordering_time: '2026-11-21 07:59:58.000',
       source: 'aws.config',
       reconciliation: null,
+      severity: 'MEDIUM',
     });
+  });
+
+  it("writes each row's severity: the catalog's, or the configuration's override of the base rule", async () => {
+    // Prepare: a CRITICAL catalog rule, a MEDIUM one overridden to LOW, a custom rule (MEDIUM)
+    const rules = [
+      's3-bucket-public-read-prohibited',
+      's3-bucket-versioning-enabled-conformance-pack-x1y2z3w4v',
+      'our-custom-rule',
+    ];
+    const event = firehoseEvent(
+      rules.map((rule, i) =>
+        JSON.stringify(
+          complianceEvent({
+            id: `sev-${i}`,
+            rule,
+            resourceId: `bucket-${i}`,
+            newStatus: 'NON_COMPLIANT',
+            at: '2026-03-01T10:00:00Z',
+          }),
+        ),
+      ),
+    );
+
+    // Act
+    const plain = await transformFirehoseEvent(event);
+    const overridden = await transformFirehoseEvent(event, undefined, undefined, {
+      severityOverrides: { 's3-bucket-versioning-enabled': 'LOW' },
+    });
+
+    // Assess
+    const severities = (result: typeof plain) =>
+      result.records.map((r) => JSON.parse(decode(r.data)).severity);
+    expect(severities(plain)).toEqual(['CRITICAL', 'MEDIUM', 'MEDIUM']);
+    expect(severities(overridden)).toEqual(['CRITICAL', 'LOW', 'MEDIUM']);
   });
 
   it('carries the source and the reconciliation mode of a record of the reconciler', async () => {

@@ -23,15 +23,15 @@ const queries = loadSavedQueries();
 
 /** The queries the API, the report and the infra rely on, with their named parameters. */
 const SAVED_QUERY_PARAMETERS: Record<string, string[]> = {
-  compliance_summary: ['account', 'region', 'start', 'end'],
-  current_state: ['account', 'region', 'as_of'],
-  compliance_score: ['account', 'region', 'as_of'],
+  compliance_summary: ['account', 'region', 'severity', 'start', 'end'],
+  current_state: ['account', 'region', 'severity', 'as_of'],
+  compliance_score: ['account', 'region', 'severity', 'as_of'],
   daily_report: ['day'],
   daily_top_rules: ['day'],
   daily_top_accounts: ['day'],
-  compliance_trend: ['account', 'region', 'end', 'start'],
-  time_to_remediate: ['account', 'region', 'end', 'start'],
-  time_to_remediate_overall: ['account', 'region', 'end', 'start'],
+  compliance_trend: ['account', 'region', 'severity', 'end', 'start'],
+  time_to_remediate: ['account', 'region', 'severity', 'end', 'start'],
+  time_to_remediate_overall: ['account', 'region', 'severity', 'end', 'start'],
   resource_timeline: ['account', 'region', 'resource_type', 'resource_id', 'start', 'end'],
 };
 
@@ -152,7 +152,11 @@ describe('bindParameters', () => {
 
   it("maps named values to every positional ?, omitted optional ones to the '' sentinel (never NULL)", () => {
     // Act
-    const values = bindParameters(summary, { account: '111122223333', end: '2026-03-02T00:00:00Z' });
+    const values = bindParameters(summary, {
+      account: '111122223333',
+      severity: 'CRITICAL,HIGH',
+      end: '2026-03-02T00:00:00Z',
+    });
 
     // Assess
     expect(values).toEqual([
@@ -160,6 +164,8 @@ describe('bindParameters', () => {
       '111122223333',
       '',
       '',
+      'CRITICAL,HIGH',
+      'CRITICAL,HIGH',
       '',
       '',
       '',
@@ -171,7 +177,7 @@ describe('bindParameters', () => {
 
   it('normalizes timestamps with an offset to UTC, which the dt predicates rely on', () => {
     const values = bindParameters(summary, { start: '2026-03-02T01:30:00+02:00' });
-    expect(values[4]).toBe('2026-03-01T23:30:00.000Z');
+    expect(values[6]).toBe('2026-03-01T23:30:00.000Z');
   });
 
   it('treats an empty string as not given', () => {
@@ -180,7 +186,7 @@ describe('bindParameters', () => {
   });
 
   it.each([
-    [{ acount: '1' }, /parameter "acount" is unknown; allowed: account, region, start, end/],
+    [{ acount: '1' }, /parameter "acount" is unknown; allowed: account, region, severity, start, end/],
     [{ start: 'yesterday' }, /parameter "start" is "yesterday"; expected an ISO 8601 timestamp/],
     [{ start: '2026-03-02T10:00:00' }, /expected an ISO 8601 timestamp with a zone/],
     [{ account: 'x'.repeat(1001) }, /at most 1000/],

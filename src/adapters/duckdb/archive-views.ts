@@ -37,22 +37,31 @@ function partitionedViewSql(
   fileName?: string,
   partitions?: readonly string[],
 ): string {
-  if (!hasFiles) {
-    const nulls = [
-      ...columns.map((c) => `cast(null as ${DUCKDB_TYPES[c.type]}) as ${c.name}`),
-      `cast(null as varchar) as ${PARTITION_COLUMN.name}`,
-    ];
-    return `create or replace view ${table} as select ${nulls.join(', ')} where false`;
-  }
+  if (!hasFiles) return `create or replace view ${table} as ${typedEmptySql(columns)}`;
   const names = [...columns.map((c) => c.name), PARTITION_COLUMN.name];
   const globs = (partitions ?? [`${PARTITION_COLUMN.name}=*`]).map((p) =>
     sqlString(join(dir, p, fileName ?? '*.parquet')),
   );
   const files = globs.length === 1 ? globs[0] : `[${globs.join(', ')}]`;
+  const read = `read_parquet(${files}, hive_partitioning = true, hive_types = {'${PARTITION_COLUMN.name}': varchar}`;
+  // Files of one name tagged with their schema (the rollups) have one schema: read as they are.
+  if (fileName !== undefined)
+    return `create or replace view ${table} as select ${names.join(', ')} from ${read})`;
   // union_by_name: files written before a column was added read it as NULL. It reads every file's
-  // schema on each query; files of one name tagged with their schema have one schema, and skip it.
-  const union = fileName === undefined ? ', union_by_name = true' : '';
-  return `create or replace view ${table} as select ${names.join(', ')} from read_parquet(${files}, hive_partitioning = true, hive_types = {'${PARTITION_COLUMN.name}': varchar}${union})`;
+  // schema on each query. When no file has the column yet (an archive older than the column),
+  // union_by_name does not know it either: the files are unioned by name with an empty relation of
+  // the schema's columns and types, so the column is there, NULL. Filters and projections still
+  // reach the Parquet scan (dt prunes files).
+  return `create or replace view ${table} as select ${names.join(', ')} from (${typedEmptySql(columns)} union all by name select * from ${read}, union_by_name = true))`;
+}
+
+/** No row, with the schema's columns and types and `dt`. */
+function typedEmptySql(columns: readonly ArchiveColumn[]): string {
+  const nulls = [
+    ...columns.map((c) => `cast(null as ${DUCKDB_TYPES[c.type]}) as ${c.name}`),
+    `cast(null as varchar) as ${PARTITION_COLUMN.name}`,
+  ];
+  return `select ${nulls.join(', ')} where false`;
 }
 
 /**
