@@ -3,6 +3,7 @@
  * or malformed variable fails the cold start with an error naming it, never a record later.
  * Each entrypoint has its own section; the variable names are the ones infra/ sets.
  */
+import { FLAPPING_DEFAULTS, type FlappingOptions } from './domain/flapping.js';
 import { InvalidEnvironmentVariableError, MissingEnvironmentVariableError } from './handlers/errors.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -39,6 +40,27 @@ export function urlEnv(name: string, env: Env = process.env, secret = false): st
   return value;
 }
 
+/**
+ * The flapping settings (src/domain/flapping.ts), one definition for both places that read them:
+ * the consumer Lambda (infra/constructs/consumer.ts sets them) and the embedded stack (`npm start`,
+ * `config-monitor up` and `ingest` read them from the shell).
+ */
+export const FLAPPING_ENV = {
+  /** A pair changing status more than this many times within the window is flapping. @default 4 */
+  maxChanges: 'FLAPPING_MAX_CHANGES',
+  /** The window, hours; also how long a flagged pair must be stable. @default 24 */
+  windowHours: 'FLAPPING_WINDOW_HOURS',
+} as const;
+
+/** Reads {@link FLAPPING_ENV}; throws naming the variable when one is set but not a positive integer. */
+export function loadFlappingOptions(env: Env = process.env): FlappingOptions {
+  const defaultHours = Math.round(FLAPPING_DEFAULTS.windowMs / 3_600_000);
+  return {
+    maxChanges: positiveIntegerEnv(FLAPPING_ENV.maxChanges, FLAPPING_DEFAULTS.maxChanges, env),
+    windowMs: positiveIntegerEnv(FLAPPING_ENV.windowHours, defaultHours, env) * 3_600_000,
+  };
+}
+
 /** Configuration of `src/handlers/consumer.lambda.ts`. */
 export interface ConsumerConfig {
   readonly eventsTableName: string;
@@ -46,14 +68,19 @@ export interface ConsumerConfig {
   readonly outboxTableName: string;
   /** The SQS queue that receives rejected records. */
   readonly quarantineQueueUrl: string;
+  readonly flapping: FlappingOptions;
 }
 
-/** Reads the consumer's variables: EVENTS_TABLE_NAME, STATE_TABLE_NAME, OUTBOX_TABLE_NAME, QUARANTINE_QUEUE_URL. */
+/**
+ * Reads the consumer's variables: EVENTS_TABLE_NAME, STATE_TABLE_NAME, OUTBOX_TABLE_NAME,
+ * QUARANTINE_QUEUE_URL, and the optional {@link FLAPPING_ENV}.
+ */
 export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
   return {
     eventsTableName: requireEnv('EVENTS_TABLE_NAME', env),
     stateTableName: requireEnv('STATE_TABLE_NAME', env),
     outboxTableName: requireEnv('OUTBOX_TABLE_NAME', env),
     quarantineQueueUrl: urlEnv('QUARANTINE_QUEUE_URL', env),
+    flapping: loadFlappingOptions(env),
   };
 }

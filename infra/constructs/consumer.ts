@@ -6,6 +6,8 @@ import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FLAPPING_ENV } from '../../src/config.js';
+import { FLAPPING_DEFAULTS } from '../../src/domain/flapping.js';
 import { MonitorFunction } from '../lambda-defaults.js';
 import { acknowledge, acknowledgeTableIndexes } from '../nag.js';
 
@@ -54,6 +56,12 @@ export interface ConsumerProps {
    * @default 1024 (JSON parsing and validation are CPU-bound; CPU share grows with memory)
    */
   readonly memorySize?: number;
+  /**
+   * A (resource, rule) pair changing status more than `maxChanges` times within `windowHours` is
+   * flagged once as flapping and then quiet until stable (src/domain/flapping.ts).
+   * @default - 4 changes in 24 h (FLAPPING_DEFAULTS)
+   */
+  readonly flapping?: { readonly maxChanges: number; readonly windowHours: number };
 }
 
 /** The Kinesis batch consumer: stores events and state, enqueues alerts, quarantines bad records. */
@@ -77,6 +85,10 @@ export class Consumer extends Construct {
         STATE_TABLE_NAME: props.stateTable.tableName,
         OUTBOX_TABLE_NAME: props.outboxTable.tableName,
         QUARANTINE_QUEUE_URL: props.quarantine.queueUrl,
+        [FLAPPING_ENV.maxChanges]: String(props.flapping?.maxChanges ?? FLAPPING_DEFAULTS.maxChanges),
+        [FLAPPING_ENV.windowHours]: String(
+          props.flapping?.windowHours ?? Math.round(FLAPPING_DEFAULTS.windowMs / 3_600_000),
+        ),
       },
     });
     props.eventsTable.grantReadWriteData(this.function);

@@ -51,8 +51,9 @@ import {
 } from '../../src/adapters/dynamodb/table-definitions.js';
 import { FileQuarantine } from '../../src/adapters/file/file.quarantine.js';
 import { partitionKeyFor } from '../../src/adapters/kinesis/partition-key.js';
-import { optionalEnv, positiveIntegerEnv } from '../../src/config.js';
+import { loadFlappingOptions, optionalEnv, positiveIntegerEnv } from '../../src/config.js';
 import { DIGEST_DEFAULTS } from '../../src/domain/alert-digest.js';
+import type { FlappingOptions } from '../../src/domain/flapping.js';
 import { DEFAULT_DESTINATION, NO_ROUTING, type RoutingConfig } from '../../src/domain/routing-config.js';
 import { type BatchSummary, createConsumerHandler } from '../../src/handlers/consumer.handler.js';
 import type { MessageSink } from '../../src/ports/message-sink.js';
@@ -145,6 +146,11 @@ export interface EmbeddedStackOptions {
   readonly routing?: RoutingConfig | null;
   /** Minimum time between two Slack posts. @default - 1000 with a webhook, 0 for the folder */
   readonly minPostIntervalMs?: number;
+  /**
+   * When a pair is flapping (src/domain/flapping.ts). @default - FLAPPING_MAX_CHANGES and
+   * FLAPPING_WINDOW_HOURS from the environment (src/config.ts), else 4 changes in 24 h
+   */
+  readonly flapping?: FlappingOptions;
   /** Deliver alerts in the background as they are queued (`up`). @default false */
   readonly autoDeliver?: boolean;
   /** Warnings and errors of the consumer, deliverer and pollers. @default - one line each on stderr */
@@ -234,6 +240,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   // the variable, before any service starts).
   const digestThreshold = positiveIntegerEnv('ALERT_DIGEST_THRESHOLD', DIGEST_DEFAULTS.threshold);
   const dashboardUrl = optionalEnv('DASHBOARD_URL') ?? null;
+  const flapping = options.flapping ?? loadFlappingOptions();
 
   // Ours before LevelDB's: held until close, or by the kernel until this process dies.
   const lock = await lockDataDir(dataDir);
@@ -269,7 +276,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       streamName,
       streamArn,
       logger,
-      alerts: { digestThreshold, dashboardUrl },
+      alerts: { digestThreshold, dashboardUrl, flapping },
       kinesis,
       dynamo,
       doc,
@@ -292,7 +299,7 @@ interface AssembleInput {
   streamName: string;
   streamArn: string;
   logger: StackLogger;
-  alerts: { digestThreshold: number; dashboardUrl: string | null };
+  alerts: { digestThreshold: number; dashboardUrl: string | null; flapping: FlappingOptions };
   kinesis: KinesisClient;
   dynamo: DynamoDBClient;
   doc: DynamoDBDocumentClient;
@@ -379,6 +386,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     tables,
     quarantine,
     outbox,
+    flapping: alerts.flapping,
     logger: {
       debug: (m, a) => logger.debug(m, a),
       // One info line per alert and per batch is for CloudWatch; locally only problems are shown.

@@ -64,6 +64,12 @@ export interface GenerateOptions {
   readonly scale?: number;
   /** Emit configuration-item change events too. @default true */
   readonly configurationItems?: boolean;
+  /**
+   * Pairs that flap on the last day: their status turns over every 45 minutes, 7 times, so that
+   * config-monitor flags them as flapping (src/domain/flapping.ts) and then keeps them quiet.
+   * @default 0
+   */
+  readonly flapping?: number;
 }
 
 /** {@link generateDeployment}: the organization as a deployment meets it. */
@@ -125,6 +131,7 @@ interface Normalized {
   late: number;
   scale: number;
   configurationItems: boolean;
+  flapping: number;
 }
 
 function integer(
@@ -168,6 +175,7 @@ function normalize(options: GenerateOptions): Normalized {
     late: rate('late', options.late),
     scale,
     configurationItems: options.configurationItems ?? true,
+    flapping: integer('flapping', options.flapping, 0, 0, 1_000),
   };
 }
 
@@ -217,6 +225,8 @@ interface Pair {
   /** Hour offset of the periodic evaluations of this rule in this account. */
   readonly periodicOffset: number;
   storm: boolean;
+  /** Flaps on the last day (see {@link GenerateOptions.flapping}). */
+  flapping?: boolean;
 }
 
 interface Pending {
@@ -354,6 +364,7 @@ function* organization(o: Normalized, split: Split | null): Generator<EventBridg
   }
 
   if (o.storm > 0) planStorm(pairs, o.storm, stormAt, root.fork('storm'), accounts, regions, start, end);
+  if (o.flapping > 0) planFlapping(pairs, o.flapping, start, end);
 
   for (const resource of resources) {
     if (!o.configurationItems) break;
@@ -373,7 +384,8 @@ function* organization(o: Normalized, split: Split | null): Generator<EventBridg
 
   const liveRandom = root.fork('live');
   for (const pair of pairs) {
-    const history = simulate(pair, start, end, stormAt, split !== null);
+    const simulated = simulate(pair, start, end, stormAt, split !== null);
+    const history = pair.flapping ? withFlapping(simulated, end) : simulated;
     let previous: Evaluation | undefined;
     let live = history;
     if (split) {
@@ -387,6 +399,7 @@ function* organization(o: Normalized, split: Split | null): Generator<EventBridg
       // During it: new resources, deletions and the storm change pairs; few others change at all.
       const changes =
         pair.storm ||
+        pair.flapping === true ||
         pair.resource.createdAt > start ||
         pair.resource.deletedAt < end ||
         liveRandom.chance(split.changeRate);
@@ -452,6 +465,46 @@ function inventory(
     out.push({ ref, createdAt, deletedAt });
   }
   return out;
+}
+
+/** The first `count` pairs that live through the window, outside the storm and the pack, flap. */
+function planFlapping(pairs: readonly Pair[], count: number, start: number, end: number): void {
+  const candidates = pairs.filter(
+    (p) =>
+      !p.storm &&
+      !p.rule.pack &&
+      !p.rule.periodic &&
+      p.resource.createdAt <= start &&
+      p.resource.deletedAt > end,
+  );
+  for (const pair of candidates.slice(0, count)) pair.flapping = true;
+}
+
+/** Flapping evaluations of one pair, 45 minutes apart from 20 h before the end: what replaces its last day. */
+const FLAPPING_EVALUATIONS = 7;
+
+/**
+ * A pair's history with its last day replaced by a flapping burst: from 20 h before the end, its
+ * status turns over every 45 minutes, {@link FLAPPING_EVALUATIONS} times (change-triggered
+ * evaluations, each of a new configuration item).
+ */
+function withFlapping(history: readonly Evaluation[], end: number): Evaluation[] {
+  const from = end - 20 * HOUR;
+  const kept = history.filter((e) => e.at < from && e.recordedAt < from);
+  let status: Status = kept.at(-1)?.status === 'NON_COMPLIANT' ? 'NON_COMPLIANT' : 'COMPLIANT';
+  for (let i = 0; i < FLAPPING_EVALUATIONS; i++) {
+    status = status === 'NON_COMPLIANT' ? 'COMPLIANT' : 'NON_COMPLIANT';
+    const at = from + i * 45 * MINUTE;
+    kept.push({
+      at,
+      orderingAt: at,
+      wholeSeconds: false,
+      status,
+      annotation: status === 'NON_COMPLIANT' ? 'The setting was turned off again.' : null,
+      recordedAt: at + 2 * SECOND,
+    });
+  }
+  return kept;
 }
 
 /** Picks the storm's targets: conformance-pack pairs alive at the storm; extra security groups if short. */

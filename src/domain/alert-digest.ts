@@ -129,7 +129,8 @@ export class StormDetector {
 
 /**
  * Plans the messages for a round of pending alerts, oldest first: one message per alert outside a
- * storm, otherwise digests (see {@link buildDigests}).
+ * storm, otherwise digests (see {@link buildDigests}). A flapping alert is always its own message:
+ * there is at most one per pair and window, and it stands for the alerts the pair no longer sends.
  */
 export function planMessages(
   items: readonly QueuedAlert[],
@@ -137,7 +138,14 @@ export function planMessages(
   options: DigestOptions = {},
 ): PlannedMessage[] {
   if (!storm) return items.map((item) => ({ type: 'single', item, ids: [item.id] }));
-  return buildDigests(items, options).map((digest) => ({ type: 'digest', digest, ids: digest.ids }));
+  const flapping = items.filter((item) => item.alert.kind === 'flapping');
+  const digested = flapping.length === 0 ? items : items.filter((item) => item.alert.kind !== 'flapping');
+  return [
+    ...flapping.map((item): PlannedMessage => ({ type: 'single', item, ids: [item.id] })),
+    ...buildDigests(digested, options).map(
+      (digest): PlannedMessage => ({ type: 'digest', digest, ids: digest.ids }),
+    ),
+  ];
 }
 
 /**

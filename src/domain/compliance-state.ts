@@ -3,6 +3,17 @@
  * decisions taken when an evaluation arrives. Pure: the store and the notifier live in adapters.
  */
 import type { ComplianceChange, ComplianceType, ReconciliationMode } from './config-event.js';
+import {
+  FLAPPING_DEFAULTS,
+  type FlappingEffect,
+  type FlappingOptions,
+  type FlappingRecord,
+  flappingAlertId,
+  isStatusChange,
+  replayFlapping,
+  stepFlapping,
+  windowHours,
+} from './flapping.js';
 
 /** The five fields that identify one evaluated (resource, rule) pair. */
 export interface StateKey {
@@ -28,6 +39,8 @@ export interface ComplianceState extends StateKey {
    * it, when it was first seen. Absent otherwise, and on states written before it existed.
    */
   readonly openedAt?: string;
+  /** The pair's recent changes and whether it is flagged as flapping (src/domain/flapping.ts). */
+  readonly flapping?: FlappingRecord;
 }
 
 /**
@@ -44,9 +57,17 @@ export function openedAtAfter(
   return event.eventTime;
 }
 
-export type AlertKind = 'violation' | 'resolution';
+/**
+ * `flapping`: the pair changed status more often than the flapping threshold allows; it is quiet
+ * until stable (src/domain/flapping.ts).
+ */
+export type AlertKind = 'violation' | 'resolution' | 'flapping';
 
-/** One alert decision. Its id is the event id: an event id never produces a second alert. */
+/**
+ * One alert decision. Its id (`eventId`, the outbox key) is the event id for a violation or a
+ * resolution: an event id never produces a second alert. A flapping alert's is
+ * `flapping:<event id>` ({@link flappingAlertId}), so it never takes the place of the event's own.
+ */
 export interface Alert extends StateKey {
   readonly kind: AlertKind;
   readonly eventId: string;
@@ -69,6 +90,13 @@ export interface Alert extends StateKey {
    * longer reports the pair); null (or absent, on alerts queued before) for a live event.
    */
   readonly reconciliation?: Exclude<ReconciliationMode, 'baseline'> | null;
+  /**
+   * Flapping alerts: how many changes within how many hours flagged the pair, and the event whose
+   * change did (its own id; the alert's is `flapping:<it>`).
+   */
+  readonly flapping?: { readonly changes: number; readonly windowHours: number; readonly eventId: string };
+  /** A violation or resolution that is the first change after the pair stopped flapping. */
+  readonly wasFlapping?: boolean;
 }
 
 export function stateKeyOf(event: StateKey): StateKey {
@@ -127,10 +155,31 @@ const STALE: Decision = Object.freeze({ newest: false });
  * - Newer: becomes the state; NON_COMPLIANT entered from absent/other is a violation, and
  *   NON_COMPLIANT → COMPLIANT | NOT_APPLICABLE is a resolution. NON_COMPLIANT → NON_COMPLIANT
  *   (a new annotation) is neither.
+ * - Flapping (src/domain/flapping.ts): the change that takes the pair past `flapping.maxChanges`
+ *   changes in the window raises one flapping alert instead of its own; the pair is then quiet
+ *   until stable for the window, and the change after that alerts as usual (`wasFlapping`).
  */
-export function decide(event: ComplianceChange, current: ComplianceState | undefined): Decision {
+export function decide(
+  event: ComplianceChange,
+  current: ComplianceState | undefined,
+  flapping: FlappingOptions = FLAPPING_DEFAULTS,
+): Decision {
   const order = orderOf(event);
   if (current && current.order > order) return STALE;
+  let record: FlappingRecord | undefined;
+  let effect: FlappingEffect;
+  if (current && current.order === order) {
+    record = current.flapping;
+    effect = replayFlapping(record, event.eventId);
+  } else {
+    const change =
+      event.reconciliation?.mode !== 'baseline' && isStatusChange(current?.status, event.newStatus);
+    ({ record, effect } = stepFlapping(
+      current?.flapping,
+      { eventId: event.eventId, at: event.eventTime, change },
+      flapping,
+    ));
+  }
   // Literals, not `...stateKeyOf(event)`: an object spread costs microseconds per event here.
   const state: ComplianceState = {
     account: event.account,
@@ -144,8 +193,53 @@ export function decide(event: ComplianceChange, current: ComplianceState | undef
     orderingTimestamp: event.orderingTimestamp,
     annotation: event.annotation,
     openedAt: openedAtAfter(event, current),
+    ...(record === undefined ? {} : { flapping: record }),
   };
-  return { newest: true, state, alert: alertFor(event) };
+  switch (effect.kind) {
+    case 'none':
+      return { newest: true, state, alert: alertFor(event) };
+    case 'quiet':
+      return { newest: true, state, alert: null };
+    case 'stabilised': {
+      const alert = alertFor(event);
+      return { newest: true, state, alert: alert && { ...alert, wasFlapping: true } };
+    }
+    case 'flagged':
+      return { newest: true, state, alert: flappingAlert(event, current, effect.changes, flapping) };
+    default: {
+      const unknown: never = effect;
+      throw new Error(`no alert rule for flapping effect ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** The one alert of a pair flagged as flapping by `event`'s change. */
+function flappingAlert(
+  event: ComplianceChange,
+  current: ComplianceState | undefined,
+  changes: number,
+  options: FlappingOptions,
+): Alert {
+  return {
+    kind: 'flapping',
+    account: event.account,
+    region: event.region,
+    ruleName: event.ruleName,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+    eventId: flappingAlertId(event.eventId),
+    ruleArn: event.ruleArn,
+    newStatus: event.newStatus,
+    oldStatus: current?.status ?? event.oldStatus,
+    annotation: event.annotation,
+    eventTime: event.eventTime,
+    orderingTimestamp: event.orderingTimestamp,
+    reconciliation:
+      event.reconciliation?.mode === 'drift' || event.reconciliation?.mode === 'gone'
+        ? event.reconciliation.mode
+        : null,
+    flapping: { changes, windowHours: windowHours(options), eventId: event.eventId },
+  };
 }
 
 function alertFor(event: ComplianceChange): Alert | null {

@@ -12,12 +12,14 @@
  * resume from the first unfinished record anyway, so we report exactly that one sequence number
  * (Lambda retries from the lowest reported) — the same contract, computed from the batch result.
  */
+
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { DocumentSender, RetryOptions } from '../adapters/dynamodb/batch-write.js';
 import { ComplianceStateRepository } from '../adapters/dynamodb/compliance-state.repository.js';
 import { EventStoreRepository } from '../adapters/dynamodb/event-store.repository.js';
 import { ResourceRecordRepository } from '../adapters/dynamodb/resource-record.repository.js';
 import type { ConfigEvent } from '../domain/config-event.js';
+import type { FlappingOptions } from '../domain/flapping.js';
 import type { AlertOutbox } from '../ports/hot-store.js';
 import type { Quarantine } from '../ports/quarantine.js';
 import {
@@ -81,6 +83,8 @@ export interface ConsumerDeps extends ConsumerObservers {
   readonly outbox: AlertOutbox;
   /** Backoff of BatchGetItem/BatchWriteItem leftovers. @default - see batch-write.ts */
   readonly retry?: RetryOptions;
+  /** When a pair is flapping (`loadFlappingOptions`). @default FLAPPING_DEFAULTS */
+  readonly flapping?: FlappingOptions;
   /** @default - the system clock */
   readonly now?: () => Date;
 }
@@ -97,6 +101,7 @@ export function createConsumerHandler(deps: ConsumerDeps): KinesisHandler {
       resources: new ResourceRecordRepository(deps.doc, deps.tables.events, deps.retry),
       outbox: deps.outbox,
       quarantine: deps.quarantine,
+      ...(deps.flapping ? { flapping: deps.flapping } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     },
     deps,

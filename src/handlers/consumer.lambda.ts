@@ -25,6 +25,7 @@ const consume = createConsumerHandler({
   tables: { events: config.eventsTableName, state: config.stateTableName },
   quarantine: new SqsQuarantine(sqs, config.quarantineQueueUrl),
   outbox: new AlertOutboxRepository(doc, config.outboxTableName),
+  flapping: config.flapping,
   logger,
   metrics,
 });

@@ -33,6 +33,7 @@ import {
   parseConfigEvent,
 } from '../domain/config-event.js';
 import { conflictingDuplicateReason, eventFingerprint } from '../domain/event-identity.js';
+import type { FlappingOptions } from '../domain/flapping.js';
 import {
   type AlertOutbox,
   AlertsNotQueuedError,
@@ -61,6 +62,11 @@ export interface ProcessBatchDeps {
    * deliverer for routing and "what changed". @default - none: item changes are only stored
    */
   readonly resources?: ResourceStore;
+  /**
+   * When a pair is flapping (src/domain/flapping.ts): more than `maxChanges` changes in `windowMs`.
+   * @default FLAPPING_DEFAULTS (more than 4 in 24 h)
+   */
+  readonly flapping?: FlappingOptions;
   /** @default - the system clock */
   readonly now?: () => Date;
 }
@@ -87,6 +93,8 @@ export interface BatchSummary {
   violations: number;
   /** Resolutions newly queued. */
   resolutions: number;
+  /** Flapping alerts newly queued (a pair flagged once, then quiet until stable). */
+  flapping: number;
   failed: number;
 }
 
@@ -236,7 +244,7 @@ export async function processBatch(
           failAt((rejected[0] as { index: number }).index);
         });
 
-  const queued = { violations: 0, resolutions: 0 };
+  const queued = { violations: 0, resolutions: 0, flapping: 0 };
   /** Kept fingerprint of the ids whose stored event has other content than the batch's first record. */
   const kept = new Map<string, string>();
   /** Those of them whose kept event is finished (a repeat with its content is a duplicate). */
@@ -316,7 +324,7 @@ async function applyEvents(
   deps: ProcessBatchDeps,
   failures: BatchFailure[],
   failAt: (index: number) => void,
-  queued: { violations: number; resolutions: number },
+  queued: { violations: number; resolutions: number; flapping: number },
   kept: Map<string, string>,
   keptDone: Set<string>,
 ): Promise<Candidate[]> {
@@ -367,15 +375,14 @@ async function applyEvents(
   }
 
   // 3. Decide in record order; several events of one key in a batch see each other's effect.
-  const violations: Alert[] = [];
-  const resolutions: Alert[] = [];
+  const byKind: Record<Alert['kind'], Alert[]> = { violation: [], resolution: [], flapping: [] };
   /** The events that moved their key's state, in record order. */
   const moving: Candidate[] = [];
   /** The keys whose state moved, in the order they first did. */
   const moved: KeySlot[] = [];
   for (const c of changes) {
     const slot = slots.get(c.keyId as string) as KeySlot;
-    const decision = decide(c.event as ComplianceChange, slot.newest ?? slot.stored);
+    const decision = decide(c.event as ComplianceChange, slot.newest ?? slot.stored, deps.flapping);
     if (!decision.newest) {
       c.outcome.stale = true;
       continue;
@@ -385,7 +392,7 @@ async function applyEvents(
     slot.newest = decision.state;
     if (decision.alert) {
       c.outcome.alert = decision.alert;
-      (decision.alert.kind === 'violation' ? violations : resolutions).push(decision.alert);
+      byKind[decision.alert.kind].push(decision.alert);
     }
   }
   if (moving.length === 0) return fresh;
@@ -394,15 +401,14 @@ async function applyEvents(
   // 4. Alerts before state: once the state has moved, a redelivery would find the event stale and
   // never re-derive its alert.
   // One call per kind, so the outbox's count of new items tells how many of each were new.
-  if (violations.length + resolutions.length > 0) {
-    const [v, r] = await Promise.allSettled([
-      violations.length > 0 ? deps.outbox.enqueue(violations) : { enqueued: 0 },
-      resolutions.length > 0 ? deps.outbox.enqueue(resolutions) : { enqueued: 0 },
-    ]);
+  const kinds = (Object.keys(byKind) as Alert['kind'][]).filter((kind) => byKind[kind].length > 0);
+  if (kinds.length > 0) {
+    const settled = await Promise.allSettled(kinds.map((kind) => deps.outbox.enqueue(byKind[kind])));
     // A failed call may still have queued some: count them now, their redelivery finds them there.
-    queued.violations = enqueuedBy(v);
-    queued.resolutions = enqueuedBy(r);
-    const failed = v.status === 'rejected' ? v : r.status === 'rejected' ? r : null;
+    kinds.forEach((kind, i) => {
+      queued[kindCount[kind]] = enqueuedBy(settled[i] as PromiseSettledResult<{ enqueued: number }>);
+    });
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       failures.push({ step: 'enqueue-alerts', error: failed.reason, records: moving.length });
       failAt(firstMoving);
@@ -487,6 +493,13 @@ function stateKeyIdOf(event: ConfigEvent): string | null {
   }
 }
 
+/** The summary count of each alert kind. */
+const kindCount = {
+  violation: 'violations',
+  resolution: 'resolutions',
+  flapping: 'flapping',
+} as const satisfies Record<Alert['kind'], keyof BatchSummary>;
+
 /** Alerts newly queued by one `enqueue` call, including those queued before it failed. */
 function enqueuedBy(settled: PromiseSettledResult<{ enqueued: number }>): number {
   if (settled.status === 'fulfilled') return settled.value.enqueued;
@@ -504,6 +517,7 @@ export function emptyBatchSummary(): BatchSummary {
     rejected: 0,
     violations: 0,
     resolutions: 0,
+    flapping: 0,
     failed: 0,
   };
 }

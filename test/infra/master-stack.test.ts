@@ -19,13 +19,14 @@ import {
   TTL_ATTRIBUTE,
   tableName,
 } from '../../src/adapters/dynamodb/table-definitions.js';
-import { loadConsumerConfig } from '../../src/config.js';
+import { FLAPPING_ENV, loadConsumerConfig, loadFlappingOptions } from '../../src/config.js';
 import {
   COMPLIANCE_DAILY_STATE_COLUMNS,
   COMPLIANCE_EVENT_COLUMNS,
   PARTITION_COLUMN,
 } from '../../src/domain/archive-schema.js';
 import { CONFIG_EVENT_PATTERN } from '../../src/domain/event-pattern.js';
+import { FLAPPING_DEFAULTS } from '../../src/domain/flapping.js';
 import { STREAM_ROUTES } from '../../src/domain/stream-routes.js';
 import { loadApiConfig, loadReportConfig } from '../../src/handlers/api.config.js';
 import { loadArchiveTransformConfig } from '../../src/handlers/firehose-transform.config.js';
@@ -216,6 +217,12 @@ describe('stream and consumer', () => {
     });
     expect(CONSUMER_EVENT_SOURCE.retryAttempts).toBeLessThanOrEqual(10);
     expect(CONSUMER_EVENT_SOURCE.maxRecordAge.toHours()).toBeLessThan(synth.config.retention.streamHours);
+  });
+
+  it('gives the consumer the flapping threshold, by the names its config reads (4 changes in 24 h)', () => {
+    const variables = propsOf(synth.master.consumer.function).Environment.Variables;
+    expect(variables).toMatchObject({ [FLAPPING_ENV.maxChanges]: '4', [FLAPPING_ENV.windowHours]: '24' });
+    expect(loadFlappingOptions(variables)).toEqual(FLAPPING_DEFAULTS);
   });
 
   it('gives the consumer the table names and the quarantine queue', () => {

@@ -111,6 +111,7 @@ describe('consumer on dynalite', () => {
         rejected: 0,
         violations: 2,
         resolutions: 0,
+        flapping: 0,
         failed: 0,
       },
       {
@@ -122,6 +123,7 @@ describe('consumer on dynalite', () => {
         rejected: 0,
         violations: 0,
         resolutions: 0,
+        flapping: 0,
         failed: 0,
       },
     ]);
@@ -308,6 +310,7 @@ describe('consumer on dynalite', () => {
         rejected: 0,
         violations: 1,
         resolutions: 1,
+        flapping: 0,
         failed: 2,
       },
       {
@@ -319,6 +322,7 @@ describe('consumer on dynalite', () => {
         rejected: 0,
         violations: 0,
         resolutions: 0,
+        flapping: 0,
         failed: 0,
       },
     ]);

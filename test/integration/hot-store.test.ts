@@ -223,6 +223,34 @@ describe('ComplianceStateRepository', () => {
   });
 });
 
+describe('ComplianceStateRepository and flapping', () => {
+  it("keeps a pair's recent changes and its flapping flag, and reads a state without them as before", async () => {
+    // Prepare
+    const base = { resourceId: 'flapping-bucket' };
+    const plain = stateOf(parsed({ id: 'f1', newStatus: 'COMPLIANT', at: '2026-11-20T10:00:00Z', ...base }));
+    const flagged: ComplianceState = {
+      ...stateOf(parsed({ id: 'f2', newStatus: 'NON_COMPLIANT', at: '2026-11-20T12:00:00Z', ...base })),
+      flapping: {
+        changes: ['2026-11-20T08:00:01.000Z', '2026-11-20T09:00:01.000Z', '2026-11-20T12:00:01.000Z'],
+        flagged: { eventId: 'f2', changes: 5 },
+      },
+    };
+    const cleared: ComplianceState = {
+      ...stateOf(parsed({ id: 'f3', newStatus: 'COMPLIANT', at: '2026-11-22T12:00:00Z', ...base })),
+      flapping: { changes: ['2026-11-22T12:00:01.000Z'] },
+    };
+
+    // Act / Assess
+    await states.putIfNewer([plain]);
+    expect(await states.get(plain)).toEqual(plain);
+    await states.putIfNewer([flagged]);
+    expect(await states.get(plain)).toEqual(flagged);
+    await states.putIfNewer([cleared]);
+    expect(await states.get(plain)).toEqual(cleared);
+    expect((await states.getMany([plain]))[0]).toEqual(cleared);
+  });
+});
+
 describe('ComplianceStateRepository with hostile resource types and ids', () => {
   it('keeps two resources whose type and id share their text apart (a violation is never judged stale)', async () => {
     // Before: `A#B` + `C` and `A` + `B#C` were one state key, so the newer evaluation of one made

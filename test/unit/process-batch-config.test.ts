@@ -1,6 +1,7 @@
 /** The consumer's cold-start configuration: read once, failing fast with the variable's name. */
 import { describe, expect, it } from 'vitest';
 import { loadConsumerConfig, positiveIntegerEnv } from '../../src/config.js';
+import { FLAPPING_DEFAULTS } from '../../src/domain/flapping.js';
 import {
   InvalidEnvironmentVariableError,
   MissingEnvironmentVariableError,
@@ -14,13 +15,20 @@ const ENV = {
 };
 
 describe('loadConsumerConfig', () => {
-  it('reads the four variables', () => {
+  it('reads the four variables, and the flapping threshold with its defaults', () => {
     expect(loadConsumerConfig(ENV)).toEqual({
       eventsTableName: 'prod-events',
       stateTableName: 'prod-state',
       outboxTableName: 'prod-outbox',
       quarantineQueueUrl: ENV.QUARANTINE_QUEUE_URL,
+      flapping: FLAPPING_DEFAULTS,
     });
+    expect(
+      loadConsumerConfig({ ...ENV, FLAPPING_MAX_CHANGES: '6', FLAPPING_WINDOW_HOURS: '12' }).flapping,
+    ).toEqual({ maxChanges: 6, windowMs: 12 * 3_600_000 });
+    expect(() => loadConsumerConfig({ ...ENV, FLAPPING_WINDOW_HOURS: 'a day' })).toThrow(
+      /FLAPPING_WINDOW_HOURS is "a day"; expected a positive integer/,
+    );
   });
 
   it.each(Object.keys(ENV))('names %s when it is missing or blank', (name) => {

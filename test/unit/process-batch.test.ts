@@ -297,6 +297,7 @@ describe('processBatch: counting', () => {
       rejected: 2,
       violations: 1,
       resolutions: 0,
+      flapping: 0,
       failed: 0,
     });
     expect(result.firstFailed).toBeNull();

@@ -57,6 +57,8 @@ export function demoOrganization(): DeploymentOptions {
     late: 0.005,
     scale: 1,
     changeRate: 0.05,
+    // One pair flaps on the last day: flagged once, then quiet (docs/slack.md, "Flapping").
+    flapping: 1,
   };
 }
 

@@ -10,6 +10,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ComplianceState, type StateKey, stateKeyId } from '../../domain/compliance-state.js';
 import type { ComplianceType } from '../../domain/config-event.js';
+import type { FlappingRecord } from '../../domain/flapping.js';
 import { batchGetAll, type DocumentSender, forEachLimited, type RetryOptions } from './batch-write.js';
 import { openPk, openSk, stateKeyAttributes } from './keys.js';
 import { expiresAt } from './table-definitions.js';
@@ -47,6 +48,40 @@ export interface StateItem {
   readonly opened_at?: string;
   readonly open_pk?: string;
   readonly open_sk?: string;
+  /**
+   * The pair's recent changes (src/domain/flapping.ts, {@link FlappingRecord}): their notification
+   * times, a few at most, and while it is flagged as flapping the event that flagged it and the
+   * count then. Absent on a pair that never changed, and on states written before flapping.
+   */
+  readonly flapping_changes?: readonly string[];
+  readonly flapping_flagged_by?: string;
+  readonly flapping_flagged_changes?: number;
+}
+
+/** The flapping attributes of a state (none when it has no record). */
+function flappingAttributes(
+  record: FlappingRecord | undefined,
+): Pick<StateItem, 'flapping_changes' | 'flapping_flagged_by' | 'flapping_flagged_changes'> {
+  if (!record || (record.changes.length === 0 && !record.flagged)) return {};
+  return {
+    flapping_changes: record.changes,
+    ...(record.flagged
+      ? { flapping_flagged_by: record.flagged.eventId, flapping_flagged_changes: record.flagged.changes }
+      : {}),
+  };
+}
+
+/** The flapping record of a state item, if it has one. */
+function flappingOf(item: Record<string, unknown>): FlappingRecord | undefined {
+  const changes = item.flapping_changes;
+  if (!Array.isArray(changes)) return undefined;
+  const flaggedBy = item.flapping_flagged_by;
+  return {
+    changes: changes.filter((t): t is string => typeof t === 'string'),
+    ...(typeof flaggedBy === 'string'
+      ? { flagged: { eventId: flaggedBy, changes: Number(item.flapping_flagged_changes ?? 0) } }
+      : {}),
+  };
 }
 
 /** The `open` index attributes of a NON_COMPLIANT state (none for any other status). */
@@ -79,6 +114,7 @@ export function toStateItem(state: ComplianceState, now: Date): StateItem {
     updated_at: now.toISOString(),
     expired_at: expiresAt(now.getTime() / 1000),
     ...openAttributes(state, keys),
+    ...flappingAttributes(state.flapping),
   };
 }
 
@@ -96,6 +132,7 @@ export function fromStateItem(item: Record<string, unknown>): ComplianceState {
     orderingTimestamp: String(item.ordering_timestamp),
     annotation: typeof item.annotation === 'string' ? item.annotation : null,
     ...(typeof item.opened_at === 'string' ? { openedAt: item.opened_at } : {}),
+    ...(item.flapping_changes === undefined ? {} : { flapping: flappingOf(item) }),
   };
 }
 

@@ -108,11 +108,36 @@ export function renderResolution(
   return renderTemplate('resolution', alertVars(alert, context, options), options);
 }
 
-/** The message for a single alert of either kind. */
+/** The message for a single alert of any kind. */
 export function renderAlert(alert: Alert, context: AlertContext, options: RenderOptions = {}): SlackMessage {
+  if (alert.kind === 'flapping') return renderFlapping(alert, context, options);
   return alert.kind === 'violation'
     ? renderViolation(alert, context, options)
     : renderResolution(alert, context, options);
+}
+
+/**
+ * The message for a pair flagged as flapping (`templates/flapping.liquid`): the alert's variables,
+ * plus how many changes within how many hours flagged it.
+ */
+export function renderFlapping(
+  alert: Alert,
+  context: AlertContext,
+  options: RenderOptions = {},
+): SlackMessage {
+  const flapping = (alert as Partial<Alert>).flapping;
+  return renderTemplate(
+    'flapping',
+    {
+      ...alertVars(alert, context, options),
+      flapping: {
+        changes: flapping?.changes ?? 0,
+        window_hours: flapping?.windowHours ?? 0,
+        event_id: flapping?.eventId ?? alert.eventId,
+      },
+    },
+    options,
+  );
 }
 
 /**
