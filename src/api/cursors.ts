@@ -32,7 +32,10 @@ const cursorPayload = type({ d: DAY, k: SORT_KEY, '+': 'reject' }).narrow((value
 );
 
 function filterContext(kind: string, filter: RangeFilter): string {
-  return JSON.stringify([kind, filter.account, filter.region, filter.start, filter.end]);
+  const base = [kind, filter.account, filter.region, filter.start, filter.end];
+  // Severities only when given, so a cursor issued without them stays valid across the upgrade.
+  const severities = filter.severities ?? null;
+  return JSON.stringify(severities === null ? base : [...base, severities]);
 }
 
 /** The `next` cursor for a page of `/events` that ended at `position`. */
@@ -45,7 +48,7 @@ export function decodeCursor(token: string, filter: RangeFilter, key: string): E
   if (value instanceof type.errors || value.k.slice(0, 10) !== value.d) {
     throw new InvalidParameterError(
       'next',
-      `next must be a cursor returned by this API for the same account, region, start_date and end_date (was ${JSON.stringify(clip(token))})`,
+      `next must be a cursor returned by this API for the same account, region, start_date, end_date and severity (was ${JSON.stringify(clip(token))})`,
     );
   }
   return { day: value.d, sortKey: value.k };

@@ -49,12 +49,13 @@ const rangeShape = {
 
 const eventsSchema = type({
   ...rangeShape,
+  'severity?': severityListParam,
   'source?': sourceParam,
   'limit?': limitParam,
   'next?': cursorParam,
   '+': 'reject',
 });
-const rangeSchema = type({ ...rangeShape, '+': 'reject' });
+const rangeSchema = type({ ...rangeShape, 'severity?': severityListParam, '+': 'reject' });
 const timelineSchema = type({
   account: accountParam,
   region: regionParam,
@@ -79,8 +80,8 @@ const violationsSchema = type({
 });
 
 const ALLOWED = {
-  events: ['account', 'region', 'start_date', 'end_date', 'source', 'limit', 'next'],
-  range: ['account', 'region', 'start_date', 'end_date'],
+  events: ['account', 'region', 'start_date', 'end_date', 'severity', 'source', 'limit', 'next'],
+  range: ['account', 'region', 'start_date', 'end_date', 'severity'],
   timeline: ['account', 'region', 'resource_type', 'resource_id', 'start_date', 'end_date'],
   violations: ['account', 'region', 'rule', 'severity', 'muted', 'sort', 'limit', 'next', 'format'],
   none: [],
@@ -145,6 +146,8 @@ export interface RangeFilter {
   readonly region: string | null;
   readonly start: string | null;
   readonly end: string | null;
+  /** The rules' severities, in the order given (`severity=CRITICAL,HIGH`); null or absent: any. */
+  readonly severities?: readonly Severity[] | null;
 }
 
 /** Fails with `end_date` when the half-open range is empty or reversed. */
@@ -169,12 +172,14 @@ function rangeOf(p: {
   region?: string;
   start_date?: string;
   end_date?: string;
+  severity?: readonly Severity[];
 }): RangeFilter {
   return {
     account: p.account ?? null,
     region: p.region ?? null,
     start: p.start_date ?? null,
     end: p.end_date ?? null,
+    severities: p.severity ?? null,
   };
 }
 

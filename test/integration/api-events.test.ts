@@ -72,6 +72,8 @@ beforeAll(async () => {
               account,
               region,
               resourceId: `bucket-${n}`,
+              // Every fourth a CRITICAL rule, the others MEDIUM (s3-bucket-versioning-enabled).
+              ...(n % 4 === 0 ? { rule: 'restricted-ssh-conformance-pack-ab12cd34e' } : {}),
               newStatus: STATUSES[n % 3] as Status,
               at: `2024-03-0${day}T${k === 0 ? '00:00:00' : '10:30:00'}.000Z`,
               recordedAt: `2024-03-0${day}T${k === 0 ? '00:00:00' : '10:30:00'}.000Z`,
@@ -104,6 +106,44 @@ afterAll(async () => {
 });
 
 const live = () => events.filter((e) => e.eventId !== 'evt-expired');
+
+describe('GET /events?severity=…', () => {
+  const critical = (e: ConfigEvent) =>
+    e.kind === 'compliance-change' && e.ruleName.startsWith('restricted-ssh');
+
+  it('pages through the compliance changes of rules of that severity only, newest first', async () => {
+    // Act
+    const { ids, pages } = await allPages('severity=CRITICAL', 4);
+    // Assess
+    const expected = newestFirst(live().filter(critical)).map((e) => e.eventId);
+    expect(expected.length).toBeGreaterThan(8);
+    expect(ids).toEqual(expected);
+    expect(pages).toBe(Math.ceil(expected.length / 4) + (expected.length % 4 === 0 ? 1 : 0));
+  });
+
+  it('takes several severities, within an account', async () => {
+    const { ids } = await allPages(`severity=MEDIUM,CRITICAL&account=${ACCOUNTS[1]}`, 7);
+    expect(ids).toEqual(newestFirst(live().filter((e) => e.account === ACCOUNTS[1])).map((e) => e.eventId));
+  });
+
+  it('finds nothing of a severity no rule has', async () => {
+    const res = await get('/events?severity=LOW');
+    expect(res.body).toEqual({ items: [], next: null });
+  });
+
+  it('refuses a cursor issued for other severities, naming next', async () => {
+    // Prepare
+    const first = await get('/events?severity=CRITICAL&limit=2');
+    // Act
+    const res = await get(`/events?severity=MEDIUM&limit=2&next=${first.body.next}`);
+    const without = await get(`/events?limit=2&next=${first.body.next}`);
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body.parameter).toBe('next');
+    expect(res.body.message).toContain('severity');
+    expect(without.status).toBe(400);
+  });
+});
 
 describe('GET /events', () => {
   it('returns items in the documented shape, newest first', async () => {

@@ -121,6 +121,7 @@ describe('GET /compliance/summary', () => {
         params: {
           account: '123456789012',
           region: 'eu-west-1',
+          severity: null,
           start: '2024-03-01T00:00:00.000Z',
           end: '2024-03-07T23:00:00.000Z',
         },
@@ -128,9 +129,29 @@ describe('GET /compliance/summary', () => {
       },
       {
         name: 'compliance_score',
-        params: { account: '123456789012', region: 'eu-west-1', as_of: '2024-03-07T23:00:00.000Z' },
+        params: {
+          account: '123456789012',
+          region: 'eu-west-1',
+          severity: null,
+          as_of: '2024-03-07T23:00:00.000Z',
+        },
         waitMs: 20_000,
       },
+    ]);
+  });
+
+  it('passes severities to both saved queries as one parameter, never as SQL', async () => {
+    // Prepare
+    const { get, engine } = setup();
+    engine.rows = { compliance_summary: SUMMARY_ROWS, compliance_score: SCORE_ROWS };
+    // Act
+    const res = await get('/compliance/summary?severity=CRITICAL,HIGH&account=123456789012');
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.body.compliance_score).toBe(80);
+    expect(engine.calls.map((call) => [call.name, call.params.severity])).toEqual([
+      ['compliance_summary', 'CRITICAL,HIGH'],
+      ['compliance_score', 'CRITICAL,HIGH'],
     ]);
   });
 
@@ -179,6 +200,7 @@ describe('GET /compliance/trends', () => {
     expect(engine.calls[0]?.params).toEqual({
       account: null,
       region: null,
+      severity: null,
       start: '2024-02-10T00:00:00.000Z',
       end: '2024-03-11T00:00:00.000Z',
     });
@@ -242,6 +264,7 @@ describe('GET /compliance/remediation', () => {
     expect(overall?.params).toEqual({
       account: '111111111111',
       region: null,
+      severity: null,
       start: null,
       end: '2024-02-01T00:00:00.000Z',
     });
@@ -295,6 +318,11 @@ const RANGE_CASES: [string, string, string][] = [
   ['start_date', '2024-02-30', 'impossible date'],
   ['start_date', '2024-03-01T10:00:00', 'date-time without zone'],
   ['end_date', 'next week', 'not a date'],
+  ['severity', 'critical', 'lower-case severity'],
+  ['severity', 'SEVERE', 'unknown severity'],
+  ['severity', 'HIGH,HIGH', 'repeated severity'],
+  ['severity', 'HIGH,', 'empty severity'],
+  ['severity', "HIGH' OR 1=1 --", 'SQL injection in severity'],
 ];
 
 describe.each(Object.keys(VALID).filter((path) => path !== '/resources/timeline'))(
@@ -439,6 +467,22 @@ describe('GET /coverage', () => {
     expect(logs.some((l) => l.level === 'error' && JSON.stringify(l.extra).includes('events-secret'))).toBe(
       true,
     );
+  });
+});
+
+describe.each([
+  ['/compliance/trends', 'compliance_trend'],
+  ['/compliance/remediation', 'time_to_remediate'],
+  ['/compliance/remediation', 'time_to_remediate_overall'],
+])('%s?severity=…', (path, query) => {
+  it(`passes the severities to ${query} as one parameter`, async () => {
+    const { get, engine } = setup();
+    const res = await get(`${path}?severity=MEDIUM,LOW&start_date=2024-03-01`);
+    expect(res.status).toBe(200);
+    expect(engine.calls.find((call) => call.name === query)?.params).toMatchObject({
+      severity: 'MEDIUM,LOW',
+      start: '2024-03-01T00:00:00.000Z',
+    });
   });
 });
 

@@ -97,6 +97,7 @@ describe('parseEventsParams', () => {
       region: null,
       start: null,
       end: null,
+      severities: null,
       source: 'aws.config',
       limit: 100,
       after: null,
@@ -163,7 +164,7 @@ describe('parseEventsParams', () => {
     expect(failure(() => parseEventsParams({ acount: '123456789012' }, KEY))).toEqual({
       parameter: 'acount',
       message:
-        'unknown parameter "acount"; allowed: account, region, start_date, end_date, source, limit, next',
+        'unknown parameter "acount"; allowed: account, region, start_date, end_date, severity, source, limit, next',
     });
   });
 
@@ -255,8 +256,28 @@ describe('parseEventsParams', () => {
 
 describe('parseSummaryParams', () => {
   it('accepts no parameters at all', () => {
-    expect(parseSummaryParams({})).toEqual({ account: null, region: null, start: null, end: null });
+    expect(parseSummaryParams({})).toEqual({
+      account: null,
+      region: null,
+      start: null,
+      end: null,
+      severities: null,
+    });
   });
+
+  it('takes severities, each once, in the order given', () => {
+    expect(parseSummaryParams({ severity: 'HIGH,CRITICAL' }).severities).toEqual(['HIGH', 'CRITICAL']);
+    expect(parseSummaryParams({ severity: 'INFORMATIONAL' }).severities).toEqual(['INFORMATIONAL']);
+  });
+
+  it.each([['high'], ['HIGH,HIGH'], ['SEVERE'], ['HIGH,'], [''], ["HIGH' OR 1=1 --"]])(
+    'rejects severity=%j naming it and the allowed values',
+    (value) => {
+      const error = failure(() => parseSummaryParams({ severity: value }));
+      expect(error.parameter).toBe('severity');
+      expect(error.message).toContain('CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL');
+    },
+  );
 
   it('rejects limit, which only /events takes', () => {
     expect(failure(() => parseSummaryParams({ limit: '5' })).parameter).toBe('limit');

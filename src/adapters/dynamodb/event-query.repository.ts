@@ -52,6 +52,11 @@ export interface EventPageQuery {
   readonly limit: number;
   readonly after: EventPosition | null;
   readonly now: Date;
+  /**
+   * Keeps only the events it accepts (the API's severity filter, which DynamoDB cannot evaluate):
+   * a page then reads past the others. @default - every event
+   */
+  readonly accept?: (event: EventView) => boolean;
 }
 
 export interface EventPage {
@@ -195,7 +200,9 @@ export class EventQueryRepository {
       );
       for (const item of res.Items ?? []) {
         const sortKey = String(item.gsi1sk);
-        if (sortKey < upper) cursor.buffer.push({ view: toView(item), sortKey });
+        if (sortKey >= upper) continue;
+        const view = toView(item);
+        if (query.accept === undefined || query.accept(view)) cursor.buffer.push({ view, sortKey });
       }
       cursor.next = res.LastEvaluatedKey;
       cursor.done = cursor.next === undefined;

@@ -70,9 +70,18 @@ function text(value: QueryRow[string] | undefined): string {
   return String(value ?? '');
 }
 
-/** The route parameters of a range filter. */
+/**
+ * The route parameters of a range filter. Severities travel as the saved queries take them: one
+ * comma-separated list (`CRITICAL,HIGH`), validated, bound as a parameter.
+ */
 export function rangeParams(filter: RangeFilter): RouteParams {
-  return { account: filter.account, region: filter.region, start: filter.start, end: filter.end };
+  return {
+    account: filter.account,
+    region: filter.region,
+    start: filter.start,
+    end: filter.end,
+    severity: filter.severities ? filter.severities.join(',') : null,
+  };
 }
 
 // Null-prototype maps: a rule named `__proto__` or `constructor` is data, not a property of Object.
@@ -87,13 +96,19 @@ export const SUMMARY_ROUTE: SavedQueryRoute = {
       params: {
         account: p.account ?? null,
         region: p.region ?? null,
+        severity: p.severity ?? null,
         start: p.start ?? null,
         end: p.end ?? null,
       },
     },
     score: {
       name: 'compliance_score',
-      params: { account: p.account ?? null, region: p.region ?? null, as_of: p.end ?? null },
+      params: {
+        account: p.account ?? null,
+        region: p.region ?? null,
+        severity: p.severity ?? null,
+        as_of: p.end ?? null,
+      },
     },
   }),
   shape: (rows): ComplianceSummary => {
@@ -130,6 +145,7 @@ export const TRENDS_ROUTE: SavedQueryRoute = {
       params: {
         account: p.account ?? null,
         region: p.region ?? null,
+        severity: p.severity ?? null,
         start: p.start ?? null,
         end: p.end ?? null,
       },
@@ -194,6 +210,7 @@ export const REMEDIATION_ROUTE: SavedQueryRoute = {
     const params = {
       account: p.account ?? null,
       region: p.region ?? null,
+      severity: p.severity ?? null,
       start: p.start ?? null,
       end: p.end ?? null,
     };
