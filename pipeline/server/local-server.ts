@@ -20,6 +20,7 @@ import { SyncStatusRepository } from '../../src/adapters/dynamodb/sync-status.re
 import { type ApiEnv, type ApiLogger, createApiApp } from '../../src/api/app.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/api/csp.js';
 import { ReadBudget } from '../../src/api/read-budget.js';
+import type { RoutingConfig } from '../../src/domain/routing-config.js';
 import { localActor } from '../embedded/mute-store.js';
 import type { EmbeddedStack } from '../embedded/stack.js';
 import { loadApiTokenKey } from './token-key.js';
@@ -132,6 +133,16 @@ export class PortInUseError extends Error {
   }
 }
 
+/** What the local configuration (`--config FILE`) gives the API. */
+export interface StackServerOptions {
+  /**
+   * The routing section (`RoutingConfig`): its accounts map names the accounts in the API's rows
+   * and the dashboard, its severity overrides decide `/violations` and `/events` severities.
+   * @default - none: no account names, the catalog's severities
+   */
+  readonly routing?: Pick<RoutingConfig, 'accounts' | 'severityOverrides'> | null;
+}
+
 /**
  * The API + dashboard of `config-monitor up`: the app the Lambda serves, over the embedded stack's
  * hot store and its DuckDB engine. Only errors are logged (one line each, with the request id);
@@ -141,6 +152,7 @@ export async function startStackServer(
   stack: Pick<EmbeddedStack, 'dataDir' | 'endpoints' | 'region' | 'tables' | 'queryEngine'>,
   port: number = DEFAULT_PORT,
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  options: StackServerOptions = {},
 ): Promise<LocalServer> {
   const logger: ApiLogger = {
     info: () => undefined,
@@ -157,6 +169,9 @@ export async function startStackServer(
     mutes: new MuteRepository(doc, stack.tables.mutes),
     // The server listens on loopback only: whoever reaches it is the user who ran `up`.
     localActor: localActor(),
+    ...(options.routing
+      ? { accounts: options.routing.accounts, severityOverrides: options.routing.severityOverrides }
+      : {}),
     queryEngine: await stack.queryEngine(),
     // A secret of the data directory, not a constant: tokens cannot be forged (token-key.ts).
     tokenKey: await loadApiTokenKey(stack.dataDir),

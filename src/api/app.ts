@@ -12,6 +12,7 @@ import type { Severity } from '../domain/managed-rules.js';
 import type { SyncStatusStore } from '../ports/config-compliance.js';
 import type { MuteStore } from '../ports/mutes.js';
 import type { QueryEngine } from '../ports/query-engine.js';
+import type { AccountDirectory } from './account-names.js';
 import { dashboardCors } from './cors.js';
 import { ApiError, NotFoundError } from './errors.js';
 import { registerCoverageRoutes } from './routes/coverage.js';
@@ -39,6 +40,11 @@ export interface ApiDeps {
   readonly openViolations?: Pick<OpenViolationRepository, 'page' | 'all'>;
   /** Severity per base rule name, over the catalog's (src/domain/managed-rules.ts). @default - none */
   readonly severityOverrides?: Readonly<Record<string, Severity>>;
+  /**
+   * The configuration's accounts map (`routing.accounts`: id → name, OU, owner): rows that name an
+   * account carry its `account_name` (and `owner` where useful). @default - none: those are null
+   */
+  readonly accounts?: AccountDirectory;
   /** Mutes and their audit log (`/mutes`, `/compliance/muted`). @default - none: those routes answer 404 */
   readonly mutes?: MuteStore;
   /**
@@ -82,6 +88,7 @@ export interface RouteContext {
   readonly syncStatus: ApiDeps['syncStatus'];
   readonly openViolations: ApiDeps['openViolations'];
   readonly severityOverrides: ApiDeps['severityOverrides'];
+  readonly accounts: ApiDeps['accounts'];
   readonly mutes: ApiDeps['mutes'];
   readonly localActor: ApiDeps['localActor'];
   readonly engine: QueryEngine;
@@ -107,6 +114,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     syncStatus: deps.syncStatus,
     openViolations: deps.openViolations,
     severityOverrides: deps.severityOverrides,
+    accounts: deps.accounts,
     mutes: deps.mutes,
     localActor: deps.localActor,
     engine: deps.queryEngine,

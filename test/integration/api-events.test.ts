@@ -96,6 +96,7 @@ beforeAll(async () => {
     events: new EventQueryRepository(dynamo.doc, table),
     syncStatus: { latest: async () => null },
     queryEngine: new FakeQueryEngine(),
+    accounts: { [ACCOUNTS[0] as string]: { name: 'payments-prod' } },
     now: () => NOW,
     logger: { info: () => {}, error: () => {} },
   });
@@ -106,6 +107,15 @@ afterAll(async () => {
 });
 
 const live = () => events.filter((e) => e.eventId !== 'evt-expired');
+
+describe('GET /events account names', () => {
+  it("names each event's account from the accounts map, null for one it does not list", async () => {
+    const res = await get('/events?limit=100');
+    const names = new Map(res.body.items.map((item: any) => [item.account, item.account_name]));
+    expect(names.get(ACCOUNTS[0])).toBe('payments-prod');
+    expect(names.get(ACCOUNTS[1])).toBeNull();
+  });
+});
 
 describe('GET /events?severity=…', () => {
   const critical = (e: ConfigEvent) =>
@@ -155,7 +165,17 @@ describe('GET /events', () => {
     expect(res.body.items.map((i: any) => i.id)).toEqual(expected.map((e) => e.eventId));
     const first = res.body.items[0];
     expect(Object.keys(first).sort()).toEqual(
-      ['account', 'detail', 'detail_type', 'expired_at', 'id', 'published_at', 'region', 'source'].sort(),
+      [
+        'account',
+        'account_name',
+        'detail',
+        'detail_type',
+        'expired_at',
+        'id',
+        'published_at',
+        'region',
+        'source',
+      ].sort(),
     );
     const published = Math.floor(Date.parse(expected[0]!.eventTime) / 1000);
     expect(first).toMatchObject({

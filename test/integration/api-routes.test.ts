@@ -33,7 +33,9 @@ interface Logged {
   extra: Record<string, unknown> | undefined;
 }
 
-function setup(options: { waitMs?: number; syncStatus?: ApiDeps['syncStatus'] } = {}) {
+function setup(
+  options: { waitMs?: number; syncStatus?: ApiDeps['syncStatus']; accounts?: ApiDeps['accounts'] } = {},
+) {
   const engine = new FakeQueryEngine();
   const events = new FakeEvents();
   const syncStatus = options.syncStatus ?? new InMemorySyncStatusStore();
@@ -49,6 +51,7 @@ function setup(options: { waitMs?: number; syncStatus?: ApiDeps['syncStatus'] } 
     logger,
     queryWaitMs: options.waitMs ?? 20_000,
     now: () => NOW,
+    ...(options.accounts ? { accounts: options.accounts } : {}),
   });
   const get = async (path: string) => {
     const res = await app.request(path);
@@ -214,6 +217,69 @@ describe('GET /compliance/trends', () => {
   });
 });
 
+describe('account names from the accounts map', () => {
+  const accounts = {
+    '111111111111': { name: 'payments-prod', owner: 'team-payments' },
+    // Own keys only: an id is never a property of Object.prototype.
+    constructor: { name: 'not an account' },
+  };
+
+  it('names the accounts of /compliance/trends, null for one the map does not list', async () => {
+    // Prepare
+    const { get, engine } = setup({ accounts });
+    engine.rows = {
+      compliance_trend: [
+        { day: '2024-03-09', account: '111111111111', compliant: 1, non_compliant: 1, compliance_score: 50 },
+        { day: '2024-03-09', account: '222222222222', compliant: 1, non_compliant: 0, compliance_score: 100 },
+      ],
+    };
+    // Act
+    const res = await get('/compliance/trends');
+    // Assess
+    expect(res.body.accounts.map((a: any) => [a.account, a.account_name])).toEqual([
+      ['111111111111', 'payments-prod'],
+      ['222222222222', null],
+    ]);
+  });
+
+  it('names the accounts of /compliance/remediation items', async () => {
+    // Prepare
+    const { get, engine } = setup({ accounts });
+    const item = {
+      rule_name: 'r',
+      base_rule_name: 'r',
+      remediated: 1,
+      median_seconds: 1,
+      p90_seconds: 1,
+      open_violations: 0,
+    };
+    engine.rows = {
+      time_to_remediate: [
+        { account: '111111111111', ...item },
+        { account: '333333333333', ...item },
+      ],
+    };
+    // Act
+    const res = await get('/compliance/remediation');
+    // Assess
+    expect(res.body.items.map((i: any) => [i.account, i.account_name])).toEqual([
+      ['111111111111', 'payments-prod'],
+      ['333333333333', null],
+    ]);
+  });
+
+  it('leaves names null without an accounts map', async () => {
+    const { get, engine } = setup();
+    engine.rows = {
+      compliance_trend: [
+        { day: '2024-03-09', account: '111111111111', compliant: 1, non_compliant: 0, compliance_score: 100 },
+      ],
+    };
+    const res = await get('/compliance/trends');
+    expect(res.body.accounts[0].account_name).toBeNull();
+  });
+});
+
 describe('GET /compliance/remediation', () => {
   it('passes the range and shapes one item per rule and account', async () => {
     const { get, engine } = setup();
@@ -235,6 +301,7 @@ describe('GET /compliance/remediation', () => {
     expect(res.body.items).toEqual([
       {
         account: '111111111111',
+        account_name: null,
         rule_name: 'restricted-ssh-conformance-pack-abc',
         base_rule_name: 'restricted-ssh',
         remediated: 4,

@@ -24,6 +24,11 @@ import { type LocalDynamo, startLocalDynamo } from '../helpers/local-aws.js';
 
 const NOW = new Date('2024-03-10T12:00:00Z');
 const ACCOUNTS = ['111111111111', '222222222222', '333333333333'];
+/** Names and owners of the configuration: a hostile name (a formula), a name alone, none for 333…. */
+const ACCOUNT_MAP = {
+  '111111111111': { name: '=HYPERLINK("http://x.example/","prod")', owner: 'team-payments@example.com' },
+  '222222222222': { name: 'staging' },
+};
 const REGIONS = ['eu-west-1', 'us-east-1'];
 /** Rules of every severity the catalog has here, two conformance-pack instances of one. */
 const RULES = [
@@ -168,6 +173,7 @@ beforeAll(async () => {
     events: { page: async () => ({ items: [], last: null }) },
     syncStatus: { latest: async () => null },
     openViolations: new OpenViolationRepository(dynamo.doc, table),
+    accounts: ACCOUNT_MAP,
     queryEngine: new FakeQueryEngine(),
     logger: { info: () => {}, error: () => {} },
     now: () => NOW,
@@ -198,6 +204,7 @@ describe('GET /violations', () => {
       expect(Object.keys(item).sort()).toEqual(
         [
           'account',
+          'account_name',
           'annotation',
           'base_rule_name',
           'event_id',
@@ -205,6 +212,7 @@ describe('GET /violations', () => {
           'mute_id',
           'muted',
           'open_since',
+          'owner',
           'region',
           'resource_id',
           'resource_type',
@@ -335,6 +343,26 @@ describe('GET /violations', () => {
     }
   });
 
+  it("names each violation's account and owner from the accounts map, null for an account it does not list", async () => {
+    // Act
+    const items = (await get('/violations?limit=500')).body.items as any[];
+    // Assess
+    for (const account of ACCOUNTS) expect(items.some((item) => item.account === account)).toBe(true);
+    for (const item of items) {
+      const expected = (
+        {
+          '111111111111': {
+            account_name: ACCOUNT_MAP['111111111111'].name,
+            owner: 'team-payments@example.com',
+          },
+          '222222222222': { account_name: 'staging', owner: null },
+          '333333333333': { account_name: null, owner: null },
+        } as Record<string, unknown>
+      )[item.account as string];
+      expect({ account_name: item.account_name, owner: item.owner }).toEqual(expected);
+    }
+  });
+
   it('exports CSV for format=csv and for Accept: text/csv, escaped and safe to open in a spreadsheet', async () => {
     // Act
     const byFormat = await app.request('/violations?format=csv&limit=500');
@@ -350,7 +378,12 @@ describe('GET /violations', () => {
     expect(await byAccept.text()).toBe(csv);
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(
-      'account,region,rule_name,base_rule_name,severity,resource_type,resource_id,open_since,last_evaluated,annotation,event_id,muted,mute_id',
+      'account,region,rule_name,base_rule_name,severity,resource_type,resource_id,open_since,last_evaluated,annotation,event_id,muted,mute_id,account_name,owner',
+    );
+    // The account's name is operator text: a formula is shown as text, as any other field.
+    const prod = lines.find((line) => line.startsWith('111111111111,')) as string;
+    expect(prod.endsWith(`,"'=HYPERLINK(""http://x.example/"",""prod"")",team-payments@example.com`)).toBe(
+      true,
     );
     expect(lines.at(-1)).toBe('');
     const json = (await get('/violations?limit=500')).body.items;
@@ -480,7 +513,7 @@ describe('GET /violations', () => {
         .trim()
         .split('\r\n')
         .slice(1)
-        .every((line) => line.endsWith(',true,m-000000000001')),
+        .every((line) => line.endsWith(',true,m-000000000001,,')),
     ).toBe(true);
   });
 

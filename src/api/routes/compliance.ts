@@ -7,6 +7,7 @@ import { complianceScore } from '../../domain/compliance-state.js';
 import type { ComplianceType } from '../../domain/config-event.js';
 import { utcDaysOverlapping } from '../../domain/utc-day.js';
 import type { QueryRow } from '../../ports/query-engine.js';
+import { accountNameOf } from '../account-names.js';
 import type { RangeFilter } from '../params.js';
 import type { RouteParams, SavedQueryRoute } from './query-runner.js';
 
@@ -42,11 +43,14 @@ export interface ComplianceTrends {
   days: string[];
   /** The scope as a whole (all accounts matching the filters) per day. */
   organization: TrendPoint[];
-  accounts: { account: string; points: TrendPoint[] }[];
+  /** `account_name`: the configuration's name of the account, null when it has none. */
+  accounts: { account: string; account_name: string | null; points: TrendPoint[] }[];
 }
 
 export interface RemediationItem {
   account: string;
+  /** The configuration's name of the account, null when it has none. */
+  account_name: string | null;
   rule_name: string;
   /** The rule name without the conformance-pack suffix: groups one rule across accounts. */
   base_rule_name: string;
@@ -151,7 +155,7 @@ export const TRENDS_ROUTE: SavedQueryRoute = {
       },
     },
   }),
-  shape: (rows, p): ComplianceTrends => {
+  shape: (rows, p, context): ComplianceTrends => {
     const start = p.start ?? '';
     const end = p.end ?? '';
     const accounts = new Map<string, TrendPoint[]>();
@@ -185,7 +189,11 @@ export const TRENDS_ROUTE: SavedQueryRoute = {
         }),
       accounts: [...accounts.entries()]
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([account, points]) => ({ account, points: points.sort((a, b) => (a.day < b.day ? -1 : 1)) })),
+        .map(([account, points]) => ({
+          account,
+          account_name: accountNameOf(context.accounts, account),
+          points: points.sort((a, b) => (a.day < b.day ? -1 : 1)),
+        })),
     };
   },
 };
@@ -219,13 +227,14 @@ export const REMEDIATION_ROUTE: SavedQueryRoute = {
       overall: { name: 'time_to_remediate_overall', params },
     };
   },
-  shape: (rows, p) => ({
+  shape: (rows, p, context) => ({
     start_date: p.start ?? null,
     end_date: p.end ?? null,
     organization: organizationOf(rows.overall?.[0]),
     items: (rows.remediation ?? []).map(
       (row): RemediationItem => ({
         account: text(row.account),
+        account_name: accountNameOf(context.accounts, text(row.account)),
         rule_name: text(row.rule_name),
         base_rule_name: text(row.base_rule_name),
         remediated: num(row.remediated),

@@ -6,6 +6,7 @@
 import type { Hono } from 'hono';
 import type { EventView } from '../../adapters/dynamodb/event-query.repository.js';
 import { type Severity, severityOf } from '../../domain/managed-rules.js';
+import { accountNameOf } from '../account-names.js';
 import type { ApiEnv, RouteContext } from '../app.js';
 import { encodeCursor } from '../cursors.js';
 import { parseEventsParams, singleValued } from '../params.js';
@@ -21,7 +22,8 @@ export function registerEventRoutes(app: Hono<ApiEnv>, ctx: RouteContext): void 
       : undefined;
     const page = await ctx.events.page({ ...params, now: ctx.now(), ...(accept ? { accept } : {}) });
     return c.json({
-      items: page.items,
+      // The configuration's name of each event's account, null when it has none.
+      items: page.items.map((item) => ({ ...item, account_name: accountNameOf(ctx.accounts, item.account) })),
       next: page.last === null ? null : encodeCursor(page.last, params, ctx.tokenKey),
     });
   });

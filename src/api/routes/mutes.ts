@@ -28,6 +28,7 @@ import {
 import { MuteEndedError, MuteNotFoundError, type MuteStore } from '../../ports/mutes.js';
 import type { QueryRow } from '../../ports/query-engine.js';
 import { addMute, listMutes, removeMute } from '../../use-cases/mutes.js';
+import { accountNameOf } from '../account-names.js';
 import type { ApiEnv, RouteContext } from '../app.js';
 import {
   ConflictError,
@@ -298,7 +299,7 @@ export function mutedRoute(mutes: readonly Mute[], now: () => Date): SavedQueryR
       }
       return calls;
     },
-    shape: (rows, p) => {
+    shape: (rows, p, context) => {
       const at = now();
       const scoped = inScope(mutes, p.account ?? null, p.region ?? null, at);
       const pairs: PairStatus[] = [];
@@ -335,6 +336,7 @@ export function mutedRoute(mutes: readonly Mute[], now: () => Date): SavedQueryR
         compliance_score_without_muted: scoreWithoutMuted(totals, muted.counts),
         pairs: muted.pairs.slice(0, MAX_MUTED_PAIRS_LISTED).map((pair) => ({
           account: pair.account,
+          account_name: accountNameOf(context.accounts, pair.account),
           region: pair.region,
           rule_name: pair.ruleName,
           base_rule_name: baseRuleName(pair.ruleName),

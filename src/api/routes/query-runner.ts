@@ -3,6 +3,7 @@
  * poll id when the engine has not finished within the wait (API Gateway stops at 29 s, so the
  * Lambda must answer before that; Athena keeps running and the client polls `/queries/<id>`).
  */
+
 import type { Context } from 'hono';
 import {
   type QueryEngine,
@@ -13,6 +14,7 @@ import {
   type QueryRow,
   UnknownQueryIdError,
 } from '../../ports/query-engine.js';
+import type { AccountDirectory } from '../account-names.js';
 import type { ApiEnv, RouteContext } from '../app.js';
 import { EngineBusyError, InvalidParameterError, NotFoundError, QueryFailedError } from '../errors.js';
 import { encodePollId, type PendingQueries } from '../poll-id.js';
@@ -30,7 +32,14 @@ export interface SavedQueryCall {
 export interface SavedQueryRoute {
   /** The saved queries to run, keyed by a role name the shaper uses. */
   calls(params: RouteParams): Readonly<Record<string, SavedQueryCall>>;
-  shape(rows: Readonly<Record<string, QueryRow[]>>, params: RouteParams): unknown;
+  /** `context` gives what the rows lack, such as the accounts' names. */
+  shape(rows: Readonly<Record<string, QueryRow[]>>, params: RouteParams, context: ShapeContext): unknown;
+}
+
+/** What a shaper may add to the rows of its queries. */
+export interface ShapeContext {
+  /** The configuration's accounts map, for `account_name`. @default - none: names are null */
+  readonly accounts?: AccountDirectory;
 }
 
 /** What a route's request resolves to: its validated parameters and the queries to run. */
@@ -53,7 +62,7 @@ export interface SavedQueryEndpoint {
   poll(ctx: RouteContext): SavedQueryRoute | Promise<SavedQueryRoute>;
 }
 
-export interface RunnerContext {
+export interface RunnerContext extends ShapeContext {
   readonly engine: QueryEngine;
   readonly waitMs: number;
   readonly tokenKey: string;
@@ -213,5 +222,5 @@ function answer(
     if (outcome.status !== 'succeeded') throw new QueryFailedError();
     rows[role] = outcome.rows;
   }
-  return { status: 200, body: route.shape(rows, params) };
+  return { status: 200, body: route.shape(rows, params, ctx) };
 }

@@ -10,6 +10,7 @@ import type { OpenViolation } from '../../adapters/dynamodb/open-violation.repos
 import { baseRuleName } from '../../domain/config-event.js';
 import { SEVERITIES, type Severity, severityOf } from '../../domain/managed-rules.js';
 import { isInForce, muteCovers } from '../../domain/mute.js';
+import { accountFields } from '../account-names.js';
 import type { ApiEnv, RouteContext } from '../app.js';
 import { toCsv } from '../csv.js';
 import { encodeViolationsCursor } from '../cursors.js';
@@ -41,6 +42,9 @@ export interface ViolationView {
   /** Whether a mute in force covers the pair (its alerts are held back), and the first such mute. */
   muted: boolean;
   mute_id: string | null;
+  /** The configuration's name and owner of the account, null when it has none. */
+  account_name: string | null;
+  owner: string | null;
 }
 
 /** The CSV columns, in order: every field of {@link ViolationView}. */
@@ -58,6 +62,8 @@ export const VIOLATION_CSV_COLUMNS = [
   'event_id',
   'muted',
   'mute_id',
+  'account_name',
+  'owner',
 ] as const satisfies readonly (keyof ViolationView)[];
 
 type Field = ViolationSort extends `-${infer F}` ? F : never;
@@ -166,6 +172,7 @@ export function registerViolationRoutes(app: Hono<ApiEnv>, ctx: RouteContext): v
         event_id: v.eventId,
         muted: muteId !== null,
         mute_id: muteId,
+        ...accountFields(ctx.accounts, v.account),
       };
     });
     const cursor = next === null ? null : encodeViolationsCursor(next, params, ctx.tokenKey);
