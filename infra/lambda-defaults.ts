@@ -3,7 +3,8 @@
  * (ESM, nodejs22.x, arm64) from `src/handlers/<name>.lambda.ts`, with its own log group, a role that
  * may only write to that log group until grants add more, and the Powertools environment.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
@@ -27,6 +28,36 @@ export const METRICS_NAMESPACE = 'ConfigMonitor';
 export const LAMBDA_TASK_ROOT = '/var/task';
 export const BUNDLED_QUERIES_DIR = `${LAMBDA_TASK_ROOT}/queries`;
 export const BUNDLED_TEMPLATES_DIR = `${LAMBDA_TASK_ROOT}/templates`;
+
+/** A file name {@link MonitorFunctionProps.bundledFiles} may write: plain, no directory. */
+const BUNDLED_FILE_NAME = /^[a-z0-9][a-z0-9-]{0,63}\.json$/;
+
+/** Where synth stages bundled files, under the project root (which local and Docker bundling both see). */
+const BUNDLED_FILES_STAGING = join('cdk.out', '.bundled-files');
+
+/**
+ * Shell commands that copy each file next to the bundle. The content is staged at synth under
+ * `cdk.out/.bundled-files/` (named by its hash) and copied by the bundling: it never passes through
+ * a shell command line, which Linux caps at 128 KiB for one argument, and no character of it can
+ * reach the shell. The asset's hash covers the output, so a changed file is a new deployment.
+ */
+export function bundledFileCommands(
+  inputDir: string,
+  outputDir: string,
+  files: Readonly<Record<string, string>>,
+  projectRoot: string = REPO_ROOT,
+): string[] {
+  return Object.entries(files).map(([name, content]) => {
+    if (!BUNDLED_FILE_NAME.test(name)) throw new Error(`not a bundled file name: ${JSON.stringify(name)}`);
+    const staged = join(
+      BUNDLED_FILES_STAGING,
+      `${createHash('sha256').update(content).digest('hex').slice(0, 32)}-${name}`,
+    );
+    mkdirSync(join(projectRoot, BUNDLED_FILES_STAGING), { recursive: true });
+    writeFileSync(join(projectRoot, staged), content);
+    return `cp "${inputDir}/${staged}" "${outputDir}/${name}"`;
+  });
+}
 
 /** The Lambda entrypoints the stacks deploy (`src/handlers/<name>.lambda.ts`). */
 export type HandlerName =
@@ -68,6 +99,13 @@ export interface MonitorFunctionProps {
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
+   * Files written next to the bundle (`/var/task/<name>`): configuration too large for the
+   * environment, which Lambda limits to 4 KB in all
+   * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html).
+   * @default - none
+   */
+  readonly bundledFiles?: Readonly<Record<string, string>>;
+  /**
    * Memory in MB; CPU share grows with it.
    * @default 512
    */
@@ -101,6 +139,8 @@ export interface MonitorFunctionProps {
 export class MonitorFunction extends NodejsFunction {
   /** The execution role, for grants and acknowledgements scoped to this function. */
   readonly executionRole: iam.Role;
+  /** What {@link MonitorFunctionProps.bundledFiles} writes next to the bundle (for assertions). */
+  readonly bundledFiles: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: MonitorFunctionProps) {
     const entry = handlerEntry(props.handler);
@@ -163,11 +203,13 @@ export class MonitorFunction extends NodejsFunction {
           afterBundling: (inputDir: string, outputDir: string) => [
             `cp -R "${inputDir}/queries" "${outputDir}/queries"`,
             `cp -R "${inputDir}/templates" "${outputDir}/templates"`,
+            ...bundledFileCommands(inputDir, outputDir, props.bundledFiles ?? {}),
           ],
         },
       },
     });
     this.executionRole = role;
+    this.bundledFiles = props.bundledFiles ?? {};
 
     if (props.tracing) {
       acknowledge(

@@ -10,9 +10,9 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { NOTIFIER_ROUTING_ENV } from '../../src/handlers/notifier.config.js';
+import { NOTIFIER_ROUTING_ENV, ROUTING_FILE_NAME } from '../../src/handlers/notifier.config.js';
 import { ConfigError } from '../errors.js';
-import { MonitorFunction } from '../lambda-defaults.js';
+import { LAMBDA_TASK_ROOT, MonitorFunction } from '../lambda-defaults.js';
 import { acknowledge, acknowledgeTableIndexes } from '../nag.js';
 
 export interface SlackWebhookSecretProps {
@@ -73,7 +73,7 @@ export interface AlertDeliveryProps {
    */
   readonly drainInterval?: Duration;
   /**
-   * Routing: the validated routing section (passed to the notifier as compact JSON), each
+   * Routing: the validated routing section (bundled with the notifier as a JSON file), each
    * destination's webhook secret (read granted on each), and whether a route names OUs (then the
    * notifier may call organizations:ListParents).
    * @default - no routing: every alert to `webhookSecret`
@@ -120,6 +120,7 @@ export class AlertDelivery extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       tracing: props.tracing,
+      bundledFiles: props.routing ? { [ROUTING_FILE_NAME]: JSON.stringify(props.routing.section) } : {},
       environment: {
         OUTBOX_TABLE_NAME: props.outboxTable.tableName,
         SLACK_WEBHOOK_SECRET_ARN: props.webhookSecret.secretArn,
@@ -134,7 +135,7 @@ export class AlertDelivery extends Construct {
         ...(props.eventsTable ? { EVENTS_TABLE_NAME: props.eventsTable.tableName } : {}),
         ...(props.routing
           ? {
-              [NOTIFIER_ROUTING_ENV.routing]: JSON.stringify(props.routing.section),
+              [NOTIFIER_ROUTING_ENV.routing]: `${LAMBDA_TASK_ROOT}/${ROUTING_FILE_NAME}`,
               [NOTIFIER_ROUTING_ENV.destinationSecrets]: JSON.stringify(
                 Object.fromEntries(
                   Object.entries(props.routing.destinationSecrets).map(([name, secret]) => [
@@ -148,11 +149,15 @@ export class AlertDelivery extends Construct {
       },
     });
     if (props.routing) {
-      // Tokens (ARNs) resolve at deploy time; their synthesized length is close to the real one.
-      const routingBytes = Buffer.byteLength(JSON.stringify(props.routing.section), 'utf8');
-      if (routingBytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES - 1024) {
-        throw new ConfigError('configMonitor.routing', [
-          `the routing section is ${routingBytes} bytes as JSON; the notifier receives it in its environment, which Lambda limits to 4 KB in all (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html), so keep it under ${LAMBDA_ENVIRONMENT_LIMIT_BYTES - 1024} bytes (shorter account names, fewer accounts in the map)`,
+      // The section is a bundled file; the secret ARNs stay in the environment (they are tokens,
+      // resolved at deploy time), and their synthesized length is close to the real one.
+      const secretsBytes = Buffer.byteLength(
+        JSON.stringify(Object.keys(props.routing.destinationSecrets).map((name) => [name, 'x'.repeat(100)])),
+        'utf8',
+      );
+      if (secretsBytes > LAMBDA_ENVIRONMENT_LIMIT_BYTES - 1024) {
+        throw new ConfigError('configMonitor.routing.destinations', [
+          `${Object.keys(props.routing.destinationSecrets).length} destinations need about ${secretsBytes} bytes of secret ARNs in the notifier's environment, which Lambda limits to 4 KB in all (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html); use fewer destinations`,
         ]);
       }
       for (const secret of Object.values(props.routing.destinationSecrets)) secret.grantRead(this.function);

@@ -2,18 +2,26 @@
  * Configuration of `notifier.lambda.ts`, read once at cold start. A missing or malformed variable
  * fails the cold start with an error naming it (helpers of src/config.ts).
  */
+import { readFileSync } from 'node:fs';
 import { optionalEnv, positiveIntegerEnv, requireEnv } from '../config.js';
 import { DIGEST_DEFAULTS } from '../domain/alert-digest.js';
 import { NO_ROUTING, parseRoutingJson, type RoutingConfig } from '../domain/routing-config.js';
 import { InvalidEnvironmentVariableError } from './errors.js';
+
+/** The name of the routing file in the deployment package. */
+export const ROUTING_FILE_NAME = 'routing.json';
 
 /**
  * The notifier's routing variables, one definition for the CDK construct that sets them
  * (infra/constructs/alert-delivery.ts) and this reader.
  */
 export const NOTIFIER_ROUTING_ENV = {
-  /** The validated routing section as compact JSON (src/domain/routing-config.ts). */
-  routing: 'ROUTING_CONFIG',
+  /**
+   * The path of a file holding the validated routing section as JSON (src/domain/routing-config.ts),
+   * bundled with the function: an accounts map of an organization does not fit the 4 KB that Lambda
+   * allows for the whole environment.
+   */
+  routing: 'ROUTING_CONFIG_FILE',
   /** JSON object: destination name → ARN of the secret whose string is its webhook URL. */
   destinationSecrets: 'DESTINATION_SECRET_ARNS',
 } as const;
@@ -34,7 +42,7 @@ export interface NotifierConfig {
   readonly mutes: { readonly mutesTableName: string; readonly stateTableName: string } | null;
   /** EVENTS_TABLE_NAME: the resource records (tags, changes) routing and messages read; null: none. */
   readonly eventsTableName: string | null;
-  /** ROUTING_CONFIG; without it, every alert to the default destination (the webhook secret). */
+  /** From ROUTING_CONFIG_FILE; without it, every alert to the default destination (the webhook secret). */
   readonly routing: RoutingConfig;
   /** Each destination's secret ARN; the default destination falls back to SLACK_WEBHOOK_SECRET_ARN. */
   readonly destinationSecretArns: Readonly<Record<string, string>>;
@@ -57,8 +65,8 @@ export function loadNotifierConfig(env: Env = process.env): NotifierConfig {
 }
 
 function routingOf(env: Env): Pick<NotifierConfig, 'routing' | 'destinationSecretArns'> {
-  const text = optionalEnv(NOTIFIER_ROUTING_ENV.routing, env);
-  const routing = text === undefined ? NO_ROUTING : parseRoutingJson(text, NOTIFIER_ROUTING_ENV.routing);
+  const path = optionalEnv(NOTIFIER_ROUTING_ENV.routing, env);
+  const routing = path === undefined ? NO_ROUTING : parseRoutingJson(readRoutingFile(path), path);
   const secretsText = optionalEnv(NOTIFIER_ROUTING_ENV.destinationSecrets, env);
   let secrets: Record<string, string> = {};
   if (secretsText !== undefined) {
@@ -97,6 +105,19 @@ function routingOf(env: Env): Pick<NotifierConfig, 'routing' | 'destinationSecre
     arns[name] = arn;
   }
   return { routing, destinationSecretArns: arns };
+}
+
+function readRoutingFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new InvalidEnvironmentVariableError(
+      NOTIFIER_ROUTING_ENV.routing,
+      path,
+      `a readable file (${typeof code === 'string' ? code : 'unreadable'})`,
+    );
+  }
 }
 
 function mutesOf(env: Env): NotifierConfig['mutes'] {

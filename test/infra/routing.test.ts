@@ -4,10 +4,19 @@
  * section and the secret ARNs in the notifier's environment under the names its reader uses, and
  * organizations:ListParents only when a route names OUs; cdk-nag clean, template under 800 KB.
  */
+import { execSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../infra/config.js';
+import { bundledFileCommands } from '../../infra/lambda-defaults.js';
 import { parseRoutingJson } from '../../src/domain/routing-config.js';
-import { NOTIFIER_ROUTING_ENV } from '../../src/handlers/notifier.config.js';
+import {
+  loadNotifierConfig,
+  NOTIFIER_ROUTING_ENV,
+  ROUTING_FILE_NAME,
+} from '../../src/handlers/notifier.config.js';
 import { nagFindings, type Synthesized, synthesize, testConfigInput } from './synth.js';
 
 const ROUTING = {
@@ -57,9 +66,11 @@ describe('routing in the master stack', () => {
     // Prepare
     const env = notifierEnv();
 
-    // Act
-    const routing = parseRoutingJson(String(env[NOTIFIER_ROUTING_ENV.routing]), 'ROUTING_CONFIG');
+    // Act: the section is a file bundled next to the code, named by the variable
+    const bundled = synth.master.alertDelivery.function.bundledFiles;
+    const routing = parseRoutingJson(String(bundled[ROUTING_FILE_NAME]), ROUTING_FILE_NAME);
     const arns = env[NOTIFIER_ROUTING_ENV.destinationSecrets] as unknown;
+    expect(env[NOTIFIER_ROUTING_ENV.routing]).toBe(`/var/task/${ROUTING_FILE_NAME}`);
 
     // Assess
     expect(routing.routes).toHaveLength(3);
@@ -82,6 +93,61 @@ describe('routing in the master stack', () => {
       .flatMap(([, r]) => r.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[])
       .filter((st) => [st.Action].flat().includes('organizations:ListParents'));
     expect(listParents).toEqual([expect.objectContaining({ Resource: '*' })]);
+  });
+
+  it('bundles the section as a file, so an accounts map of 1,000 accounts fits where 4 KB of environment did not', () => {
+    // Prepare: an organization's map, far over Lambda's 4 KB for the whole environment
+    const accounts = Object.fromEntries(
+      Array.from({ length: 1000 }, (_, i) => [
+        String(100000000000 + i),
+        { name: `workload-${i}-production`, ou: 'ou-ab12-prod0001', owner: `team-${i % 40}@example.com` },
+      ]),
+    );
+    const big = synthesize(testConfigInput({ routing: { ...ROUTING, accounts } }));
+    const fn = big.master.alertDelivery.function;
+    const content = String(fn.bundledFiles[ROUTING_FILE_NAME]);
+    const variables = Object.values(big.masterTemplate.toJSON().Resources as Record<string, any>).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        String(r.Properties?.Description).includes('drains the alert outbox'),
+    ).Properties.Environment.Variables as Record<string, unknown>;
+    const dir = mkdtempSync(join(tmpdir(), 'bundled-'));
+    try {
+      // Act: the commands the bundling runs, then the cold start reading what they wrote
+      const root = join(dir, 'project');
+      const out = join(dir, 'asset');
+      mkdirSync(out, { recursive: true });
+      const commands = bundledFileCommands(root, out, fn.bundledFiles, root);
+      execSync(commands.join(' && '), { shell: '/bin/bash' });
+      const config = loadNotifierConfig({
+        OUTBOX_TABLE_NAME: 'outbox',
+        SLACK_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:a',
+        [NOTIFIER_ROUTING_ENV.routing]: join(out, ROUTING_FILE_NAME),
+        [NOTIFIER_ROUTING_ENV.destinationSecrets]: JSON.stringify({
+          security: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s',
+          platform: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:p',
+        }),
+      });
+
+      // Assess
+      expect(content.length).toBeGreaterThan(80_000);
+      expect(readFileSync(join(out, ROUTING_FILE_NAME), 'utf8')).toBe(content);
+      expect(commands.join(' ').length).toBeLessThan(1000);
+      expect(Object.keys(config.routing.accounts)).toHaveLength(1000);
+      expect(JSON.stringify(variables).length).toBeLessThan(4096);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('fails the cold start naming the variable when the bundled file is missing', () => {
+    expect(() =>
+      loadNotifierConfig({
+        OUTBOX_TABLE_NAME: 'outbox',
+        SLACK_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:a',
+        [NOTIFIER_ROUTING_ENV.routing]: '/nonexistent/routing.json',
+      }),
+    ).toThrow(/ROUTING_CONFIG_FILE.*readable file \(ENOENT\)/);
   });
 
   it('is cdk-nag clean and stays under 800 KB', () => {
