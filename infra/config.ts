@@ -200,7 +200,7 @@ export const configSchema = type({
   },
   /**
    * Where alerts go (src/domain/routing-config.ts, the same definition the embedded stack reads):
-   * destinations (each webhook's URL in its own Secrets Manager secret), ordered routes, a default,
+   * destinations (each webhook's URL or bot's token in a Secrets Manager secret), ordered routes, a default,
    * severity overrides, the accounts map. Absent: every alert to slack.alertsWebhookSecretName.
    */
   'routing?': routingSectionSchema,
@@ -306,7 +306,12 @@ function crossFieldProblems(config: MonitorConfig): string[] {
     problems.push(...routingProblems(config.routing));
     const defaultDestination = config.routing.defaultDestination ?? DEFAULT_DESTINATION;
     for (const [name, destination] of Object.entries(config.routing.destinations ?? {})) {
-      if (destination.secret === undefined && name !== defaultDestination) {
+      if (destination.secret !== undefined) continue;
+      if (destination.type === 'bot') {
+        problems.push(
+          `routing.destinations.${name}.secret is required in AWS: the Secrets Manager name of its bot token (xoxb-…; slack.alertsWebhookSecretName holds a webhook URL, so a bot destination has no fallback)`,
+        );
+      } else if (name !== defaultDestination) {
         problems.push(
           `routing.destinations.${name}.secret is required in AWS: the Secrets Manager name of its webhook URL (only the default destination falls back to slack.alertsWebhookSecretName)`,
         );

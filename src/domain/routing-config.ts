@@ -21,6 +21,21 @@ export const DESTINATION_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const DEFAULT_DESTINATION = 'default';
 /** The local variable holding the default destination's webhook URL, as before routing existed. */
 export const DEFAULT_WEBHOOK_ENV = 'SLACK_WEBHOOK_URL';
+/**
+ * The local variable holding a bot destination's token when it names none: one Slack app's bot
+ * token serves every channel it is invited to, so bot destinations may share it.
+ */
+export const DEFAULT_BOT_TOKEN_ENV = 'SLACK_BOT_TOKEN';
+/**
+ * A Slack conversation id: `C` (public channels, and private ones created since 2021), `G` (older
+ * private channels and group DMs) or `D` (direct messages), then upper-case letters and digits — 8
+ * when Slack began, 10 and more today. Slack asks apps to address and store channels by id
+ * (https://api.slack.com/changelog/2017-09-the-one-about-usernames, the `channel` argument of
+ * https://docs.slack.dev/reference/methods/chat.postMessage, the id prefixes in
+ * https://api.slack.com/docs/conversations-api); a name (`#alerts`) is refused here because a
+ * thread is kept by the channel id chat.postMessage answers with, and a renamed channel keeps its id.
+ */
+export const SLACK_CHANNEL_ID_PATTERN = /^[CGD][A-Z0-9]{8,20}$/;
 
 const destinationName = type(DESTINATION_NAME_PATTERN).describe(
   'a destination name of 1-64 lowercase letters, digits, _ or - (it names the outbox sub-folder)',
@@ -58,11 +73,42 @@ const webhookDestination = type({
 });
 
 /**
- * A destination, discriminated by `type`. Only `webhook` exists today; a Slack channel through a
- * bot token (`type: "bot"`, `channel`) joins this union as a second branch.
+ * A Slack channel through a bot token (`chat:write`, docs/slack.md "Bot mode"): messages are posted
+ * with chat.postMessage, so a violation's resolution can update the original message and reply in
+ * its thread. In AWS the token is the string of the Secrets Manager secret `secret` (required there:
+ * there is no fallback, the alerts secret holds a webhook URL); locally it is the value of the
+ * environment variable `env` (default SLACK_BOT_TOKEN), and without one its messages are written to
+ * `<data-dir>/outbox/<destination>/`. Several bot destinations may share one token (one secret, one
+ * variable): a bot posts to every channel it was invited to.
  */
-export const destinationSchema = webhookDestination;
+const botDestination = type({
+  type: "'bot'",
+  channel: type(SLACK_CHANNEL_ID_PATTERN).describe(
+    "a Slack channel id such as C0123456789 (C, G or D, then 8-20 upper-case letters or digits; in Slack: the channel's details, at the bottom of About)",
+  ),
+  'secret?': secretName,
+  'env?': envName,
+  '+': 'reject',
+});
+
+/** A destination, discriminated by `type`: a `webhook` or a `bot` channel. */
+export const destinationSchema = webhookDestination.or(botDestination);
 export type Destination = typeof destinationSchema.infer;
+export type BotDestination = Extract<Destination, { type: 'bot' }>;
+
+/**
+ * The local variable a destination's credential is read from: its `env`, else the default's
+ * (SLACK_WEBHOOK_URL for the default destination's webhook, SLACK_BOT_TOKEN for any bot).
+ */
+export function destinationEnv(
+  name: string,
+  destination: Destination,
+  defaultDestination: string,
+): string | undefined {
+  if (destination.env !== undefined) return destination.env;
+  if (destination.type === 'bot') return DEFAULT_BOT_TOKEN_ENV;
+  return name === defaultDestination ? DEFAULT_WEBHOOK_ENV : undefined;
+}
 
 const routeSchema = type({
   /** Shown in every message it routes ("routed to security by `critical-prod`"). */
@@ -142,7 +188,8 @@ export function normalizeRouting(section: RoutingSection | undefined): RoutingCo
  * The problems of a section that the schema cannot see, each naming its path under `prefix`: a
  * route or default naming an undefined destination, a destination name or account id key of the
  * wrong shape, a route without any criterion (it would match everything), two routes of one name,
- * an empty tag key, a variable used by two destinations.
+ * an empty tag key, a variable used by two destinations (bot destinations may share a token, but a
+ * webhook URL is one channel's: its variable is its own).
  */
 export function routingProblems(section: RoutingSection, prefix = 'routing'): string[] {
   const problems: string[] = [];
@@ -155,17 +202,28 @@ export function routingProblems(section: RoutingSection, prefix = 'routing'): st
       `${prefix}.defaultDestination must name a destination of ${prefix}.destinations (was ${JSON.stringify(config.defaultDestination)}; defined: ${known})`,
     );
   }
-  const envs = new Map<string, string>();
+  const envs = new Map<string, { name: string; type: Destination['type'] }>();
   for (const [name, destination] of Object.entries(config.destinations)) {
-    const env = destination.env ?? (name === config.defaultDestination ? DEFAULT_WEBHOOK_ENV : undefined);
+    const env = destinationEnv(name, destination, config.defaultDestination);
     if (env === undefined) continue;
     const other = envs.get(env);
-    if (other !== undefined) {
+    if (other !== undefined && !(other.type === 'bot' && destination.type === 'bot')) {
       problems.push(
-        `${prefix}.destinations.${name}.env must differ from ${prefix}.destinations.${other}'s (both read ${env}); give each destination its own variable`,
+        `${prefix}.destinations.${name}.env must differ from ${prefix}.destinations.${other.name}'s (both read ${env}); give each ${other.type === 'webhook' || destination.type === 'webhook' ? 'webhook' : 'destination'} its own variable`,
       );
     }
-    envs.set(env, name);
+    if (other === undefined) envs.set(env, { name, type: destination.type });
+  }
+  const secrets = new Map<string, { name: string; type: Destination['type'] }>();
+  for (const [name, destination] of Object.entries(config.destinations)) {
+    if (destination.secret === undefined) continue;
+    const other = secrets.get(destination.secret);
+    if (other !== undefined && other.type !== destination.type) {
+      problems.push(
+        `${prefix}.destinations.${name}.secret must differ from ${prefix}.destinations.${other.name}'s (${JSON.stringify(destination.secret)}): one holds a webhook URL, the other a bot token`,
+      );
+    }
+    if (other === undefined) secrets.set(destination.secret, { name, type: destination.type });
   }
   const routeNames = new Map<string, number>();
   config.routes.forEach((route, i) => {

@@ -302,3 +302,102 @@ describe('routing configuration errors name the field', () => {
     ).toThrow(/ROUTING_CONFIG: .*routing\.routes\[0\]\.destination/s);
   });
 });
+
+describe('bot destinations (a Slack channel through a bot token)', () => {
+  it('are accepted beside webhooks, as the default too, and may share one token', () => {
+    // Act
+    const parsed = parseLocalConfigFile({
+      routing: {
+        destinations: {
+          default: { type: 'bot', channel: 'C0123456789' },
+          security: {
+            type: 'bot',
+            channel: 'G01ABCDEF23',
+            secret: 'config-monitor/bot',
+            env: 'SLACK_BOT_TOKEN',
+          },
+          legacy: { type: 'webhook', env: 'SLACK_WEBHOOK_URL_LEGACY' },
+        },
+        routes: [{ severities: ['CRITICAL'], destination: 'security' }],
+      },
+    });
+
+    // Assess
+    expect(parsed.ok, parsed.ok ? '' : parsed.problems.join('\n')).toBe(true);
+    const destinations = parsed.ok ? parsed.config.destinations : {};
+    expect(destinations.default).toEqual({ type: 'bot', channel: 'C0123456789' });
+    expect(destinations.security?.type).toBe('bot');
+  });
+
+  it.each<[string, unknown, RegExp[]]>([
+    [
+      'no channel',
+      { routing: { destinations: { default: { type: 'bot' } } } },
+      [/routing\.destinations\.default\.channel must be a string \(was missing\)/],
+    ],
+    [
+      'a channel name instead of an id, and a lower-case id',
+      {
+        routing: {
+          destinations: {
+            default: { type: 'bot', channel: '#alerts' },
+            other: { type: 'bot', channel: 'c0123456789' },
+          },
+        },
+      },
+      [
+        /routing\.destinations\.default\.channel must be a Slack channel id such as C0123456789 .*\(was "#alerts"\)/,
+        /routing\.destinations\.other\.channel must be a Slack channel id/,
+      ],
+    ],
+    [
+      'a channel on a webhook, an unknown key on a bot, a bad secret and env',
+      {
+        routing: {
+          destinations: {
+            default: { type: 'webhook', channel: 'C0123456789' },
+            bot: { type: 'bot', channel: 'C0123456789', token: 'xoxb-1', secret: 'no spaces', env: 'lower' },
+          },
+        },
+      },
+      [
+        /routing\.destinations\.default\.channel must be removed/,
+        /routing\.destinations\.bot\.token must be removed/,
+        /routing\.destinations\.bot\.secret must be a Secrets Manager secret name/,
+        /routing\.destinations\.bot\.env must be an environment variable name/,
+      ],
+    ],
+    [
+      'a bot reading the variable of a webhook, and sharing its secret',
+      {
+        routing: {
+          destinations: {
+            default: { type: 'webhook', secret: 'config-monitor/alerts' },
+            bot: {
+              type: 'bot',
+              channel: 'C0123456789',
+              env: 'SLACK_WEBHOOK_URL',
+              secret: 'config-monitor/alerts',
+            },
+          },
+        },
+      },
+      [
+        /routing\.destinations\.bot\.env must differ from routing\.destinations\.default's \(both read SLACK_WEBHOOK_URL\)/,
+        /routing\.destinations\.bot\.secret must differ from routing\.destinations\.default's .*webhook URL.*bot token/,
+      ],
+    ],
+  ])('%s: every problem named by its path', (_name, raw, expected) => {
+    // Act
+    const parsed = parseLocalConfigFile(raw);
+
+    // Assess
+    expect(parsed.ok).toBe(false);
+    const problems = parsed.ok ? [] : parsed.problems;
+    for (const re of expected)
+      expect(
+        problems.some((p) => re.test(p)),
+        `${re} in\n${problems.join('\n')}`,
+      ).toBe(true);
+  });
+});
