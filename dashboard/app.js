@@ -39,6 +39,19 @@ function h(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * A table cell with an account id and, below it, its name from the configuration's accounts map
+ * (`account_name`, null without one). The name is operator text: a text node, never markup.
+ */
+function accountCell(attrs, account, name) {
+  return h(
+    'td',
+    attrs,
+    account,
+    name ? h('span', { class: 'sub', 'data-field': 'account-name' }, name) : null,
+  );
+}
+
 function s(tag, attrs = {}, ...children) {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [name, value] of Object.entries(attrs)) {
@@ -599,7 +612,12 @@ function renderAccounts(trends, selected, search = '') {
   const rows = trends.accounts.map((a) => {
     const last = a.points.at(-1) ?? null;
     const byDay = new Map(a.points.map((p) => [p.day, p.compliance_score]));
-    return { account: a.account, last, values: trends.days.map((d) => byDay.get(d) ?? null) };
+    return {
+      account: a.account,
+      name: a.account_name ?? null,
+      last,
+      values: trends.days.map((d) => byDay.get(d) ?? null),
+    };
   });
   // Worst first: the accounts that need attention lead the list.
   rows.sort(
@@ -609,11 +627,17 @@ function renderAccounts(trends, selected, search = '') {
   );
   const many = rows.length > ACCOUNTS_SHOWN;
   searchLabel.hidden = !many;
-  const term = search.replace(/\D/g, '');
+  // An id (digits, separators dropped) or a part of the account's name, any case.
+  const term = search.trim();
+  const digits = term.replace(/\D/g, '');
+  const lower = term.toLowerCase();
+  const matches = (row) =>
+    (digits !== '' && row.account.includes(digits)) ||
+    (row.name !== null && lower !== '' && row.name.toLowerCase().includes(lower));
   let shown = rows;
   if (many) {
     shown = term
-      ? rows.filter((row) => row.account.includes(term)).slice(0, 50)
+      ? rows.filter(matches).slice(0, 50)
       : rows.filter((row, i) => i < ACCOUNTS_SHOWN || row.account === selected);
   }
   const table = h(
@@ -643,7 +667,7 @@ function renderAccounts(trends, selected, search = '') {
             class: row.account === selected ? 'selected' : null,
             title: row.account === selected ? 'Show all accounts' : `Show account ${row.account}`,
           },
-          h('td', { class: 'mono nowrap' }, row.account),
+          accountCell({ class: 'mono nowrap' }, row.account, row.name),
           h('td', { class: 'trend-col' }, sparkline(row.values, BAND_COLOURS[band(score)])),
           h(
             'td',
@@ -666,13 +690,13 @@ function renderAccounts(trends, selected, search = '') {
           'p',
           { class: 'hint', 'data-field': 'more' },
           shown.length === 0
-            ? `No account id contains ${term}.`
+            ? `No account id or name contains ${term}.`
             : `${shown.length} account${shown.length === 1 ? '' : 's'} matching ${term}${shown.length === 50 ? ' (first 50)' : ''}.`,
         )
       : h(
           'p',
           { class: 'hint', 'data-field': 'more' },
-          `The ${ACCOUNTS_SHOWN} lowest scores of ${integer.format(rows.length)} accounts; find the others by id above.`,
+          `The ${ACCOUNTS_SHOWN} lowest scores of ${integer.format(rows.length)} accounts; find the others by id or name above.`,
         );
   replace(container, shown.length > 0 ? table : null, note);
 }
@@ -856,7 +880,7 @@ function renderRemediation(remediation, filters) {
               { class: 'name', title: item.rule_name, 'data-label': 'Rule' },
               ruleButton(item.rule_name, item.rule_name),
             ),
-            h('td', { class: 'mono nowrap', 'data-label': 'Account' }, item.account),
+            accountCell({ class: 'mono nowrap', 'data-label': 'Account' }, item.account, item.account_name),
             h(
               'td',
               { class: 'n', 'data-field': 'remediated', 'data-label': 'Fixed' },
@@ -1018,7 +1042,7 @@ function renderLatest(latest, now) {
               resourceButton(item.account, item.region, d.resourceType, d.resourceId),
               h('span', { class: 'sub' }, d.resourceType),
             ),
-            h('td', { class: 'mono nowrap', 'data-label': 'Account' }, item.account),
+            accountCell({ class: 'mono nowrap', 'data-label': 'Account' }, item.account, item.account_name),
             h('td', { class: 'nowrap', 'data-label': 'Region' }, item.region),
           );
         }),
@@ -1180,7 +1204,7 @@ function renderOpen(body, filters, now) {
               resourceButton(v.account, v.region, v.resource_type, v.resource_id),
               h('span', { class: 'sub' }, v.resource_type),
             ),
-            h('td', { class: 'mono nowrap', 'data-label': 'Account' }, v.account),
+            accountCell({ class: 'mono nowrap', 'data-label': 'Account' }, v.account, v.account_name),
             h('td', { class: 'nowrap', 'data-label': 'Region' }, v.region),
             when(v.open_since, now, 'Open since'),
           ),

@@ -790,6 +790,57 @@ describe('dashboard: what is open now, drill-down, states, phone and large organ
     expect(pageErrors).toEqual([]);
   });
 
+  it("shows each account's name beside its id, as text, and finds an account by its name", async () => {
+    // Prepare: 150 accounts, names from the accounts map, one of them hostile markup.
+    const HOSTILE = '<img src=x onerror="window.__pwned=1"><b>Payments</b> & "prod"';
+    const accounts = Array.from({ length: 150 }, (_, i) => String(200000000000 + i * 7919));
+    const nameOf = (i: number) => (i === 0 ? HOSTILE : i === 149 ? 'Data Lake Sandbox' : `team-${i}`);
+    await page.route('**/compliance/trends?*', async (route) => {
+      const url = new URL(route.request().url());
+      const response = await route.fetch();
+      const body = await response.json();
+      if (url.searchParams.get('account')) return route.fulfill({ response, json: body });
+      const days = body.days as string[];
+      body.accounts = accounts.map((account, i) => ({
+        account,
+        account_name: nameOf(i),
+        // The hostile one is the worst, so it is listed before any search.
+        points: days.map((day) => ({
+          day,
+          compliance_score: i === 0 ? 1 : 50 + (i % 40),
+          compliant: 5,
+          non_compliant: 1,
+        })),
+      }));
+      return route.fulfill({ response, json: body });
+    });
+    try {
+      // Act
+      await open(page);
+      await loaded(page);
+      const panel = page.getByTestId('accounts');
+      const rows = panel.locator('tbody tr');
+      const hostileRow = panel.locator(`tr[data-account="${accounts[0]}"]`);
+      const shownName = await hostileRow.locator('[data-field="account-name"]').textContent();
+      const markup = await panel.evaluate((el) => el.querySelectorAll('img, b').length);
+      await page.getByTestId('accounts-search').fill('lake sand');
+      const found = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-account')));
+      const foundName = await rows.first().locator('[data-field="account-name"]').textContent();
+      await page.getByTestId('accounts-search').fill('');
+
+      // Assess
+      expect(shownName).toBe(HOSTILE);
+      expect(markup).toBe(0);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(found).toEqual([accounts[149]]);
+      expect(foundName).toBe('Data Lake Sandbox');
+      expect(await rows.count()).toBe(12);
+    } finally {
+      await page.unroute('**/compliance/trends?*');
+    }
+    expect(pageErrors).toEqual([]);
+  });
+
   it('fits a 768 px tablet too: no card or what it holds leaves the screen', async () => {
     await page.setViewportSize({ width: 768, height: 1024 });
     try {
