@@ -57,6 +57,11 @@ export type PostResult =
       readonly scope?: 'webhook' | 'message';
       /** The message was sent but not answered: it may be in the channel. @default false */
       readonly ambiguous?: boolean;
+      /**
+       * Slack's error code when it answered one (`message_not_found`, `thread_reply_not_found`…):
+       * bot mode falls back to a new message on some. Never the token or the URL.
+       */
+      readonly code?: string;
     };
 
 export interface MessageSink {

@@ -82,6 +82,30 @@
  * when the alert is delivered, not when it was decided: a mute added after a violation was queued
  * still holds it back, and once a mute has expired or been removed the next alert goes out. The same
  * step queues the re-alerts of the mutes that ended since the last drain (src/use-cases/mutes.ts).
+ *
+ * Threads (bot mode: a destination with a `channel` and a sink that can `update`, and `threads`):
+ * a violation posted as its own message keeps the pair's thread (the channel and `ts` chat.postMessage
+ * answered, in the outbox table: src/adapters/dynamodb/alert-thread.repository.ts says why there).
+ * A later single alert of the pair to the same destination and channel follows the lifecycle:
+ * 1. chat.update rewrites the original message with a banner ("✅ Resolved after 3 h 12 min, by
+ *    evaluation …", or "Non-compliant again" for a re-opened violation) over the original as it was
+ *    posted. Idempotent: rendered from the stored original, the same content however often it is
+ *    sent, so an update that went unanswered is a plain retryable failure (never an unconfirmed
+ *    post), and the step is simply redone when a later step fails.
+ * 2. The alert's own message is posted as a reply in the thread: the one non-idempotent step, last,
+ *    with the usual failure paths (an unanswered reply is unconfirmed, re-posted once at most).
+ * 3. The alerts are marked delivered, then the thread is touched (last alert, TTL renewed).
+ * Without a thread — webhook mode, the folder sink, a digested violation, a thread past its 90-day
+ * TTL, a route that moved the pair to another destination or channel — the alert is posted as a
+ * new message. When Slack no longer has the original or will not edit it (`message_not_found`,
+ * `cant_update_message`, `edit_window_closed`…, any refusal of this one update) or the thread
+ * (`thread_reply_not_found`), the thread is forgotten and the alert posted as a new message: an
+ * alert is never lost for its thread. Digests are posted as before, outside threads. A crash between
+ * a violation's post and its thread write loses only the thread (the alert was marked delivered
+ * first, to keep the re-post window to one message): the pair's next alert is a new message. Rate
+ * limits and error codes take the paths above: a refused or rate-limited update or reply closes the
+ * destination's gate as a post would (`channel_not_found`, `not_in_channel`, `invalid_auth`…: the
+ * destination is broken; a long Retry-After: paused for it).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -90,6 +114,7 @@ import {
   pendingSortKey,
   type RouteGate,
 } from '../adapters/dynamodb/alert-outbox.repository.js';
+import type { AlertThread } from '../adapters/dynamodb/alert-thread.repository.js';
 import { createSlackMessageRenderer } from '../adapters/slack/slack-messages.js';
 import { type AlertContext, defaultAlertContext } from '../domain/alert-context.js';
 import {
@@ -101,10 +126,10 @@ import {
   planMessages,
   StormDetector,
 } from '../domain/alert-digest.js';
-import type { Alert } from '../domain/compliance-state.js';
+import { type Alert, type StateKey, stateKeyId } from '../domain/compliance-state.js';
 import { type Mute, mutesCovering } from '../domain/mute.js';
 import { DEFAULT_DESTINATION } from '../domain/routing-config.js';
-import type { MessageSink, PostResult, SlackMessage } from '../ports/message-sink.js';
+import type { MessageSink, PostedMessage, PostResult, SlackMessage } from '../ports/message-sink.js';
 import type { DeliveryMutes } from './mutes.js';
 
 /** The outbox operations the deliverer needs (implemented by `AlertOutboxRepository`). */
@@ -144,6 +169,29 @@ export interface DrainLease {
   releaseDrainLease(owner: string, now: Date): Promise<void>;
 }
 
+/** A pair's Slack thread changed state (bot mode): what the rewrite of its original message says. */
+export interface ThreadChange {
+  readonly state: 'resolved' | 'reopened';
+  /** The resolution, or the violation that re-opened the pair. */
+  readonly alert: Alert;
+}
+
+/** The threads of pairs in bot mode (implemented by `AlertThreadRepository` on the outbox table). */
+export interface AlertThreadStore {
+  /** The threads of these pairs by `stateKeyId`; none for a pair without one or past its TTL. */
+  getMany(keys: readonly StateKey[], now?: Date): Promise<ReadonlyMap<string, AlertThread>>;
+  put(key: StateKey, thread: AlertThread, now?: Date): Promise<void>;
+  /** Records the last alert delivered in the thread of message `ts`, and renews its TTL. */
+  touch(
+    key: StateKey,
+    ts: string,
+    last: { eventId: string; kind: AlertThread['lastKind'] },
+    now?: Date,
+  ): Promise<void>;
+  /** Forgets the thread of message `ts` (a newer thread of the pair is left alone). */
+  forget(key: StateKey, ts: string): Promise<void>;
+}
+
 /** Renders the two kinds of message; the default uses `templates/*.liquid`. */
 export interface MessageRenderer {
   /** One alert, with what was looked up for it at delivery (see domain/alert-context.ts). */
@@ -157,6 +205,12 @@ export interface MessageRenderer {
     threshold: number,
     contexts: ReadonlyMap<string, AlertContext>,
   ): { message: SlackMessage; droppedBlocks: number };
+  /**
+   * Bot mode: a thread's original message rewritten for a change of state (templates/thread_banner.liquid).
+   * Must give the same message for the same arguments (an update may be sent again).
+   * @default - the Liquid templates' (renderThreadUpdate)
+   */
+  threadUpdate?(original: SlackMessage, change: ThreadChange): SlackMessage;
 }
 
 /** Structured logger (Powertools Logger fits). Never given the webhook URL. */
@@ -171,6 +225,12 @@ export interface DestinationSink {
   readonly sink: MessageSink;
   /** Minimum time between two posts to this destination. @default - the deliverer's `minIntervalMs` */
   readonly minIntervalMs?: number;
+  /**
+   * A bot destination's channel id: with a sink that can `update` and the deliverer's `threads`, its
+   * single alerts follow the thread lifecycle (see "Threads" above). A thread kept for another
+   * channel is not used. @default - none: every message is a new post (webhook mode)
+   */
+  readonly channel?: string;
 }
 
 /** Looks up what a message says of each alert beyond its decision, route included (src/use-cases/alert-contexts.ts). */
@@ -227,6 +287,8 @@ export interface AlertDelivererDeps {
   readonly logger?: DeliveryLogger;
   /** Holds back the alerts of muted pairs (see "Mutes" above). @default - no mutes */
   readonly mutes?: DeliveryMutes;
+  /** Where bot destinations keep each pair's thread (see "Threads" above). @default - no threads */
+  readonly threads?: AlertThreadStore;
 }
 
 export interface DrainResult {
@@ -260,6 +322,11 @@ export interface DrainResult {
   muted?: number;
   /** With mutes: re-alerts queued in this drain by mutes that ended on pairs still non-compliant. */
   realerts?: number;
+  /**
+   * With threads: original messages rewritten in this drain (chat.update), not counted in `messages`
+   * (each such alert's own message is its reply in the thread, which is).
+   */
+  threadUpdates?: number;
   /** Set when another drain held the lease, so this one delivered nothing. */
   leaseHeldBy?: { holder: string | null; until: string | null };
   /**
@@ -312,7 +379,15 @@ interface Outgoing {
   readonly ids: readonly string[];
   readonly violations: number;
   readonly resolutions: number;
+  /** A message of one alert: that alert (its pair may have a thread). */
+  readonly single?: Alert;
 }
+
+/** How a message went out: as a new message, or in a pair's thread (after the original's update). */
+type Sent =
+  | { readonly mode: 'post'; readonly result: PostResult }
+  | { readonly mode: 'update'; readonly result: PostResult }
+  | { readonly mode: 'reply'; readonly result: PostResult; readonly thread: AlertThread };
 
 /** Builds the notifier's use case; see the module comment for the delivery guarantees. */
 export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
@@ -329,7 +404,20 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       `leaseDurationMs (${leaseDurationMs}) must exceed leaseRenewIntervalMs (${leaseRenewIntervalMs}) > 0`,
     );
   }
-  const renderer = deps.renderer ?? createSlackMessageRenderer();
+  const defaultRenderer = createSlackMessageRenderer();
+  const renderer = deps.renderer ?? defaultRenderer;
+  const threadUpdate = (original: SlackMessage, change: ThreadChange): SlackMessage =>
+    renderer.threadUpdate
+      ? renderer.threadUpdate(original, change)
+      : defaultRenderer.threadUpdate(original, change);
+  const threadStore = deps.threads;
+  /** Whether destination `d` keeps threads (bot mode). */
+  const keepsThreads = (d: string): boolean => {
+    const destination = destinations[d];
+    return (
+      threadStore !== undefined && destination?.channel !== undefined && destination.sink.update !== undefined
+    );
+  };
   const logger = deps.logger;
   const defaultDestination = deps.defaultDestination ?? DEFAULT_DESTINATION;
   const destinations: Readonly<Record<string, DestinationSink>> =
@@ -538,6 +626,9 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       for (const [d, group] of groups) {
         const detector = detectors.get(d) as StormDetector;
         const storm = detector.isStorm(clock().getTime(), group.length);
+        // A pair's violation and resolution queued by one consumer batch share createdAt and would
+        // go out in event id order; in a thread the order is the story, so take decision order.
+        if (!storm && keepsThreads(d)) group.sort(decisionOrder);
         const plan = planMessages(group, storm, deps.digest);
         if (storm) {
           logger?.info('Alert storm: sending digests', {
@@ -559,6 +650,15 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         }
         queues.set(d, queue);
       }
+      let threads: Map<string, AlertThread>;
+      try {
+        threads = await threadsOf(queues);
+      } catch (err) {
+        logger?.error('Could not read the alerts’ Slack threads; they stay pending for the next drain', {
+          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        });
+        break;
+      }
 
       // Post, always to the destination ready first, each paced on its own.
       for (;;) {
@@ -569,11 +669,14 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         if (remaining() <= 0) break drain;
         if (!(await keepLease())) break drain;
         const reposted = out.ids.filter((id) => (byId.get(id)?.unconfirmedPosts ?? 0) > 0);
-        const posted = await (destinations[next] as DestinationSink).sink.post(out.message);
+        const sent = await send(next, out, threads, result);
+        const posted = sent.result;
         lastPostAtMs.set(next, clock().getTime());
         if (posted.ok) {
           // Mark right away: the window in which a crash re-posts is this one message.
           await deps.outbox.markDelivered(out.ids, randomUUID(), clock());
+          // Then the thread: a crash before this write loses only the thread (see "Threads").
+          await keepThread(next, out, sent, threads);
           if (reposted.length > 0) {
             result.possibleDuplicates += 1;
             logger?.warn('Re-posted alerts whose earlier post Slack never answered: a possible duplicate', {
@@ -624,6 +727,149 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     }
     result.pending = await deps.outbox.countPending();
     return result;
+  }
+
+  /** The threads of the single alerts queued for destinations that keep threads, by state key id. */
+  async function threadsOf(
+    queues: ReadonlyMap<string, readonly Outgoing[]>,
+  ): Promise<Map<string, AlertThread>> {
+    const keys: Alert[] = [];
+    for (const [d, queue] of queues) {
+      if (!keepsThreads(d)) continue;
+      for (const out of queue) if (out.single && threadKind(out.single)) keys.push(out.single);
+    }
+    if (keys.length === 0 || !threadStore) return new Map();
+    return new Map(await threadStore.getMany(keys, clock()));
+  }
+
+  /**
+   * Sends one message: a new post, or, for a pair with a thread in this destination's channel, the
+   * original's rewrite then the alert as a reply in the thread (see "Threads" above).
+   */
+  async function send(
+    d: string,
+    out: Outgoing,
+    threads: Map<string, AlertThread>,
+    result: DrainResult,
+  ): Promise<Sent> {
+    const destination = destinations[d] as DestinationSink;
+    const { sink } = destination;
+    const alert = out.single;
+    const change = alert && keepsThreads(d) ? threadKind(alert) : null;
+    const thread = alert && change ? threads.get(stateKeyId(alert)) : undefined;
+    if (!alert || !change || !thread || thread.destination !== d || thread.channel !== destination.channel) {
+      return { mode: 'post', result: await sink.post(out.message) };
+    }
+    const ref: PostedMessage = { channel: thread.channel, ts: thread.ts };
+    const extra = { destination: d, eventId: alert.eventId };
+    let rewrite: SlackMessage | null = null;
+    try {
+      rewrite = threadUpdate(thread.original, { state: change, alert });
+    } catch (err) {
+      // The reply still goes out: the alert matters more than the original's banner.
+      logger?.error(
+        'Could not render the update of a thread’s original message; replying in the thread only',
+        {
+          ...extra,
+          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        },
+      );
+    }
+    if (rewrite !== null && sink.update) {
+      const updated = await sink.update(ref, rewrite);
+      if (!updated.ok) {
+        if (!updated.retryable && updated.scope === 'message') {
+          logger?.warn(
+            'Slack would not update the thread’s original message; posting the alert as a new message',
+            {
+              ...extra,
+              reason: updated.reason,
+            },
+          );
+          return fallBack(d, out, alert, thread, threads);
+        }
+        // chat.update is idempotent: unanswered, it is safe to send again (not an unconfirmed post).
+        return {
+          mode: 'update',
+          result: updated.ambiguous
+            ? { ...updated, ambiguous: false, reason: `${updated.reason} (chat.update, safe to repeat)` }
+            : updated,
+        };
+      }
+      result.threadUpdates = (result.threadUpdates ?? 0) + 1;
+    }
+    const reply = await sink.post(out.message, { threadOf: ref });
+    if (!reply.ok && reply.code === 'thread_reply_not_found') {
+      logger?.warn('Slack no longer has the thread; posting the alert as a new message', {
+        ...extra,
+        reason: reply.reason,
+      });
+      return fallBack(d, out, alert, thread, threads);
+    }
+    return { mode: 'reply', result: reply, thread };
+  }
+
+  /** The thread cannot be used: forget it and post the alert as a new message. */
+  async function fallBack(
+    d: string,
+    out: Outgoing,
+    alert: Alert,
+    thread: AlertThread,
+    threads: Map<string, AlertThread>,
+  ): Promise<Sent> {
+    threads.delete(stateKeyId(alert));
+    try {
+      await threadStore?.forget(alert, thread.ts);
+    } catch (err) {
+      // Harmless: the next alert of the pair finds the thread unusable again and falls back again.
+      logger?.warn('Could not forget an unusable Slack thread', {
+        destination: d,
+        eventId: alert.eventId,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+    }
+    return { mode: 'post', result: await (destinations[d] as DestinationSink).sink.post(out.message) };
+  }
+
+  /**
+   * After a delivered message: a violation posted as a new message starts its pair's thread, an
+   * alert replied in a thread renews it. A failure here loses the thread, never the alert.
+   */
+  async function keepThread(
+    d: string,
+    out: Outgoing,
+    sent: Sent,
+    threads: Map<string, AlertThread>,
+  ): Promise<void> {
+    const alert = out.single;
+    if (!threadStore || !alert || !keepsThreads(d) || !threadKind(alert) || !sent.result.ok) return;
+    const now = clock();
+    try {
+      if (sent.mode === 'reply') {
+        await threadStore.touch(alert, sent.thread.ts, { eventId: alert.eventId, kind: alert.kind }, now);
+        return;
+      }
+      const posted = sent.result.posted;
+      if (sent.mode !== 'post' || alert.kind !== 'violation' || !posted) return;
+      const thread: AlertThread = {
+        channel: posted.channel,
+        ts: posted.ts,
+        destination: d,
+        original: out.message,
+        openedBy: alert.eventId,
+        postedAt: now.toISOString(),
+        lastEventId: alert.eventId,
+        lastKind: alert.kind,
+      };
+      await threadStore.put(alert, thread, now);
+      threads.set(stateKeyId(alert), thread);
+    } catch (err) {
+      logger?.error('A Slack thread was not kept; the pair’s next alert is posted as a new message', {
+        destination: d,
+        eventId: alert.eventId,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+    }
   }
 
   /** The destination with messages waiting whose next post may start first (its pacing). */
@@ -713,6 +959,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
           ids: planned.ids,
           violations: alert.kind === 'violation' ? 1 : 0,
           resolutions: alert.kind === 'resolution' ? 1 : 0,
+          single: alert,
         },
       ];
     }
@@ -870,4 +1117,28 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       return run;
     },
   };
+}
+
+/**
+ * What an alert does to its pair's thread: a resolution resolves it, a violation re-opens it; a
+ * flapping alert stays out of threads (null).
+ */
+function threadKind(alert: Alert): ThreadChange['state'] | null {
+  if (alert.kind === 'resolution') return 'resolved';
+  if (alert.kind === 'violation') return 'reopened';
+  return null;
+}
+
+/** Queue order, then decision order within one enqueue time (see its use). */
+function decisionOrder(a: PendingAlert, b: PendingAlert): number {
+  return (
+    cmp(a.createdAt, b.createdAt) ||
+    cmp(a.alert.orderingTimestamp, b.alert.orderingTimestamp) ||
+    cmp(a.alert.eventTime ?? '', b.alert.eventTime ?? '') ||
+    cmp(a.id, b.id)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -47,4 +47,35 @@ describe('folder message sink', () => {
     // Assess
     expect(result).toMatchObject({ ok: false, retryable: true });
   });
+
+  it('for a bot destination without a token: answers a made-up ts, writes thread replies and updates, so the lifecycle shows in the files', async () => {
+    // Prepare
+    const dir = join(mkdtempSync(join(tmpdir(), 'outbox-')), 'security');
+    const sink = createFolderMessageSink({
+      dir,
+      log: () => {},
+      clock: () => new Date('2024-05-01T10:00:00.123Z'),
+      channel: 'C0123456789',
+    });
+    const message = { text: 'violation', blocks: [] };
+
+    // Act
+    const first = await sink.post(message);
+    const posted = first.ok ? first.posted : undefined;
+    const reply = await sink.post({ text: 'resolved', blocks: [] }, { threadOf: posted! });
+    const updated = await sink.update!(posted!, { text: 'violation, resolved', blocks: [] });
+
+    // Assess
+    expect(posted).toEqual({ channel: 'C0123456789', ts: expect.stringMatching(/^1714557600\.\d{6}$/) });
+    expect(reply.ok && reply.posted?.ts).not.toBe(posted?.ts);
+    expect(updated).toEqual({ ok: true, posted });
+    const files = readdirSync(dir).sort();
+    const read = files.map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    expect(files[2]).toMatch(/-update\.json$/);
+    expect(read).toEqual([
+      { channel: 'C0123456789', ts: posted?.ts, text: 'violation', blocks: [] },
+      { channel: 'C0123456789', ts: expect.any(String), thread_ts: posted?.ts, text: 'resolved', blocks: [] },
+      { channel: 'C0123456789', ts: posted?.ts, text: 'violation, resolved', blocks: [] },
+    ]);
+  });
 });

@@ -187,3 +187,19 @@ function fnv1a(text: string): number {
   }
   return hash >>> 0;
 }
+
+// ---------------------------------------------------------------------------------------------
+// outbox table, Slack threads (bot mode)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Key of a pair's Slack thread in the outbox table: `THREAD#<64 hex digits of SHA-256 over the state
+ * table keys>` (`<statePk>\u0000<stateSk>`, as the `open` index hashes them). The state keys
+ * themselves cannot simply be joined: a rule name may contain `#`, so `<pk>#<sk>` of two pairs
+ * could be one text, and together they can reach ~1.8 KB. The hash is 71 bytes and the same for
+ * every writer and reader; the item keeps the pair's fields as attributes.
+ */
+export function threadPk(key: StateKey): string {
+  const { pk, sk } = stateKeyAttributes(key);
+  return `THREAD#${sha256Hex(`${pk}\u0000${sk}`)}`;
+}

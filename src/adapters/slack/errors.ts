@@ -42,6 +42,14 @@ export class WebhookUrlError extends SlackError {
   }
 }
 
+/** A bot token (from Secrets Manager or a local variable) is missing or not of a bot token's shape. */
+export class BotTokenError extends SlackError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BotTokenError';
+  }
+}
+
 /** The templates directory (TEMPLATES_DIR or the repository's templates/) does not exist. */
 export class TemplatesDirError extends SlackError {
   constructor(message: string) {

@@ -236,18 +236,25 @@ export function classifyWebApiAnswer(
   }
   const code = typeof json?.error === 'string' ? slackCode(json.error) : '';
   const reason = `${peer} answered HTTP ${status}${code ? ` ${code}` : success ? ' without ok' : ''}`;
+  const named = code ? { code } : {};
   if (status === 429 || code === 'rate_limited' || code === 'ratelimited') {
-    return { ok: false, retryable: true, reason, retryAfterMs: parseRetryAfter(retryAfterHeader) ?? 1000 };
+    return {
+      ok: false,
+      retryable: true,
+      reason,
+      retryAfterMs: parseRetryAfter(retryAfterHeader) ?? 1000,
+      ...named,
+    };
   }
-  if (AMBIGUOUS_ERRORS.has(code)) return { ok: false, retryable: true, ambiguous: true, reason };
-  if (status >= 500 || RETRYABLE_ERRORS.has(code)) return { ok: false, retryable: true, reason };
+  if (AMBIGUOUS_ERRORS.has(code)) return { ok: false, retryable: true, ambiguous: true, reason, ...named };
+  if (status >= 500 || RETRYABLE_ERRORS.has(code)) return { ok: false, retryable: true, reason, ...named };
   if (DESTINATION_ERRORS.has(code) || status === 401 || status === 403 || status === 404) {
-    return { ok: false, retryable: false, scope: 'webhook', reason };
+    return { ok: false, retryable: false, scope: 'webhook', reason, ...named };
   }
   // A known refusal of this message, or any other answer a working API gave with 2xx; an unknown
   // code with a 4xx is taken as the destination's problem (bounded retries, then an operator).
   const scope = MESSAGE_ERRORS.has(code) || success ? 'message' : 'webhook';
-  return { ok: false, retryable: false, scope, reason };
+  return { ok: false, retryable: false, scope, reason, ...named };
 }
 
 function parseJson(text: string): { ok?: unknown; error?: unknown; channel?: unknown; ts?: unknown } | null {

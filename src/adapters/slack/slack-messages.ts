@@ -140,6 +140,56 @@ export function renderFlapping(
   );
 }
 
+/** What changed in a pair's thread (bot mode): its violation was resolved, or it is open again. */
+export interface ThreadChange {
+  readonly state: 'resolved' | 'reopened';
+  /** The alert that changed it: the resolution, or the violation that re-opened the pair. */
+  readonly alert: Alert;
+}
+
+/**
+ * The rewrite of a violation's original message in bot mode (chat.update): the banner of
+ * `templates/thread_banner.liquid` ("✅ Resolved after 3 h 12 min", by which evaluation; or
+ * "Non-compliant again") in place of the original's header, then the rest of the original exactly
+ * as it was posted, within Block Kit's limits. Built from the stored original, never from the last
+ * rewrite, so banners never stack and the same change always renders the same message (an update
+ * that is retried re-sends the same content).
+ */
+export function renderThreadUpdate(
+  original: SlackMessage,
+  change: ThreadChange,
+  options: RenderOptions = {},
+): SlackMessage {
+  const { alert } = change;
+  const eventTime = (alert as Partial<Alert>).eventTime ?? alert.orderingTimestamp;
+  const openedAt = typeof alert.openedAt === 'string' ? alert.openedAt : null;
+  const banner = renderTemplate(
+    'thread_banner',
+    {
+      state: change.state,
+      alert: {
+        event_id: alert.eventId,
+        event_time: eventTime,
+        new_status: alert.newStatus,
+        open_for:
+          change.state === 'resolved' && openedAt
+            ? formatDuration(Date.parse(eventTime) - Date.parse(openedAt))
+            : null,
+        mute_ended: muteEndedVars(alert) !== null,
+      },
+    },
+    options,
+  );
+  const [first, ...rest] = original.blocks;
+  const body = first?.type === 'header' ? rest : original.blocks;
+  // Both parts are rendered output, escaped already: joined as data, not re-rendered.
+  return enforceLimits(
+    { text: `${banner.text} · ${original.text}`, blocks: [...banner.blocks, ...body] },
+    'thread_banner',
+    options.limits,
+  ).message;
+}
+
 /**
  * The contexts of a digest's alerts, by event id. An id without one is shown with what its group
  * alone tells (the rule's catalog severity, no account name).
@@ -386,5 +436,7 @@ export function createSlackMessageRenderer(options: RenderOptions = {}) {
       threshold: number,
       contexts: DigestContexts,
     ): { message: SlackMessage; droppedBlocks: number } => renderDigest(digest, threshold, contexts, options),
+    threadUpdate: (original: SlackMessage, change: ThreadChange): SlackMessage =>
+      renderThreadUpdate(original, change, options),
   };
 }
