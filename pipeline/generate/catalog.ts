@@ -421,3 +421,140 @@ export function resourceTypeSpec(type: string): ResourceTypeSpec {
     throw new RangeError(`unknown resource type "${type}"; known: ${RESOURCE_TYPES.map((t) => t.type)}`);
   return spec;
 }
+
+/**
+ * The configuration property a change-triggered rule looks at, with a value it finds compliant and
+ * one it does not: what the item change before an evaluation carries in `configurationItemDiff`
+ * (the property paths AWS Config uses for these types). Rules left out change `Configuration`.
+ */
+export interface RuleProperty {
+  readonly path: string;
+  readonly compliant: unknown;
+  readonly nonCompliant: unknown;
+}
+
+const SSH_OPEN = { ipProtocol: 'tcp', fromPort: 22, toPort: 22, ipv4Ranges: [{ cidrIp: '0.0.0.0/0' }] };
+const SSH_OFFICE = { ipProtocol: 'tcp', fromPort: 22, toPort: 22, ipv4Ranges: [{ cidrIp: '10.20.0.0/16' }] };
+
+export const RULE_PROPERTIES: Readonly<Record<string, RuleProperty>> = {
+  's3-bucket-versioning-enabled': {
+    path: 'SupplementaryConfiguration.BucketVersioningConfiguration.Status',
+    compliant: 'Enabled',
+    nonCompliant: 'Suspended',
+  },
+  's3-bucket-server-side-encryption-enabled': {
+    path: 'SupplementaryConfiguration.ServerSideEncryptionConfiguration',
+    compliant: { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms' } }] },
+    nonCompliant: null,
+  },
+  's3-bucket-public-read-prohibited': {
+    path: 'SupplementaryConfiguration.AccessControlList',
+    compliant: { grantList: [] },
+    nonCompliant: { grantList: [{ grantee: 'AllUsers', permission: 'Read' }] },
+  },
+  's3-bucket-public-write-prohibited': {
+    path: 'SupplementaryConfiguration.AccessControlList',
+    compliant: { grantList: [] },
+    nonCompliant: { grantList: [{ grantee: 'AllUsers', permission: 'Write' }] },
+  },
+  's3-bucket-logging-enabled': {
+    path: 'SupplementaryConfiguration.BucketLoggingConfiguration.DestinationBucketName',
+    compliant: 'access-logs',
+    nonCompliant: null,
+  },
+  's3-bucket-ssl-requests-only': {
+    path: 'SupplementaryConfiguration.BucketPolicy.PolicyText',
+    compliant: '{"Statement":[{"Effect":"Deny","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}',
+    nonCompliant: '{"Statement":[]}',
+  },
+  'encrypted-volumes': { path: 'Configuration.Encrypted', compliant: true, nonCompliant: false },
+  'ec2-volume-inuse-check': {
+    path: 'Configuration.Attachments',
+    compliant: [{ state: 'attached' }],
+    nonCompliant: [],
+  },
+  'restricted-ssh': { path: 'Configuration.IpPermissions.0', compliant: SSH_OFFICE, nonCompliant: SSH_OPEN },
+  'restricted-common-ports': {
+    path: 'Configuration.IpPermissions.1',
+    compliant: null,
+    nonCompliant: { ipProtocol: 'tcp', fromPort: 3389, toPort: 3389, ipv4Ranges: [{ cidrIp: '0.0.0.0/0' }] },
+  },
+  'vpc-default-security-group-closed': {
+    path: 'Configuration.IpPermissionsEgress.0',
+    compliant: null,
+    nonCompliant: { ipProtocol: '-1', ipv4Ranges: [{ cidrIp: '0.0.0.0/0' }] },
+  },
+  'ec2-instance-no-public-ip': {
+    path: 'Configuration.PublicIpAddress',
+    compliant: null,
+    nonCompliant: '203.0.113.24',
+  },
+  'ec2-imdsv2-check': {
+    path: 'Configuration.MetadataOptions.HttpTokens',
+    compliant: 'required',
+    nonCompliant: 'optional',
+  },
+  'ebs-optimized-instance': { path: 'Configuration.EbsOptimized', compliant: true, nonCompliant: false },
+  'rds-storage-encrypted': { path: 'Configuration.StorageEncrypted', compliant: true, nonCompliant: false },
+  'rds-instance-public-access-check': {
+    path: 'Configuration.PubliclyAccessible',
+    compliant: false,
+    nonCompliant: true,
+  },
+  'rds-multi-az-support': { path: 'Configuration.MultiAZ', compliant: true, nonCompliant: false },
+  'db-instance-backup-enabled': {
+    path: 'Configuration.BackupRetentionPeriod',
+    compliant: 7,
+    nonCompliant: 0,
+  },
+  'lambda-function-public-access-prohibited': {
+    path: 'SupplementaryConfiguration.Policy',
+    compliant: '{"Statement":[{"Principal":{"Service":"events.amazonaws.com"}}]}',
+    nonCompliant: '{"Statement":[{"Principal":"*"}]}',
+  },
+  'lambda-inside-vpc': {
+    path: 'Configuration.VpcConfig.SubnetIds',
+    compliant: ['subnet-0a1b2c3d'],
+    nonCompliant: [],
+  },
+  'dynamodb-pitr-enabled': {
+    path: 'SupplementaryConfiguration.ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus',
+    compliant: 'ENABLED',
+    nonCompliant: 'DISABLED',
+  },
+  'vpc-flow-logs-enabled': {
+    path: 'Relationships.0',
+    compliant: { resourceType: 'AWS::EC2::FlowLog' },
+    nonCompliant: null,
+  },
+  'cmk-backing-key-rotation-enabled': {
+    path: 'SupplementaryConfiguration.KeyRotationStatus',
+    compliant: true,
+    nonCompliant: false,
+  },
+  'iam-user-mfa-enabled': {
+    path: 'Configuration.MfaDevices',
+    compliant: [{ enableDate: '2026-01-05' }],
+    nonCompliant: [],
+  },
+  'access-keys-rotated': {
+    path: 'Configuration.AccessKeys.0.Status',
+    compliant: 'Inactive',
+    nonCompliant: 'Active',
+  },
+  'iam-policy-no-statements-with-admin-access': {
+    path: 'Configuration.PolicyVersionList.0.Document',
+    compliant: '{"Statement":[{"Action":"s3:GetObject","Resource":"*"}]}',
+    nonCompliant: '{"Statement":[{"Action":"*","Resource":"*"}]}',
+  },
+};
+
+/** Teams that own resources (the `team` tag), as in the demo's accounts map. */
+export const RESOURCE_TEAMS = [
+  'payments',
+  'identity',
+  'data-platform',
+  'web',
+  'mobile',
+  'analytics',
+] as const;

@@ -1,15 +1,17 @@
 /**
  * The configuration file of the demo organization (`config-monitor up --demo`): two destinations,
- * `security` for CRITICAL and HIGH violations and for every alert of the production OU, `default`
- * for the rest, and an accounts map with names, OUs and owners, so the outbox shows one sub-folder
- * per destination and every message an account name, a route and an owner.
+ * `security` for CRITICAL and HIGH violations, every alert of the production OU and of resources
+ * tagged `data-class: pii`, `default` for the rest, and an accounts map with names, OUs and owners,
+ * so the outbox shows one sub-folder per destination and every message an account name, a route and
+ * an owner.
  */
+import { RESOURCE_TEAMS } from './catalog.js';
 import type { OrganizationProfile } from './organization.js';
 
 export const DEMO_PRODUCTION_OU = 'ou-demo-prod0001';
 export const DEMO_WORKLOADS_OU = 'ou-demo-work0001';
 
-const TEAMS = ['payments', 'identity', 'data-platform', 'web', 'mobile', 'analytics'] as const;
+const TEAMS = RESOURCE_TEAMS;
 
 /** The demo's `config.json` content, for the accounts of `profile`. */
 export function demoConfigFile(profile: Pick<OrganizationProfile, 'accounts'>): Record<string, unknown> {
@@ -37,6 +39,7 @@ export function demoConfigFile(profile: Pick<OrganizationProfile, 'accounts'>): 
       routes: [
         { name: 'critical-and-high', severities: ['CRITICAL', 'HIGH'], destination: 'security' },
         { name: 'production', ous: [DEMO_PRODUCTION_OU], destination: 'security' },
+        { name: 'pii-data', tags: { 'data-class': 'pii' }, destination: 'security' },
       ],
       accounts,
     },

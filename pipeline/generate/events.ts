@@ -124,6 +124,22 @@ const ITEM_STATUS: Record<ChangeType, string> = {
   DELETE: 'ResourceDeleted',
 };
 
+/** One `configurationItemDiff.changedProperties` entry, as AWS Config writes it. */
+export interface ChangedPropertyValue {
+  readonly previousValue: unknown;
+  readonly updatedValue: unknown;
+  readonly changeType: ChangeType;
+}
+
+/** What an inline item change carries beyond the item's identity. */
+export interface ItemChangeDetail {
+  /** Property path → change (`Configuration.BucketVersioningConfiguration.Status`). */
+  readonly changedProperties?: Readonly<Record<string, ChangedPropertyValue>>;
+  /** CloudTrail event ids of the API calls that made the change. */
+  readonly relatedEvents?: readonly string[];
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
 /** A `Config Configuration Item Change` event, inline or (for large items) oversized. */
 export function configurationItemEvent(
   id: string,
@@ -132,6 +148,7 @@ export function configurationItemEvent(
   capturedAt: number,
   notifiedAt: number,
   oversized: boolean,
+  change: ItemChangeDetail = {},
 ): EventBridgeEvent {
   const core = {
     configurationItemVersion: '1.3',
@@ -163,14 +180,14 @@ export function configurationItemEvent(
     : {
         recordVersion: '1.3',
         messageType: 'ConfigurationItemChangeNotification',
-        configurationItemDiff: { changedProperties: {}, changeType },
+        configurationItemDiff: { changedProperties: change.changedProperties ?? {}, changeType },
         notificationCreationTime,
         configurationItem: {
-          relatedEvents: [],
+          relatedEvents: change.relatedEvents ?? [],
           relationships: [],
           configuration: changeType === 'DELETE' ? null : { generated: true },
           supplementaryConfiguration: {},
-          tags: {},
+          tags: change.tags ?? {},
           ...core,
         },
       };

@@ -17,18 +17,22 @@
  * known only from an aggregator (its current results, for a baseline sync), and during the window
  * most pairs never change.
  */
+import { createHash } from 'node:crypto';
 import { yesterdayUtc } from '../../src/domain/archive-schema.js';
 import type { StandInResult, StandInSource } from '../embedded/config-aggregator-stand-in.js';
 import {
   REGIONS,
+  RESOURCE_TEAMS,
   RESOURCE_TYPES,
   type ResourceTypeSpec,
+  RULE_PROPERTIES,
   RULES,
   type RuleSpec,
   STORM_FILL_RULE,
 } from './catalog.js';
 import { GenerateOptionError } from './errors.js';
 import {
+  type ChangedPropertyValue,
   type ChangeType,
   complianceChangeEvent,
   configurationItemEvent,
@@ -375,7 +379,10 @@ function* organization(o: Normalized, split: Split | null): Generator<EventBridg
       const notifiedAt = capturedAt + random.int(2 * SECOND, 90 * SECOND);
       const oversized = resource.ref.resourceType === 'AWS::IAM::Policy' && random.chance(0.5);
       emit(notifiedAt + random.int(0, 1500), () =>
-        configurationItemEvent(id, resource.ref, changeType, capturedAt, notifiedAt, oversized),
+        configurationItemEvent(id, resource.ref, changeType, capturedAt, notifiedAt, oversized, {
+          tags: resourceTags(resource.ref),
+          relatedEvents: [cloudTrailEventId(id)],
+        }),
       );
     };
     if (resource.createdAt > start) item('CREATE', resource.createdAt);
@@ -420,7 +427,11 @@ function* organization(o: Normalized, split: Split | null): Generator<EventBridg
           const itemId = ids.uuid();
           const itemNotified = evaluation.at + pair.random.int(2 * SECOND, 60 * SECOND);
           emit(itemNotified, () =>
-            configurationItemEvent(itemId, pair.resource.ref, 'UPDATE', evaluation.at, itemNotified, false),
+            configurationItemEvent(itemId, pair.resource.ref, 'UPDATE', evaluation.at, itemNotified, false, {
+              changedProperties: changedPropertiesFor(pair.rule, evaluation.status),
+              relatedEvents: [cloudTrailEventId(itemId)],
+              tags: resourceTags(pair.resource.ref),
+            }),
           );
         }
       }
@@ -699,4 +710,36 @@ function simulate(pair: Pair, start: number, end: number, stormAt: number, split
     if (at < end) push(at, 'NOT_APPLICABLE', null, false);
   }
   return out;
+}
+
+/**
+ * The change AWS Config reports before a change-triggered evaluation: the rule's property moving to
+ * the value the new status implies (RULE_PROPERTIES; `Configuration` for the others).
+ */
+function changedPropertiesFor(rule: RuleSpec, status: Status): Record<string, ChangedPropertyValue> {
+  const property = RULE_PROPERTIES[rule.name] ?? {
+    path: 'Configuration',
+    compliant: { compliant: true },
+    nonCompliant: { compliant: false },
+  };
+  const [previousValue, updatedValue] =
+    status === 'NON_COMPLIANT'
+      ? [property.compliant, property.nonCompliant]
+      : [property.nonCompliant, property.compliant];
+  const changeType: ChangeType =
+    previousValue === null ? 'CREATE' : updatedValue === null ? 'DELETE' : 'UPDATE';
+  return { [property.path]: { previousValue, updatedValue, changeType } };
+}
+
+/** A CloudTrail event id (a UUID) derived from the item change's id: no draw from the random streams. */
+function cloudTrailEventId(itemId: string): string {
+  const hex = createHash('sha256').update(`cloudtrail:${itemId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** A resource's tags, stable for its id: its owning team, and `data-class: pii` on one in ten. */
+function resourceTags(ref: ResourceRef): Record<string, string> {
+  const h = createHash('sha256').update(`tags:${ref.account}:${ref.resourceId}`).digest();
+  const team = RESOURCE_TEAMS[(h[0] ?? 0) % RESOURCE_TEAMS.length] as string;
+  return (h[1] ?? 0) % 10 === 0 ? { team, 'data-class': 'pii' } : { team };
 }

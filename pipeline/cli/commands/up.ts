@@ -24,6 +24,7 @@ import {
 } from '../../embedded/stack.js';
 import { syncIntoStack } from '../../embedded/sync.js';
 import { demoConfigFile } from '../../generate/demo-config.js';
+import { demoLiveEvents } from '../../generate/live.js';
 import {
   type DeploymentOptions,
   generateDeployment,
@@ -83,7 +84,9 @@ Options:
                    3 regions, ~30 rules, 90 days ending yesterday, one storm) as a deployment
                    meets it: a baseline sync from a local stand-in of its Config aggregator,
                    dated at the start of the 90 days, one mute (an account's rule, 30 days),
-                   then the live events of the 90 days; without a configuration file it
+                   then the live events of the 90 days (as storm digests), and 75 s later
+                   three live violations as single messages with the change that caused
+                   them; without a configuration file it
                    writes <data-dir>/config.json routing to two destinations (security, default)
   -h, --help       this help
 `,
@@ -137,7 +140,7 @@ Options:
     try {
       const control = await startControlServer(stack);
       closers.push(() => control.close());
-      const http = await startHttp(stack, port);
+      const http = await startStackServer(stack, port, undefined, { routing: configured.routing });
       closers.push(() => http.close());
       await writeStackEndpoints(dataDir, {
         pid: process.pid,
@@ -163,6 +166,10 @@ Options:
         io.stdout.write(
           `\nDashboard and API: ${http.url}\nAlerts go to ${describeDestinations(stack, shownDir)}. Press Ctrl-C to stop.\n`,
         );
+      }
+      if (values.demo && fresh && !cancel.signal.aborted) {
+        const tail = scheduleLiveTail(stack, control, log, cancel.signal, DEMO_LIVE_TAIL_DELAY_MS);
+        closers.push(() => tail.stop());
       }
       log(`\n${await interrupted}: shutting down…`);
     } finally {
@@ -274,12 +281,56 @@ async function loadDemo(
   log(formatReport(report, 'the demo live events', relative(process.cwd(), stack.dataDir) || '.').trimEnd());
 }
 
-interface HttpServer {
-  readonly url: string;
-  close(): Promise<void>;
+/**
+ * How long after the demo's history its live tail arrives: past the storm detector's one-minute
+ * window, so the tail's few violations go out as single messages, not as part of a digest.
+ */
+export const DEMO_LIVE_TAIL_DELAY_MS = 75_000;
+
+/**
+ * The demo's live tail (pipeline/generate/live.ts), ingested once after `delayMs` through the
+ * control endpoint's turn-taking; `stop` cancels it or waits for it, so shutdown never closes the
+ * stack under it.
+ */
+function scheduleLiveTail(
+  stack: EmbeddedStack,
+  control: { exclusive<T>(run: () => Promise<T>): Promise<T> },
+  log: (line: string) => void,
+  signal: AbortSignal,
+  delayMs: number,
+): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setTimeout(() => {
+    const profile = organizationProfile({ ...demoOrganization(), end: yesterdayUtc() });
+    const events = demoLiveEvents(profile, Date.now());
+    running = control
+      .exclusive(() =>
+        stack.ingest(
+          (function* () {
+            for (const event of events) yield { value: event };
+          })(),
+          { signal },
+        ),
+      )
+      .then((report) =>
+        log(
+          `demo live tail: ${report.summary.alerts.violations} new violations, each a single message with the change that caused it`,
+        ),
+      )
+      .catch((err: unknown) => {
+        if (!signal.aborted)
+          log(`demo live tail failed: ${err instanceof Error ? err.message : String(err)}`);
+      });
+  }, delayMs);
+  log(
+    `demo: ${CASES_IN_TAIL} live violations arrive in ${Math.round(delayMs / 1000)} s, after the storm's digests`,
+  );
+  return {
+    async stop() {
+      clearTimeout(timer);
+      await running;
+    },
+  };
 }
 
-/** The API + dashboard over this stack on 127.0.0.1:`port` (pipeline/server/local-server.ts). */
-async function startHttp(stack: EmbeddedStack, port: number): Promise<HttpServer> {
-  return startStackServer(stack, port);
-}
+const CASES_IN_TAIL = 3;
