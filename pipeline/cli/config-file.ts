@@ -64,7 +64,9 @@ export function describeDestinations(
   const where = (name: string | null, info: SinkInfo) =>
     info.kind === 'slack'
       ? `Slack webhook (${info.env ?? 'SLACK_WEBHOOK_URL'})`
-      : `${shownDir}/outbox/${name === null ? '' : `${name}/`}${info.env ? ` (${info.env} unset)` : ''}`;
+      : info.kind === 'bot'
+        ? `Slack channel ${info.channel ?? ''} (bot token in ${info.env ?? 'SLACK_BOT_TOKEN'})`
+        : `${shownDir}/outbox/${name === null ? '' : `${name}/`}${info.env ? ` (${info.env} unset)` : ''}`;
   if (!stack.routed) return where(null, stack.sink);
   return Object.entries(stack.destinations)
     .map(([name, info]) => `${name} → ${where(name, info)}`)

@@ -5,6 +5,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertOutboxRepository } from '../../src/adapters/dynamodb/alert-outbox.repository.js';
+import { AlertThreadRepository } from '../../src/adapters/dynamodb/alert-thread.repository.js';
 import { MuteRepository } from '../../src/adapters/dynamodb/mute.repository.js';
 import { HotStateOpenPairs } from '../../src/adapters/dynamodb/open-pairs.js';
 import { ResourceRecordRepository } from '../../src/adapters/dynamodb/resource-record.repository.js';
@@ -57,6 +58,8 @@ export function createStackDeliverer(options: DelivererOptions): AlertDeliverer 
     digestThreshold: options.alerts.digestThreshold,
     renderer: createSlackMessageRenderer({ dashboardUrl: options.alerts.dashboardUrl }),
     logger,
+    // Bot destinations keep each pair's thread beside the alerts (alert-thread.repository.ts).
+    threads: new AlertThreadRepository(doc, outbox.tableName),
     // Mutes are read once per drain: added or removed by `config-monitor mute` (directly in this
     // dynalite) or the API, they hold from the next drain on.
     mutes: createDeliveryMutes({

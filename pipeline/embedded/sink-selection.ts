@@ -2,27 +2,32 @@
  * Where the embedded stack's messages go: a Slack incoming webhook when one is configured
  * (`SLACK_WEBHOOK_URL`, or the option), else the outbox folder `<data-dir>/outbox/`, one JSON file
  * a message and a line on the console. With a routing configuration, one sink per destination
- * (selectDestinationSinks): its webhook, else `<data-dir>/outbox/<destination>/`.
+ * (selectDestinationSinks): its webhook or bot token, else `<data-dir>/outbox/<destination>/`.
  */
 
 import { join } from 'node:path';
+import { BotTokenError } from '../../src/adapters/slack/errors.js';
 import { createFolderMessageSink } from '../../src/adapters/slack/folder.message-sink.js';
+import { checkBotToken, createSlackBotClient } from '../../src/adapters/slack/slack-bot.client.js';
 import { createSlackWebhookClient, parseWebhookUrl } from '../../src/adapters/slack/slack-webhook.client.js';
 import {
   DEFAULT_DESTINATION,
   DEFAULT_WEBHOOK_ENV,
+  destinationEnv,
   type RoutingConfig,
 } from '../../src/domain/routing-config.js';
 import type { MessageSink } from '../../src/ports/message-sink.js';
 import type { DestinationSink } from '../../src/use-cases/deliver-alerts.js';
 import type { StackLogger } from './stack-logger.js';
 
-/** Which sink was chosen: `slack` (webhook) or the outbox folder. */
+/** Which sink was chosen: `slack` (webhook), `bot` (a channel through a bot token) or the outbox folder. */
 export interface SinkInfo {
-  readonly kind: 'slack' | 'folder';
+  readonly kind: 'slack' | 'bot' | 'folder';
   readonly dir: string | null;
-  /** With routing: the variable the destination's webhook URL is read from. */
+  /** With routing: the variable the destination's webhook URL or bot token is read from. */
   readonly env?: string;
+  /** A bot destination's channel id (also when its messages go to the folder). */
+  readonly channel?: string;
 }
 
 export interface SinkSelectionOptions {
@@ -71,6 +76,8 @@ export interface DestinationSinksOptions extends SinkSelectionOptions {
   readonly routing: RoutingConfig | null;
   /** @default - process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The Slack Web API bot destinations call (a local stand-in in tests). @default https://slack.com/api/ */
+  readonly slackApiUrl?: string;
 }
 
 export interface SelectedDestinations {
@@ -82,8 +89,11 @@ export interface SelectedDestinations {
 
 /**
  * The sink of every destination. With a routing configuration each webhook destination posts to the
- * URL in its `env` variable (the default destination's is SLACK_WEBHOOK_URL, or the option), and
- * one whose variable is unset writes to `<data-dir>/outbox/<destination>/`. The URL is never logged.
+ * URL in its `env` variable (the default destination's is SLACK_WEBHOOK_URL, or the option), each
+ * bot destination to its channel with the token in its `env` variable (default SLACK_BOT_TOKEN),
+ * and one whose variable is unset writes to `<data-dir>/outbox/<destination>/` (for a bot, with
+ * made-up `ts` and update files, so its threads can be followed: folder.message-sink.ts). The URL
+ * and the token are never logged.
  */
 export function selectDestinationSinks(options: DestinationSinksOptions): SelectedDestinations {
   const routing = options.routing;
@@ -97,9 +107,39 @@ export function selectDestinationSinks(options: DestinationSinksOptions): Select
   const env = options.env ?? process.env;
   const destinations: Record<string, DestinationSink> = {};
   const info: Record<string, SinkInfo> = {};
+  const messageLog = options.messageLog ?? ((line: string) => process.stderr.write(`${line}\n`));
   for (const [name, destination] of Object.entries(routing.destinations)) {
     const isDefault = name === routing.defaultDestination;
-    const variable = destination.env ?? (isDefault ? DEFAULT_WEBHOOK_ENV : undefined);
+    const variable = destinationEnv(name, destination, routing.defaultDestination);
+    if (destination.type === 'bot') {
+      const token = variable === undefined ? null : env[variable]?.trim() || null;
+      const { channel } = destination;
+      if (token !== null) {
+        const problem = checkBotToken(token, variable as string);
+        if (problem) throw new BotTokenError(problem);
+        destinations[name] = {
+          sink: createSlackBotClient({
+            token,
+            channel,
+            logger: options.logger,
+            ...(options.slackApiUrl ? { apiUrl: options.slackApiUrl } : {}),
+          }),
+          // chat.postMessage: about one message a second per channel (slack-bot.client.ts).
+          minIntervalMs: 1000,
+          channel,
+        };
+        info[name] = { kind: 'bot', dir: null, channel, ...(variable ? { env: variable } : {}) };
+      } else {
+        const dir = join(options.outboxDir, name);
+        destinations[name] = {
+          sink: createFolderMessageSink({ dir, log: messageLog, channel }),
+          minIntervalMs: 0,
+          channel,
+        };
+        info[name] = { kind: 'folder', dir, channel, ...(variable ? { env: variable } : {}) };
+      }
+      continue;
+    }
     const url =
       isDefault && options.slackWebhookUrl !== undefined
         ? options.slackWebhookUrl

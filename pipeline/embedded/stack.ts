@@ -144,6 +144,8 @@ export interface EmbeddedStackOptions {
    * destination. @default - none: every alert to `default`, `<data-dir>/outbox/*.json`
    */
   readonly routing?: RoutingConfig | null;
+  /** The Slack Web API of bot destinations (a local stand-in in tests). @default https://slack.com/api/ */
+  readonly slackApiUrl?: string;
   /** Minimum time between two Slack posts. @default - 1000 with a webhook, 0 for the folder */
   readonly minPostIntervalMs?: number;
   /**
@@ -181,7 +183,7 @@ export interface EmbeddedStack {
   readonly outbox: AlertOutboxRepository;
   readonly deliverer: AlertDeliverer;
   readonly archiver: EmbeddedArchiver;
-  /** Where messages go: `slack` (webhook) or the outbox folder. */
+  /** Where messages go: `slack` (webhook), `bot` (a channel through a bot token) or the outbox folder. */
   readonly sink: SinkInfo;
   /** Where each destination's messages go (one entry, `default`, without routing). */
   readonly destinations: Readonly<Record<string, SinkInfo>>;
@@ -352,6 +354,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
   const selected = selectDestinationSinks({
     routing,
     slackWebhookUrl: options.slackWebhookUrl,
+    ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
     outboxDir: layout.outbox,
     messageLog: options.messageLog,
     logger,
@@ -365,7 +368,11 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     destinations: Object.fromEntries(
       Object.entries(selected.destinations).map(([name, d]) => [
         name,
-        { sink: d.sink, minIntervalMs: options.minPostIntervalMs ?? d.minIntervalMs ?? 0 },
+        {
+          sink: d.sink,
+          minIntervalMs: options.minPostIntervalMs ?? d.minIntervalMs ?? 0,
+          ...(d.channel ? { channel: d.channel } : {}),
+        },
       ]),
     ),
     routing: routing ?? NO_ROUTING,

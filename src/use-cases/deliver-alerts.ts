@@ -174,6 +174,8 @@ export interface ThreadChange {
   readonly state: 'resolved' | 'reopened';
   /** The resolution, or the violation that re-opened the pair. */
   readonly alert: Alert;
+  /** When the pair became non-compliant per its thread: for a resolution without `openedAt`. */
+  readonly openedAt?: string;
 }
 
 /** The threads of pairs in bot mode (implemented by `AlertThreadRepository` on the outbox table). */
@@ -185,7 +187,7 @@ export interface AlertThreadStore {
   touch(
     key: StateKey,
     ts: string,
-    last: { eventId: string; kind: AlertThread['lastKind'] },
+    last: { eventId: string; kind: AlertThread['lastKind']; openedAt?: string },
     now?: Date,
   ): Promise<void>;
   /** Forgets the thread of message `ts` (a newer thread of the pair is left alone). */
@@ -764,7 +766,11 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     const extra = { destination: d, eventId: alert.eventId };
     let rewrite: SlackMessage | null = null;
     try {
-      rewrite = threadUpdate(thread.original, { state: change, alert });
+      rewrite = threadUpdate(thread.original, {
+        state: change,
+        alert,
+        ...(thread.openedAt ? { openedAt: thread.openedAt } : {}),
+      });
     } catch (err) {
       // The reply still goes out: the alert matters more than the original's banner.
       logger?.error(
@@ -846,7 +852,17 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     const now = clock();
     try {
       if (sent.mode === 'reply') {
-        await threadStore.touch(alert, sent.thread.ts, { eventId: alert.eventId, kind: alert.kind }, now);
+        await threadStore.touch(
+          alert,
+          sent.thread.ts,
+          {
+            eventId: alert.eventId,
+            kind: alert.kind,
+            // A re-opening violation: the time a later resolution is counted from.
+            ...(alert.kind === 'violation' ? { openedAt: alert.eventTime } : {}),
+          },
+          now,
+        );
         return;
       }
       const posted = sent.result.posted;
@@ -860,6 +876,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         postedAt: now.toISOString(),
         lastEventId: alert.eventId,
         lastKind: alert.kind,
+        openedAt: alert.eventTime,
       };
       await threadStore.put(alert, thread, now);
       threads.set(stateKeyId(alert), thread);

@@ -195,6 +195,34 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
     ]);
   });
 
+  it('a resolution without openedAt is timed from its thread: the last violation posted or replied there', async () => {
+    // Prepare: V1 10:00, R1 11:00, V2 12:00 (re-open), R2 12:45 — none carrying openedAt
+    const { deliverer, enqueue } = await setup();
+    const at = (kind: 'violation' | 'resolution', id: string, time: string) =>
+      makeAlert({ kind, eventId: id, resourceId: 'untimed', eventTime: time, orderingTimestamp: time });
+
+    // Act
+    for (const alert of [
+      at('violation', 'v1', '2024-05-01T10:00:00.000Z'),
+      at('resolution', 'r1', '2024-05-01T11:00:00.000Z'),
+      at('violation', 'v2', '2024-05-01T12:00:00.000Z'),
+      at('resolution', 'r2', '2024-05-01T12:45:00.000Z'),
+    ]) {
+      await enqueue([alert]);
+      await deliverer.drain();
+    }
+
+    // Assess
+    const updates = calls('chat.update').map(
+      (r) => (r.body.blocks as { text?: { text?: string } }[])[0]?.text?.text,
+    );
+    expect(updates).toEqual([
+      ':white_check_mark: Resolved after 1 h',
+      ':rotating_light: Non-compliant again',
+      ':white_check_mark: Resolved after 45 min',
+    ]);
+  });
+
   it('a violation and its resolution queued together are threaded in decision order', async () => {
     // Prepare: the same enqueue time, event ids that sort the resolution first
     const { deliverer, enqueue } = await setup();

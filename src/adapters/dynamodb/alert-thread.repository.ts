@@ -19,7 +19,8 @@
  *   to: a later alert routed elsewhere does not touch it), `original` (the message as posted, JSON:
  *   a resolution rewrites it with a "resolved" banner, so the update shows exactly what was posted,
  *   and re-sending it is idempotent), `opened_by` (the violation's event id), `last_event_id`,
- *   `last_kind`, `posted_at`, `updated_at`, and the pair's fields (account, region, rule_name,
+ *   `last_kind`, `opened_at` (the last violation's time in the thread, for "resolved after"),
+ *   `posted_at`, `updated_at`, and the pair's fields (account, region, rule_name,
  *   resource_type, resource_id) for an operator.
  * - `expired_at`: 90 days after the last write (each lifecycle step renews it), as the rest of the
  *   hot store. An item past it is treated as gone before DynamoDB deletes it: the next alert of the
@@ -51,6 +52,11 @@ export interface AlertThread extends PostedMessage {
   /** The last alert of the pair delivered in this thread, and its kind. */
   readonly lastEventId: string;
   readonly lastKind: AlertKind;
+  /**
+   * When the pair's last violation in this thread happened (its `eventTime`): how long it was open,
+   * for a resolution that does not say (alerts without `openedAt`).
+   */
+  readonly openedAt: string;
 }
 
 export class AlertThreadRepository {
@@ -109,6 +115,7 @@ export class AlertThreadRepository {
           posted_at: thread.postedAt,
           last_event_id: thread.lastEventId,
           last_kind: thread.lastKind,
+          opened_at: thread.openedAt,
           updated_at: now.toISOString(),
           [TTL_ATTRIBUTE]: expiresAt(now.getTime() / 1000),
         },
@@ -117,21 +124,23 @@ export class AlertThreadRepository {
   }
 
   /**
-   * Records the last alert delivered in the thread and renews its TTL, if the thread is still the
-   * one of message `ts` (a thread replaced meanwhile is left alone). Idempotent.
+   * Records the last alert delivered in the thread (with `openedAt`, a violation that re-opened the
+   * pair) and renews its TTL, if the thread is still the one of message `ts` (a thread replaced
+   * meanwhile is left alone). Idempotent.
    */
   async touch(
     key: StateKey,
     ts: string,
-    last: { eventId: string; kind: AlertKind },
+    last: { eventId: string; kind: AlertKind; openedAt?: string },
     now: Date = new Date(),
   ): Promise<void> {
+    const opened = last.openedAt === undefined ? '' : ', opened_at = :opened';
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: threadPk(key) },
-          UpdateExpression: 'SET last_event_id = :id, last_kind = :kind, updated_at = :now, #ttl = :ttl',
+          UpdateExpression: `SET last_event_id = :id, last_kind = :kind, updated_at = :now, #ttl = :ttl${opened}`,
           ConditionExpression: 'ts = :ts',
           ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: {
@@ -140,6 +149,7 @@ export class AlertThreadRepository {
             ':now': now.toISOString(),
             ':ttl': expiresAt(now.getTime() / 1000),
             ':ts': ts,
+            ...(last.openedAt === undefined ? {} : { ':opened': last.openedAt }),
           },
         }),
       );
@@ -192,5 +202,6 @@ function fromItem(item: Record<string, unknown>): AlertThread | null {
     postedAt: String(item.posted_at ?? ''),
     lastEventId: String(item.last_event_id ?? ''),
     lastKind: kind === 'resolution' || kind === 'flapping' ? kind : 'violation',
+    openedAt: String(item.opened_at ?? item.posted_at ?? ''),
   };
 }

@@ -145,6 +145,11 @@ export interface ThreadChange {
   readonly state: 'resolved' | 'reopened';
   /** The alert that changed it: the resolution, or the violation that re-opened the pair. */
   readonly alert: Alert;
+  /**
+   * When the pair became non-compliant as its thread knows it (the violation's time), for a
+   * resolution that does not carry `openedAt`. @default - the alert's `openedAt` only
+   */
+  readonly openedAt?: string;
 }
 
 /**
@@ -162,7 +167,7 @@ export function renderThreadUpdate(
 ): SlackMessage {
   const { alert } = change;
   const eventTime = (alert as Partial<Alert>).eventTime ?? alert.orderingTimestamp;
-  const openedAt = typeof alert.openedAt === 'string' ? alert.openedAt : null;
+  const openedAt = typeof alert.openedAt === 'string' ? alert.openedAt : (change.openedAt ?? null);
   const banner = renderTemplate(
     'thread_banner',
     {
