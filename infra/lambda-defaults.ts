@@ -15,6 +15,7 @@ import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-l
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ROUTING_FILE_ENV, ROUTING_FILE_NAME } from '../src/config.js';
 import { MissingEntryError } from './errors.js';
 import { acknowledge } from './nag.js';
 
@@ -106,6 +107,12 @@ export interface MonitorFunctionProps {
    */
   readonly bundledFiles?: Readonly<Record<string, string>>;
   /**
+   * The configuration's validated routing section, bundled as `/var/task/routing.json` and named by
+   * `ROUTING_CONFIG_FILE` (src/config.ts `loadRoutingFile` reads it).
+   * @default - none: the handler reads no routing (every alert to the default destination)
+   */
+  readonly routing?: object;
+  /**
    * Memory in MB; CPU share grows with it.
    * @default 512
    */
@@ -144,6 +151,10 @@ export class MonitorFunction extends NodejsFunction {
 
   constructor(scope: Construct, id: string, props: MonitorFunctionProps) {
     const entry = handlerEntry(props.handler);
+    const bundledFiles: Readonly<Record<string, string>> = {
+      ...props.bundledFiles,
+      ...(props.routing ? { [ROUTING_FILE_NAME]: JSON.stringify(props.routing) } : {}),
+    };
     if (!existsSync(entry)) throw new MissingEntryError(entry);
 
     // Created before the function so the role can be scoped to exactly this log group, instead of
@@ -181,6 +192,7 @@ export class MonitorFunction extends NodejsFunction {
         POWERTOOLS_LOG_LEVEL: 'INFO',
         QUERIES_DIR: BUNDLED_QUERIES_DIR,
         TEMPLATES_DIR: BUNDLED_TEMPLATES_DIR,
+        ...(props.routing ? { [ROUTING_FILE_ENV]: `${LAMBDA_TASK_ROOT}/${ROUTING_FILE_NAME}` } : {}),
         ...props.environment,
       },
       bundling: {
@@ -203,13 +215,13 @@ export class MonitorFunction extends NodejsFunction {
           afterBundling: (inputDir: string, outputDir: string) => [
             `cp -R "${inputDir}/queries" "${outputDir}/queries"`,
             `cp -R "${inputDir}/templates" "${outputDir}/templates"`,
-            ...bundledFileCommands(inputDir, outputDir, props.bundledFiles ?? {}),
+            ...bundledFileCommands(inputDir, outputDir, bundledFiles),
           ],
         },
       },
     });
     this.executionRole = role;
-    this.bundledFiles = props.bundledFiles ?? {};
+    this.bundledFiles = bundledFiles;
 
     if (props.tracing) {
       acknowledge(

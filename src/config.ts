@@ -3,7 +3,9 @@
  * or malformed variable fails the cold start with an error naming it, never a record later.
  * Each entrypoint has its own section; the variable names are the ones infra/ sets.
  */
+import { readFileSync } from 'node:fs';
 import { FLAPPING_DEFAULTS, type FlappingOptions } from './domain/flapping.js';
+import { NO_ROUTING, parseRoutingJson, type RoutingConfig } from './domain/routing-config.js';
 import { InvalidEnvironmentVariableError, MissingEnvironmentVariableError } from './handlers/errors.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -45,6 +47,36 @@ export function urlEnv(name: string, env: Env = process.env, secret = false): st
  * the consumer Lambda (infra/constructs/consumer.ts sets them) and the embedded stack (`npm start`,
  * `config-monitor up` and `ingest` read them from the shell).
  */
+/**
+ * The configuration's routing section (destinations, routes, severity overrides, the accounts map)
+ * reaches a Lambda as a file bundled with its code, named by this variable: Lambda allows 4 KB for
+ * a function's whole environment (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html),
+ * which an organization's accounts map exceeds. infra/lambda-defaults.ts writes it
+ * (`MonitorFunctionProps.routing`); the notifier, the API and the archive transform read it.
+ */
+export const ROUTING_FILE_ENV = 'ROUTING_CONFIG_FILE';
+
+/** The routing file's name in the deployment package (next to the bundle, in /var/task). */
+export const ROUTING_FILE_NAME = 'routing.json';
+
+/** The routing section of {@link ROUTING_FILE_ENV}'s file; {@link NO_ROUTING} when the variable is unset. */
+export function loadRoutingFile(env: Env = process.env): RoutingConfig {
+  const path = optionalEnv(ROUTING_FILE_ENV, env);
+  if (path === undefined) return NO_ROUTING;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new InvalidEnvironmentVariableError(
+      ROUTING_FILE_ENV,
+      path,
+      `a readable file (${typeof code === 'string' ? code : 'unreadable'})`,
+    );
+  }
+  return parseRoutingJson(text, path);
+}
+
 export const FLAPPING_ENV = {
   /** A pair changing status more than this many times within the window is flapping. @default 4 */
   maxChanges: 'FLAPPING_MAX_CHANGES',

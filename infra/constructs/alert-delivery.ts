@@ -10,9 +10,9 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { NOTIFIER_ROUTING_ENV, ROUTING_FILE_NAME } from '../../src/handlers/notifier.config.js';
+import { NOTIFIER_ROUTING_ENV } from '../../src/handlers/notifier.config.js';
 import { ConfigError } from '../errors.js';
-import { LAMBDA_TASK_ROOT, MonitorFunction } from '../lambda-defaults.js';
+import { MonitorFunction } from '../lambda-defaults.js';
 import { acknowledge, acknowledgeTableIndexes } from '../nag.js';
 
 export interface SlackWebhookSecretProps {
@@ -120,7 +120,7 @@ export class AlertDelivery extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       tracing: props.tracing,
-      bundledFiles: props.routing ? { [ROUTING_FILE_NAME]: JSON.stringify(props.routing.section) } : {},
+      ...(props.routing ? { routing: props.routing.section } : {}),
       environment: {
         OUTBOX_TABLE_NAME: props.outboxTable.tableName,
         SLACK_WEBHOOK_SECRET_ARN: props.webhookSecret.secretArn,
@@ -135,7 +135,6 @@ export class AlertDelivery extends Construct {
         ...(props.eventsTable ? { EVENTS_TABLE_NAME: props.eventsTable.tableName } : {}),
         ...(props.routing
           ? {
-              [NOTIFIER_ROUTING_ENV.routing]: `${LAMBDA_TASK_ROOT}/${ROUTING_FILE_NAME}`,
               [NOTIFIER_ROUTING_ENV.destinationSecrets]: JSON.stringify(
                 Object.fromEntries(
                   Object.entries(props.routing.destinationSecrets).map(([name, secret]) => [

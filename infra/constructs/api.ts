@@ -24,6 +24,12 @@ export interface ApiProps {
   /** Handler environment (table names, Athena workgroup and database). */
   readonly environment: Readonly<Record<string, string>>;
   /**
+   * The configuration's routing section, bundled with the handler: account names and owners in the
+   * API's rows, severity overrides for `/violations` and `/events`.
+   * @default - none
+   */
+  readonly routing?: object;
+  /**
    * @default 'v1'
    */
   readonly stageName?: string;
@@ -100,6 +106,7 @@ export class Api extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
       tracing: props.tracing,
       environment: props.environment,
+      ...(props.routing ? { routing: props.routing } : {}),
     });
     acknowledge(
       this.function,

@@ -9,7 +9,6 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CLAIM_ITEM_ATTRIBUTES } from '../../src/adapters/dynamodb/event-store.repository.js';
 import { COMPLIANCE_DAILY_STATE_TABLE, COMPLIANCE_KEY_STATE_TABLE } from '../../src/domain/archive-schema.js';
-import type { Severity } from '../../src/domain/managed-rules.js';
 import { ARCHIVE_TRANSFORM_ENV } from '../../src/handlers/firehose-transform.config.js';
 
 /** Days the archive bucket keeps `compliance_key_state` builds (see the lifecycle rule). */
@@ -157,11 +156,11 @@ export interface ArchiveProps {
    */
   readonly bufferSizeMiB?: number;
   /**
-   * The configuration's severity overrides (base rule name → severity), which the transformation
-   * writes into each row's `severity` over the catalog's.
+   * The configuration's routing section, bundled with the transformation: its severity overrides
+   * (base rule name → severity) go into each row's `severity` over the catalog's.
    * @default - none: the catalog's severities
    */
-  readonly severityOverrides?: Readonly<Record<string, Severity>>;
+  readonly routing?: object;
 }
 
 /**
@@ -192,11 +191,9 @@ export class Archive extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       tracing: props.tracing,
+      ...(props.routing ? { routing: props.routing } : {}),
       environment: {
         [ARCHIVE_TRANSFORM_ENV.eventsTableName]: props.eventsTable.tableName,
-        ...(props.severityOverrides && Object.keys(props.severityOverrides).length > 0
-          ? { [ARCHIVE_TRANSFORM_ENV.severityOverrides]: JSON.stringify(props.severityOverrides) }
-          : {}),
       },
     });
     // Least privilege on the events table: read ids (BatchGetItem, and GetItem after a lost race)

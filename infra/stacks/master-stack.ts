@@ -195,6 +195,7 @@ export class MasterStack extends Stack {
       table: this.analytics,
       eventsTable,
       encryptionKey: this.key,
+      ...(config.routing ? { routing: config.routing } : {}),
     });
 
     const athenaEnvironment = {
@@ -213,6 +214,7 @@ export class MasterStack extends Stack {
         ...athenaEnvironment,
       },
       dashboard: config.dashboard.enabled,
+      ...(config.routing ? { routing: config.routing } : {}),
     });
     // The API's only write: mutes and their audit log (POST /mutes, DELETE /mutes/{id}); items are
     // put and updated, never deleted (the audit log is append-only, ended mutes leave by TTL).

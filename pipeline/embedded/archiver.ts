@@ -80,6 +80,7 @@ import {
   keyStateDir,
 } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { COMPLIANCE_EVENT_COLUMNS, PARTITION_COLUMN } from '../../src/domain/archive-schema.js';
+import type { Severity } from '../../src/domain/managed-rules.js';
 import type { EventIdClaims } from '../../src/ports/hot-store.js';
 import { readArchiveRecord, transformBatchForArchive } from '../../src/use-cases/archive-transform.js';
 
@@ -92,6 +93,11 @@ export interface EmbeddedArchiverOptions {
    * alone, in tests; the embedded stack always passes its events table)
    */
   readonly claims?: EventIdClaims;
+  /**
+   * The configuration's severity overrides (base rule name → severity), written into each row's
+   * `severity` over the catalog's, as the Firehose transformation does. @default - none
+   */
+  readonly severityOverrides?: Readonly<Record<string, Severity>>;
   /** Buffered rows (all partitions) that trigger a flush. @default 100_000 */
   readonly maxBufferRows?: number;
   /** Age of the oldest buffered row that triggers a flush, ms. @default 60_000 */
@@ -216,6 +222,7 @@ export function createEmbeddedArchiver(options: EmbeddedArchiverOptions): Embedd
     const outcomes = await transformBatchForArchive(
       event.Records.map((record) => Buffer.from(record.kinesis.data, 'base64').toString('utf8')),
       options.claims,
+      { severityOverrides: options.severityOverrides ?? {} },
     );
     if (closed) throw new Error('archiver is closed');
     for (const [i, record] of event.Records.entries()) {

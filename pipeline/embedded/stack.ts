@@ -411,6 +411,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     dataDir,
     // The archiver claims event ids as the consumer does: the archive keeps the hot store's content.
     claims: new EventStoreRepository(doc, tables.events),
+    severityOverrides: (routing ?? NO_ROUTING).severityOverrides,
     onError: (err) => logger.error('archiver flush failed', { error: String(err) }),
     onWarning: (message) => logger.warn(message),
   });

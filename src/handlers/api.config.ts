@@ -5,7 +5,8 @@
  * Liquid engine).
  */
 import { DASHBOARD_ORIGINS_ENV, isOrigin } from '../api/cors.js';
-import { optionalEnv, positiveIntegerEnv, requireEnv } from '../config.js';
+import { loadRoutingFile, optionalEnv, positiveIntegerEnv, requireEnv } from '../config.js';
+import type { RoutingConfig } from '../domain/routing-config.js';
 import { InvalidEnvironmentVariableError } from './errors.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -25,6 +26,8 @@ export interface ApiConfig {
   readonly queryWaitMs: number;
   /** Origins of the hosted dashboard answered with CORS headers; empty when there is none. */
   readonly dashboardAllowedOrigins: readonly string[];
+  /** The bundled routing file (src/config.ts `loadRoutingFile`): account names, severity overrides. */
+  readonly routing: RoutingConfig;
 }
 
 /**
@@ -49,6 +52,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     athenaDatabase: requireEnv('ATHENA_DATABASE', env),
     queryWaitMs,
     dashboardAllowedOrigins: originsEnv(DASHBOARD_ORIGINS_ENV, env),
+    routing: loadRoutingFile(env),
   };
 }
 

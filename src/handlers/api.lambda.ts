@@ -35,6 +35,8 @@ const app = createApiApp({
     error: (message, extra) => logger.error(message, extra ?? {}),
   },
   queryWaitMs: config.queryWaitMs,
+  accounts: config.routing.accounts,
+  severityOverrides: config.routing.severityOverrides,
   // Not a secret (see src/api/params.ts): it makes one deployment's cursors and poll ids invalid in another.
   tokenKey: `${config.eventsTableName}|${config.athenaWorkgroup}`,
   allowedOrigins: config.dashboardAllowedOrigins,

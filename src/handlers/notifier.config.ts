@@ -2,14 +2,10 @@
  * Configuration of `notifier.lambda.ts`, read once at cold start. A missing or malformed variable
  * fails the cold start with an error naming it (helpers of src/config.ts).
  */
-import { readFileSync } from 'node:fs';
-import { optionalEnv, positiveIntegerEnv, requireEnv } from '../config.js';
+import { loadRoutingFile, optionalEnv, positiveIntegerEnv, ROUTING_FILE_ENV, requireEnv } from '../config.js';
 import { DIGEST_DEFAULTS } from '../domain/alert-digest.js';
-import { NO_ROUTING, parseRoutingJson, type RoutingConfig } from '../domain/routing-config.js';
+import type { RoutingConfig } from '../domain/routing-config.js';
 import { InvalidEnvironmentVariableError } from './errors.js';
-
-/** The name of the routing file in the deployment package. */
-export const ROUTING_FILE_NAME = 'routing.json';
 
 /**
  * The notifier's routing variables, one definition for the CDK construct that sets them
@@ -17,11 +13,9 @@ export const ROUTING_FILE_NAME = 'routing.json';
  */
 export const NOTIFIER_ROUTING_ENV = {
   /**
-   * The path of a file holding the validated routing section as JSON (src/domain/routing-config.ts),
-   * bundled with the function: an accounts map of an organization does not fit the 4 KB that Lambda
-   * allows for the whole environment.
+   * The path of the bundled routing file (src/config.ts {@link ROUTING_FILE_ENV}).
    */
-  routing: 'ROUTING_CONFIG_FILE',
+  routing: ROUTING_FILE_ENV,
   /** JSON object: destination name → ARN of the secret whose string is its webhook URL. */
   destinationSecrets: 'DESTINATION_SECRET_ARNS',
 } as const;
@@ -65,8 +59,7 @@ export function loadNotifierConfig(env: Env = process.env): NotifierConfig {
 }
 
 function routingOf(env: Env): Pick<NotifierConfig, 'routing' | 'destinationSecretArns'> {
-  const path = optionalEnv(NOTIFIER_ROUTING_ENV.routing, env);
-  const routing = path === undefined ? NO_ROUTING : parseRoutingJson(readRoutingFile(path), path);
+  const routing = loadRoutingFile(env);
   const secretsText = optionalEnv(NOTIFIER_ROUTING_ENV.destinationSecrets, env);
   let secrets: Record<string, string> = {};
   if (secretsText !== undefined) {
@@ -105,19 +98,6 @@ function routingOf(env: Env): Pick<NotifierConfig, 'routing' | 'destinationSecre
     arns[name] = arn;
   }
   return { routing, destinationSecretArns: arns };
-}
-
-function readRoutingFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    throw new InvalidEnvironmentVariableError(
-      NOTIFIER_ROUTING_ENV.routing,
-      path,
-      `a readable file (${typeof code === 'string' ? code : 'unreadable'})`,
-    );
-  }
 }
 
 function mutesOf(env: Env): NotifierConfig['mutes'] {

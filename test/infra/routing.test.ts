@@ -8,15 +8,13 @@ import { execSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../infra/config.js';
 import { bundledFileCommands } from '../../infra/lambda-defaults.js';
+import { ROUTING_FILE_ENV, ROUTING_FILE_NAME } from '../../src/config.js';
 import { parseRoutingJson } from '../../src/domain/routing-config.js';
-import {
-  loadNotifierConfig,
-  NOTIFIER_ROUTING_ENV,
-  ROUTING_FILE_NAME,
-} from '../../src/handlers/notifier.config.js';
+import { loadNotifierConfig, NOTIFIER_ROUTING_ENV } from '../../src/handlers/notifier.config.js';
 import { nagFindings, type Synthesized, synthesize, testConfigInput } from './synth.js';
 
 const ROUTING = {
@@ -40,6 +38,8 @@ beforeAll(() => {
 }, 120_000);
 
 const resources = (): Record<string, any> => synth.masterTemplate.toJSON().Resources;
+const propsOfFunction = (fn: { node: { defaultChild?: unknown } }): Record<string, any> =>
+  resources()[synth.master.getLogicalId(fn.node.defaultChild as CfnElement)].Properties;
 const notifierEnv = (): Record<string, unknown> => {
   const fn = Object.values(resources()).find(
     (r) =>
@@ -138,6 +138,20 @@ describe('routing in the master stack', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }, 120_000);
+
+  it('bundles the same section with the API (account names) and the archive transformation (severity overrides)', () => {
+    for (const fn of [synth.master.api.function, synth.master.archive.transformFunction]) {
+      expect(JSON.parse(String(fn.bundledFiles[ROUTING_FILE_NAME]))).toEqual(
+        JSON.parse(String(synth.master.alertDelivery.function.bundledFiles[ROUTING_FILE_NAME])),
+      );
+      expect(propsOfFunction(fn).Environment.Variables[ROUTING_FILE_ENV]).toBe(
+        `/var/task/${ROUTING_FILE_NAME}`,
+      );
+    }
+    // Without routing nothing is bundled and no variable is set.
+    const none = synthesize(testConfigInput());
+    expect(none.master.api.function.bundledFiles).toEqual({});
   }, 120_000);
 
   it('fails the cold start naming the variable when the bundled file is missing', () => {

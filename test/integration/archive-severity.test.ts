@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createEmbeddedArchiver, parquetFiles } from '../../pipeline/embedded/archiver.js';
 import { complianceEventsDir } from '../../src/adapters/duckdb/archive-layout.js';
 import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
+import type { Severity } from '../../src/domain/managed-rules.js';
 import { complianceEvent, kinesisEvent } from '../helpers/archive-events.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -53,8 +54,12 @@ function events(day: string, prefix: string): string[] {
   );
 }
 
-async function archive(dataDir: string, texts: readonly string[]): Promise<void> {
-  const archiver = createEmbeddedArchiver({ dataDir });
+async function archive(
+  dataDir: string,
+  texts: readonly string[],
+  severityOverrides?: Readonly<Record<string, Severity>>,
+): Promise<void> {
+  const archiver = createEmbeddedArchiver({ dataDir, ...(severityOverrides ? { severityOverrides } : {}) });
   await archiver.handler(kinesisEvent(texts));
   await archiver.close();
 }
@@ -111,6 +116,30 @@ describe('the severity column of compliance_events', () => {
       'select event_id, severity from compliance_events order by event_id',
     );
     expect(bySeverity(viewed)).toEqual(expected);
+  });
+
+  it("takes the configuration's overrides by base rule name, as the Firehose transformation does", async () => {
+    // Prepare
+    const dataDir = tempDir();
+    const day = '2026-05-02';
+
+    // Act
+    await archive(dataDir, events(day, 'ovr'), {
+      's3-bucket-versioning-enabled': 'CRITICAL',
+      'our-custom-rule': 'LOW',
+    });
+
+    // Assess
+    const viewed = await engineOn(dataDir).runSql(
+      'select event_id, severity from compliance_events order by event_id',
+    );
+    expect(bySeverity(viewed)).toEqual([
+      ['ovr-0', 'CRITICAL'],
+      ['ovr-1', 'HIGH'],
+      ['ovr-2', 'CRITICAL'],
+      ['ovr-3', 'LOW'],
+      ['ovr-4', 'INFORMATIONAL'],
+    ]);
   });
 
   it('reads as NULL from files written before it, beside files with it, and the filter skips them', async () => {
