@@ -197,11 +197,11 @@ export function decide(
   };
   switch (effect.kind) {
     case 'none':
-      return { newest: true, state, alert: alertFor(event) };
+      return { newest: true, state, alert: alertFor(event, current) };
     case 'quiet':
       return { newest: true, state, alert: null };
     case 'stabilised': {
-      const alert = alertFor(event);
+      const alert = alertFor(event, current);
       return { newest: true, state, alert: alert && { ...alert, wasFlapping: true } };
     }
     case 'flagged':
@@ -242,7 +242,7 @@ function flappingAlert(
   };
 }
 
-function alertFor(event: ComplianceChange): Alert | null {
+function alertFor(event: ComplianceChange, current: ComplianceState | undefined): Alert | null {
   // A baseline (the first sync of an account and region) is the posture before config-monitor
   // existed: one summary message, no alert per resource.
   if (event.reconciliation?.mode === 'baseline') return null;
@@ -273,6 +273,11 @@ function alertFor(event: ComplianceChange): Alert | null {
       event.reconciliation?.mode === 'drift' || event.reconciliation?.mode === 'gone'
         ? event.reconciliation.mode
         : null,
+    // How long it was open: the state's own record of when the pair became non-compliant (a
+    // state written before openedAt existed has none, and its message then shows no duration).
+    ...(kind === 'resolution' && current?.status === 'NON_COMPLIANT' && current.openedAt
+      ? { openedAt: current.openedAt }
+      : {}),
   };
 }
 

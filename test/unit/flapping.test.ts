@@ -285,6 +285,28 @@ describe('decide: flapping and the order key', () => {
     expect(again.newest && again.state.flapping).toEqual(state?.flapping);
   });
 
+  it('gives a resolution the time the pair became non-compliant, and a stabilised change its wasFlapping', () => {
+    // Prepare
+    const compliant = decide(change('o0', 'COMPLIANT', null, 0), undefined);
+    const violation = decide(
+      change('o1', 'NON_COMPLIANT', 'COMPLIANT', 1),
+      compliant.newest ? compliant.state : undefined,
+    );
+    const openedAt = violation.newest ? violation.state.openedAt : undefined;
+
+    // Act
+    const resolution = decide(
+      change('o2', 'COMPLIANT', 'NON_COMPLIANT', 4),
+      violation.newest ? violation.state : undefined,
+    );
+
+    // Assess
+    expect(openedAt).toBeDefined();
+    expect(resolution).toMatchObject({ alert: { kind: 'resolution', openedAt } });
+    expect(violation).toMatchObject({ alert: { kind: 'violation' } });
+    expect(violation.newest && violation.alert && 'openedAt' in violation.alert).toBe(false);
+  });
+
   it('keeps a late evaluation (older by the order key) out of the count: it is stale, as without flapping', () => {
     // Prepare
     const first = decide(change('l0', 'COMPLIANT', null, 0), undefined);

@@ -117,6 +117,17 @@ describe('templates render hostile data into safe Block Kit', () => {
     });
   });
 
+  it.each(['violation', 'resolution'] as const)(
+    'a %s after a flapping spell says so, and only then',
+    (kind) => {
+      const render = kind === 'violation' ? renderViolation : renderResolution;
+      const after = JSON.stringify(render(...withContext(makeAlert({ kind, wasFlapping: true }))));
+      const usual = JSON.stringify(render(...withContext(makeAlert({ kind }))));
+      expect(after).toContain('This pair was flapping');
+      expect(usual).not.toContain('flapping');
+    },
+  );
+
   it('violation shows the alert', () => {
     // Prepare
     const alert = makeAlert({ resourceId: 'my-bucket', annotation: 'Encryption off' });

@@ -261,6 +261,8 @@ function alertVars(alert: Alert, context: AlertContext, options: RenderOptions):
       reconciliation: (alert as Partial<Alert>).reconciliation ?? null,
       // Set on the re-alert a mute's end queues for a pair still non-compliant (use-cases/mutes.ts).
       mute_ended: muteEndedVars(alert),
+      // The first alert of a pair after it was flagged flapping and then stayed stable (domain/flapping.ts).
+      was_flapping: alert.wasFlapping === true,
     },
     context: contextVars(context),
     change: alert.kind === 'violation' ? changeVars(alert, context.change, timeline) : null,
