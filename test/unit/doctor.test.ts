@@ -3,7 +3,11 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { masterStackName as infraStackName } from '../../infra/app-builder.js';
-import { checkBusDeadLetters, checkConcurrency, masterStackName } from '../../src/use-cases/doctor.js';
+import {
+  checkBusDeadLetters,
+  checkConcurrency,
+  masterStackName,
+} from '../../src/adapters/aws/deployment-doctor.js';
 
 describe('doctor', () => {
   it('uses the stack name of the CDK app', () => {
@@ -38,8 +42,8 @@ describe('doctor', () => {
 });
 
 import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { AthenaRunner, checkReuse, checkSavedQueries } from '../../src/adapters/aws/deployment-doctor.js';
 import { loadSavedQueries } from '../../src/queries/saved-queries.js';
-import { AthenaRunner, checkReuse, checkSavedQueries } from '../../src/use-cases/doctor.js';
 
 describe('doctor Athena checks', () => {
   const facts = { workgroup: 'config-monitor-prod', database: 'config_monitor_prod', queues: new Map() };
@@ -77,7 +81,7 @@ describe('doctor Athena checks', () => {
 });
 
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { checkRollupTwice } from '../../src/use-cases/doctor.js';
+import { checkRollupTwice } from '../../src/adapters/aws/deployment-doctor.js';
 
 describe('doctor rollup check', () => {
   const facts = { workgroup: 'w', database: 'd', reportFunction: 'report-fn', queues: new Map() };

@@ -1,10 +1,10 @@
-/** `config-monitor doctor`: checks a deployed master stack (see src/use-cases/doctor.ts). */
+/** `config-monitor doctor`: checks a deployed master stack (see src/adapters/aws/deployment-doctor.ts). */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { formatResults, runDoctor } from '../../../src/adapters/aws/deployment-doctor.js';
 import { loadSavedQueries } from '../../../src/queries/saved-queries.js';
-import { formatResults, runDoctor } from '../../../src/use-cases/doctor.js';
 import { type Command, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 

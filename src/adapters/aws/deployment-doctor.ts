@@ -21,10 +21,10 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { GetAccountSettingsCommand, InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { toExecutionParameter } from '../adapters/athena/athena.query-engine.js';
-import { yesterdayUtc } from '../domain/archive-schema.js';
-import type { QueryParameters } from '../ports/query-engine.js';
-import { bindParameters, type SavedQuery, type SavedQueryParameter } from '../queries/saved-queries.js';
+import { yesterdayUtc } from '../../domain/archive-schema.js';
+import type { QueryParameters } from '../../ports/query-engine.js';
+import { bindParameters, type SavedQuery, type SavedQueryParameter } from '../../queries/saved-queries.js';
+import { toExecutionParameter } from '../athena/athena.query-engine.js';
 
 export type Verdict = 'PASS' | 'WARN' | 'FAIL' | 'SKIP';
 
