@@ -306,6 +306,17 @@ function crossFieldProblems(config: MonitorConfig): string[] {
     problems.push(...routingProblems(config.routing));
     const defaultDestination = config.routing.defaultDestination ?? DEFAULT_DESTINATION;
     for (const [name, destination] of Object.entries(config.routing.destinations ?? {})) {
+      if (destination.type === 'bot' && destination.secret !== undefined) {
+        const slack = config.slack;
+        if (
+          destination.secret === slack.alertsWebhookSecretName ||
+          destination.secret === slack.reportWebhookSecretName
+        ) {
+          problems.push(
+            `routing.destinations.${name}.secret must differ from slack.alertsWebhookSecretName and slack.reportWebhookSecretName (was ${JSON.stringify(destination.secret)}): those hold webhook URLs, a bot destination's secret its bot token`,
+          );
+        }
+      }
       if (destination.secret !== undefined) continue;
       if (destination.type === 'bot') {
         problems.push(

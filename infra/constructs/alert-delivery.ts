@@ -45,6 +45,37 @@ export class SlackWebhookSecret extends Construct {
   }
 }
 
+export interface SlackBotTokenSecretProps {
+  /** Secrets Manager name; its secret string must be set to the bot token (`xoxb-…`) after deploy. */
+  readonly secretName: string;
+  readonly encryptionKey: kms.IKey;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * A Slack bot token (`chat:write`) in Secrets Manager, for bot destinations (docs/slack.md "Bot
+ * mode"). CloudFormation creates it with a random placeholder, which the notifier refuses as not a
+ * bot token until `aws secretsmanager put-secret-value` sets the real one (docs/deploy.md).
+ */
+export class SlackBotTokenSecret extends Construct {
+  readonly secret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: SlackBotTokenSecretProps) {
+    super(scope, id);
+    this.secret = new secretsmanager.Secret(this, 'Secret', {
+      secretName: props.secretName,
+      description: 'Slack bot token (xoxb-, chat:write) used by config-monitor (set with put-secret-value)',
+      encryptionKey: props.encryptionKey,
+      removalPolicy: props.removalPolicy,
+    });
+    acknowledge(
+      this.secret,
+      'AwsSolutions-SMG4',
+      'A Slack bot token is issued by Slack when the app is installed and cannot be rotated by a rotation Lambda; it is rotated by reinstalling the app (or with Slack token rotation) and calling put-secret-value.',
+    );
+  }
+}
+
 export interface AlertDeliveryProps {
   /** The alert outbox; its stream (new images) wakes the notifier when alerts are enqueued. */
   readonly outboxTable: dynamodb.ITable;
@@ -74,8 +105,8 @@ export interface AlertDeliveryProps {
   readonly drainInterval?: Duration;
   /**
    * Routing: the validated routing section (bundled with the notifier as a JSON file), each
-   * destination's webhook secret (read granted on each), and whether a route names OUs (then the
-   * notifier may call organizations:ListParents).
+   * destination's secret — a webhook URL or a bot token — (read granted on each), and whether a
+   * route names OUs (then the notifier may call organizations:ListParents).
    * @default - no routing: every alert to `webhookSecret`
    */
   readonly routing?: {
@@ -189,8 +220,14 @@ export class AlertDelivery extends Construct {
     this.function.addEventSource(
       new DynamoEventSource(props.outboxTable, {
         startingPosition: lambda.StartingPosition.LATEST,
-        // Only new alerts wake the notifier; its own updates (delivery) and TTL deletions do not.
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
+        // Only new alerts wake the notifier: not its own updates (delivery), TTL deletions, or the
+        // items it creates itself (a Slack thread, THREAD#…; a route gate or the lease).
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith('ALERT#') } } },
+          }),
+        ],
         batchSize: 100,
         // A burst of alerts becomes one drain instead of many that would find the lease held.
         maxBatchingWindow: Duration.seconds(5),

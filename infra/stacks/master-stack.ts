@@ -17,7 +17,7 @@ import {
 } from '../config.js';
 import { AgentStackSet } from '../constructs/agent-stack-set.js';
 import { Alarms } from '../constructs/alarms.js';
-import { AlertDelivery, SlackWebhookSecret } from '../constructs/alert-delivery.js';
+import { AlertDelivery, SlackBotTokenSecret, SlackWebhookSecret } from '../constructs/alert-delivery.js';
 import { Analytics, type SavedQueryDefinition } from '../constructs/analytics.js';
 import { Api } from '../constructs/api.js';
 import { Archive, ArchiveBuckets } from '../constructs/archive.js';
@@ -257,8 +257,9 @@ export class MasterStack extends Stack {
     const notifierFailures = new DeadLetterQueue(this, 'NotifierFailures', {
       purpose: 'outbox stream batches and drain ticks the notifier could not process',
     });
-    // One secret per webhook destination (named in routing.destinations.<name>.secret); the default
-    // destination without one, and any destination naming an existing secret of the stack, share it.
+    // One secret per webhook or bot destination (named in routing.destinations.<name>.secret); the
+    // default webhook destination without one, and any destination naming an existing secret of the
+    // stack, share it (infra/config.ts keeps a bot's token out of a webhook's secret).
     const secretsByName = new Map<string, secretsmanager.ISecret>([
       [config.slack.alertsWebhookSecretName, alertsSecret],
       [config.slack.reportWebhookSecretName, reportSecret],
@@ -272,11 +273,19 @@ export class MasterStack extends Stack {
         const secretName = destination.secret ?? config.slack.alertsWebhookSecretName;
         let secret = secretsByName.get(secretName);
         if (secret === undefined) {
-          secret = new SlackWebhookSecret(this, `DestinationWebhook-${name}`, {
-            secretName,
-            encryptionKey: this.key,
-            removalPolicy: dataRemoval,
-          }).secret;
+          // A bot's token (docs/slack.md "Bot mode"); bot destinations of one Slack app share it.
+          secret =
+            destination.type === 'bot'
+              ? new SlackBotTokenSecret(this, `DestinationBotToken-${name}`, {
+                  secretName,
+                  encryptionKey: this.key,
+                  removalPolicy: dataRemoval,
+                }).secret
+              : new SlackWebhookSecret(this, `DestinationWebhook-${name}`, {
+                  secretName,
+                  encryptionKey: this.key,
+                  removalPolicy: dataRemoval,
+                }).secret;
           secretsByName.set(secretName, secret);
         }
         destinationSecrets[name] = secret;

@@ -16,7 +16,10 @@ export const NOTIFIER_ROUTING_ENV = {
    * The path of the bundled routing file (src/config.ts {@link ROUTING_FILE_ENV}).
    */
   routing: ROUTING_FILE_ENV,
-  /** JSON object: destination name → ARN of the secret whose string is its webhook URL. */
+  /**
+   * JSON object: destination name → ARN of the secret whose string is its webhook URL or, for a bot
+   * destination, its bot token.
+   */
   destinationSecrets: 'DESTINATION_SECRET_ARNS',
 } as const;
 

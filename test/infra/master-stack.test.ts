@@ -311,10 +311,19 @@ describe('alert delivery', () => {
     });
   });
 
-  it('is woken by new outbox items (INSERT only) and by a one-minute schedule', () => {
+  it('is woken by new alerts in the outbox (INSERTs of ALERT# items only) and by a one-minute schedule', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HotStoreOutbox'), 'StreamArn'] },
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ['INSERT'],
+              dynamodb: { Keys: { pk: { S: [{ prefix: 'ALERT#' }] } } },
+            }),
+          },
+        ],
+      },
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
     template.hasResourceProperties('AWS::Events::Rule', {
