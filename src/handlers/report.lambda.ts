@@ -11,6 +11,7 @@ import { AthenaQueryEngine } from '../adapters/athena/athena.query-engine.js';
 import { createDocumentClient } from '../adapters/aws-clients.js';
 import { MuteRepository } from '../adapters/dynamodb/mute.repository.js';
 import { SyncStatusRepository } from '../adapters/dynamodb/sync-status.repository.js';
+import { createTemplateRenderer } from '../adapters/slack/slack-messages.js';
 import { createSecretWebhookClient } from '../adapters/slack/webhook-url.secret.js';
 import { yesterdayUtc } from '../domain/archive-schema.js';
 import { checkReportDay, ReportPostError, sendDailyReport } from '../use-cases/daily-report.js';
@@ -26,6 +27,7 @@ const sink = createSecretWebhookClient({
 /** Every Athena statement is stopped this long before the invocation would time out. */
 export const REPORT_STOP_MARGIN_MS = 60_000;
 let invocationStopBy = Number.POSITIVE_INFINITY;
+const renderer = createTemplateRenderer();
 const engine = new AthenaQueryEngine({
   workgroup: config.athenaWorkgroup,
   database: config.athenaDatabase,
@@ -65,6 +67,7 @@ export async function handler(event: unknown, context: Context): Promise<{ day: 
     {
       engine,
       sink,
+      renderer,
       dashboardUrl: config.dashboardUrl,
       dailyStateRefreshDays: config.dailyStateRefreshDays,
       ...(config.region ? { consoleRegion: config.region } : {}),

@@ -19,14 +19,13 @@
  * without them next to the score with them (src/domain/mute.ts). The other figures include them.
  */
 
-import type { FittedMessage } from '../adapters/slack/block-kit.js';
-import { type RenderOptions, renderTemplateDetailed } from '../adapters/slack/slack-messages.js';
 import { isRegionName } from '../domain/aws-names.js';
 import type { ComplianceType } from '../domain/config-event.js';
 import { unhealthySourcesSentence, withoutRulesSentence } from '../domain/coverage.js';
 import { isInForce, type Mute, mutedPairs, type PairStatus, scoreWithoutMuted } from '../domain/mute.js';
 import { DAY_MS } from '../domain/utc-day.js';
 import type { SyncStatus, SyncStatusStore } from '../ports/config-compliance.js';
+import type { FittedMessage, TemplateRenderer } from '../ports/message-renderer.js';
 import type { MessageSink, PostResult } from '../ports/message-sink.js';
 import type { MuteStore } from '../ports/mutes.js';
 import type { QueryEngine, QueryRow } from '../ports/query-engine.js';
@@ -521,12 +520,13 @@ export function reportTemplateVars(report: DailyReport, maxRules = TOP_RULES): R
   };
 }
 
-/** Renders the report to a Block Kit message within Slack's limits (see block-kit.ts). */
+/** Renders the report (`templates/daily_report.liquid`) to a Block Kit message within Slack's limits. */
 export function renderDailyReport(
   report: DailyReport,
-  options: RenderOptions & { readonly maxRules?: number } = {},
+  renderer: TemplateRenderer,
+  options: { readonly maxRules?: number } = {},
 ): FittedMessage {
-  return renderTemplateDetailed('daily_report', reportTemplateVars(report, options.maxRules), options);
+  return renderer.render('daily_report', reportTemplateVars(report, options.maxRules));
 }
 
 export interface SendDailyReportDeps {
@@ -534,7 +534,8 @@ export interface SendDailyReportDeps {
   readonly sink: MessageSink;
   readonly dashboardUrl?: string | null;
   readonly consoleRegion?: string;
-  readonly render?: RenderOptions;
+  /** Renders the report's template (the Slack adapter's createTemplateRenderer). */
+  readonly renderer: TemplateRenderer;
   /** @default 3 (see daily-state.ts) */
   readonly dailyStateRefreshDays?: number;
   /** The last sync's status, for the report's coverage block. @default - no coverage */
@@ -570,7 +571,7 @@ export async function sendDailyReport(deps: SendDailyReportDeps, day: string): P
     ...(deps.mutes ? { mutes: deps.mutes } : {}),
     ...(deps.onMutesError ? { onMutesError: deps.onMutesError } : {}),
   });
-  const message = renderDailyReport(report, deps.render);
+  const message = renderDailyReport(report, deps.renderer);
   const post = await deps.sink.post(message.message);
   return { report, message, post };
 }

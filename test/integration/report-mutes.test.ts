@@ -11,6 +11,7 @@ import { createEmbeddedArchiver } from '../../pipeline/embedded/archiver.js';
 import { generateOrganization } from '../../pipeline/generate/organization.js';
 import { DuckDbQueryEngine } from '../../src/adapters/duckdb/duckdb.query-engine.js';
 import { allTexts } from '../../src/adapters/slack/block-kit.js';
+import { createTemplateRenderer } from '../../src/adapters/slack/slack-messages.js';
 import { toComplianceEventRow } from '../../src/domain/archive-schema.js';
 import { complianceScore } from '../../src/domain/compliance-state.js';
 import { baseRuleName, parseConfigEvent } from '../../src/domain/config-event.js';
@@ -125,7 +126,7 @@ describe('the daily report with mutes', () => {
     expect(report.muted?.open_pairs[0]?.mute_ids.length).toBeGreaterThan(0);
 
     // The message shows them apart, the reason escaped.
-    const text = allTexts(renderDailyReport(report).message).join('\n');
+    const text = allTexts(renderDailyReport(report, createTemplateRenderer()).message).join('\n');
     expect(text).toContain('*Muted* · 2 mutes in force cover');
     expect(text).toContain('accepted &lt;!channel&gt; &amp; co');
     expect(text).not.toContain('<!channel>');
@@ -138,7 +139,9 @@ describe('the daily report with mutes', () => {
       non_compliant: 0,
       compliance_percentage_without_muted: none.compliance_percentage,
     });
-    expect(allTexts(renderDailyReport(none).message).join('\n')).not.toContain('Muted');
+    expect(allTexts(renderDailyReport(none, createTemplateRenderer()).message).join('\n')).not.toContain(
+      'Muted',
+    );
     const errors: unknown[] = [];
     const failed = await buildDailyReport(engine, DAY, {
       mutes: {

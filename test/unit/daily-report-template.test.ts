@@ -5,6 +5,7 @@ import {
   limitViolations,
   messageBytes,
 } from '../../src/adapters/slack/block-kit.js';
+import { createTemplateRenderer } from '../../src/adapters/slack/slack-messages.js';
 import { yesterdayUtc } from '../../src/domain/archive-schema.js';
 import {
   buildDailyReport,
@@ -15,6 +16,13 @@ import {
   ReportQueryError,
   renderDailyReport,
 } from '../../src/use-cases/daily-report.js';
+
+/** The report through the Slack adapter's template renderer, as the Lambda and the CLI render it. */
+const render = (
+  r: Parameters<typeof renderDailyReport>[0],
+  options?: Parameters<typeof renderDailyReport>[2],
+) => renderDailyReport(r, createTemplateRenderer(), options);
+
 import { FakeQueryEngine } from '../helpers/fake-query-engine.js';
 import {
   failingSyncStatus,
@@ -114,7 +122,7 @@ function mentionsSomeone(text: string): boolean {
 describe('daily_report.liquid', () => {
   it('renders the figures of the report', () => {
     // Act
-    const { message, droppedBlocks, truncatedTexts } = renderDailyReport(report());
+    const { message, droppedBlocks, truncatedTexts } = render(report());
     // Assess
     const texts = allTexts(message).join('\n');
     expect(message.blocks[0]).toMatchObject({
@@ -137,7 +145,7 @@ describe('daily_report.liquid', () => {
   });
 
   it('says so when there is nothing to score or list', () => {
-    const { message } = renderDailyReport(
+    const { message } = render(
       report({
         compliance_percentage: null,
         previous_compliance_percentage: null,
@@ -155,7 +163,7 @@ describe('daily_report.liquid', () => {
   });
 
   it('shows a fall in score as a fall', () => {
-    const texts = allTexts(renderDailyReport(report({ compliance_change: -1.5 })).message).join('\n');
+    const texts = allTexts(render(report({ compliance_change: -1.5 })).message).join('\n');
     expect(texts).toContain(':chart_with_downwards_trend:');
     expect(texts).toContain('▼ −1.50 pts from the day before');
   });
@@ -177,7 +185,7 @@ describe('daily_report.liquid', () => {
       resolved_violations: 0,
     }));
     // Act
-    const fitted = renderDailyReport(report({ top_rules: rules, top_accounts: accounts }), {
+    const fitted = render(report({ top_rules: rules, top_accounts: accounts }), {
       maxRules: 1000,
     });
     // Assess
@@ -197,7 +205,7 @@ describe('daily_report.liquid', () => {
 
   it('has no coverage block without a sync', () => {
     // Act
-    const { message } = renderDailyReport(report({ coverage: null }));
+    const { message } = render(report({ coverage: null }));
     // Assess
     expect(coverageText(message)).toBeUndefined();
     expect(allTexts(message).join('\n')).not.toContain('Coverage');
@@ -206,7 +214,7 @@ describe('daily_report.liquid', () => {
 
   it('shows the coverage in a context block before the footer', () => {
     // Act
-    const { message, truncatedTexts } = renderDailyReport(report({ coverage: coverage() }));
+    const { message, truncatedTexts } = render(report({ coverage: coverage() }));
     // Assess
     expect(coverageText(message)).toBe(
       [
@@ -226,7 +234,7 @@ describe('daily_report.liquid', () => {
 
   it('says every source is healthy when the sync found nothing to report', () => {
     // Act
-    const { message } = renderDailyReport(
+    const { message } = render(
       report({ coverage: coverage({ sources_failed: 0, sentences: [], unhealthy_sources: [] }) }),
     );
     // Assess
@@ -246,9 +254,7 @@ describe('daily_report.liquid', () => {
       error: null,
     }));
     // Act
-    const text = coverageText(
-      renderDailyReport(report({ coverage: coverage({ unhealthy_sources: sources }) })).message,
-    );
+    const text = coverageText(render(report({ coverage: coverage({ unhealthy_sources: sources }) })).message);
     // Assess
     const lines = text?.split('\n') ?? [];
     expect(lines.filter((line) => line.startsWith('• '))).toHaveLength(5);
@@ -266,7 +272,7 @@ describe('daily_report.liquid', () => {
     }));
     sources[4] = { ...sources[4], error: 'a'.repeat(10_000) } as (typeof sources)[number];
     // Act
-    const { message } = renderDailyReport(report({ coverage: coverage({ unhealthy_sources: sources }) }));
+    const { message } = render(report({ coverage: coverage({ unhealthy_sources: sources }) }));
     // Assess
     const text = coverageText(message) ?? '';
     expect(text).toContain('`&lt;!channel&gt;`');
@@ -295,9 +301,7 @@ describe('daily_report.liquid', () => {
       },
     ];
     // Act
-    const text = coverageText(
-      renderDailyReport(report({ coverage: coverage({ unhealthy_sources: sources }) })).message,
-    );
+    const text = coverageText(render(report({ coverage: coverage({ unhealthy_sources: sources }) })).message);
     // Assess
     expect(text?.split('\n').at(-1)).toBe(
       '• `111111111111` eu-west-1 FAILED — line one line two *bold* \uFFFDevil\uFFFD',
@@ -305,7 +309,7 @@ describe('daily_report.liquid', () => {
   });
 
   it('ignores a link that Slack could misread', () => {
-    const texts = allTexts(renderDailyReport(report({ link: 'javascript:alert(1)' })).message).join('\n');
+    const texts = allTexts(render(report({ link: 'javascript:alert(1)' })).message).join('\n');
     expect(texts).not.toContain('javascript');
     expect(texts).not.toContain('Open the dashboard');
   });

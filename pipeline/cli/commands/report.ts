@@ -17,6 +17,7 @@ import { DuckDbQueryEngine } from '../../../src/adapters/duckdb/duckdb.query-eng
 import { SyncStatusRepository } from '../../../src/adapters/dynamodb/sync-status.repository.js';
 import { EVENTS_TABLE, tableName } from '../../../src/adapters/dynamodb/table-definitions.js';
 import { createFolderMessageSink } from '../../../src/adapters/slack/folder.message-sink.js';
+import { createTemplateRenderer } from '../../../src/adapters/slack/slack-messages.js';
 import {
   createSlackWebhookClient,
   parseWebhookUrl,
@@ -253,7 +254,7 @@ export const command: Command = {
       io.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatReport(report));
       if (!values.post) return 0;
       const { sink, where } = createSink(io, dataDir);
-      const fitted = renderDailyReport(report, { dashboardUrl });
+      const fitted = renderDailyReport(report, createTemplateRenderer());
       const result = await sink.post(fitted.message);
       if (!result.ok) throw new CliError(`could not post the report to ${where}: ${result.reason}`);
       io.stderr.write(`Report for ${day} sent to ${where}\n`);

@@ -76,14 +76,9 @@ export function messageBytes(message: SlackMessage): number {
 }
 
 /** What {@link enforceLimits} had to change. */
-export interface FittedMessage {
-  readonly message: SlackMessage;
-  readonly bytes: number;
-  /** Blocks removed to fit the block count or the byte budget (an omission notice says so). */
-  readonly droppedBlocks: number;
-  /** Text objects shortened (visibly, with `…`). */
-  readonly truncatedTexts: number;
-}
+import type { FittedMessage } from '../../ports/message-renderer.js';
+
+export type { FittedMessage } from '../../ports/message-renderer.js';
 
 /**
  * Validates the shape of a parsed message and makes it fit every limit: texts truncated visibly,

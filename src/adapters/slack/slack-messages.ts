@@ -10,6 +10,7 @@ import type { Digest, DigestGroup } from '../../domain/alert-digest.js';
 import type { Alert } from '../../domain/compliance-state.js';
 import { baseRuleName } from '../../domain/config-event.js';
 import { compareSeverity, DEFAULT_SEVERITY, type Severity, severityOf } from '../../domain/managed-rules.js';
+import type { TemplateRenderer } from '../../ports/message-renderer.js';
 import type { SlackMessage } from '../../ports/message-sink.js';
 import { type BLOCK_KIT_LIMITS, enforceLimits, type FittedMessage } from './block-kit.js';
 import {
@@ -75,6 +76,11 @@ let shared: Liquid | undefined;
 function defaultEngine(): Liquid {
   shared ??= sharedLiquidEngine();
   return shared;
+}
+
+/** The {@link TemplateRenderer} port over {@link renderTemplateDetailed}, with these options. */
+export function createTemplateRenderer(options: RenderOptions = {}): TemplateRenderer {
+  return { render: (template, vars) => renderTemplateDetailed(template, vars, options) };
 }
 
 /** {@link renderTemplateDetailed}, returning just the message. */
