@@ -10,6 +10,7 @@ import type { EventQueryRepository } from '../adapters/dynamodb/event-query.repo
 import type { OpenViolationRepository } from '../adapters/dynamodb/open-violation.repository.js';
 import type { Severity } from '../domain/managed-rules.js';
 import type { SyncStatusStore } from '../ports/config-compliance.js';
+import type { Logger } from '../ports/logger.js';
 import type { MuteStore } from '../ports/mutes.js';
 import type { QueryEngine } from '../ports/query-engine.js';
 import type { AccountDirectory } from './account-names.js';
@@ -23,10 +24,7 @@ import { registerSavedQueryRoutes } from './routes/saved-query-routes.js';
 import { registerViolationRoutes } from './routes/violations.js';
 
 /** The part of Powertools' Logger the API uses (the local server passes a console logger). */
-export interface ApiLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-}
+export type ApiLogger = Pick<Logger, 'info' | 'error'>;
 
 export interface ApiDeps {
   /** Reads recent events from the hot store (`GET /events`). */

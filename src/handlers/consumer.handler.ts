@@ -21,6 +21,7 @@ import { ResourceRecordRepository } from '../adapters/dynamodb/resource-record.r
 import type { ConfigEvent } from '../domain/config-event.js';
 import type { FlappingOptions } from '../domain/flapping.js';
 import type { AlertOutbox } from '../ports/hot-store.js';
+import type { Logger } from '../ports/logger.js';
 import type { Quarantine } from '../ports/quarantine.js';
 import {
   type BatchResult,
@@ -53,14 +54,7 @@ export const METRICS = {
 } as const;
 
 /** The logger calls the handler makes (Powertools `Logger` satisfies it). */
-export interface ConsumerLogger {
-  /** When present, per-record lines below this level are not even built. */
-  getLevelName?(): string;
-  debug(message: string, attributes: Record<string, unknown>): void;
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
+export type ConsumerLogger = Logger;
 
 /** The metrics calls the handler makes (Powertools `Metrics` satisfies it; the caller publishes). */
 export interface ConsumerMetrics {

@@ -24,13 +24,11 @@ import type {
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
 import type { EventIdClaims } from '../ports/hot-store.js';
+import type { Logger } from '../ports/logger.js';
 import { type ArchiveTransformOptions, transformBatchForArchive } from '../use-cases/archive-transform.js';
 
 /** The logger calls the transformation makes (Powertools `Logger` satisfies it). */
-export interface TransformLogger {
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-}
+export type TransformLogger = Pick<Logger, 'info' | 'warn'>;
 
 /**
  * Maps a Firehose transformation event to its result, record by record, in order. `options` carries

@@ -12,6 +12,7 @@
 
 import { renderBaselineSummary } from '../adapters/slack/baseline-summary.js';
 import type { SyncCheckpointStore } from '../ports/config-compliance.js';
+import type { Logger } from '../ports/logger.js';
 import type { MessageSink } from '../ports/message-sink.js';
 import { type ReconcileDeps, type ReconcileReport, reconcileStep } from '../use-cases/reconcile.js';
 
@@ -29,10 +30,7 @@ export const RECONCILE_METRICS = {
   sourcesFailed: 'ReconcileSourcesFailed',
 } as const;
 
-export interface ReconcileLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-}
+export type ReconcileLogger = Pick<Logger, 'info' | 'warn'>;
 
 export interface ReconcileHandlerDeps extends Omit<ReconcileDeps, 'onProgress'> {
   readonly checkpoints: SyncCheckpointStore;

@@ -14,6 +14,7 @@ import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } fr
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { partitionKeyFor } from '../adapters/kinesis/partition-key.js';
 import { backoffDelay } from '../domain/backoff.js';
+import type { Logger } from '../ports/logger.js';
 
 /** PutRecords attempts per invocation for one message. */
 export const REDRIVE_PUT_ATTEMPTS = 3;
@@ -21,10 +22,7 @@ export const REDRIVE_PUT_ATTEMPTS = 3;
 const PUT_RECORDS_MAX = 500;
 const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
 
-export interface RedriveLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-}
+export type RedriveLogger = Pick<Logger, 'info' | 'warn'>;
 
 export interface StreamRedriveDeps {
   readonly kinesis: KinesisClient;

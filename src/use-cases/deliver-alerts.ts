@@ -108,14 +108,6 @@
  * destination is broken; a long Retry-After: paused for it).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  type LeaseAttempt,
-  type PendingAlert,
-  pendingSortKey,
-  type RouteGate,
-} from '../adapters/dynamodb/alert-outbox.repository.js';
-import type { AlertThread } from '../adapters/dynamodb/alert-thread.repository.js';
-import { createSlackMessageRenderer } from '../adapters/slack/slack-messages.js';
 import { type AlertContext, defaultAlertContext } from '../domain/alert-context.js';
 import {
   DIGEST_DEFAULTS,
@@ -129,98 +121,26 @@ import {
 import { type Alert, type StateKey, stateKeyId } from '../domain/compliance-state.js';
 import { type Mute, mutesCovering } from '../domain/mute.js';
 import { DEFAULT_DESTINATION } from '../domain/routing-config.js';
+import {
+  type AlertOutbox,
+  type AlertThread,
+  type AlertThreadStore,
+  type DrainLease,
+  type PendingAlert,
+  pendingSortKey,
+  type RouteGate,
+} from '../ports/alert-outbox.js';
+import type { Logger } from '../ports/logger.js';
+import type { MessageRenderer, ThreadChange } from '../ports/message-renderer.js';
 import type { MessageSink, PostedMessage, PostResult, SlackMessage } from '../ports/message-sink.js';
+
+export type { AlertOutbox, AlertThreadStore, DrainLease } from '../ports/alert-outbox.js';
+export type { MessageRenderer, ThreadChange } from '../ports/message-renderer.js';
+
+/** The levels the deliverer logs at (Powertools' Logger fits). Never given the webhook URL. */
+export type DeliveryLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
 import type { DeliveryMutes } from './mutes.js';
-
-/** The outbox operations the deliverer needs (implemented by `AlertOutboxRepository`). */
-export interface AlertOutbox {
-  /** Oldest first; after the pending sort key `after` when given (see `pendingSortKey`). */
-  listPending(limit: number, now?: Date, after?: string): Promise<PendingAlert[]>;
-  countPending(): Promise<number>;
-  markDelivered(ids: readonly string[], messageRef: string, now?: Date): Promise<void>;
-  /**
-   * Marks alerts a mute held back as delivered-as-muted (`muted_by`). @default - `markDelivered`
-   * with the message reference `muted:<mute id>`
-   */
-  markMuted?(ids: readonly string[], muteId: string, now?: Date): Promise<void>;
-  recordFailure(
-    ids: readonly string[],
-    reason: string,
-    options?: { now?: Date; retryAt?: Date },
-  ): Promise<void>;
-  recordUnconfirmed(ids: readonly string[], reason: string, now?: Date): Promise<void>;
-  park(ids: readonly string[], reason: string, now?: Date): Promise<void>;
-  /** The gate of one destination (`ROUTE#<destination>`). */
-  getRouteGate(destination?: string): Promise<RouteGate>;
-  blockRoute(until: Date, reason: string, now?: Date, destination?: string): Promise<void>;
-  clearRouteGate(now?: Date, destination?: string): Promise<void>;
-}
-
-/**
- * The drain lease of one webhook (implemented by `AlertOutboxRepository` on the outbox table).
- * `owner` is a token unique to one drain; times are absolute.
- */
-export interface DrainLease {
-  /** Takes the lease if free or expired (`lease_until < now`); else says who holds it until when. */
-  acquireDrainLease(owner: string, until: Date, now: Date): Promise<LeaseAttempt>;
-  /** Extends the lease if `owner` still holds it; false when it was taken over. */
-  renewDrainLease(owner: string, until: Date, now: Date): Promise<boolean>;
-  /** Frees the lease if `owner` still holds it. */
-  releaseDrainLease(owner: string, now: Date): Promise<void>;
-}
-
-/** A pair's Slack thread changed state (bot mode): what the rewrite of its original message says. */
-export interface ThreadChange {
-  readonly state: 'resolved' | 'reopened';
-  /** The resolution, or the violation that re-opened the pair. */
-  readonly alert: Alert;
-  /** When the pair became non-compliant per its thread: for a resolution without `openedAt`. */
-  readonly openedAt?: string;
-}
-
-/** The threads of pairs in bot mode (implemented by `AlertThreadRepository` on the outbox table). */
-export interface AlertThreadStore {
-  /** The threads of these pairs by `stateKeyId`; none for a pair without one or past its TTL. */
-  getMany(keys: readonly StateKey[], now?: Date): Promise<ReadonlyMap<string, AlertThread>>;
-  put(key: StateKey, thread: AlertThread, now?: Date): Promise<void>;
-  /** Records the last alert delivered in the thread of message `ts`, and renews its TTL. */
-  touch(
-    key: StateKey,
-    ts: string,
-    last: { eventId: string; kind: AlertThread['lastKind']; openedAt?: string },
-    now?: Date,
-  ): Promise<void>;
-  /** Forgets the thread of message `ts` (a newer thread of the pair is left alone). */
-  forget(key: StateKey, ts: string): Promise<void>;
-}
-
-/** Renders the two kinds of message; the default uses `templates/*.liquid`. */
-export interface MessageRenderer {
-  /** One alert, with what was looked up for it at delivery (see domain/alert-context.ts). */
-  alert(alert: Alert, context: AlertContext): SlackMessage;
-  /**
-   * A digest, with the contexts of its alerts by event id. `droppedBlocks > 0` means groups did not
-   * fit; the deliverer then splits the digest.
-   */
-  digest(
-    digest: Digest,
-    threshold: number,
-    contexts: ReadonlyMap<string, AlertContext>,
-  ): { message: SlackMessage; droppedBlocks: number };
-  /**
-   * Bot mode: a thread's original message rewritten for a change of state (templates/thread_banner.liquid).
-   * Must give the same message for the same arguments (an update may be sent again).
-   * @default - the Liquid templates' (renderThreadUpdate)
-   */
-  threadUpdate?(original: SlackMessage, change: ThreadChange): SlackMessage;
-}
-
-/** Structured logger (Powertools Logger fits). Never given the webhook URL. */
-export interface DeliveryLogger {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-  error(message: string, ...extra: Record<string, unknown>[]): void;
-}
 
 /** Where the alerts of one destination go, and how fast. */
 export interface DestinationSink {
@@ -284,8 +204,8 @@ export interface AlertDelivererDeps {
   /** Attempts before a message Slack keeps refusing is parked. @default 5 */
   readonly maxMessageAttempts?: number;
   readonly digest?: DigestOptions;
-  /** @default - the Liquid templates */
-  readonly renderer?: MessageRenderer;
+  /** The messages (the Slack adapter's createSlackMessageRenderer: templates/*.liquid). */
+  readonly renderer: MessageRenderer;
   readonly logger?: DeliveryLogger;
   /** Holds back the alerts of muted pairs (see "Mutes" above). @default - no mutes */
   readonly mutes?: DeliveryMutes;
@@ -406,12 +326,9 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       `leaseDurationMs (${leaseDurationMs}) must exceed leaseRenewIntervalMs (${leaseRenewIntervalMs}) > 0`,
     );
   }
-  const defaultRenderer = createSlackMessageRenderer();
-  const renderer = deps.renderer ?? defaultRenderer;
+  const renderer = deps.renderer;
   const threadUpdate = (original: SlackMessage, change: ThreadChange): SlackMessage =>
-    renderer.threadUpdate
-      ? renderer.threadUpdate(original, change)
-      : defaultRenderer.threadUpdate(original, change);
+    renderer.threadUpdate(original, change);
   const threadStore = deps.threads;
   /** Whether destination `d` keeps threads (bot mode). */
   const keepsThreads = (d: string): boolean => {

@@ -4,8 +4,9 @@
  * deliverer at volumes dynalite is too slow for (20,000 conditional puts take ~40 s there). The
  * DynamoDB behaviour itself is covered by test/integration/alert-outbox.test.ts.
  */
-import type { PendingAlert, RouteGate } from '../../src/adapters/dynamodb/alert-outbox.repository.js';
+
 import type { Alert } from '../../src/domain/compliance-state.js';
+import type { PendingAlert, RouteGate } from '../../src/ports/alert-outbox.js';
 import type { AlertOutbox } from '../../src/use-cases/deliver-alerts.js';
 
 interface Item {

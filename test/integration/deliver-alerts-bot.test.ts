@@ -12,6 +12,7 @@ import { threadPk } from '../../src/adapters/dynamodb/keys.js';
 import { OUTBOX_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
 import { allTexts } from '../../src/adapters/slack/block-kit.js';
 import { createSlackBotClient } from '../../src/adapters/slack/slack-bot.client.js';
+import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messages.js';
 import type { Alert } from '../../src/domain/compliance-state.js';
 import type { SlackMessage } from '../../src/ports/message-sink.js';
 import {
@@ -74,6 +75,7 @@ async function setup(
     logger,
   });
   const deliverer = createAlertDeliverer({
+    renderer: createSlackMessageRenderer(),
     outbox,
     destinations: { default: { sink: bot, channel, minIntervalMs: 1000 } },
     threads,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertOutboxRepository } from '../../src/adapters/dynamodb/alert-outbox.repository.js';
 import { OUTBOX_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
 import { allTexts } from '../../src/adapters/slack/block-kit.js';
+import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messages.js';
 import { createSlackWebhookClient } from '../../src/adapters/slack/slack-webhook.client.js';
 import { createAlertDeliverer } from '../../src/use-cases/deliver-alerts.js';
 import { makeAlert } from '../helpers/alerts.js';
@@ -26,6 +27,7 @@ async function setup() {
   const instance = () => {
     const outbox = new AlertOutboxRepository(dynamo.doc, table);
     return createAlertDeliverer({
+      renderer: createSlackMessageRenderer(),
       outbox,
       lease: outbox,
       sink: createSlackWebhookClient({ url: slack.url, timeoutMs: 1000, maxAttempts: 1 }),

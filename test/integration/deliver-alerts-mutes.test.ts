@@ -17,6 +17,7 @@ import {
   tableName,
 } from '../../src/adapters/dynamodb/table-definitions.js';
 import { allTexts } from '../../src/adapters/slack/block-kit.js';
+import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messages.js';
 import { createSlackWebhookClient } from '../../src/adapters/slack/slack-webhook.client.js';
 import { type Alert, type ComplianceState, orderOf } from '../../src/domain/compliance-state.js';
 import type { ComplianceType } from '../../src/domain/config-event.js';
@@ -55,6 +56,7 @@ async function setup(options: { open?: (real: OpenPairSource) => OpenPairSource 
   const mutes = new MuteRepository(dynamo.doc, tableName(prefix, MUTES_TABLE));
   const states = new ComplianceStateRepository(dynamo.doc, tableName(prefix, STATE_TABLE));
   const deliverer = createAlertDeliverer({
+    renderer: createSlackMessageRenderer(),
     outbox,
     sink: createSlackWebhookClient({
       url: slack.url,

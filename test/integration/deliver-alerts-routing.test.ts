@@ -107,7 +107,7 @@ function setup(renderer?: MessageRenderer) {
       },
     },
     contexts: createAlertContexts({ routing: config, ous: accountsMapOus(config) }),
-    ...(renderer ? { renderer } : {}),
+    renderer: renderer ?? createSlackMessageRenderer(),
     clock: () => new Date(time.now),
     sleep: async (ms) => {
       time.now += ms;
@@ -171,6 +171,7 @@ describe('routing to two destinations', () => {
         return real.alert(alert, context);
       },
       digest: (digest, threshold, contexts) => real.digest(digest, threshold, contexts),
+      threadUpdate: (original, change) => real.threadUpdate(original, change),
     };
     const { outbox, deliverer, time } = setup(spy);
     const alerts = [

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { allTexts, limitViolations } from '../../src/adapters/slack/block-kit.js';
+import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messages.js';
 import { createSlackWebhookClient } from '../../src/adapters/slack/slack-webhook.client.js';
 import type { Alert } from '../../src/domain/compliance-state.js';
 import type { SlackMessage } from '../../src/ports/message-sink.js';
@@ -25,6 +26,7 @@ function setup() {
   const outbox = new InMemoryOutbox();
   const time = { now: Date.parse('2024-05-01T10:00:00.000Z'), slept: 0 };
   const deliverer = createAlertDeliverer({
+    renderer: createSlackMessageRenderer(),
     outbox,
     sink: createSlackWebhookClient({ url: slack.url, timeoutMs: 1000, maxAttempts: 1 }),
     clock: () => new Date(time.now),
@@ -136,6 +138,7 @@ describe('alert storms', () => {
     const outbox = new InMemoryOutbox();
     const time = { now: Date.parse('2024-05-01T10:00:00.000Z') };
     const deliverer = createAlertDeliverer({
+      renderer: createSlackMessageRenderer(),
       outbox,
       sink: createSlackWebhookClient({
         url: slack.url,
@@ -197,6 +200,7 @@ describe('alert storms', () => {
     // Prepare: 10 single alerts (at the threshold), a 3.5 s budget at one post a second
     const { outbox, time } = setup();
     const deliverer = createAlertDeliverer({
+      renderer: createSlackMessageRenderer(),
       outbox,
       sink: createSlackWebhookClient({ url: slack.url }),
       clock: () => new Date(time.now),

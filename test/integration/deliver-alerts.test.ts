@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AlertOutboxRepository } from '../../src/adapters/dynamodb/alert-outbox.repository.js';
 import { OUTBOX_TABLE, tableName } from '../../src/adapters/dynamodb/table-definitions.js';
 import { allTexts, limitViolations } from '../../src/adapters/slack/block-kit.js';
+import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messages.js';
 import { createSlackWebhookClient } from '../../src/adapters/slack/slack-webhook.client.js';
 import type { Alert } from '../../src/domain/compliance-state.js';
 import type { SlackMessage } from '../../src/ports/message-sink.js';
@@ -56,6 +57,7 @@ async function setup(options: { timeoutMs?: number; maxMessageAttempts?: number 
     logger,
   });
   const deliverer = createAlertDeliverer({
+    renderer: createSlackMessageRenderer(),
     outbox,
     sink,
     clock: () => new Date(time.now),

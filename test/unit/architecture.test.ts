@@ -32,6 +32,23 @@ describe('dependency rule', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('use cases import only the domain, the ports, other use cases and node:*', () => {
+    const offenders = sourceFiles(join(ROOT, 'src/use-cases')).flatMap((file) =>
+      importsOf(file)
+        .filter(
+          (spec) =>
+            !(
+              spec.startsWith('./') ||
+              spec.startsWith('../domain/') ||
+              spec.startsWith('../ports/') ||
+              spec.startsWith('node:')
+            ),
+        )
+        .map((spec) => `${relative(ROOT, file)} imports ${spec}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('adapters never import use cases (ports declare what both sides share)', () => {
     const offenders = sourceFiles(join(ROOT, 'src/adapters')).flatMap((file) =>
       importsOf(file)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messages.js';
 import type { Alert } from '../../src/domain/compliance-state.js';
 import type { MessageSink, PostResult, SlackMessage } from '../../src/ports/message-sink.js';
 import { createAlertDeliverer, type MessageRenderer } from '../../src/use-cases/deliver-alerts.js';
@@ -48,7 +49,13 @@ describe('alert deliverer', () => {
     const alerts = [makeAlert(), makeAlert()];
     await outbox.enqueue(alerts, fixedClock());
     const sink = recordingSink();
-    const deliverer = createAlertDeliverer({ outbox, sink, minIntervalMs: 0, clock: fixedClock });
+    const deliverer = createAlertDeliverer({
+      renderer: createSlackMessageRenderer(),
+      outbox,
+      sink,
+      minIntervalMs: 0,
+      clock: fixedClock,
+    });
 
     // Act
     const first = await deliverer.drain();
@@ -66,6 +73,7 @@ describe('alert deliverer', () => {
     const broken = makeAlert({ resourceId: 'boom' });
     await outbox.enqueue([broken], fixedClock());
     const renderer: MessageRenderer = {
+      threadUpdate: (original) => original,
       alert: () => {
         throw new Error('template bug');
       },
@@ -93,7 +101,12 @@ describe('alert deliverer', () => {
     const outbox = new InMemoryOutbox();
     await outbox.enqueue([makeAlert(), makeAlert(), makeAlert()], fixedClock());
     const sink = recordingSink();
-    const deliverer = createAlertDeliverer({ outbox, sink, minIntervalMs: 0 });
+    const deliverer = createAlertDeliverer({
+      renderer: createSlackMessageRenderer(),
+      outbox,
+      sink,
+      minIntervalMs: 0,
+    });
 
     // Act
     const results = await Promise.all([deliverer.drain(), deliverer.drain(), deliverer.drain()]);
@@ -109,6 +122,7 @@ describe('alert deliverer', () => {
     const [broken, fine] = [makeAlert({ resourceId: 'boom' }), makeAlert()];
     await outbox.enqueue([broken!, fine!], fixedClock());
     const renderer: MessageRenderer = {
+      threadUpdate: (original) => original,
       alert: (alert: Alert) => {
         if (alert.resourceId === 'boom') throw new Error('template bug');
         return { text: alert.eventId, blocks: [] };
@@ -147,6 +161,7 @@ describe('alert deliverer', () => {
     );
     const sizes: number[] = [];
     const renderer: MessageRenderer = {
+      threadUpdate: (original) => original,
       alert: () => ({ text: 'single', blocks: [] }),
       digest: (digest) => {
         sizes.push(digest.groups.length);
@@ -178,7 +193,14 @@ describe('alert deliverer', () => {
     const sink = recordingSink();
     const errors: string[] = [];
     const logger = { info: () => {}, warn: () => {}, error: (m: string) => errors.push(m) };
-    const deliverer = createAlertDeliverer({ outbox, sink, minIntervalMs: 0, clock: fixedClock, logger });
+    const deliverer = createAlertDeliverer({
+      renderer: createSlackMessageRenderer(),
+      outbox,
+      sink,
+      minIntervalMs: 0,
+      clock: fixedClock,
+      logger,
+    });
 
     // Act
     const result = await deliverer.drain();
@@ -199,7 +221,13 @@ describe('alert deliverer', () => {
     const alerts = [makeAlert(), makeAlert(), makeAlert()];
     await outbox.enqueue(alerts, fixedClock());
     const sink = recordingSink([{ ok: false, retryable: true, ambiguous: true, reason: 'no answer' }]);
-    const deliverer = createAlertDeliverer({ outbox, sink, minIntervalMs: 0, clock: fixedClock });
+    const deliverer = createAlertDeliverer({
+      renderer: createSlackMessageRenderer(),
+      outbox,
+      sink,
+      minIntervalMs: 0,
+      clock: fixedClock,
+    });
 
     // Act
     const result = await deliverer.drain();

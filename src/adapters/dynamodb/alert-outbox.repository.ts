@@ -39,6 +39,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Alert } from '../../domain/compliance-state.js';
+import type { LeaseAttempt, PendingAlert, RouteGate } from '../../ports/alert-outbox.js';
 import { AlertsNotQueuedError } from '../../ports/hot-store.js';
 import { batchGetAll, forEachLimited } from './batch-write.js';
 import { expiresAt, OUTBOX_TABLE, TTL_ATTRIBUTE } from './table-definitions.js';
@@ -49,33 +50,7 @@ const PENDING_INDEX = OUTBOX_TABLE.indexes[0].indexName;
 /** Parallel single-item writes: conditional puts and REMOVE updates cannot be batched. */
 const WRITE_CONCURRENCY = 16;
 
-/** An alert still waiting to be delivered. `id` is the event id. */
-export interface PendingAlert {
-  readonly id: string;
-  readonly alert: Alert;
-  /** ISO time of the enqueue. */
-  readonly createdAt: string;
-  readonly attempts: number;
-  readonly lastError: string | null;
-  /**
-   * Posts of this alert that were sent but never answered (see {@link recordUnconfirmed}): each
-   * may be in the channel, so the deliverer re-posts it at most once more.
-   */
-  readonly unconfirmedPosts: number;
-}
-
-/** The delivery gate of one webhook, persisted so that it holds across invocations. */
-export interface RouteGate {
-  /** ISO time before which no post should be tried, or null when open. */
-  readonly blockedUntil: string | null;
-  readonly consecutiveFailures: number;
-  readonly lastError: string | null;
-}
-
-/** Outcome of trying to take the drain lease; when refused, who holds it and until when. */
-export type LeaseAttempt =
-  | { readonly acquired: true }
-  | { readonly acquired: false; readonly holder: string | null; readonly until: string | null };
+export type { LeaseAttempt, PendingAlert, RouteGate } from '../../ports/alert-outbox.js';
 
 export interface AlertOutboxOptions {
   /** Webhook route of the alerts this repository enqueues and lists. @default - `default` */
@@ -146,7 +121,7 @@ export class AlertOutboxRepository {
 
   /**
    * Up to `limit` pending alerts of this route, oldest first, after the pending sort key `after`
-   * when given ({@link pendingSortKey} of the last one a drain listed). Alerts parked for a later
+   * when given (`pendingSortKey` of src/ports/alert-outbox.ts of the last one a drain listed). Alerts parked for a later
    * retry (`retry_at` in the future, see {@link recordFailure}) are skipped, so they never block the
    * ones behind them.
    */
@@ -468,11 +443,6 @@ export class AlertOutboxRepository {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
     }
   }
-}
-
-/** The pending index's sort key of a listed alert: what `listPending(…, after)` reads on from. */
-export function pendingSortKey(item: Pick<PendingAlert, 'createdAt' | 'id'>): string {
-  return `${item.createdAt}#${item.id}`;
 }
 
 function alertKey(eventId: string): string {

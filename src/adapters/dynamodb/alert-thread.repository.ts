@@ -34,30 +34,13 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlertKind, StateKey } from '../../domain/compliance-state.js';
 import { stateKeyId } from '../../domain/compliance-state.js';
+import type { AlertThread } from '../../ports/alert-outbox.js';
 import type { PostedMessage, SlackMessage } from '../../ports/message-sink.js';
 import { batchGetAll, type DocumentSender } from './batch-write.js';
 import { threadPk } from './keys.js';
 import { expiresAt, TTL_ATTRIBUTE } from './table-definitions.js';
 
-/** A pair's Slack thread: where its violation was posted, and what was posted. */
-export interface AlertThread extends PostedMessage {
-  /** The routing destination the original was posted to. */
-  readonly destination: string;
-  /** The original message as posted (a resolution re-sends it with a banner). */
-  readonly original: SlackMessage;
-  /** The violation whose post started the thread. */
-  readonly openedBy: string;
-  /** ISO time of that post. */
-  readonly postedAt: string;
-  /** The last alert of the pair delivered in this thread, and its kind. */
-  readonly lastEventId: string;
-  readonly lastKind: AlertKind;
-  /**
-   * When the pair's last violation in this thread happened (its `eventTime`): how long it was open,
-   * for a resolution that does not say (alerts without `openedAt`).
-   */
-  readonly openedAt: string;
-}
+export type { AlertThread } from '../../ports/alert-outbox.js';
 
 export class AlertThreadRepository {
   constructor(
