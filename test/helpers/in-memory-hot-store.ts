@@ -15,30 +15,13 @@ import {
 } from '../../src/domain/compliance-state.js';
 import type { ConfigEvent } from '../../src/domain/config-event.js';
 import { eventFingerprint } from '../../src/domain/event-identity.js';
-import type { AlertOutbox, EventStore, StateStore } from '../../src/ports/hot-store.js';
+import type { EventStore, StateStore } from '../../src/ports/hot-store.js';
 import type { Quarantine, QuarantinedRecord } from '../../src/ports/quarantine.js';
 import type { ProcessBatchDeps } from '../../src/use-cases/process-batch.js';
+import { FaultPlan } from './fault-plan.js';
+import { InMemoryOutbox } from './in-memory-outbox.js';
 
-/** Counts down failures per method name: `failures.fail('markDone')` makes the next call throw. */
-class FaultPlan {
-  private readonly pending = new Map<string, number>();
-  readonly calls = new Map<string, number>();
-
-  fail(method: string, times = 1): void {
-    this.pending.set(method, (this.pending.get(method) ?? 0) + times);
-  }
-
-  check(method: string): void {
-    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
-    const left = this.pending.get(method) ?? 0;
-    if (left > 0) {
-      this.pending.set(method, left - 1);
-      const error = new Error(`injected failure of ${method}`);
-      error.name = 'ProvisionedThroughputExceededException';
-      throw error;
-    }
-  }
-}
+export { InMemoryOutbox } from './in-memory-outbox.js';
 
 export class InMemoryEventStore implements EventStore {
   /** Fingerprint by id, of events stored as done (not the events: holding them would make the benchmark measure the heap). */
@@ -138,26 +121,6 @@ export class InMemoryStateStore implements StateStore {
       }
     }
     return -1;
-  }
-}
-
-export class InMemoryOutbox implements AlertOutbox {
-  /** By event id, in enqueue order. */
-  readonly alerts = new Map<string, Alert>();
-  readonly faults = new FaultPlan();
-  /** Called with each newly enqueued alert (the benchmark renders it there). */
-  constructor(private readonly onEnqueue?: (alert: Alert) => void) {}
-
-  async enqueue(alerts: readonly Alert[]): Promise<{ enqueued: number }> {
-    this.faults.check('enqueue');
-    let enqueued = 0;
-    for (const alert of alerts) {
-      if (this.alerts.has(alert.eventId)) continue;
-      this.alerts.set(alert.eventId, alert);
-      this.onEnqueue?.(alert);
-      enqueued += 1;
-    }
-    return { enqueued };
   }
 }
 

@@ -6,8 +6,9 @@
  */
 
 import type { Alert } from '../../src/domain/compliance-state.js';
-import type { PendingAlert, RouteGate } from '../../src/ports/alert-outbox.js';
-import type { AlertOutbox } from '../../src/use-cases/deliver-alerts.js';
+import type { AlertOutbox, PendingAlert, RouteGate } from '../../src/ports/alert-outbox.js';
+import type { AlertOutbox as HotStoreOutbox } from '../../src/ports/hot-store.js';
+import { FaultPlan } from './fault-plan.js';
 
 interface Item {
   alert: Alert;
@@ -21,15 +22,30 @@ interface Item {
   parked: boolean;
 }
 
-export class InMemoryOutbox implements AlertOutbox {
+/**
+ * The one in-memory outbox of the tests: the consumer's port (src/ports/hot-store.ts, `enqueue`)
+ * and the deliverer's (src/ports/alert-outbox.ts).
+ */
+export class InMemoryOutbox implements AlertOutbox, HotStoreOutbox {
   readonly items = new Map<string, Item>();
+  /** `faults.fail('enqueue')` makes the next enqueue throw a throttling error. */
+  readonly faults = new FaultPlan();
+  /** Called with each newly enqueued alert (the consumer benchmark renders it there). */
+  constructor(private readonly onEnqueue?: (alert: Alert) => void) {}
+
+  /** Every alert ever enqueued, by event id, in enqueue order. */
+  get alerts(): ReadonlyMap<string, Alert> {
+    return new Map([...this.items].map(([id, item]) => [id, item.alert]));
+  }
   /** The route gate of each destination (`default` before routing). */
   readonly gates = new Map<string, RouteGate>();
 
   async enqueue(alerts: readonly Alert[], now: Date = new Date()): Promise<{ enqueued: number }> {
+    this.faults.check('enqueue');
     let enqueued = 0;
     for (const alert of alerts) {
       if (this.items.has(alert.eventId)) continue;
+      this.onEnqueue?.(alert);
       this.items.set(alert.eventId, {
         alert,
         createdAt: now.toISOString(),

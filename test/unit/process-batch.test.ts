@@ -111,7 +111,7 @@ describe('processBatch: alert decisions (newest event of a key)', () => {
           deps,
         );
       }
-      deps.outbox.alerts.clear();
+      deps.outbox.items.clear();
       const text = change({
         newStatus: next,
         oldStatus: old,
@@ -150,7 +150,7 @@ describe('processBatch: real-shaped fixtures, in the order AWS would send them',
     const deps = inMemoryDeps();
     if (before.length > 0)
       await processBatch(records(before.map((v) => fixtureText('compliance-change', v))), deps);
-    deps.outbox.alerts.clear();
+    deps.outbox.items.clear();
     const text = fixtureText('compliance-change', variant);
     const event = JSON.parse(text);
 
@@ -232,7 +232,7 @@ describe('processBatch: order per key', () => {
       ]),
       deps,
     );
-    deps.outbox.alerts.clear();
+    deps.outbox.items.clear();
 
     // Act
     const late = change({
