@@ -5,14 +5,18 @@ import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS } from '../../src/handlers/consumer.handler.js';
 import { METRICS_NAMESPACE } from '../lambda-defaults.js';
 
-/** The application metrics the handlers emit through Powertools (namespace `ConfigMonitor`). */
+/**
+ * The application metrics the dashboard graphs: the consumer's, by the names it emits them under
+ * through Powertools (namespace `ConfigMonitor`, src/handlers/consumer.handler.ts `METRICS`).
+ */
 export const APPLICATION_METRICS = [
-  'ConfigEventsProcessed',
-  'ConfigEventProcessingErrors',
-  'ComplianceViolationNotifications',
-  'ConfigEventLatency',
+  METRICS.processed,
+  METRICS.errors,
+  METRICS.violations,
+  METRICS.latency,
 ] as const;
 
 export interface DashboardProps {
@@ -71,22 +75,22 @@ export class Dashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Events processed / errors',
         left: [
-          applicationMetric('ConfigEventsProcessed', 'Sum', 'processed'),
-          applicationMetric('ConfigEventProcessingErrors', 'Sum', 'errors'),
+          applicationMetric(METRICS.processed, 'Sum', 'processed'),
+          applicationMetric(METRICS.errors, 'Sum', 'errors'),
         ],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'Violation notifications',
-        left: [applicationMetric('ComplianceViolationNotifications', 'Sum', 'notifications')],
+        left: [applicationMetric(METRICS.violations, 'Sum', 'notifications')],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'Event latency (ms, event time → stored)',
         left: [
-          applicationMetric('ConfigEventLatency', 'p50', 'p50'),
-          applicationMetric('ConfigEventLatency', 'p99', 'p99'),
-          applicationMetric('ConfigEventLatency', 'Maximum', 'max'),
+          applicationMetric(METRICS.latency, 'p50', 'p50'),
+          applicationMetric(METRICS.latency, 'p99', 'p99'),
+          applicationMetric(METRICS.latency, 'Maximum', 'max'),
         ],
         width: 8,
       }),
