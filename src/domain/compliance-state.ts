@@ -99,16 +99,6 @@ export interface Alert extends StateKey {
   readonly wasFlapping?: boolean;
 }
 
-export function stateKeyOf(event: StateKey): StateKey {
-  return {
-    account: event.account,
-    region: event.region,
-    ruleName: event.ruleName,
-    resourceType: event.resourceType,
-    resourceId: event.resourceId,
-  };
-}
-
 /** A stable text identity of a key, for maps (the unit separator cannot occur in AWS names). */
 export function stateKeyId(key: StateKey): string {
   return `${key.account}\u001f${key.region}\u001f${key.ruleName}\u001f${key.resourceType}\u001f${key.resourceId}`;
@@ -180,7 +170,7 @@ export function decide(
       flapping,
     ));
   }
-  // Literals, not `...stateKeyOf(event)`: an object spread costs microseconds per event here.
+  // Literals, not an object spread of the key: it is measurably slower per event (bench:consumer).
   const state: ComplianceState = {
     account: event.account,
     region: event.region,
