@@ -8,29 +8,10 @@
  * - Storms: when more than `digestThreshold` alerts arrive within a minute (pending now plus
  *   delivered in the last minute), violations and resolutions go out as digests grouped by account
  *   and rule (see domain/alert-digest.ts): 20,000 alerts become a few dozen messages at most.
- * - Failures: an item is marked delivered only after a successful post. A failed post leaves its
- *   alerts pending (`attempts + 1`), so alerts are delayed, never lost; the consumer only enqueues,
- *   so the Kinesis stream is never blocked by Slack.
- *   - Slack down (5xx, 429, a network error before the message was sent — after the client's own
- *     bounded retries): the webhook's route gate closes for max(Retry-After, 30 s · 2^(n-1))
- *     capped at 5 min (Retry-After capped at 15 min), and the drain stops. Stream and schedule
- *     triggers inside that window only read the gate.
- *   - No answer to a message that was sent (a timeout or a reset after the request went out —
- *     Slack may have posted it and answered late, or never): ambiguous, so it is not re-posted in
- *     this drain. Its alerts stay pending with `unconfirmed_posts + 1` (counted in `unconfirmed`,
- *     not in `failed`), the gate closes as for an outage and the drain stops. The next drain
- *     re-posts them once, logged as a possible duplicate (counted in `possibleDuplicates`); if that
- *     post goes unanswered too, they are parked instead of being posted a third time.
- *   - Webhook broken (`no_service`, `channel_not_found`, 403/404/410): logged at error level with
- *     Slack's error text (never the URL) and counted in `failed`; the alerts stay pending and the
- *     gate closes for 5 min · 2^(n-1), capped at 1 h — a bounded retry cadence until someone fixes
- *     the secret or the channel, after which the backlog goes out (as digests if large). Nothing is
- *     dropped except by the outbox TTL (90 days).
- *   - One message refused (`invalid_payload`, `invalid_blocks`…, with HTTP 400 or 200 — any
- *     answer but `ok` is an error — or a render error): only its
- *     alerts are retried later (1 min · 2^(attempts-1), capped at 1 h) so they never block the
- *     ones behind them; after `maxMessageAttempts` they are parked (out of the pending index, kept
- *     in the table, logged at error level).
+ * - Failures: an item is marked delivered only after a successful post; a failed post leaves its
+ *   alerts pending, so alerts are delayed, never lost. The backoffs of a destination's gate, the
+ *   retries of a refused message and the parking of alerts Slack keeps refusing or never answers
+ *   are src/use-cases/delivery-failures.ts.
  *
  * Exactly once, as far as Slack allows: incoming webhooks have no idempotency key, so a crash (or
  * a Lambda timeout) after Slack accepted a post and before `markDelivered` re-posts that one
@@ -38,7 +19,7 @@
  * marked delivered right after its post (not at the end of the drain), a post is never started
  * when the time budget cannot cover it, and drains never overlap (serialized here; across Lambda
  * instances by the drain lease). A message that was sent but not answered is not re-posted in the
- * same drain and at most once by a later one (see above), so a late or silent Slack can at worst
+ * same drain and at most once by a later one (src/use-cases/delivery-failures.ts), so a late or silent Slack can at worst
  * duplicate each such message once: an alert reaches the channel at most twice.
  *
  * One drain at a time, without reserved concurrency: reserving concurrency fails to deploy in
@@ -118,7 +99,7 @@ import {
   planMessages,
   StormDetector,
 } from '../domain/alert-digest.js';
-import { type Alert, type StateKey, stateKeyId } from '../domain/compliance-state.js';
+import { type Alert, stateKeyId } from '../domain/compliance-state.js';
 import { type Mute, mutesCovering } from '../domain/mute.js';
 import { DEFAULT_DESTINATION } from '../domain/routing-config.js';
 import {
@@ -140,6 +121,12 @@ export type { MessageRenderer, ThreadChange } from '../ports/message-renderer.js
 /** The levels the deliverer logs at (Powertools' Logger fits). Never given the webhook URL. */
 export type DeliveryLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
+import {
+  createFailurePolicy,
+  LOGGED_IDS,
+  MAX_UNCONFIRMED_POSTS,
+  RECENTLY_DELIVERED_MS,
+} from './delivery-failures.js';
 import type { DeliveryMutes } from './mutes.js';
 
 /** Where the alerts of one destination go, and how fast. */
@@ -225,11 +212,11 @@ export interface DrainResult {
    * pending index, eventually consistent, so it may briefly include alerts just delivered.
    */
   pending: number;
-  /** Alerts whose post failed in this drain (they stay pending, or are parked; see above). */
+  /** Alerts whose post failed in this drain (they stay pending, or are parked: src/use-cases/delivery-failures.ts). */
   failed: number;
   /**
    * Messages sent in this drain that Slack never answered (timeout or reset after sending): they
-   * may be in the channel. Not in `messages`; their alerts stay pending (see above).
+   * may be in the channel. Not in `messages`; their alerts stay pending (src/use-cases/delivery-failures.ts).
    */
   unconfirmed: number;
   /**
@@ -277,23 +264,6 @@ export interface AlertDeliverer {
   /** Delivers what is pending until the queue is empty, the webhook fails, or the time budget is spent. */
   drain(options?: DrainOptions): Promise<DrainResult>;
 }
-
-const TRANSIENT_BASE_MS = 30_000;
-const TRANSIENT_CAP_MS = 5 * 60_000;
-const RETRY_AFTER_CAP_MS = 15 * 60_000;
-const WEBHOOK_BASE_MS = 5 * 60_000;
-const WEBHOOK_CAP_MS = 60 * 60_000;
-const MESSAGE_BASE_MS = 60_000;
-const MESSAGE_CAP_MS = 60 * 60_000;
-/**
- * Unanswered posts after which an alert is parked rather than posted again: the first may have
- * landed, the re-post may have too, a third could make it three times.
- */
-const MAX_UNCONFIRMED_POSTS = 2;
-/** Event ids named in a log line at most. */
-const LOGGED_IDS = 10;
-/** Far longer than the pending index's propagation lag (usually well under a second). */
-const RECENTLY_DELIVERED_MS = 5 * 60_000;
 
 interface Outgoing {
   readonly destination: string;
@@ -356,12 +326,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
   const intervalOf = (d: string) => destinations[d]?.minIntervalMs ?? minIntervalMs;
   /** Event ids delivered in the last few minutes by this process (see the GSI note in drainOnce). */
   const recentlyDelivered = new Map<string, number>();
-  /**
-   * Event ids this process refused or parked, with the time before which they must not be tried
-   * again: the lagging index can still list them without their new retry time, and re-trying them
-   * at once would use up their attempts within one drain.
-   */
-  const deferredUntil = new Map<string, number>();
+  const failurePolicy = createFailurePolicy({ outbox: deps.outbox, clock, maxMessageAttempts, logger });
   let queue: Promise<unknown> = Promise.resolve();
 
   /** Takes the lease (when configured), drains while holding it, and releases it. */
@@ -500,12 +465,12 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       // ago can still be listed. Never post it again.
       const nowMs = clock().getTime();
       const candidates = listed.filter(
-        (item) => !recentlyDelivered.has(item.id) && !((deferredUntil.get(item.id) ?? 0) > nowMs),
+        (item) => !recentlyDelivered.has(item.id) && !failurePolicy.isDeferred(item.id, nowMs),
       );
       // Never a third post of an alert whose two posts went unanswered (e.g. a crash between
       // recording the second and parking it): park it now.
       const exhausted = candidates.filter((item) => item.unconfirmedPosts >= MAX_UNCONFIRMED_POSTS);
-      if (exhausted.length > 0) await parkUnconfirmed(exhausted.map((item) => item.id));
+      if (exhausted.length > 0) await failurePolicy.parkUnconfirmed(exhausted.map((item) => item.id));
       const unmuted = candidates.filter((item) => item.unconfirmedPosts < MAX_UNCONFIRMED_POSTS);
       if (unmuted.length === 0) continue;
       const items = inForce.length > 0 ? await holdBackMuted(unmuted, inForce, result) : unmuted;
@@ -564,7 +529,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
             result.failed += planned.ids.length;
             count(d, 'failed', planned.ids.length);
             const reason = `render failed: ${err instanceof Error ? err.message : String(err)}`;
-            await refuseMessage(planned.ids, reason, byId);
+            await failurePolicy.refuseMessage(planned.ids, reason, byId);
           }
         }
         queues.set(d, queue);
@@ -626,20 +591,20 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
           count(next, 'unconfirmed', 1);
           const failures = (consecutiveFailures.get(next) ?? 0) + 1;
           consecutiveFailures.set(next, failures);
-          await recordUnconfirmed(posted.reason, out.ids, byId);
-          await closeGate(next, posted, out.ids, failures);
+          await failurePolicy.recordUnconfirmed(posted.reason, out.ids, byId);
+          await failurePolicy.closeGate(next, posted, out.ids, failures);
           pauseDestination(next, queues, paused, perDestination);
           continue;
         }
         result.failed += out.ids.length;
         count(next, 'failed', out.ids.length);
         if (!posted.retryable && posted.scope === 'message') {
-          await refuseMessage(out.ids, posted.reason, byId);
+          await failurePolicy.refuseMessage(out.ids, posted.reason, byId);
           continue;
         }
         const failures = (consecutiveFailures.get(next) ?? 0) + 1;
         consecutiveFailures.set(next, failures);
-        await closeGate(next, posted, out.ids, failures);
+        await failurePolicy.closeGate(next, posted, out.ids, failures);
         pauseDestination(next, queues, paused, perDestination);
       }
       if (paused.size === destinationNames.length) break;
@@ -940,108 +905,13 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       if (at >= horizon) break; // insertion order is delivery order
       recentlyDelivered.delete(id);
     }
-    for (const [id, until] of deferredUntil) if (until <= nowMs) deferredUntil.delete(id);
+    failurePolicy.forgetExpired(nowMs);
   }
 
   async function pace(destination: string): Promise<void> {
     const last = lastPostAtMs.get(destination) ?? Number.NEGATIVE_INFINITY;
     const wait = last + intervalOf(destination) - clock().getTime();
     if (wait > 0) await sleep(wait);
-  }
-
-  /** Only this message was refused: retry its alerts later, park them after too many attempts. */
-  async function refuseMessage(
-    ids: readonly string[],
-    reason: string,
-    byId: ReadonlyMap<string, PendingAlert>,
-  ): Promise<void> {
-    const now = clock();
-    const attempts = 1 + Math.max(0, ...ids.map((id) => byId.get(id)?.attempts ?? 0));
-    if (attempts >= maxMessageAttempts) {
-      logger?.error('Slack refused a message repeatedly; its alerts are parked in the outbox', {
-        reason,
-        alerts: ids.length,
-        attempts,
-      });
-      await deps.outbox.park(ids, reason, now);
-      for (const id of ids) deferredUntil.set(id, now.getTime() + RECENTLY_DELIVERED_MS);
-      return;
-    }
-    const delay = Math.min(MESSAGE_BASE_MS * 2 ** (attempts - 1), MESSAGE_CAP_MS);
-    logger?.error('Slack refused a message; its alerts will be retried', {
-      reason,
-      alerts: ids.length,
-      attempts,
-      retryInMs: delay,
-    });
-    await deps.outbox.recordFailure(ids, reason, { now, retryAt: new Date(now.getTime() + delay) });
-    for (const id of ids) deferredUntil.set(id, now.getTime() + delay);
-  }
-
-  /**
-   * A message was sent and not answered: its alerts stay pending with one more unconfirmed post,
-   * for the next drain to re-post once; those already re-posted once are parked instead.
-   */
-  async function recordUnconfirmed(
-    reason: string,
-    ids: readonly string[],
-    byId: ReadonlyMap<string, PendingAlert>,
-  ): Promise<void> {
-    await deps.outbox.recordUnconfirmed(ids, reason, clock());
-    const exhausted = ids.filter((id) => (byId.get(id)?.unconfirmedPosts ?? 0) + 1 >= MAX_UNCONFIRMED_POSTS);
-    const again = ids.length - exhausted.length;
-    if (again > 0) {
-      logger?.warn(
-        'Slack did not answer a message it may have posted; a later drain re-posts its alerts once (a possible duplicate)',
-        { reason, alerts: again },
-      );
-    }
-    if (exhausted.length > 0) await parkUnconfirmed(exhausted, reason);
-  }
-
-  /** Alerts posted twice without an answer: parked, never posted a third time. */
-  async function parkUnconfirmed(ids: readonly string[], reason?: string): Promise<void> {
-    const now = clock();
-    const parked = `delivery unconfirmed: Slack never answered ${MAX_UNCONFIRMED_POSTS} posts of these alerts (each may be in the channel); parked rather than posted again${reason ? ` (last: ${reason})` : ''}`;
-    logger?.error(
-      'Slack never answered two posts of these alerts; they are parked in the outbox, not re-posted',
-      {
-        reason: parked,
-        alerts: ids.length,
-        eventIds: ids.slice(0, LOGGED_IDS),
-      },
-    );
-    await deps.outbox.park(ids, parked, now);
-    for (const id of ids) deferredUntil.set(id, now.getTime() + RECENTLY_DELIVERED_MS);
-  }
-
-  /** Slack is down or the webhook is broken: keep the alerts, pause the whole webhook for a while. */
-  async function closeGate(
-    destination: string,
-    posted: Extract<PostResult, { ok: false }>,
-    ids: readonly string[],
-    failures: number,
-  ): Promise<void> {
-    const now = clock();
-    const delay = posted.retryable
-      ? Math.max(
-          Math.min(posted.retryAfterMs ?? 0, RETRY_AFTER_CAP_MS),
-          Math.min(TRANSIENT_BASE_MS * 2 ** (failures - 1), TRANSIENT_CAP_MS),
-        )
-      : Math.min(WEBHOOK_BASE_MS * 2 ** (failures - 1), WEBHOOK_CAP_MS);
-    const extra = {
-      destination,
-      reason: posted.reason,
-      alerts: ids.length,
-      consecutiveFailures: failures,
-      retryInMs: delay,
-    };
-    if (posted.ambiguous) logger?.warn('Slack did not answer; delivery paused', extra);
-    else if (posted.retryable) logger?.warn('Slack unavailable; alerts stay queued', extra);
-    else logger?.error('Slack webhook rejected the message: check the webhook configuration', extra);
-    // An unanswered post was recorded as such (recordUnconfirmed), not as a failure.
-    if (!posted.ambiguous) await deps.outbox.recordFailure(ids, posted.reason, { now });
-    await deps.outbox.blockRoute(new Date(now.getTime() + delay), posted.reason, now, destination);
   }
 
   return {
