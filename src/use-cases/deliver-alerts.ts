@@ -44,11 +44,8 @@
  *
  * Destinations (with `destinations` and `contexts`): each pending alert is routed when it is
  * delivered, not when it was queued (src/domain/routing.ts), so a corrected route, severity override
- * or account name applies to everything still pending. Each destination has its own sink, its own
- * route gate (`ROUTE#<destination>`: a Slack outage or a broken webhook pauses that destination
- * only; its alerts stay pending while the others go on), its own pacing (`minIntervalMs` between two
- * of its posts; posts to different destinations interleave, the next post always going to the
- * destination ready first) and its own storm detector and digests. Every alert keeps one place in
+ * or account name applies to everything still pending. Each destination is a lane with its own
+ * sink, route gate, pacing and storm detector (src/use-cases/delivery-lanes.ts). Every alert keeps one place in
  * the one pending queue (`pending_pk = default`) and a drain reads on from the last alert it listed,
  * so alerts of a paused destination do not hide those behind them. One drain lease covers the whole
  * drain rather than one per destination: the lease exists so that one writer paces each webhook,
@@ -97,7 +94,6 @@ import {
   digestOf,
   type PlannedMessage,
   planMessages,
-  StormDetector,
 } from '../domain/alert-digest.js';
 import { type Alert, stateKeyId } from '../domain/compliance-state.js';
 import { type Mute, mutesCovering } from '../domain/mute.js';
@@ -109,7 +105,6 @@ import {
   type DrainLease,
   type PendingAlert,
   pendingSortKey,
-  type RouteGate,
 } from '../ports/alert-outbox.js';
 import type { Logger } from '../ports/logger.js';
 import type { MessageRenderer, ThreadChange } from '../ports/message-renderer.js';
@@ -117,6 +112,7 @@ import type { MessageSink, PostedMessage, PostResult, SlackMessage } from '../po
 
 export type { AlertOutbox, AlertThreadStore, DrainLease } from '../ports/alert-outbox.js';
 export type { MessageRenderer, ThreadChange } from '../ports/message-renderer.js';
+export type { DestinationResult, DestinationSink } from './delivery-lanes.js';
 
 /** The levels the deliverer logs at (Powertools' Logger fits). Never given the webhook URL. */
 export type DeliveryLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -127,20 +123,13 @@ import {
   MAX_UNCONFIRMED_POSTS,
   RECENTLY_DELIVERED_MS,
 } from './delivery-failures.js';
+import {
+  createDestinationLanes,
+  type DestinationResult,
+  type DestinationSink,
+  type Outgoing,
+} from './delivery-lanes.js';
 import type { DeliveryMutes } from './mutes.js';
-
-/** Where the alerts of one destination go, and how fast. */
-export interface DestinationSink {
-  readonly sink: MessageSink;
-  /** Minimum time between two posts to this destination. @default - the deliverer's `minIntervalMs` */
-  readonly minIntervalMs?: number;
-  /**
-   * A bot destination's channel id: with a sink that can `update` and the deliverer's `threads`, its
-   * single alerts follow the thread lifecycle (see "Threads" above). A thread kept for another
-   * channel is not used. @default - none: every message is a new post (webhook mode)
-   */
-  readonly channel?: string;
-}
 
 /** Looks up what a message says of each alert beyond its decision, route included (src/use-cases/alert-contexts.ts). */
 export interface AlertContextSource {
@@ -245,15 +234,6 @@ export interface DrainResult {
   byDestination?: Record<string, DestinationResult>;
 }
 
-export interface DestinationResult {
-  messages: number;
-  violations: number;
-  resolutions: number;
-  failed: number;
-  unconfirmed: number;
-  paused: boolean;
-}
-
 export interface DrainOptions {
   readonly timeBudgetMs?: number;
   /** Names this drain in the lease (`lease_owner`), e.g. the Lambda request id. @default 'drainer' */
@@ -263,16 +243,6 @@ export interface DrainOptions {
 export interface AlertDeliverer {
   /** Delivers what is pending until the queue is empty, the webhook fails, or the time budget is spent. */
   drain(options?: DrainOptions): Promise<DrainResult>;
-}
-
-interface Outgoing {
-  readonly destination: string;
-  readonly message: SlackMessage;
-  readonly ids: readonly string[];
-  readonly violations: number;
-  readonly resolutions: number;
-  /** A message of one alert: that alert (its pair may have a thread). */
-  readonly single?: Alert;
 }
 
 /** How a message went out: as a new message, or in a pair's thread (after the original's update). */
@@ -320,10 +290,15 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
   const contexts: AlertContextSource = deps.contexts ?? {
     contextsFor: async (alerts) => alerts.map((alert) => defaultAlertContext(alert)),
   };
-  /** Per destination: its storm detector and when it was last posted to (both live across drains). */
-  const detectors = new Map(destinationNames.map((d) => [d, new StormDetector(threshold)]));
-  const lastPostAtMs = new Map(destinationNames.map((d) => [d, Number.NEGATIVE_INFINITY]));
-  const intervalOf = (d: string) => destinations[d]?.minIntervalMs ?? minIntervalMs;
+  const lanes = createDestinationLanes({
+    destinations,
+    outbox: deps.outbox,
+    threshold,
+    minIntervalMs,
+    clock,
+    sleep,
+    logger,
+  });
   /** Event ids delivered in the last few minutes by this process (see the GSI note in drainOnce). */
   const recentlyDelivered = new Map<string, number>();
   const failurePolicy = createFailurePolicy({ outbox: deps.outbox, clock, maxMessageAttempts, logger });
@@ -412,41 +387,10 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         });
       }
     }
-    // Each destination's gate, read once: a destination paused now stays paused for this drain.
-    const gates = new Map<string, RouteGate>();
-    await Promise.all(
-      destinationNames.map(async (d) => {
-        gates.set(d, await deps.outbox.getRouteGate(d));
-      }),
+    const { paused, consecutiveFailures, perDestination, count, pause } = await lanes.open(
+      Boolean(deps.destinations),
     );
-    const nowIso = clock().toISOString();
-    /** Destinations not posted to in this drain: paused before it, or failed during it. */
-    const paused = new Set<string>();
-    const consecutiveFailures = new Map<string, number>();
-    for (const [d, gate] of gates) {
-      consecutiveFailures.set(d, gate.consecutiveFailures);
-      if (gate.blockedUntil && gate.blockedUntil > nowIso) {
-        paused.add(d);
-        logger?.info('Slack delivery paused after a failure', {
-          destination: d,
-          blockedUntil: gate.blockedUntil,
-          lastError: gate.lastError,
-        });
-      }
-    }
-    const perDestination = deps.destinations
-      ? Object.fromEntries(
-          destinationNames.map((d): [string, DestinationResult] => [
-            d,
-            { messages: 0, violations: 0, resolutions: 0, failed: 0, unconfirmed: 0, paused: paused.has(d) },
-          ]),
-        )
-      : undefined;
     if (perDestination) result.byDestination = perDestination;
-    const count = (d: string, field: Exclude<keyof DestinationResult, 'paused'>, n: number) => {
-      const entry = perDestination?.[d];
-      if (entry) entry[field] += n;
-    };
     if (paused.size === destinationNames.length) {
       result.pending = await deps.outbox.countPending();
       return result;
@@ -508,8 +452,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       }
       const queues = new Map<string, Outgoing[]>();
       for (const [d, group] of groups) {
-        const detector = detectors.get(d) as StormDetector;
-        const storm = detector.isStorm(clock().getTime(), group.length);
+        const storm = lanes.isStorm(d, group.length);
         // A pair's violation and resolution queued by one consumer batch share createdAt and would
         // go out in event id order; in a thread the order is the story, so take decision order.
         if (!storm && keepsThreads(d)) group.sort(decisionOrder);
@@ -546,16 +489,16 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
 
       // Post, always to the destination ready first, each paced on its own.
       for (;;) {
-        const next = nextReady(queues);
+        const next = lanes.nextReady(queues);
         if (next === undefined) break;
         const out = queues.get(next)?.shift() as Outgoing;
-        await pace(next);
+        await lanes.pace(next);
         if (remaining() <= 0) break drain;
         if (!(await keepLease())) break drain;
         const reposted = out.ids.filter((id) => (byId.get(id)?.unconfirmedPosts ?? 0) > 0);
         const sent = await send(next, out, threads, result);
         const posted = sent.result;
-        lastPostAtMs.set(next, clock().getTime());
+        lanes.posted(next);
         if (posted.ok) {
           // Mark right away: the window in which a crash re-posts is this one message.
           await deps.outbox.markDelivered(out.ids, randomUUID(), clock());
@@ -572,7 +515,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
           }
           const deliveredAt = clock().getTime();
           for (const id of out.ids) recentlyDelivered.set(id, deliveredAt);
-          detectors.get(next)?.record(clock().getTime(), out.ids.length);
+          lanes.recordDelivered(next, out.ids.length);
           result.messages += 1;
           result.violations += out.violations;
           result.resolutions += out.resolutions;
@@ -593,7 +536,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
           consecutiveFailures.set(next, failures);
           await failurePolicy.recordUnconfirmed(posted.reason, out.ids, byId);
           await failurePolicy.closeGate(next, posted, out.ids, failures);
-          pauseDestination(next, queues, paused, perDestination);
+          pause(next, queues);
           continue;
         }
         result.failed += out.ids.length;
@@ -605,7 +548,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         const failures = (consecutiveFailures.get(next) ?? 0) + 1;
         consecutiveFailures.set(next, failures);
         await failurePolicy.closeGate(next, posted, out.ids, failures);
-        pauseDestination(next, queues, paused, perDestination);
+        pause(next, queues);
       }
       if (paused.size === destinationNames.length) break;
     }
@@ -771,34 +714,6 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     }
   }
 
-  /** The destination with messages waiting whose next post may start first (its pacing). */
-  function nextReady(queues: ReadonlyMap<string, readonly Outgoing[]>): string | undefined {
-    let best: string | undefined;
-    let bestAt = Number.POSITIVE_INFINITY;
-    for (const [d, queue] of queues) {
-      if (queue.length === 0) continue;
-      const readyAt = (lastPostAtMs.get(d) ?? Number.NEGATIVE_INFINITY) + intervalOf(d);
-      if (best === undefined || readyAt < bestAt) {
-        best = d;
-        bestAt = readyAt;
-      }
-    }
-    return best;
-  }
-
-  /** A destination failed: none of its messages in this drain; its alerts stay pending. */
-  function pauseDestination(
-    d: string,
-    queues: Map<string, Outgoing[]>,
-    paused: Set<string>,
-    perDestination: Record<string, DestinationResult> | undefined,
-  ): void {
-    queues.delete(d);
-    paused.add(d);
-    const entry = perDestination?.[d];
-    if (entry) entry.paused = true;
-  }
-
   /**
    * Holds back the alerts whose pair a mute in force covers (recorded under each covering mute, then
    * marked delivered-as-muted under the first); returns the others.
@@ -906,12 +821,6 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       recentlyDelivered.delete(id);
     }
     failurePolicy.forgetExpired(nowMs);
-  }
-
-  async function pace(destination: string): Promise<void> {
-    const last = lastPostAtMs.get(destination) ?? Number.NEGATIVE_INFINITY;
-    const wait = last + intervalOf(destination) - clock().getTime();
-    if (wait > 0) await sleep(wait);
   }
 
   return {
