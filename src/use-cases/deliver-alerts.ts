@@ -19,8 +19,9 @@
  * marked delivered right after its post (not at the end of the drain), a post is never started
  * when the time budget cannot cover it, and drains never overlap (serialized here; across Lambda
  * instances by the drain lease). A message that was sent but not answered is not re-posted in the
- * same drain and at most once by a later one (src/use-cases/delivery-failures.ts), so a late or silent Slack can at worst
- * duplicate each such message once: an alert reaches the channel at most twice.
+ * same drain and at most once by a later one (src/use-cases/delivery-failures.ts), so a late or
+ * silent Slack can at worst duplicate each such message once: an alert reaches the channel at most
+ * twice.
  *
  * One drain at a time, without reserved concurrency: reserving concurrency fails to deploy in
  * accounts whose Lambda quota is under 101, so with `lease` set every drain first takes the
@@ -45,9 +46,9 @@
  * Destinations (with `destinations` and `contexts`): each pending alert is routed when it is
  * delivered, not when it was queued (src/domain/routing.ts), so a corrected route, severity override
  * or account name applies to everything still pending. Each destination is a lane with its own
- * sink, route gate, pacing and storm detector (src/use-cases/delivery-lanes.ts). Every alert keeps one place in
- * the one pending queue (`pending_pk = default`) and a drain reads on from the last alert it listed,
- * so alerts of a paused destination do not hide those behind them. One drain lease covers the whole
+ * sink, route gate, pacing and storm detector (src/use-cases/delivery-lanes.ts). Every alert keeps
+ * one place in the one pending queue (`pending_pk = default`) and a drain reads on from the last
+ * alert it listed, so alerts of a paused destination do not hide those behind them. One drain lease covers the whole
  * drain rather than one per destination: the lease exists so that one writer paces each webhook,
  * and one drain posting to every destination in turn does that with one lease item and one
  * conditional write per renewal (per-destination leases would let two drains list the same pending
@@ -61,29 +62,8 @@
  * still holds it back, and once a mute has expired or been removed the next alert goes out. The same
  * step queues the re-alerts of the mutes that ended since the last drain (src/use-cases/mutes.ts).
  *
- * Threads (bot mode: a destination with a `channel` and a sink that can `update`, and `threads`):
- * a violation posted as its own message keeps the pair's thread (the channel and `ts` chat.postMessage
- * answered, in the outbox table: src/adapters/dynamodb/alert-thread.repository.ts says why there).
- * A later single alert of the pair to the same destination and channel follows the lifecycle:
- * 1. chat.update rewrites the original message with a banner ("✅ Resolved after 3 h 12 min, by
- *    evaluation …", or "Non-compliant again" for a re-opened violation) over the original as it was
- *    posted. Idempotent: rendered from the stored original, the same content however often it is
- *    sent, so an update that went unanswered is a plain retryable failure (never an unconfirmed
- *    post), and the step is simply redone when a later step fails.
- * 2. The alert's own message is posted as a reply in the thread: the one non-idempotent step, last,
- *    with the usual failure paths (an unanswered reply is unconfirmed, re-posted once at most).
- * 3. The alerts are marked delivered, then the thread is touched (last alert, TTL renewed).
- * Without a thread — webhook mode, the folder sink, a digested violation, a thread past its 90-day
- * TTL, a route that moved the pair to another destination or channel — the alert is posted as a
- * new message. When Slack no longer has the original or will not edit it (`message_not_found`,
- * `cant_update_message`, `edit_window_closed`…, any refusal of this one update) or the thread
- * (`thread_reply_not_found`), the thread is forgotten and the alert posted as a new message: an
- * alert is never lost for its thread. Digests are posted as before, outside threads. A crash between
- * a violation's post and its thread write loses only the thread (the alert was marked delivered
- * first, to keep the re-post window to one message): the pair's next alert is a new message. Rate
- * limits and error codes take the paths above: a refused or rate-limited update or reply closes the
- * destination's gate as a post would (`channel_not_found`, `not_in_channel`, `invalid_auth`…: the
- * destination is broken; a long Retry-After: paused for it).
+ * Threads (bot mode): a pair's later alerts go in the thread of its violation's message, and the
+ * original is rewritten with a banner (src/use-cases/alert-threads.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { type AlertContext, defaultAlertContext } from '../domain/alert-context.js';
@@ -95,7 +75,7 @@ import {
   type PlannedMessage,
   planMessages,
 } from '../domain/alert-digest.js';
-import { type Alert, stateKeyId } from '../domain/compliance-state.js';
+import type { Alert } from '../domain/compliance-state.js';
 import { type Mute, mutesCovering } from '../domain/mute.js';
 import { DEFAULT_DESTINATION } from '../domain/routing-config.js';
 import {
@@ -107,8 +87,8 @@ import {
   pendingSortKey,
 } from '../ports/alert-outbox.js';
 import type { Logger } from '../ports/logger.js';
-import type { MessageRenderer, ThreadChange } from '../ports/message-renderer.js';
-import type { MessageSink, PostedMessage, PostResult, SlackMessage } from '../ports/message-sink.js';
+import type { MessageRenderer } from '../ports/message-renderer.js';
+import type { MessageSink } from '../ports/message-sink.js';
 
 export type { AlertOutbox, AlertThreadStore, DrainLease } from '../ports/alert-outbox.js';
 export type { MessageRenderer, ThreadChange } from '../ports/message-renderer.js';
@@ -117,6 +97,7 @@ export type { DestinationResult, DestinationSink } from './delivery-lanes.js';
 /** The levels the deliverer logs at (Powertools' Logger fits). Never given the webhook URL. */
 export type DeliveryLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
+import { createThreadLifecycle, decisionOrder } from './alert-threads.js';
 import {
   createFailurePolicy,
   LOGGED_IDS,
@@ -245,12 +226,6 @@ export interface AlertDeliverer {
   drain(options?: DrainOptions): Promise<DrainResult>;
 }
 
-/** How a message went out: as a new message, or in a pair's thread (after the original's update). */
-type Sent =
-  | { readonly mode: 'post'; readonly result: PostResult }
-  | { readonly mode: 'update'; readonly result: PostResult }
-  | { readonly mode: 'reply'; readonly result: PostResult; readonly thread: AlertThread };
-
 /** Builds the notifier's use case; see the module comment for the delivery guarantees. */
 export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
   const clock = deps.clock ?? (() => new Date());
@@ -267,16 +242,6 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     );
   }
   const renderer = deps.renderer;
-  const threadUpdate = (original: SlackMessage, change: ThreadChange): SlackMessage =>
-    renderer.threadUpdate(original, change);
-  const threadStore = deps.threads;
-  /** Whether destination `d` keeps threads (bot mode). */
-  const keepsThreads = (d: string): boolean => {
-    const destination = destinations[d];
-    return (
-      threadStore !== undefined && destination?.channel !== undefined && destination.sink.update !== undefined
-    );
-  };
   const logger = deps.logger;
   const defaultDestination = deps.defaultDestination ?? DEFAULT_DESTINATION;
   const destinations: Readonly<Record<string, DestinationSink>> =
@@ -287,6 +252,13 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     );
   }
   const destinationNames = Object.keys(destinations);
+  const threadLifecycle = createThreadLifecycle({
+    destinations,
+    renderer,
+    threads: deps.threads,
+    clock,
+    logger,
+  });
   const contexts: AlertContextSource = deps.contexts ?? {
     contextsFor: async (alerts) => alerts.map((alert) => defaultAlertContext(alert)),
   };
@@ -455,7 +427,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         const storm = lanes.isStorm(d, group.length);
         // A pair's violation and resolution queued by one consumer batch share createdAt and would
         // go out in event id order; in a thread the order is the story, so take decision order.
-        if (!storm && keepsThreads(d)) group.sort(decisionOrder);
+        if (!storm && threadLifecycle.keepsThreads(d)) group.sort(decisionOrder);
         const plan = planMessages(group, storm, deps.digest);
         if (storm) {
           logger?.info('Alert storm: sending digests', {
@@ -479,7 +451,7 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       }
       let threads: Map<string, AlertThread>;
       try {
-        threads = await threadsOf(queues);
+        threads = await threadLifecycle.threadsOf(queues);
       } catch (err) {
         logger?.error('Could not read the alerts’ Slack threads; they stay pending for the next drain', {
           error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
@@ -496,14 +468,14 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
         if (remaining() <= 0) break drain;
         if (!(await keepLease())) break drain;
         const reposted = out.ids.filter((id) => (byId.get(id)?.unconfirmedPosts ?? 0) > 0);
-        const sent = await send(next, out, threads, result);
+        const sent = await threadLifecycle.send(next, out, threads, result);
         const posted = sent.result;
         lanes.posted(next);
         if (posted.ok) {
           // Mark right away: the window in which a crash re-posts is this one message.
           await deps.outbox.markDelivered(out.ids, randomUUID(), clock());
           // Then the thread: a crash before this write loses only the thread (see "Threads").
-          await keepThread(next, out, sent, threads);
+          await threadLifecycle.keepThread(next, out, sent, threads);
           if (reposted.length > 0) {
             result.possibleDuplicates += 1;
             logger?.warn('Re-posted alerts whose earlier post Slack never answered: a possible duplicate', {
@@ -554,164 +526,6 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
     }
     result.pending = await deps.outbox.countPending();
     return result;
-  }
-
-  /** The threads of the single alerts queued for destinations that keep threads, by state key id. */
-  async function threadsOf(
-    queues: ReadonlyMap<string, readonly Outgoing[]>,
-  ): Promise<Map<string, AlertThread>> {
-    const keys: Alert[] = [];
-    for (const [d, queue] of queues) {
-      if (!keepsThreads(d)) continue;
-      for (const out of queue) if (out.single && threadKind(out.single)) keys.push(out.single);
-    }
-    if (keys.length === 0 || !threadStore) return new Map();
-    return new Map(await threadStore.getMany(keys, clock()));
-  }
-
-  /**
-   * Sends one message: a new post, or, for a pair with a thread in this destination's channel, the
-   * original's rewrite then the alert as a reply in the thread (see "Threads" above).
-   */
-  async function send(
-    d: string,
-    out: Outgoing,
-    threads: Map<string, AlertThread>,
-    result: DrainResult,
-  ): Promise<Sent> {
-    const destination = destinations[d] as DestinationSink;
-    const { sink } = destination;
-    const alert = out.single;
-    const change = alert && keepsThreads(d) ? threadKind(alert) : null;
-    const thread = alert && change ? threads.get(stateKeyId(alert)) : undefined;
-    if (!alert || !change || !thread || thread.destination !== d || thread.channel !== destination.channel) {
-      return { mode: 'post', result: await sink.post(out.message) };
-    }
-    const ref: PostedMessage = { channel: thread.channel, ts: thread.ts };
-    const extra = { destination: d, eventId: alert.eventId };
-    let rewrite: SlackMessage | null = null;
-    try {
-      rewrite = threadUpdate(thread.original, {
-        state: change,
-        alert,
-        ...(thread.openedAt ? { openedAt: thread.openedAt } : {}),
-      });
-    } catch (err) {
-      // The reply still goes out: the alert matters more than the original's banner.
-      logger?.error(
-        'Could not render the update of a thread’s original message; replying in the thread only',
-        {
-          ...extra,
-          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-        },
-      );
-    }
-    if (rewrite !== null && sink.update) {
-      const updated = await sink.update(ref, rewrite);
-      if (!updated.ok) {
-        if (!updated.retryable && updated.scope === 'message') {
-          logger?.warn(
-            'Slack would not update the thread’s original message; posting the alert as a new message',
-            {
-              ...extra,
-              reason: updated.reason,
-            },
-          );
-          return fallBack(d, out, alert, thread, threads);
-        }
-        // chat.update is idempotent: unanswered, it is safe to send again (not an unconfirmed post).
-        return {
-          mode: 'update',
-          result: updated.ambiguous
-            ? { ...updated, ambiguous: false, reason: `${updated.reason} (chat.update, safe to repeat)` }
-            : updated,
-        };
-      }
-      result.threadUpdates = (result.threadUpdates ?? 0) + 1;
-    }
-    const reply = await sink.post(out.message, { threadOf: ref });
-    if (!reply.ok && reply.code === 'thread_reply_not_found') {
-      logger?.warn('Slack no longer has the thread; posting the alert as a new message', {
-        ...extra,
-        reason: reply.reason,
-      });
-      return fallBack(d, out, alert, thread, threads);
-    }
-    return { mode: 'reply', result: reply, thread };
-  }
-
-  /** The thread cannot be used: forget it and post the alert as a new message. */
-  async function fallBack(
-    d: string,
-    out: Outgoing,
-    alert: Alert,
-    thread: AlertThread,
-    threads: Map<string, AlertThread>,
-  ): Promise<Sent> {
-    threads.delete(stateKeyId(alert));
-    try {
-      await threadStore?.forget(alert, thread.ts);
-    } catch (err) {
-      // Harmless: the next alert of the pair finds the thread unusable again and falls back again.
-      logger?.warn('Could not forget an unusable Slack thread', {
-        destination: d,
-        eventId: alert.eventId,
-        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-      });
-    }
-    return { mode: 'post', result: await (destinations[d] as DestinationSink).sink.post(out.message) };
-  }
-
-  /**
-   * After a delivered message: a violation posted as a new message starts its pair's thread, an
-   * alert replied in a thread renews it. A failure here loses the thread, never the alert.
-   */
-  async function keepThread(
-    d: string,
-    out: Outgoing,
-    sent: Sent,
-    threads: Map<string, AlertThread>,
-  ): Promise<void> {
-    const alert = out.single;
-    if (!threadStore || !alert || !keepsThreads(d) || !threadKind(alert) || !sent.result.ok) return;
-    const now = clock();
-    try {
-      if (sent.mode === 'reply') {
-        await threadStore.touch(
-          alert,
-          sent.thread.ts,
-          {
-            eventId: alert.eventId,
-            kind: alert.kind,
-            // A re-opening violation: the time a later resolution is counted from.
-            ...(alert.kind === 'violation' ? { openedAt: alert.eventTime } : {}),
-          },
-          now,
-        );
-        return;
-      }
-      const posted = sent.result.posted;
-      if (sent.mode !== 'post' || alert.kind !== 'violation' || !posted) return;
-      const thread: AlertThread = {
-        channel: posted.channel,
-        ts: posted.ts,
-        destination: d,
-        original: out.message,
-        openedBy: alert.eventId,
-        postedAt: now.toISOString(),
-        lastEventId: alert.eventId,
-        lastKind: alert.kind,
-        openedAt: alert.eventTime,
-      };
-      await threadStore.put(alert, thread, now);
-      threads.set(stateKeyId(alert), thread);
-    } catch (err) {
-      logger?.error('A Slack thread was not kept; the pair’s next alert is posted as a new message', {
-        destination: d,
-        eventId: alert.eventId,
-        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-      });
-    }
   }
 
   /**
@@ -830,28 +644,4 @@ export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
       return run;
     },
   };
-}
-
-/**
- * What an alert does to its pair's thread: a resolution resolves it, a violation re-opens it; a
- * flapping alert stays out of threads (null).
- */
-function threadKind(alert: Alert): ThreadChange['state'] | null {
-  if (alert.kind === 'resolution') return 'resolved';
-  if (alert.kind === 'violation') return 'reopened';
-  return null;
-}
-
-/** Queue order, then decision order within one enqueue time (see its use). */
-function decisionOrder(a: PendingAlert, b: PendingAlert): number {
-  return (
-    cmp(a.createdAt, b.createdAt) ||
-    cmp(a.alert.orderingTimestamp, b.alert.orderingTimestamp) ||
-    cmp(a.alert.eventTime ?? '', b.alert.eventTime ?? '') ||
-    cmp(a.id, b.id)
-  );
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -21,8 +21,8 @@ export interface DestinationSink {
   readonly minIntervalMs?: number;
   /**
    * A bot destination's channel id: with a sink that can `update` and the deliverer's `threads`, its
-   * single alerts follow the thread lifecycle ("Threads" in src/use-cases/deliver-alerts.ts). A
-   * thread kept for another channel is not used. @default - none: every message is a new post (webhook mode)
+   * single alerts follow the thread lifecycle (src/use-cases/alert-threads.ts). A thread kept for
+   * another channel is not used. @default - none: every message is a new post (webhook mode)
    */
   readonly channel?: string;
 }
