@@ -96,7 +96,7 @@ export function createThreadLifecycle(deps: ThreadLifecycleDeps): ThreadLifecycl
 
   /**
    * Sends one message: a new post, or, for a pair with a thread in this destination's channel, the
-   * original's rewrite then the alert as a reply in the thread (see "Threads" above).
+   * original's rewrite then the alert as a reply in the thread (see the module comment).
    */
   async function send(
     d: string,
