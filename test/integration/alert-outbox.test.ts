@@ -92,6 +92,43 @@ describe('AlertOutboxRepository', () => {
     expect(await rawItem(outbox, 'never-enqueued')).toBeUndefined();
   });
 
+  it("marks a digest's alerts delivered in batches, keeping everything else of each item", async () => {
+    // Prepare: 60 alerts, one with a failed attempt and a retry time, and an id never enqueued
+    const outbox = await newOutbox();
+    const alerts = Array.from({ length: 60 }, () => makeAlert());
+    const now = new Date('2024-05-01T10:00:00.000Z');
+    await outbox.enqueue(alerts, now);
+    await outbox.recordFailure([alerts[7]!.eventId], 'invalid_blocks', {
+      now,
+      retryAt: new Date('2024-05-01T10:01:00.000Z'),
+    });
+    const before = await rawItem(outbox, alerts[7]!.eventId);
+    let requests = 0;
+    const counting = new AlertOutboxRepository(
+      {
+        send: (command: Parameters<typeof dynamo.doc.send>[0]) => {
+          requests += 1;
+          return dynamo.doc.send(command);
+        },
+      } as typeof dynamo.doc,
+      outbox.tableName,
+    );
+
+    // Act
+    await counting.markDelivered([...alerts.map((a) => a.eventId), 'never-enqueued'], 'digest-1', now);
+
+    // Assess: 1 read of 61 keys and 3 writes of 25, not 61 updates
+    expect(requests).toBe(4);
+    expect(await outbox.countPending()).toBe(0);
+    expect(await outbox.listPending(100, new Date('2024-05-02T00:00:00.000Z'))).toEqual([]);
+    const after = await rawItem(outbox, alerts[7]!.eventId);
+    const { pending_pk: _pk, pending_sk: _sk, retry_at: _retry, ...kept } = before ?? {};
+    expect(after).toEqual({ ...kept, delivered_at: now.toISOString(), message_ref: 'digest-1' });
+    expect(await rawItem(outbox, 'never-enqueued')).toBeUndefined();
+    // A redelivery of the same alerts does not queue them again.
+    expect(await outbox.enqueue(alerts, now)).toEqual({ enqueued: 0 });
+  });
+
   it('never lists an alert the table already has delivered, even when the pending index (a GSI) lags', async () => {
     // Prepare: a doc client whose index queries answer what the index held before the delivery,
     // as an eventually consistent GSI may right after another drainer marked it delivered.

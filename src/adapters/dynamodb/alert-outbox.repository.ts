@@ -41,7 +41,7 @@ import {
 import type { Alert } from '../../domain/compliance-state.js';
 import type { LeaseAttempt, PendingAlert, RouteGate } from '../../ports/alert-outbox.js';
 import { AlertsNotQueuedError } from '../../ports/hot-store.js';
-import { batchGetAll, forEachLimited } from './batch-write.js';
+import { batchGetAll, batchWriteAll, forEachLimited } from './batch-write.js';
 import { expiresAt, OUTBOX_TABLE, TTL_ATTRIBUTE } from './table-definitions.js';
 
 /** The route (webhook) of every alert until per-account routing exists. */
@@ -49,6 +49,11 @@ export const DEFAULT_ROUTE = 'default';
 const PENDING_INDEX = OUTBOX_TABLE.indexes[0].indexName;
 /** Parallel single-item writes: conditional puts and REMOVE updates cannot be batched. */
 const WRITE_CONCURRENCY = 16;
+/**
+ * From how many alerts a message's `markDelivered` reads and puts them back in batches (2 requests
+ * per 25-100 alerts) rather than updating each: below it, one update each is fewer requests.
+ */
+const BATCHED_MARK_MIN = 3;
 
 export type { LeaseAttempt, PendingAlert, RouteGate } from '../../ports/alert-outbox.js';
 
@@ -212,12 +217,41 @@ export class AlertOutboxRepository {
    * GSI keys. Idempotent (a second call rewrites the same values); ids not in the outbox are ignored.
    */
   async markDelivered(ids: readonly string[], messageRef: string, now: Date = new Date()): Promise<void> {
-    await forEachLimited(ids, WRITE_CONCURRENCY, (id) =>
+    const update = (id: string) =>
       this.updateExisting(id, {
         UpdateExpression:
           'SET delivered_at = :now, message_ref = :ref REMOVE pending_pk, pending_sk, retry_at, parked_at',
         ExpressionAttributeValues: { ':now': now.toISOString(), ':ref': messageRef },
-      }),
+      });
+    if (ids.length < BATCHED_MARK_MIN) {
+      await forEachLimited(ids, WRITE_CONCURRENCY, update);
+      return;
+    }
+    // A digest's alerts: read them (100 a request, strongly consistent) and put each back whole,
+    // delivered and without the pending keys (25 a request), instead of one UpdateItem an alert:
+    // 22,556 alerts of a storm took 22,556 requests, now about 1,130. A read-then-put is safe here
+    // because only the drain holding the lease writes pending items (see DrainLease); the consumer's
+    // enqueue is conditional on the item being absent, so it never overwrites one. Each put is a
+    // whole-item overwrite, so a retry or a crash half-way is idempotent; ids not in the outbox are
+    // ignored, as the update's condition ignores them.
+    const items = await batchGetAll(
+      this.doc,
+      this.tableName,
+      ids.map((id) => ({ pk: alertKey(id) })),
+      { consistentRead: true },
+    );
+    const delivered = items.map((item) => {
+      const { pending_pk: _pk, pending_sk: _sk, retry_at: _retry, parked_at: _parked, ...kept } = item;
+      return { PutRequest: { Item: { ...kept, delivered_at: now.toISOString(), message_ref: messageRef } } };
+    });
+    const { unprocessed } = await batchWriteAll(this.doc, this.tableName, delivered);
+    // What the batch could not write after its retries goes one update at a time.
+    await forEachLimited(
+      unprocessed.map((r) =>
+        String((r.PutRequest?.Item as { event_id?: unknown } | undefined)?.event_id ?? ''),
+      ),
+      WRITE_CONCURRENCY,
+      update,
     );
   }
 
