@@ -17,6 +17,11 @@
  * the day, the pairs they cover (the saved query current_state as of the end of the day, one run
  * per muted account, matched in code), their counts by status, the open ones first, and the score
  * without them next to the score with them (src/domain/mute.ts). The other figures include them.
+ *
+ * Why one file: one report, read in its order — the queries, the report object, its template
+ * variables, the post. The coverage and muted blocks are sections of that same object and message
+ * (their types are fields of `DailyReport`, their queries fail with `ReportQueryError`), so a file
+ * of their own would import the report back.
  */
 
 import { isRegionName } from '../domain/aws-names.js';

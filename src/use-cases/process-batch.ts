@@ -18,6 +18,10 @@
  * Failures are values: the result names the first record whose processing did not complete,
  * and the caller has that record and everything after it redelivered. Only the records before it
  * count in the summary, so that a redelivered record is counted once, when it completes.
+ *
+ * Why one file: the six steps are one ordered sequence whose order is the at-least-once guarantee,
+ * over the batch's in-memory slots (candidates, repeats, each key's state) that every step reads and
+ * updates; split, each step would need those types and the order would live in no one file.
  */
 import {
   type Alert,
