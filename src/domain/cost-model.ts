@@ -21,6 +21,10 @@
  *   `Config Rules Compliance Change` events, and some of them alert (`alertsPerComplianceChange`);
  * - the (resource, rule) pairs the state and the daily sync hold are
  *   `accounts × regions × resourcesPerRegion × rules × ruleScopeShare`.
+ *
+ * Why one file: one model; its three blocks and the arithmetic over them are read together, each
+ * figure's derivation next to the figure, so that a changed price or assumption is followed through
+ * in one place.
  */
 import { type Price, type PriceTable, type TieredPrice, tieredCost } from './pricing.js';
 
@@ -100,8 +104,12 @@ export const PER_EVENT = {
     /** Events item (1,045 bytes) and its two INCLUDE indexes (1,863 bytes together). */
     eventItemBytes: 1_045,
     indexBytes: 1_863,
-    /** Write units: events table 1.568, its indexes 2.076, the state put 1 (513-byte item). */
-    wcu: 1.568 + 2.076 + 1,
+    /**
+     * Write units: events table 1.568, its indexes 2.076, the state put 1 (513-byte item), and the
+     * id claim 1 (a claim item of under 1 KB, put by the consumer or the archive transform,
+     * whichever comes first, before the event overwrites it).
+     */
+    wcu: 1.568 + 2.076 + 1 + 1,
     /** Strongly consistent reads: the event's `done` and the state of its key, 1 unit each. */
     rcu: 2,
   },
@@ -111,9 +119,13 @@ export const PER_EVENT = {
     firehoseKb: 5,
     eventItemBytes: 931,
     indexBytes: 1_619,
-    /** Events table 1.007, indexes 2.0; no state. */
-    wcu: 1.007 + 2,
-    rcu: 1,
+    /**
+     * Events table 1.007, indexes 2.0; no state; the id claim 1; the resource record (tags and the
+     * last 5 changes, merged read-then-write) assumed 1-2 KB: 2.
+     */
+    wcu: 1.007 + 2 + 1 + 2,
+    /** The claim's strongly consistent read, and the resource record's. */
+    rcu: 2,
   },
   /** One alert: outbox put (732-byte item) and its `pending` index, then delivered: update and index delete. */
   alert: { wcu: 4, rcu: 2, outboxItemBytes: 732 },

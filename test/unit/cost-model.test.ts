@@ -72,8 +72,8 @@ describe('estimateMonthlyCost: hand-computed examples', () => {
     expect(estimate.totals.pipelineProvisionedUsd).toBe(0);
   });
 
-  it('counts DynamoDB write units per event, per alert and per drain: 98,724.59 units, $0.0617', () => {
-    // 304.17 compliance changes × 4.644 + 3,041.67 items × 3.007 + 141.44 alerts × 4
+  it('counts DynamoDB write units per event, per alert and per drain: 108,153.76 units, $0.0676', () => {
+    // 304.17 compliance changes × 5.644 + 3,041.67 items × 6.007 + 141.44 alerts × 4
     // + 43,800 notifier drains × 2 (lease acquire and release).
     const prices = pricesWith((t) => {
       (t.dynamodb.writeRequestUnitsMillion as { usd: number }).usd = 0.625;
@@ -81,8 +81,8 @@ describe('estimateMonthlyCost: hand-computed examples', () => {
     const estimate = estimateMonthlyCost(ONE, prices);
     expect(estimate.volumes.complianceChanges).toBeCloseTo(304.16667, 4);
     expect(estimate.volumes.alerts).toBeCloseTo(141.4375, 4);
-    expect(estimate.volumes.dynamoWriteUnits).toBeCloseTo(98_724.5917, 3);
-    expect(estimate.totals.pipelineUsd).toBeCloseTo(0.0617029, 6);
+    expect(estimate.volumes.dynamoWriteUnits).toBeCloseTo(108_153.7583, 3);
+    expect(estimate.totals.pipelineUsd).toBeCloseTo(0.0675961, 6);
   });
 
   it('adds the fixed monthly lines of the real table: metrics, alarms, dashboard, secrets, key', () => {
