@@ -57,6 +57,10 @@
  * or Parquet file written before a column was added (`source` and `reconciliation`, say) reads it as
  * NULL (`read_json` with explicit columns, `read_parquet` with `union_by_name`), and a compaction
  * rewrites it with the current columns, the added ones NULL.
+ *
+ * Why one file: one component's lifecycle (spool, flush, set aside, compact, invalidate) over the
+ * same spool and partition layout, whose crash-safety rules above hold only in the order the steps
+ * run.
  */
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';

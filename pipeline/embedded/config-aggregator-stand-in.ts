@@ -34,6 +34,9 @@
  * Results are ordered by account, region, rule, resource type, resource id so paging is stable.
  * NextTokens are opaque, bound to the operation and its parameters (Limit excepted) and rejected
  * with InvalidNextTokenException if replayed with other parameters or tampered with.
+ *
+ * Why one file: one protocol; the three operations serve one dataset and share its ordering,
+ * paging, NextTokens, throttling and error shapes.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -20,6 +20,9 @@
  * A record longer than {@link MAX_INPUT_RECORD_BYTES} is rejected as soon as it passes the limit,
  * with a reason naming it; only its first {@link OVERSIZED_PREFIX_CHARS} characters are kept (for
  * the quarantine), the rest of it is skipped.
+ *
+ * Why one file: one state machine (the value cutter) and the reader that feeds it, tied by the
+ * resynchronization rules above.
  */
 import type { IngestRecord } from './ingest.js';
 

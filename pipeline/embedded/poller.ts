@@ -15,6 +15,10 @@
  *   Delivery is therefore at-least-once, like Lambda: a batch whose handler finished just before a
  *   kill is delivered again, and the handlers are idempotent by event id.
  * - Expired shard iterators (5 minutes) and invalid ones are renewed from the checkpoint.
+ *
+ * Why one file: one state machine, the event source mapping's loop per shard (read, call,
+ * checkpoint, back off, renew the iterator); the delivery guarantees above come from the loop as a
+ * whole.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

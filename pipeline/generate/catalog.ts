@@ -5,6 +5,9 @@
  *
  * Rates are tuned so that a 12-account, 3-region, 90-day organization has a few tens of thousands
  * of events and a posture around 80–90 % compliant, as a typical organization does.
+ *
+ * Why one file: it is a data catalog (the rules, the resource types and the regions of the
+ * synthetic organization), read as one table.
  */
 import type { Random } from './random.js';
 

@@ -16,6 +16,10 @@
  * emits an event only when a pair changes, so the organization's state before the window is
  * known only from an aggregator (its current results, for a baseline sync), and during the window
  * most pairs never change.
+ *
+ * Why one file: one simulation; `generateOrganization`'s events and `generateDeployment`'s baseline
+ * and window come from the same pass over each pair's history (`simulate`, on the pair's own random
+ * stream), which split would have to agree on from two files.
  */
 import { createHash } from 'node:crypto';
 import { yesterdayUtc } from '../../src/domain/archive-schema.js';

@@ -27,6 +27,10 @@
  * so NOT_APPLICABLE and INSUFFICIENT_DATA states are never closed, and pairs of a source whose
  * aggregation FAILED or is OUTDATED are never closed (their results, the last aggregation, are
  * still applied).
+ *
+ * Why one file: one sync, read in its order (scopes, results against our state, the records it
+ * writes, the status it reports); the record shapes are built next to the decisions (baseline,
+ * drift, gone) that pick them.
  */
 import { createHash } from 'node:crypto';
 import { type ComplianceState, complianceScore, orderParts, stateKeyId } from '../domain/compliance-state.js';

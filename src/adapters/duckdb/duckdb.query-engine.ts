@@ -3,6 +3,9 @@
  * unchanged (see trino-compat.ts). The archive is read in place through views (archive-views.ts)
  * over its layout on disk (archive-layout.ts); the engine keeps them current, builds the rollup
  * partitions a report query needs, and runs, settles and polls queries as the port specifies.
+ *
+ * Why one file: one class, the port's lifecycle of a query (run, settle, poll) over DuckDB; the
+ * archive layout and its views are files of their own already.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';

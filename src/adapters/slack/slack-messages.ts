@@ -3,6 +3,10 @@
  * value JSON-encoded (`json_string`) and escaped (`mrkdwn`); the output is parsed as JSON and its
  * limits enforced on the parsed structure, so what reaches Slack is valid and within limits
  * whatever the data. The api helper renders `daily_report.liquid` through {@link renderTemplate}.
+ *
+ * Why one file: one renderer; every message goes through the same templates, escaping and limits,
+ * and the variables of alerts, thread updates and digests share their helpers (context, changes,
+ * links).
  */
 import type { Liquid } from 'liquidjs';
 import type { AlertContext, ResourceChange } from '../../domain/alert-context.js';
