@@ -18,7 +18,6 @@
  * - The token is a secret: it travels only in the `authorization` header, never in a reason or a log.
  */
 
-import { backoffDelay } from '../../domain/backoff.js';
 import type {
   MessageSink,
   PostedMessage,
@@ -26,7 +25,7 @@ import type {
   PostResult,
   SlackMessage,
 } from '../../ports/message-sink.js';
-import { parseRetryAfter, send } from './slack-http.js';
+import { type AttemptOptions, attemptPolicyOf, parseRetryAfter, send, withRetries } from './slack-http.js';
 
 /*
  * chat.postMessage's and chat.update's documented errors, by what they say: the token or the channel
@@ -83,7 +82,7 @@ const RETRYABLE_ERRORS = new Set(['internal_error', 'service_unavailable', 'requ
 /** Slack: the operation may have succeeded in part. */
 const AMBIGUOUS_ERRORS = new Set(['fatal_error']);
 
-export interface SlackBotClientOptions {
+export interface SlackBotClientOptions extends AttemptOptions {
   /** The bot token (`xoxb-…`), or a function resolving it (Secrets Manager, cached). */
   readonly token: string | (() => Promise<string>);
   /** The channel id (`C0123456789`) or name the messages go to. */
@@ -92,20 +91,6 @@ export interface SlackBotClientOptions {
   readonly apiUrl?: string;
   /** Called when Slack says the token itself is unusable: lets a cached secret be re-read. */
   readonly onTokenRejected?: () => void;
-  /** Per attempt, response body included. @default 5000 */
-  readonly timeoutMs?: number;
-  /** Attempts per call, the first included. @default 3 */
-  readonly maxAttempts?: number;
-  /** @default 250 */
-  readonly baseBackoffMs?: number;
-  /** @default 4000 */
-  readonly maxBackoffMs?: number;
-  /** Longest Retry-After waited in place; longer ones are returned to the caller. @default 10000 */
-  readonly maxRetryAfterMs?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** In [0, 1); the jitter source. @default Math.random */
-  readonly random?: () => number;
-  readonly logger?: { warn(message: string, ...extra: Record<string, unknown>[]): void };
 }
 
 export interface SlackBotClient extends MessageSink {
@@ -127,13 +112,8 @@ export function checkBotToken(token: string, source: string): string | null {
 
 /** A {@link MessageSink} posting to one channel with a bot token. */
 export function createSlackBotClient(options: SlackBotClientOptions): SlackBotClient {
-  const timeoutMs = options.timeoutMs ?? 5000;
-  const maxAttempts = Math.max(options.maxAttempts ?? 3, 1);
-  const baseBackoffMs = options.baseBackoffMs ?? 250;
-  const maxBackoffMs = options.maxBackoffMs ?? 4000;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const random = options.random ?? Math.random;
+  const policy = attemptPolicyOf(options);
+  const { timeoutMs } = policy;
   const resolveToken =
     typeof options.token === 'string' ? async () => options.token as string : options.token;
   const apiUrl = new URL(options.apiUrl ?? 'https://slack.com/api/');
@@ -159,43 +139,29 @@ export function createSlackBotClient(options: SlackBotClientOptions): SlackBotCl
     const url = new URL(method, apiUrl);
     const body = JSON.stringify(payload);
     const peer = `Slack ${method}`;
-    let last: BotResult = { ok: false, retryable: true, reason: 'not attempted' };
-    for (let n = 1; n <= maxAttempts; n++) {
+    const once = async (): Promise<BotResult> => {
       const answer = await send(url, body, {
         timeoutMs,
         peer,
         headers: { authorization: `Bearer ${token}` },
         maxAnswerBytes: 1 << 20,
       });
-      if (answer.kind === 'unsent') last = { ok: false, retryable: true, reason: answer.reason };
-      else if (answer.kind === 'unanswered') {
-        return redact({ ok: false, retryable: true, ambiguous: true, reason: answer.reason }, token);
-      } else {
-        last = classifyWebApiAnswer(peer, answer.status, answer.text, answer.retryAfter);
-        if (!last.ok && !last.retryable && last.scope === 'webhook') options.onTokenRejected?.();
-      }
-      if (last.ok || !last.retryable || last.ambiguous) return redact(last, token);
-      if (n === maxAttempts) break;
-      let wait: number;
-      if (last.retryAfterMs !== undefined) {
-        if (last.retryAfterMs > maxRetryAfterMs) break;
-        wait = last.retryAfterMs;
-      } else {
-        wait = backoffDelay(n, { baseMs: baseBackoffMs, capMs: maxBackoffMs }, random);
-      }
-      options.logger?.warn('Slack call failed; retrying', {
-        method,
-        attempt: n,
-        reason: last.reason,
-        waitMs: wait,
-      });
-      await sleep(wait);
-    }
+      if (answer.kind === 'unsent') return { ok: false, retryable: true, reason: answer.reason };
+      if (answer.kind === 'unanswered')
+        return { ok: false, retryable: true, ambiguous: true, reason: answer.reason };
+      const result = classifyWebApiAnswer(peer, answer.status, answer.text, answer.retryAfter);
+      if (!result.ok && !result.retryable && result.scope === 'webhook') options.onTokenRejected?.();
+      return result;
+    };
+    const last = await withRetries(once, policy, {
+      message: 'Slack call failed; retrying',
+      fields: { method },
+    });
     return redact(last, token);
   }
 
   return {
-    maxPostDurationMs: maxAttempts * timeoutMs + (maxAttempts - 1) * Math.max(maxBackoffMs, maxRetryAfterMs),
+    maxPostDurationMs: policy.maxCallDurationMs,
     async post(message: SlackMessage, postOptions: PostOptions = {}): Promise<PostResult> {
       return call('chat.postMessage', {
         channel: postOptions.threadOf?.channel ?? options.channel,

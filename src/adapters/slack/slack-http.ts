@@ -6,6 +6,8 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { backoffDelay } from '../../domain/backoff.js';
+import type { PostResult } from '../../ports/message-sink.js';
 
 export interface SendOptions {
   /** Covers connect, send and the whole answer. */
@@ -145,4 +147,87 @@ export function errorCode(err: unknown): string {
 
 function name(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
+}
+
+/** A result with the wait Slack asked for (429 `Retry-After`), as the clients classify answers. */
+export type AttemptResult = PostResult & { retryAfterMs?: number };
+
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly baseBackoffMs: number;
+  readonly maxBackoffMs: number;
+  /** Longest Retry-After waited in place; a longer one ends the retries and goes to the caller. */
+  readonly maxRetryAfterMs: number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random: () => number;
+  readonly logger?: { warn(message: string, ...extra: Record<string, unknown>[]): void };
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails for good, or comes back ambiguous (sent and unanswered:
+ * Slack may have posted it, so a retry could post it twice), at most `maxAttempts` times. Between
+ * tries it waits Retry-After when Slack gave one (and gives up at once past `maxRetryAfterMs`),
+ * else the full-jitter backoff of src/domain/backoff.ts. The webhook and the bot client share it.
+ */
+export async function withRetries<R extends AttemptResult>(
+  attempt: () => Promise<R>,
+  policy: RetryPolicy,
+  log: { readonly message: string; readonly fields?: Record<string, unknown> },
+): Promise<R> {
+  let last = await attempt();
+  for (let n = 1; n < policy.maxAttempts; n++) {
+    if (last.ok || !last.retryable || last.ambiguous) return last;
+    let wait: number;
+    if (last.retryAfterMs !== undefined) {
+      if (last.retryAfterMs > policy.maxRetryAfterMs) return last;
+      wait = last.retryAfterMs;
+    } else {
+      wait = backoffDelay(n, { baseMs: policy.baseBackoffMs, capMs: policy.maxBackoffMs }, policy.random);
+    }
+    policy.logger?.warn(log.message, { ...log.fields, attempt: n, reason: last.reason, waitMs: wait });
+    await policy.sleep(wait);
+    last = await attempt();
+  }
+  return last;
+}
+
+/** The options both clients take for their attempts (each documents its defaults the same way). */
+export interface AttemptOptions {
+  /** Per attempt, response body included. @default 5000 */
+  readonly timeoutMs?: number;
+  /** Attempts per call, the first included. @default 3 */
+  readonly maxAttempts?: number;
+  /** @default 250 */
+  readonly baseBackoffMs?: number;
+  /** @default 4000 */
+  readonly maxBackoffMs?: number;
+  /** Longest Retry-After waited in place; longer ones are returned to the caller. @default 10000 */
+  readonly maxRetryAfterMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** In [0, 1); the jitter source. @default Math.random */
+  readonly random?: () => number;
+  readonly logger?: { warn(message: string, ...extra: Record<string, unknown>[]): void };
+}
+
+/** The retry policy and per-attempt timeout of `options`, with the worst-case duration of one call. */
+export function attemptPolicyOf(options: AttemptOptions): RetryPolicy & {
+  readonly timeoutMs: number;
+  /** All attempts, waits and timeouts of one call: budget a Lambda with it. */
+  readonly maxCallDurationMs: number;
+} {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const maxAttempts = Math.max(options.maxAttempts ?? 3, 1);
+  const maxBackoffMs = options.maxBackoffMs ?? 4000;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
+  return {
+    timeoutMs,
+    maxAttempts,
+    baseBackoffMs: options.baseBackoffMs ?? 250,
+    maxBackoffMs,
+    maxRetryAfterMs,
+    sleep: options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    random: options.random ?? Math.random,
+    ...(options.logger ? { logger: options.logger } : {}),
+    maxCallDurationMs: maxAttempts * timeoutMs + (maxAttempts - 1) * Math.max(maxBackoffMs, maxRetryAfterMs),
+  };
 }

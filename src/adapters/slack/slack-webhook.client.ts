@@ -18,10 +18,9 @@
  * - The URL is a secret (it is the credential): it is never logged nor put into a reason.
  */
 
-import { backoffDelay } from '../../domain/backoff.js';
 import type { MessageSink, PostResult, SlackMessage } from '../../ports/message-sink.js';
 import { WebhookUrlError } from './errors.js';
-import { parseRetryAfter, send } from './slack-http.js';
+import { type AttemptOptions, attemptPolicyOf, parseRetryAfter, send, withRetries } from './slack-http.js';
 
 export { parseRetryAfter } from './slack-http.js';
 
@@ -66,25 +65,11 @@ const WEBHOOK_ERRORS = new Set([
 /** Slack error codes that mean "too fast": the 429 path. */
 const RATE_LIMIT_ERRORS = new Set(['rate_limited', 'ratelimited']);
 
-export interface SlackWebhookClientOptions {
+export interface SlackWebhookClientOptions extends AttemptOptions {
   /** The webhook URL, or a function resolving it (Secrets Manager, cached). */
   readonly url: string | (() => Promise<string>);
   /** Called when Slack says the webhook is gone (404/410/403): lets a cached secret be re-read. */
   readonly onWebhookRejected?: () => void;
-  /** Per attempt, response body included. @default 5000 */
-  readonly timeoutMs?: number;
-  /** Attempts per post, the first included. @default 3 */
-  readonly maxAttempts?: number;
-  /** @default 250 */
-  readonly baseBackoffMs?: number;
-  /** @default 4000 */
-  readonly maxBackoffMs?: number;
-  /** Longest Retry-After waited in place; longer ones are returned to the caller. @default 10000 */
-  readonly maxRetryAfterMs?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** In [0, 1); the jitter source. @default Math.random */
-  readonly random?: () => number;
-  readonly logger?: { warn(message: string, ...extra: Record<string, unknown>[]): void };
 }
 
 export interface SlackWebhookClient extends MessageSink {
@@ -114,13 +99,8 @@ export function parseWebhookUrl(value: string, source: string): URL {
 
 /** A {@link MessageSink} posting to one Slack incoming webhook. */
 export function createSlackWebhookClient(options: SlackWebhookClientOptions): SlackWebhookClient {
-  const timeoutMs = options.timeoutMs ?? 5000;
-  const maxAttempts = Math.max(options.maxAttempts ?? 3, 1);
-  const baseBackoffMs = options.baseBackoffMs ?? 250;
-  const maxBackoffMs = options.maxBackoffMs ?? 4000;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const random = options.random ?? Math.random;
+  const policy = attemptPolicyOf(options);
+  const { timeoutMs } = policy;
   const resolveUrl = typeof options.url === 'string' ? async () => options.url as string : options.url;
 
   async function attempt(url: URL, body: string): Promise<PostResult & { retryAfterMs?: number }> {
@@ -135,7 +115,7 @@ export function createSlackWebhookClient(options: SlackWebhookClientOptions): Sl
   }
 
   return {
-    maxPostDurationMs: maxAttempts * timeoutMs + (maxAttempts - 1) * Math.max(maxBackoffMs, maxRetryAfterMs),
+    maxPostDurationMs: policy.maxCallDurationMs,
     async post(message: SlackMessage): Promise<PostResult> {
       let url: URL;
       try {
@@ -146,26 +126,9 @@ export function createSlackWebhookClient(options: SlackWebhookClientOptions): Sl
         return { ok: false, retryable: false, scope: 'webhook', reason };
       }
       const body = JSON.stringify(message);
-      let last: PostResult = { ok: false, retryable: true, reason: 'not attempted' };
-      for (let n = 1; n <= maxAttempts; n++) {
-        last = await attempt(url, body);
-        // Sent and unanswered: Slack may have posted it, so a retry here could post it twice.
-        if (last.ok || !last.retryable || last.ambiguous) return redact(last, url.toString());
-        if (n === maxAttempts) break;
-        let wait: number;
-        if (last.retryAfterMs !== undefined) {
-          if (last.retryAfterMs > maxRetryAfterMs) break;
-          wait = last.retryAfterMs;
-        } else {
-          wait = backoffDelay(n, { baseMs: baseBackoffMs, capMs: maxBackoffMs }, random);
-        }
-        options.logger?.warn('Slack post failed; retrying', {
-          attempt: n,
-          reason: last.reason,
-          waitMs: wait,
-        });
-        await sleep(wait);
-      }
+      const last = await withRetries(() => attempt(url, body), policy, {
+        message: 'Slack post failed; retrying',
+      });
       return redact(last, url.toString());
     },
   };
