@@ -29,6 +29,10 @@
  *   delivered (`delivered_at`, `message_ref = muted:<mute id>`) without being posted.
  * - `expired_at` (epoch seconds, 90 days after enqueue) — DynamoDB TTL; it also bounds how long an
  *   alert can stay undeliverable (a webhook broken for 90 days).
+ *
+ * Why one file: one table; its item kinds (alerts, route gates, the lease) share the key layout,
+ * the conditional-write helpers and the TTL above, and the deliverer's guarantees rest on how they
+ * are written together.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
