@@ -146,9 +146,12 @@ describe('AthenaQueryEngine.execute', () => {
       QueryString: athenaQueryText(getSavedQuery('compliance_summary').sql),
       WorkGroup: 'config-monitor',
       QueryExecutionContext: { Database: 'config_monitor' },
+      // account ×2, region ×2, severity ×2, start ×3, end ×3 (the positional order of the query's @params)
       ExecutionParameters: [
         "'111122223333'",
         "'111122223333'",
+        "''",
+        "''",
         "''",
         "''",
         "'2026-02-28T23:00:00.000Z'",

@@ -11,6 +11,9 @@
  * `{ status: 'running' }` when the wait is over (the API's 202) and `poll(queryId)` resumes;
  * polling is stateless, so any Lambda invocation can poll any query. TooManyRequestsException on
  * any call is retried with exponential backoff and jitter.
+ *
+ * Why one file: one protocol, the lifecycle above from StartQueryExecution to the paged, typed
+ * results; the value conversions are the last step of it.
  */
 import { randomUUID } from 'node:crypto';
 import {
