@@ -35,7 +35,7 @@ import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import type { AlertKind, StateKey } from '../../domain/compliance-state.js';
 import { stateKeyId } from '../../domain/compliance-state.js';
 import type { AlertThread } from '../../ports/alert-outbox.js';
-import type { PostedMessage, SlackMessage } from '../../ports/message-sink.js';
+import type { SlackMessage } from '../../ports/message-sink.js';
 import { batchGetAll, type DocumentSender } from './batch-write.js';
 import { threadPk } from './keys.js';
 import { expiresAt, TTL_ATTRIBUTE } from './table-definitions.js';
