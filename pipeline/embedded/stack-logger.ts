@@ -3,16 +3,15 @@
  * warnings and errors on stderr (everything with `CONFIG_MONITOR_LOG=debug`).
  */
 
-export interface StackLogger {
-  info(message: string, extra?: Record<string, unknown>): void;
-  warn(message: string, extra?: Record<string, unknown>): void;
-  error(message: string, extra?: Record<string, unknown>): void;
-  debug(message: string, extra?: Record<string, unknown>): void;
-}
+import type { Logger } from '../../src/ports/logger.js';
 
-export function stderrLogger(): StackLogger {
+/** The one logger port (src/ports/logger.ts). */
+export type StackLogger = Logger;
+
+/** Lines on `stream`: the CLI gives its own stderr, so a command's warnings go where its output goes. */
+export function stderrLogger(stream: { write(text: string): unknown } = process.stderr): StackLogger {
   const line = (level: string, message: string, extra?: Record<string, unknown>) =>
-    process.stderr.write(`[${level}] ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}\n`);
+    stream.write(`[${level}] ${message}${extra ? ` ${JSON.stringify(extra)}` : ''}\n`);
   const verbose = process.env.CONFIG_MONITOR_LOG === 'debug';
   return {
     debug: (m, e) => verbose && line('debug', m, e),

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { ingestThroughRunningStack } from '../../embedded/control.js';
 import { readIngestRecords } from '../../embedded/ingest-input.js';
 import { type IngestReport, readRunningStack, startEmbeddedStack } from '../../embedded/stack.js';
+import { stderrLogger } from '../../embedded/stack-logger.js';
 import { type Command, type CommandIo, dataDirOption, parseCommandArgs } from '../args.js';
 import { describeDestinations, loadConfigOption } from '../config-file.js';
 import { UsageError } from '../errors.js';
@@ -91,6 +92,7 @@ Slack never answered are named apart: they may be in the channel).
         dataDir,
         routing: configured.routing,
         messageLog: (line) => io.stderr.write(`${line}\n`),
+        logger: stderrLogger(io.stderr),
       });
       if (stack.routed && !values.json) {
         io.stderr.write(`Alerts go to ${describeDestinations(stack, relative(io.cwd, dataDir) || '.')}\n`);

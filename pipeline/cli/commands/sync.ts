@@ -5,6 +5,7 @@
  */
 import { syncThroughRunningStack } from '../../embedded/control.js';
 import { readRunningStack, startEmbeddedStack } from '../../embedded/stack.js';
+import { stderrLogger } from '../../embedded/stack-logger.js';
 import { AGGREGATOR_NAME, REGION_NAME, type SyncSummary, syncIntoStack } from '../../embedded/sync.js';
 import { type Command, dataDirOption, parseCommandArgs } from '../args.js';
 import { UsageError } from '../errors.js';
@@ -87,6 +88,7 @@ Options:
       const stack = await startEmbeddedStack({
         dataDir,
         messageLog: (line) => io.stderr.write(`${line}\n`),
+        logger: stderrLogger(io.stderr),
       });
       try {
         ({ summary } = await syncIntoStack(stack, { aggregatorName, ...region, onProgress }));

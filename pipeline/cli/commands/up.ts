@@ -22,6 +22,7 @@ import {
   startEmbeddedStack,
   writeStackEndpoints,
 } from '../../embedded/stack.js';
+import { stderrLogger } from '../../embedded/stack-logger.js';
 import { syncIntoStack } from '../../embedded/sync.js';
 import { demoConfigFile } from '../../generate/demo-config.js';
 import { demoLiveEvents } from '../../generate/live.js';
@@ -127,7 +128,12 @@ Options:
       configured = { routing: readConfigFile(path), path };
       log(`--demo: routing to two destinations (security, default) written to ${relative(io.cwd, path)}`);
     }
-    const stack = await startEmbeddedStack({ dataDir, autoDeliver: true, routing: configured.routing });
+    const stack = await startEmbeddedStack({
+      dataDir,
+      autoDeliver: true,
+      routing: configured.routing,
+      logger: stderrLogger(io.stderr),
+    });
     const closers: Array<() => Promise<void>> = [];
     let stopped = false;
     const shutdown = async () => {
