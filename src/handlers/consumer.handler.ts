@@ -47,8 +47,8 @@ export const METRICS = {
   resolutions: 'ComplianceResolutionNotifications',
   /**
    * Ms from the EventBridge event time to its processing: one value per batch, that of its oldest
-   * accepted event (alarm on the Maximum). One value per event would cost about 1 µs each in
-   * Powertools and flush an EMF blob every 100 events.
+   * accepted event (alarm on the Maximum). One value per event would cost Powertools work on every
+   * event and flush an EMF blob every 100 events.
    */
   latency: 'ConfigEventLatency',
 } as const;
@@ -169,7 +169,7 @@ function observe(
 ): void {
   const completed = result.firstFailed ?? records.length;
   // Per-record lines are not even built when the level filters them out (Powertools reads the
-  // environment on every call, about 1 µs, before it looks at the level).
+  // environment on every call before it looks at the level).
   const level = logger?.getLevelName?.();
   const debug = level === undefined || level === 'DEBUG' || level === 'TRACE' ? logger : undefined;
   const info = debug ?? (level === 'INFO' ? logger : undefined);

@@ -48,7 +48,10 @@ import { AlertsNotQueuedError } from '../../ports/hot-store.js';
 import { batchGetAll, batchWriteAll, forEachLimited } from './batch-write.js';
 import { expiresAt, OUTBOX_TABLE, TTL_ATTRIBUTE } from './table-definitions.js';
 
-/** The route (webhook) of every alert until per-account routing exists. */
+/**
+ * The one queue of pending alerts (the pending index's partition key, and the lease's name): alerts
+ * are routed to destinations when they are delivered, not when they are queued.
+ */
 export const DEFAULT_ROUTE = 'default';
 const PENDING_INDEX = OUTBOX_TABLE.indexes[0].indexName;
 /** Parallel single-item writes: conditional puts and REMOVE updates cannot be batched. */
@@ -61,26 +64,19 @@ const BATCHED_MARK_MIN = 3;
 
 export type { LeaseAttempt, PendingAlert, RouteGate } from '../../ports/alert-outbox.js';
 
-export interface AlertOutboxOptions {
-  /** Webhook route of the alerts this repository enqueues and lists. @default - `default` */
-  readonly route?: string;
-}
-
 /**
  * The alert outbox on DynamoDB (or dynalite).
  *
  * `new AlertOutboxRepository(doc, tableName(prefix, OUTBOX_TABLE))`.
  */
 export class AlertOutboxRepository {
-  readonly route: string;
+  /** The queue this repository enqueues to and lists ({@link DEFAULT_ROUTE}). */
+  readonly route: string = DEFAULT_ROUTE;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     readonly tableName: string,
-    options: AlertOutboxOptions = {},
-  ) {
-    this.route = options.route ?? DEFAULT_ROUTE;
-  }
+  ) {}
 
   /**
    * Enqueues alerts, one conditional put each keyed by `ALERT#<eventId>`. An alert whose event id

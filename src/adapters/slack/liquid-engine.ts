@@ -48,9 +48,19 @@ export function createLiquidEngine(options: LiquidEngineOptions = {}): Liquid {
 }
 
 const engines = new Map<string, Liquid>();
+/** The engine of the default directory, once found: resolving it reads the environment. */
+let defaultEngine: Liquid | undefined;
 
-/** The shared engine for a templates directory (one per process, so parsed templates are cached once). */
-export function sharedLiquidEngine(templatesDir: string = resolveTemplatesDir()): Liquid {
+/**
+ * The shared engine for a templates directory (one per process, so parsed templates are cached
+ * once); without an argument, TEMPLATES_DIR or the repository's templates/, looked up once (a failed
+ * lookup is retried on the next call).
+ */
+export function sharedLiquidEngine(templatesDir?: string): Liquid {
+  if (templatesDir === undefined) {
+    defaultEngine ??= sharedLiquidEngine(resolveTemplatesDir());
+    return defaultEngine;
+  }
   let engine = engines.get(templatesDir);
   if (!engine) {
     engine = createLiquidEngine({ templatesDir });

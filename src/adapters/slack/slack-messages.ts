@@ -49,7 +49,7 @@ export function renderTemplateDetailed(
   vars: Record<string, unknown>,
   options: RenderOptions = {},
 ): FittedMessage {
-  const engine = options.engine ?? defaultEngine();
+  const engine = options.engine ?? sharedLiquidEngine();
   let output: string;
   try {
     output = engine.renderFileSync(name, vars) as string;
@@ -68,18 +68,6 @@ export function renderTemplateDetailed(
     );
   }
   return enforceLimits(parsed, name, options.limits);
-}
-
-let shared: Liquid | undefined;
-
-/**
- * The shared engine over TEMPLATES_DIR (or the repository's templates/), looked up once: resolving
- * the directory reads the environment and builds a URL, about 1 µs a message. The variable is read
- * once per process, like every setting (a failed lookup is retried on the next render).
- */
-function defaultEngine(): Liquid {
-  shared ??= sharedLiquidEngine();
-  return shared;
 }
 
 /** The {@link TemplateRenderer} port over {@link renderTemplateDetailed}, with these options. */
