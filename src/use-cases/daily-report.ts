@@ -27,6 +27,7 @@
 import { isRegionName } from '../domain/aws-names.js';
 import type { ComplianceType } from '../domain/config-event.js';
 import { unhealthySourcesSentence, withoutRulesSentence } from '../domain/coverage.js';
+import { linkTarget } from '../domain/link-target.js';
 import { isInForce, type Mute, mutedPairs, type PairStatus, scoreWithoutMuted } from '../domain/mute.js';
 import { DAY_MS } from '../domain/utc-day.js';
 import type { SyncStatus, SyncStatusStore } from '../ports/config-compliance.js';
@@ -413,15 +414,13 @@ export async function buildDailyReport(
           b.open_violations - a.open_violations ||
           (a.account < b.account ? -1 : a.account > b.account ? 1 : 0),
       ),
-    link: safeLink(options.dashboardUrl) ?? configConsoleUrl(options.consoleRegion),
+    // The plain URL when Slack can link it (the template's variables escape it once, below).
+    link:
+      (linkTarget(options.dashboardUrl) ? options.dashboardUrl : null) ??
+      configConsoleUrl(options.consoleRegion),
     coverage,
     muted,
   };
-}
-
-/** A link target Slack cannot misread: plain http(s), none of ` <>|&` (the link is written raw). */
-function safeLink(url: string | null | undefined): string | null {
-  return url && /^https?:\/\/[^\s<>|&]+$/.test(url) ? url : null;
 }
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -521,7 +520,7 @@ export function reportTemplateVars(report: DailyReport, maxRules = TOP_RULES): R
       muted: mutedVars(report.muted ?? null),
     },
     // Validated again here: the template writes the link raw, whoever built the report.
-    link: safeLink(report.link),
+    link: linkTarget(report.link),
   };
 }
 

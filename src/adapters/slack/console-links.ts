@@ -14,15 +14,7 @@ const CLOUDTRAIL_EVENT_ID = /^[A-Za-z0-9-]{1,128}$/;
 /** Resource ids (ARNs, paths) longer than this are not linked: the link would crowd the message. */
 const MAX_LINKED_ID = 768;
 
-/**
- * A URL as the target of a mrkdwn link, or null when Slack could misread it: only http(s), no
- * whitespace, control characters, `<`, `>` or `|` (which end the target or the link); `&` becomes
- * `&amp;`, as Slack reads entities in a link target like anywhere in mrkdwn.
- */
-export function linkTarget(url: string | null | undefined): string | null {
-  if (!url || !/^https?:\/\/[^\s<>|\u0000-\u001F\u007F-\u009F\u2028\u2029]+$/.test(url)) return null;
-  return url.replace(/&/g, '&amp;');
-}
+export { linkTarget } from '../../domain/link-target.js';
 
 /** `encodeURIComponent`, plus the `!'()*` it leaves: every part of a link is fully encoded. */
 export function encodePart(value: string): string {

@@ -427,9 +427,9 @@ function accountNameOf(group: DigestGroup, contexts: DigestContexts): string | n
   return null;
 }
 
-/** A dashboard URL Slack cannot misread: http(s), no spaces, `<`, `>`, `|` or `&`. */
+/** A dashboard base URL to build filtered links on: a link target as it is, without an `&` (linkTarget). */
 function dashboardLink(url: string | null | undefined): string | null {
-  return url && /^https?:\/\/[^\s<>|&]+$/.test(url) ? url : null;
+  return url && linkTarget(url) === url ? url : null;
 }
 
 /** The renderer of the notifier: the Liquid templates, shared engine, optional dashboard link. */
