@@ -10,6 +10,24 @@ import { InvalidEnvironmentVariableError, MissingEnvironmentVariableError } from
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * The names of the Lambdas' environment variables, one definition for the readers below and in
+ * src/handlers/*.config.ts and for infra/, which sets them.
+ */
+export const LAMBDA_ENV = {
+  alertDigestThreshold: 'ALERT_DIGEST_THRESHOLD',
+  athenaDatabase: 'ATHENA_DATABASE',
+  athenaWorkgroup: 'ATHENA_WORKGROUP',
+  dashboardUrl: 'DASHBOARD_URL',
+  eventsTable: 'EVENTS_TABLE_NAME',
+  mutesTable: 'MUTES_TABLE_NAME',
+  outboxTable: 'OUTBOX_TABLE_NAME',
+  quarantineQueue: 'QUARANTINE_QUEUE_URL',
+  stateTable: 'STATE_TABLE_NAME',
+  streamName: 'STREAM_NAME',
+  webhookSecret: 'SLACK_WEBHOOK_SECRET_ARN',
+} as const;
+
 /** The value of a required variable; throws {@link MissingEnvironmentVariableError} when absent or blank. */
 export function requireEnv(name: string, env: Env = process.env): string {
   const value = env[name]?.trim();
@@ -109,10 +127,10 @@ export interface ConsumerConfig {
  */
 export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
   return {
-    eventsTableName: requireEnv('EVENTS_TABLE_NAME', env),
-    stateTableName: requireEnv('STATE_TABLE_NAME', env),
-    outboxTableName: requireEnv('OUTBOX_TABLE_NAME', env),
-    quarantineQueueUrl: urlEnv('QUARANTINE_QUEUE_URL', env),
+    eventsTableName: requireEnv(LAMBDA_ENV.eventsTable, env),
+    stateTableName: requireEnv(LAMBDA_ENV.stateTable, env),
+    outboxTableName: requireEnv(LAMBDA_ENV.outboxTable, env),
+    quarantineQueueUrl: urlEnv(LAMBDA_ENV.quarantineQueue, env),
     flapping: loadFlappingOptions(env),
   };
 }

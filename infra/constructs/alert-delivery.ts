@@ -10,6 +10,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { LAMBDA_ENV } from '../../src/config.js';
 import { NOTIFIER_ROUTING_ENV } from '../../src/handlers/notifier.config.js';
 import { ConfigError } from '../errors.js';
 import { MonitorFunction } from '../lambda-defaults.js';
@@ -153,17 +154,17 @@ export class AlertDelivery extends Construct {
       tracing: props.tracing,
       ...(props.routing ? { routing: props.routing.section } : {}),
       environment: {
-        OUTBOX_TABLE_NAME: props.outboxTable.tableName,
-        SLACK_WEBHOOK_SECRET_ARN: props.webhookSecret.secretArn,
-        ALERT_DIGEST_THRESHOLD: String(props.digestThreshold),
-        ...(props.dashboardUrl ? { DASHBOARD_URL: props.dashboardUrl } : {}),
+        [LAMBDA_ENV.outboxTable]: props.outboxTable.tableName,
+        [LAMBDA_ENV.webhookSecret]: props.webhookSecret.secretArn,
+        [LAMBDA_ENV.alertDigestThreshold]: String(props.digestThreshold),
+        ...(props.dashboardUrl ? { [LAMBDA_ENV.dashboardUrl]: props.dashboardUrl } : {}),
         ...(props.mutes
           ? {
-              MUTES_TABLE_NAME: props.mutes.mutesTable.tableName,
-              STATE_TABLE_NAME: props.mutes.stateTable.tableName,
+              [LAMBDA_ENV.mutesTable]: props.mutes.mutesTable.tableName,
+              [LAMBDA_ENV.stateTable]: props.mutes.stateTable.tableName,
             }
           : {}),
-        ...(props.eventsTable ? { EVENTS_TABLE_NAME: props.eventsTable.tableName } : {}),
+        ...(props.eventsTable ? { [LAMBDA_ENV.eventsTable]: props.eventsTable.tableName } : {}),
         ...(props.routing
           ? {
               [NOTIFIER_ROUTING_ENV.destinationSecrets]: JSON.stringify(

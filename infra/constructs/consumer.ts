@@ -6,7 +6,7 @@ import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FLAPPING_ENV } from '../../src/config.js';
+import { FLAPPING_ENV, LAMBDA_ENV } from '../../src/config.js';
 import { FLAPPING_DEFAULTS } from '../../src/domain/flapping.js';
 import { MonitorFunction } from '../lambda-defaults.js';
 import { acknowledge, acknowledgeTableIndexes } from '../nag.js';
@@ -81,10 +81,10 @@ export class Consumer extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
       tracing: props.tracing,
       environment: {
-        EVENTS_TABLE_NAME: props.eventsTable.tableName,
-        STATE_TABLE_NAME: props.stateTable.tableName,
-        OUTBOX_TABLE_NAME: props.outboxTable.tableName,
-        QUARANTINE_QUEUE_URL: props.quarantine.queueUrl,
+        [LAMBDA_ENV.eventsTable]: props.eventsTable.tableName,
+        [LAMBDA_ENV.stateTable]: props.stateTable.tableName,
+        [LAMBDA_ENV.outboxTable]: props.outboxTable.tableName,
+        [LAMBDA_ENV.quarantineQueue]: props.quarantine.queueUrl,
         [FLAPPING_ENV.maxChanges]: String(props.flapping?.maxChanges ?? FLAPPING_DEFAULTS.maxChanges),
         [FLAPPING_ENV.windowHours]: String(
           props.flapping?.windowHours ?? Math.round(FLAPPING_DEFAULTS.windowMs / 3_600_000),

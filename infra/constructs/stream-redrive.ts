@@ -4,6 +4,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { LAMBDA_ENV } from '../../src/config.js';
 import { MonitorFunction } from '../lambda-defaults.js';
 import { acknowledge } from '../nag.js';
 
@@ -65,7 +66,7 @@ export class StreamRedrive extends Construct {
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
       tracing: props.tracing,
-      environment: { STREAM_NAME: props.stream.streamName },
+      environment: { [LAMBDA_ENV.streamName]: props.stream.streamName },
     });
     props.stream.grantWrite(this.function);
     this.function.addEventSource(

@@ -5,6 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { SYNC_STATUS_PK } from '../../src/adapters/dynamodb/sync-status.repository.js';
+import { LAMBDA_ENV } from '../../src/config.js';
 import { CONFIG_EVENT_PATTERN } from '../../src/domain/event-pattern.js';
 import { DEFAULT_DESTINATION } from '../../src/domain/routing-config.js';
 import { STREAM_ROUTES } from '../../src/domain/stream-routes.js';
@@ -199,8 +200,8 @@ export class MasterStack extends Stack {
     });
 
     const athenaEnvironment = {
-      ATHENA_WORKGROUP: this.analytics.workGroupName,
-      ATHENA_DATABASE: this.analytics.databaseName,
+      [LAMBDA_ENV.athenaWorkgroup]: this.analytics.workGroupName,
+      [LAMBDA_ENV.athenaDatabase]: this.analytics.databaseName,
     };
     this.api = new Api(this, 'Api', {
       ...common,
@@ -208,9 +209,9 @@ export class MasterStack extends Stack {
       throttlingRateLimit: config.api.throttlingRateLimit,
       throttlingBurstLimit: config.api.throttlingBurstLimit,
       environment: {
-        EVENTS_TABLE_NAME: eventsTable.tableName,
-        STATE_TABLE_NAME: stateTable.tableName,
-        MUTES_TABLE_NAME: mutesTable.tableName,
+        [LAMBDA_ENV.eventsTable]: eventsTable.tableName,
+        [LAMBDA_ENV.stateTable]: stateTable.tableName,
+        [LAMBDA_ENV.mutesTable]: mutesTable.tableName,
         ...athenaEnvironment,
       },
       dashboard: config.dashboard.enabled,
@@ -321,14 +322,14 @@ export class MasterStack extends Stack {
       failureQueue: reportFailures.queue,
       environment: withOptional(
         {
-          SLACK_WEBHOOK_SECRET_ARN: reportSecret.secretArn,
+          [LAMBDA_ENV.webhookSecret]: reportSecret.secretArn,
           // The last sync's coverage (item SYNC#latest), shown in the report.
-          EVENTS_TABLE_NAME: eventsTable.tableName,
+          [LAMBDA_ENV.eventsTable]: eventsTable.tableName,
           // The mutes in force at the end of the day: the report's muted pairs.
-          MUTES_TABLE_NAME: mutesTable.tableName,
+          [LAMBDA_ENV.mutesTable]: mutesTable.tableName,
           ...athenaEnvironment,
         },
-        { DASHBOARD_URL: this.dashboardUrl },
+        { [LAMBDA_ENV.dashboardUrl]: this.dashboardUrl },
       ),
     });
     this.reporting.function.addToRolePolicy(

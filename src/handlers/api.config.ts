@@ -5,7 +5,7 @@
  * Liquid engine).
  */
 import { DASHBOARD_ORIGINS_ENV, isOrigin } from '../api/cors.js';
-import { loadRoutingFile, optionalEnv, positiveIntegerEnv, requireEnv } from '../config.js';
+import { LAMBDA_ENV, loadRoutingFile, optionalEnv, positiveIntegerEnv, requireEnv } from '../config.js';
 import type { RoutingConfig } from '../domain/routing-config.js';
 import { InvalidEnvironmentVariableError } from './errors.js';
 
@@ -45,11 +45,11 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     );
   }
   return {
-    eventsTableName: requireEnv('EVENTS_TABLE_NAME', env),
-    stateTableName: requireEnv('STATE_TABLE_NAME', env),
-    mutesTableName: optionalEnv('MUTES_TABLE_NAME', env) ?? null,
-    athenaWorkgroup: requireEnv('ATHENA_WORKGROUP', env),
-    athenaDatabase: requireEnv('ATHENA_DATABASE', env),
+    eventsTableName: requireEnv(LAMBDA_ENV.eventsTable, env),
+    stateTableName: requireEnv(LAMBDA_ENV.stateTable, env),
+    mutesTableName: optionalEnv(LAMBDA_ENV.mutesTable, env) ?? null,
+    athenaWorkgroup: requireEnv(LAMBDA_ENV.athenaWorkgroup, env),
+    athenaDatabase: requireEnv(LAMBDA_ENV.athenaDatabase, env),
     queryWaitMs,
     dashboardAllowedOrigins: originsEnv(DASHBOARD_ORIGINS_ENV, env),
     routing: loadRoutingFile(env),
@@ -95,13 +95,13 @@ export interface ReportConfig {
  */
 export function loadReportConfig(env: Env = process.env): ReportConfig {
   return {
-    athenaWorkgroup: requireEnv('ATHENA_WORKGROUP', env),
-    athenaDatabase: requireEnv('ATHENA_DATABASE', env),
-    webhookSecretArn: requireEnv('SLACK_WEBHOOK_SECRET_ARN', env),
-    dashboardUrl: optionalEnv('DASHBOARD_URL', env) ?? null,
+    athenaWorkgroup: requireEnv(LAMBDA_ENV.athenaWorkgroup, env),
+    athenaDatabase: requireEnv(LAMBDA_ENV.athenaDatabase, env),
+    webhookSecretArn: requireEnv(LAMBDA_ENV.webhookSecret, env),
+    dashboardUrl: optionalEnv(LAMBDA_ENV.dashboardUrl, env) ?? null,
     region: optionalEnv('AWS_REGION', env),
     dailyStateRefreshDays: positiveIntegerEnv('DAILY_STATE_REFRESH_DAYS', 3, env),
-    eventsTableName: optionalEnv('EVENTS_TABLE_NAME', env) ?? null,
-    mutesTableName: optionalEnv('MUTES_TABLE_NAME', env) ?? null,
+    eventsTableName: optionalEnv(LAMBDA_ENV.eventsTable, env) ?? null,
+    mutesTableName: optionalEnv(LAMBDA_ENV.mutesTable, env) ?? null,
   };
 }

@@ -3,14 +3,14 @@
  * variable fails the cold start with an error naming it (helpers of src/config.ts). The names are
  * the ones infra/constructs/archive.ts sets, both from {@link ARCHIVE_TRANSFORM_ENV}.
  */
-import { loadRoutingFile, requireEnv } from '../config.js';
+import { LAMBDA_ENV, loadRoutingFile, requireEnv } from '../config.js';
 import type { Severity } from '../domain/managed-rules.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The environment variables of the archive transformation function. */
 export const ARCHIVE_TRANSFORM_ENV = {
-  eventsTableName: 'EVENTS_TABLE_NAME',
+  eventsTableName: LAMBDA_ENV.eventsTable,
 } as const;
 
 export interface ArchiveTransformConfig {

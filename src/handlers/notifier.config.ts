@@ -2,7 +2,14 @@
  * Configuration of `notifier.lambda.ts`, read once at cold start. A missing or malformed variable
  * fails the cold start with an error naming it (helpers of src/config.ts).
  */
-import { loadRoutingFile, optionalEnv, positiveIntegerEnv, ROUTING_FILE_ENV, requireEnv } from '../config.js';
+import {
+  LAMBDA_ENV,
+  loadRoutingFile,
+  optionalEnv,
+  positiveIntegerEnv,
+  ROUTING_FILE_ENV,
+  requireEnv,
+} from '../config.js';
 import { DIGEST_DEFAULTS } from '../domain/alert-digest.js';
 import type { RoutingConfig } from '../domain/routing-config.js';
 import { InvalidEnvironmentVariableError } from './errors.js';
@@ -51,12 +58,12 @@ export interface NotifierConfig {
  */
 export function loadNotifierConfig(env: Env = process.env): NotifierConfig {
   return {
-    outboxTableName: requireEnv('OUTBOX_TABLE_NAME', env),
-    webhookSecretArn: requireEnv('SLACK_WEBHOOK_SECRET_ARN', env),
-    digestThreshold: positiveIntegerEnv('ALERT_DIGEST_THRESHOLD', DIGEST_DEFAULTS.threshold, env),
-    dashboardUrl: optionalEnv('DASHBOARD_URL', env) ?? null,
+    outboxTableName: requireEnv(LAMBDA_ENV.outboxTable, env),
+    webhookSecretArn: requireEnv(LAMBDA_ENV.webhookSecret, env),
+    digestThreshold: positiveIntegerEnv(LAMBDA_ENV.alertDigestThreshold, DIGEST_DEFAULTS.threshold, env),
+    dashboardUrl: optionalEnv(LAMBDA_ENV.dashboardUrl, env) ?? null,
     mutes: mutesOf(env),
-    eventsTableName: optionalEnv('EVENTS_TABLE_NAME', env) ?? null,
+    eventsTableName: optionalEnv(LAMBDA_ENV.eventsTable, env) ?? null,
     ...routingOf(env),
   };
 }
@@ -90,7 +97,7 @@ function routingOf(env: Env): Pick<NotifierConfig, 'routing' | 'destinationSecre
   for (const name of Object.keys(routing.destinations)) {
     const arn =
       secrets[name] ??
-      (name === routing.defaultDestination ? requireEnv('SLACK_WEBHOOK_SECRET_ARN', env) : undefined);
+      (name === routing.defaultDestination ? requireEnv(LAMBDA_ENV.webhookSecret, env) : undefined);
     if (arn === undefined) {
       throw new InvalidEnvironmentVariableError(
         NOTIFIER_ROUTING_ENV.destinationSecrets,
@@ -104,8 +111,8 @@ function routingOf(env: Env): Pick<NotifierConfig, 'routing' | 'destinationSecre
 }
 
 function mutesOf(env: Env): NotifierConfig['mutes'] {
-  const mutesTableName = optionalEnv('MUTES_TABLE_NAME', env);
+  const mutesTableName = optionalEnv(LAMBDA_ENV.mutesTable, env);
   if (mutesTableName === undefined) return null;
   // Without the state, a mute's end could not find the pairs still non-compliant.
-  return { mutesTableName, stateTableName: requireEnv('STATE_TABLE_NAME', env) };
+  return { mutesTableName, stateTableName: requireEnv(LAMBDA_ENV.stateTable, env) };
 }

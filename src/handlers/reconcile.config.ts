@@ -3,17 +3,17 @@
  * fails the cold start with an error naming it (helpers of src/config.ts). The names are the ones
  * infra/constructs/reconciler.ts sets, both from {@link RECONCILER_ENV}.
  */
-import { optionalEnv, requireEnv } from '../config.js';
+import { LAMBDA_ENV, optionalEnv, requireEnv } from '../config.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The environment variables of the reconciler function. */
 export const RECONCILER_ENV = {
   aggregatorName: 'CONFIG_AGGREGATOR_NAME',
-  streamName: 'STREAM_NAME',
-  stateTableName: 'STATE_TABLE_NAME',
-  eventsTableName: 'EVENTS_TABLE_NAME',
-  webhookSecretArn: 'SLACK_WEBHOOK_SECRET_ARN',
+  streamName: LAMBDA_ENV.streamName,
+  stateTableName: LAMBDA_ENV.stateTable,
+  eventsTableName: LAMBDA_ENV.eventsTable,
+  webhookSecretArn: LAMBDA_ENV.webhookSecret,
 } as const;
 
 export interface ReconcilerConfig {

@@ -6,10 +6,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createKinesisClient } from '../adapters/aws-clients.js';
-import { requireEnv } from '../config.js';
+import { LAMBDA_ENV, requireEnv } from '../config.js';
 import { createStreamRedriveHandler } from './stream-redrive.handler.js';
 
-const streamName = requireEnv('STREAM_NAME');
+const streamName = requireEnv(LAMBDA_ENV.streamName);
 const logger = new Logger();
 
 const redrive = createStreamRedriveHandler({
