@@ -16,64 +16,62 @@ import { ConfigError } from '../errors.js';
 import { MonitorFunction } from '../lambda-defaults.js';
 import { acknowledge, acknowledgeTableIndexes } from '../nag.js';
 
-export interface SlackWebhookSecretProps {
-  /** Secrets Manager name; its secret string must be set to the incoming-webhook URL after deploy. */
+export interface SlackSecretProps {
+  /** Secrets Manager name; its secret string must be set after deploy (put-secret-value). */
   readonly secretName: string;
   readonly encryptionKey: kms.IKey;
   readonly removalPolicy: RemovalPolicy;
 }
 
+/** What a Slack credential secret holds, and why cdk-nag's rotation rule does not apply to it. */
+interface SlackCredential {
+  readonly description: string;
+  readonly noRotation: string;
+}
+
 /**
- * A Slack incoming-webhook URL in Secrets Manager. CloudFormation creates it with a random
- * placeholder; `aws secretsmanager put-secret-value` sets the real URL (docs/deploy.md).
+ * A Slack credential in Secrets Manager. CloudFormation creates it with a random placeholder, which
+ * the notifier refuses until `aws secretsmanager put-secret-value` sets the real value
+ * (docs/deploy.md).
  */
-export class SlackWebhookSecret extends Construct {
+abstract class SlackSecret extends Construct {
   readonly secret: secretsmanager.Secret;
 
-  constructor(scope: Construct, id: string, props: SlackWebhookSecretProps) {
+  protected constructor(scope: Construct, id: string, props: SlackSecretProps, credential: SlackCredential) {
     super(scope, id);
     this.secret = new secretsmanager.Secret(this, 'Secret', {
       secretName: props.secretName,
-      description: 'Slack incoming-webhook URL used by config-monitor (set with put-secret-value)',
+      description: credential.description,
       encryptionKey: props.encryptionKey,
       removalPolicy: props.removalPolicy,
     });
-    acknowledge(
-      this.secret,
-      'AwsSolutions-SMG4',
-      'A Slack incoming-webhook URL is issued by Slack and cannot be rotated by a rotation Lambda; it is rotated by creating a new webhook in Slack and calling put-secret-value.',
-    );
+    acknowledge(this.secret, 'AwsSolutions-SMG4', credential.noRotation);
   }
 }
 
-export interface SlackBotTokenSecretProps {
-  /** Secrets Manager name; its secret string must be set to the bot token (`xoxb-…`) after deploy. */
-  readonly secretName: string;
-  readonly encryptionKey: kms.IKey;
-  readonly removalPolicy: RemovalPolicy;
+export type SlackWebhookSecretProps = SlackSecretProps;
+
+/** A Slack incoming-webhook URL in Secrets Manager. */
+export class SlackWebhookSecret extends SlackSecret {
+  constructor(scope: Construct, id: string, props: SlackWebhookSecretProps) {
+    super(scope, id, props, {
+      description: 'Slack incoming-webhook URL used by config-monitor (set with put-secret-value)',
+      noRotation:
+        'A Slack incoming-webhook URL is issued by Slack and cannot be rotated by a rotation Lambda; it is rotated by creating a new webhook in Slack and calling put-secret-value.',
+    });
+  }
 }
 
-/**
- * A Slack bot token (`chat:write`) in Secrets Manager, for bot destinations (docs/slack.md "Bot
- * mode"). CloudFormation creates it with a random placeholder, which the notifier refuses as not a
- * bot token until `aws secretsmanager put-secret-value` sets the real one (docs/deploy.md).
- */
-export class SlackBotTokenSecret extends Construct {
-  readonly secret: secretsmanager.Secret;
+export type SlackBotTokenSecretProps = SlackSecretProps;
 
+/** A Slack bot token (`chat:write`) in Secrets Manager, for bot destinations (docs/slack.md "Bot mode"). */
+export class SlackBotTokenSecret extends SlackSecret {
   constructor(scope: Construct, id: string, props: SlackBotTokenSecretProps) {
-    super(scope, id);
-    this.secret = new secretsmanager.Secret(this, 'Secret', {
-      secretName: props.secretName,
+    super(scope, id, props, {
       description: 'Slack bot token (xoxb-, chat:write) used by config-monitor (set with put-secret-value)',
-      encryptionKey: props.encryptionKey,
-      removalPolicy: props.removalPolicy,
+      noRotation:
+        'A Slack bot token is issued by Slack when the app is installed and cannot be rotated by a rotation Lambda; it is rotated by reinstalling the app (or with Slack token rotation) and calling put-secret-value.',
     });
-    acknowledge(
-      this.secret,
-      'AwsSolutions-SMG4',
-      'A Slack bot token is issued by Slack when the app is installed and cannot be rotated by a rotation Lambda; it is rotated by reinstalling the app (or with Slack token rotation) and calling put-secret-value.',
-    );
   }
 }
 
