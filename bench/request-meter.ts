@@ -4,7 +4,7 @@
  * Added to a client's middleware stack (`attach`), a meter counts what the code under test really
  * sends, at the SDK: no estimate of "how many calls a batch should make". The document client
  * shares its DynamoDB client's middleware stack, so attaching to `stack.doc` covers the consumer,
- * the outbox and the deliverer. A middleware added after the client's creation applies to every
+ * the outbox and the notifier. A middleware added after the client's creation applies to every
  * later `send` (the SDK resolves the stack per call unless `cacheMiddleware` is on, which the
  * document client forbids).
  *

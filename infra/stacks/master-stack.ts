@@ -18,7 +18,6 @@ import {
 } from '../config.js';
 import { AgentStackSet } from '../constructs/agent-stack-set.js';
 import { Alarms } from '../constructs/alarms.js';
-import { AlertDelivery, SlackBotTokenSecret, SlackWebhookSecret } from '../constructs/alert-delivery.js';
 import { Analytics, type SavedQueryDefinition } from '../constructs/analytics.js';
 import { Api } from '../constructs/api.js';
 import { Archive, ArchiveBuckets } from '../constructs/archive.js';
@@ -28,6 +27,7 @@ import { DashboardHosting } from '../constructs/dashboard-hosting.js';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.js';
 import { HotStore } from '../constructs/hot-store.js';
 import { Ingest } from '../constructs/ingest.js';
+import { Notifier, SlackBotTokenSecret, SlackWebhookSecret } from '../constructs/notifier.js';
 import { Quarantine } from '../constructs/quarantine.js';
 import { Reconciler } from '../constructs/reconciler.js';
 import { Reporting } from '../constructs/reporting.js';
@@ -60,7 +60,7 @@ export class MasterStack extends Stack {
   readonly streamRedrive: StreamRedrive;
   readonly consumer: Consumer;
   readonly quarantine: Quarantine;
-  readonly alertDelivery: AlertDelivery;
+  readonly notifier: Notifier;
   readonly buckets: ArchiveBuckets;
   readonly analytics: Analytics;
   readonly archive: Archive;
@@ -292,7 +292,7 @@ export class MasterStack extends Stack {
         destinationSecrets[name] = secret;
       }
     }
-    this.alertDelivery = new AlertDelivery(this, 'AlertDelivery', {
+    this.notifier = new Notifier(this, 'AlertDelivery', {
       ...common,
       outboxTable,
       eventsTable,
@@ -370,7 +370,7 @@ export class MasterStack extends Stack {
 
     const functions = {
       Consumer: this.consumer.function,
-      Notifier: this.alertDelivery.function,
+      Notifier: this.notifier.function,
       ArchiveTransform: this.archive.transformFunction,
       Api: this.api.function,
       Report: this.reporting.function,
@@ -389,7 +389,7 @@ export class MasterStack extends Stack {
     this.alarms = new Alarms(this, 'Alarms', {
       encryptionKey: this.key,
       consumer: this.consumer.function,
-      notifier: this.alertDelivery.function,
+      notifier: this.notifier.function,
       stream: this.stream.stream,
       streamRetention,
       functions: fastFunctions,

@@ -7,9 +7,9 @@ import type { FileQuarantine } from '../../src/adapters/file/file.quarantine.js'
 import type { BatchSummary } from '../../src/handlers/consumer.handler.js';
 import type { QuarantinedRecord } from '../../src/ports/quarantine.js';
 import type { DrainResult } from '../../src/use-cases/deliver-alerts.js';
-import type { DeliverOptions } from './alert-delivery.js';
 import type { WaitOptions } from './consumer-waits.js';
 import { admit } from './local-bus.js';
+import type { DeliverOptions } from './notifier.js';
 import type { StackLogger } from './stack-logger.js';
 import { PUT_RECORDS_MAX, type PublishResult, type StreamRecord } from './stream-producer.js';
 

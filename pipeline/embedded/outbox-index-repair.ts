@@ -3,7 +3,7 @@
  *
  * dynalite writes an update in two steps: the index entries first, then the item
  * (node_modules/dynalite/db/index.js, updateIndexes, then itemDb.put). A process killed between
- * the two while the deliverer marks alerts delivered leaves items that are still pending (the
+ * the two while the notifier marks alerts delivered leaves items that are still pending (the
  * item keeps `pending_pk`) but that the index no longer lists, so no drain ever posted them
  * (4 of 28 kill -9 runs). DynamoDB itself updates a GSI after the item, and an index entry always
  * catches up (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Writes),

@@ -81,7 +81,7 @@ export interface DestinationSinksOptions extends SinkSelectionOptions {
 }
 
 export interface SelectedDestinations {
-  /** Every destination's sink and pacing, for the deliverer. */
+  /** Every destination's sink and pacing, for the notifier. */
   readonly destinations: Readonly<Record<string, DestinationSink>>;
   /** Where each destination's messages go, for the CLI's start-up lines. */
   readonly info: Readonly<Record<string, SinkInfo>>;

@@ -14,7 +14,7 @@
  *   so its checkpoint never passes a record that a kill could lose (stream-consumers.ts, and the
  *   waits on both in consumer-waits.ts);
  * - rejected records in `<data-dir>/rejected/`, alerts through the DynamoDB outbox to Slack
- *   (`SLACK_WEBHOOK_URL`) or to `<data-dir>/outbox/*.json` (sink-selection.ts, alert-delivery.ts);
+ *   (`SLACK_WEBHOOK_URL`) or to `<data-dir>/outbox/*.json` (sink-selection.ts, notifier.ts);
  *   with a routing configuration, per destination (its webhook, or `<data-dir>/outbox/<destination>/`);
  * - `config-monitor ingest` run through all of it (ingest.ts).
  *
@@ -58,13 +58,7 @@ import { DEFAULT_DESTINATION, NO_ROUTING, type RoutingConfig } from '../../src/d
 import { type BatchSummary, createConsumerHandler } from '../../src/handlers/consumer.handler.js';
 import type { MessageSink } from '../../src/ports/message-sink.js';
 import type { QueryEngine } from '../../src/ports/query-engine.js';
-import type { AlertDeliverer, DestinationSink, DrainResult } from '../../src/use-cases/deliver-alerts.js';
-import {
-  createBackgroundDelivery,
-  createStackDeliverer,
-  type DeliverOptions,
-  deliverAlerts,
-} from './alert-delivery.js';
+import type { DestinationSink, DrainResult, Notifier } from '../../src/use-cases/deliver-alerts.js';
 import { createEmbeddedArchiver, type EmbeddedArchiver } from './archiver.js';
 import { createConsumerWaits, type WaitOptions } from './consumer-waits.js';
 import { type DataDirLayout, dataDirLayout } from './data-dir.js';
@@ -72,6 +66,12 @@ import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { StackAlreadyRunningError } from './errors.js';
 import { createIngester, type IngestOptions, type IngestRecord, type IngestReport } from './ingest.js';
 import type { LocalService } from './local-services.js';
+import {
+  createBackgroundDelivery,
+  createStackNotifier,
+  type DeliverOptions,
+  deliverAlerts,
+} from './notifier.js';
 import { repairPendingIndex } from './outbox-index-repair.js';
 import type { PollerStatus } from './poller.js';
 import { startServiceThread } from './service-threads.js';
@@ -155,7 +155,7 @@ export interface EmbeddedStackOptions {
   readonly flapping?: FlappingOptions;
   /** Deliver alerts in the background as they are queued (`up`). @default false */
   readonly autoDeliver?: boolean;
-  /** Warnings and errors of the consumer, deliverer and pollers. @default - one line each on stderr */
+  /** Warnings and errors of the consumer, notifier and pollers. @default - one line each on stderr */
   readonly logger?: StackLogger;
   /** The folder sink's one line per message. @default - stderr */
   readonly messageLog?: (line: string) => void;
@@ -181,7 +181,7 @@ export interface EmbeddedStack {
   readonly streamArn: string;
   readonly quarantine: FileQuarantine;
   readonly outbox: AlertOutboxRepository;
-  readonly deliverer: AlertDeliverer;
+  readonly notifier: Notifier;
   readonly archiver: EmbeddedArchiver;
   /** Where messages go: `slack` (webhook), `bot` (a channel through a bot token) or the outbox folder. */
   readonly sink: SinkInfo;
@@ -361,7 +361,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
   });
   const defaultDestination = routing?.defaultDestination ?? DEFAULT_DESTINATION;
   const sink = (selected.destinations[defaultDestination] as DestinationSink).sink;
-  const deliverer = createStackDeliverer({
+  const notifier = createStackNotifier({
     doc,
     tables,
     outbox,
@@ -384,7 +384,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
   // while an ingest runs: it drains at its end and reports the messages.
   let closed = false;
   const background = createBackgroundDelivery({
-    deliverer,
+    notifier,
     logger,
     paused: () => closed || ingester.running(),
   });
@@ -446,7 +446,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     unlessStopped,
     isClosed: () => closed,
   });
-  const deliver = (deliverOptions?: DeliverOptions) => deliverAlerts(deliverer, deliverOptions);
+  const deliver = (deliverOptions?: DeliverOptions) => deliverAlerts(notifier, deliverOptions);
   const ingester = createIngester({
     quarantine,
     logger,
@@ -472,7 +472,7 @@ async function assemble(input: AssembleInput): Promise<EmbeddedStack> {
     streamArn,
     quarantine,
     outbox,
-    deliverer,
+    notifier,
     archiver,
     sink: selected.info[defaultDestination] as SinkInfo,
     destinations: selected.info,

@@ -67,7 +67,7 @@ function uuidOf(label: string, now: number): string {
  * The live tail's events, in delivery order, dated just before `now`: per case, the resource's
  * creation (compliant first evaluation), then, a minute later, the change and its NON_COMPLIANT
  * evaluation. The evaluation's orderingTimestamp is the change's capture time, as AWS Config sets it
- * for a change-triggered rule, which is how the deliverer finds the change.
+ * for a change-triggered rule, which is how the notifier finds the change.
  */
 export function demoLiveEvents(
   profile: Pick<OrganizationProfile, 'accounts' | 'regions'>,

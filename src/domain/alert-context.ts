@@ -1,7 +1,7 @@
 /**
- * What a message says about an alert beyond its decision: looked up by the deliverer when the alert
+ * What a message says about an alert beyond its decision: looked up by the notifier when the alert
  * is delivered (not when it was decided), so a corrected route, severity override or account name
- * applies to everything still pending. Pure data: the deliverer builds it, the renderer shows it.
+ * applies to everything still pending. Pure data: the notifier builds it, the renderer shows it.
  */
 import type { Alert } from './compliance-state.js';
 import { managedRule, type Severity, severityOf } from './managed-rules.js';

@@ -51,7 +51,7 @@ export const STACK = {
   /** infra/constructs/archive.ts: transform 512 MB, invoked per 1 MB or 60 s; S3 buffer 900 s. */
   transform: { memoryGb: 0.5, bufferBytes: MIB, bufferSeconds: 60 },
   firehoseBufferSeconds: 900,
-  /** infra/constructs/alert-delivery.ts: 256 MB, a drain every minute, stream batches of 5 s. */
+  /** infra/constructs/notifier.ts: 256 MB, a drain every minute, stream batches of 5 s. */
   notifier: { memoryGb: 0.25, drainIntervalSeconds: 60, streamWindowSeconds: 5 },
   /** infra/constructs/api.ts, reporting.ts, reconciler.ts. */
   api: { memoryGb: 0.5 },

@@ -10,7 +10,7 @@
  * suffixed name covers the same rule under any other suffix. Regions and resource ids match exactly.
  *
  * Time. A mute is in force from its creation until `until` (exclusive), or until it is removed,
- * whichever comes first ({@link muteEnd}). The alert deliverer checks the mutes in force when it
+ * whichever comes first ({@link muteEnd}). The alert notifier checks the mutes in force when it
  * delivers (not when the consumer decides), so a mute added after a violation was queued still holds
  * it back, and a mute that has ended lets the next alert through.
  */

@@ -1,6 +1,6 @@
 /**
  * What the pipeline remembers of a resource from its configuration item changes: the tags of its
- * newest item and its last few changes, so that the deliverer can route an alert by resource tag
+ * newest item and its last few changes, so that the notifier can route an alert by resource tag
  * and say which change caused a violation (src/domain/alert-context.ts). Pure: the consumer feeds it
  * the item changes it receives, the hot store keeps the merged record.
  *

@@ -149,7 +149,7 @@ export const routingSectionSchema = type({
 });
 export type RoutingSection = typeof routingSectionSchema.infer;
 
-/** The routing section with its defaults applied: what the matcher and the deliverer read. */
+/** The routing section with its defaults applied: what the matcher and the notifier read. */
 export interface RoutingConfig {
   readonly destinations: Readonly<Record<string, Destination>>;
   readonly defaultDestination: string;

@@ -1,5 +1,5 @@
 /**
- * Which destination an alert goes to, and why. Pure: the deliverer gathers the facts (the account's
+ * Which destination an alert goes to, and why. Pure: the notifier gathers the facts (the account's
  * OUs, the resource's tags, the rule's severity) and asks here.
  *
  * Semantics: routes are tried in order and the first that matches wins; within a route every
@@ -103,7 +103,7 @@ export function routeAlert(facts: RoutingFacts, config: RoutingConfig): AlertRou
   return { destination: config.defaultDestination, rule: null };
 }
 
-/** Whether any route matches on OUs (only then does the deliverer ask AWS Organizations). */
+/** Whether any route matches on OUs (only then does the notifier ask AWS Organizations). */
 export function routesUseOus(config: RoutingConfig): boolean {
   return config.routes.some((route) => route.ous !== undefined);
 }
@@ -113,7 +113,7 @@ export function routesUseTags(config: RoutingConfig): boolean {
   return config.routes.some((route) => route.tags !== undefined);
 }
 
-/** What the deliverer looked up for one alert, beyond the alert itself. */
+/** What the notifier looked up for one alert, beyond the alert itself. */
 export interface AlertLookups {
   /** The account's OUs, nearest first; empty when unknown or not looked up. */
   readonly ous: readonly string[];

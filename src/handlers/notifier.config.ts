@@ -16,7 +16,7 @@ import { InvalidEnvironmentVariableError } from './errors.js';
 
 /**
  * The notifier's routing variables, one definition for the CDK construct that sets them
- * (infra/constructs/alert-delivery.ts) and this reader.
+ * (infra/constructs/notifier.ts) and this reader.
  */
 export const NOTIFIER_ROUTING_ENV = {
   /**

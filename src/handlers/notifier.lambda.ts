@@ -3,7 +3,7 @@
  * table's stream (INSERTs, for latency) and a one-minute schedule (retries, storm digests); the
  * event itself carries nothing needed — every invocation drains the same outbox. No reserved
  * concurrency (it fails to deploy in low-quota accounts): the drain lease in the outbox table keeps
- * one writer per webhook, so the deliverer's pacing holds; an invocation that finds the lease held
+ * one writer per webhook, so the notifier's pacing holds; an invocation that finds the lease held
  * returns at once and leaves the alerts to the holder.
  *
  * A bot destination (docs/slack.md "Bot mode") posts with its bot token from its secret and keeps
@@ -32,7 +32,7 @@ import { createSlackMessageRenderer } from '../adapters/slack/slack-messages.js'
 import { createSecretWebhookClient } from '../adapters/slack/webhook-url.secret.js';
 import { routesUseOus } from '../domain/routing.js';
 import { createAlertContexts } from '../use-cases/alert-contexts.js';
-import { createAlertDeliverer, type DestinationSink } from '../use-cases/deliver-alerts.js';
+import { createNotifier, type DestinationSink } from '../use-cases/deliver-alerts.js';
 import { createDeliveryMutes } from '../use-cases/mutes.js';
 import { loadNotifierConfig } from './notifier.config.js';
 
@@ -90,7 +90,7 @@ const worstPostMs = Math.max(
 );
 const doc = createDocumentClient();
 const outbox = new AlertOutboxRepository(doc, config.outboxTableName);
-const deliverer = createAlertDeliverer({
+const notifier = createNotifier({
   outbox,
   lease: outbox,
   destinations: destinationSinks,
@@ -129,7 +129,7 @@ export async function handler(_event: unknown, context: Context): Promise<void> 
   metrics.captureColdStartMetric(context.functionName);
   const timeBudgetMs = Math.max(context.getRemainingTimeInMillis() - worstPostMs - SAFETY_MS, 1_000);
   try {
-    const result = await deliverer.drain({ timeBudgetMs, holder: `notifier:${context.awsRequestId}` });
+    const result = await notifier.drain({ timeBudgetMs, holder: `notifier:${context.awsRequestId}` });
     metrics.addMetric('SlackMessagesPosted', MetricUnit.Count, result.messages);
     metrics.addMetric('SlackViolationsDelivered', MetricUnit.Count, result.violations);
     metrics.addMetric('SlackResolutionsDelivered', MetricUnit.Count, result.resolutions);

@@ -1,8 +1,8 @@
 /**
- * The alert outbox as the deliverer uses it: the pending queue, the destinations' gates, the drain
+ * The alert outbox as the notifier uses it: the pending queue, the destinations' gates, the drain
  * lease and, in bot mode, each pair's Slack thread. Implemented on the outbox table by
  * src/adapters/dynamodb/alert-outbox.repository.ts and alert-thread.repository.ts (and in memory by
- * the tests' helpers); the deliverer (src/use-cases/deliver-alerts.ts) knows only this file.
+ * the tests' helpers); the notifier (src/use-cases/deliver-alerts.ts) knows only this file.
  */
 import type { Alert, AlertKind, StateKey } from '../domain/compliance-state.js';
 import type { PostedMessage, SlackMessage } from './message-sink.js';
@@ -17,7 +17,7 @@ export interface PendingAlert {
   readonly lastError: string | null;
   /**
    * Posts of this alert that were sent but never answered (see {@link recordUnconfirmed}): each
-   * may be in the channel, so the deliverer re-posts it at most once more.
+   * may be in the channel, so the notifier re-posts it at most once more.
    */
   readonly unconfirmedPosts: number;
 }
@@ -43,7 +43,7 @@ export function pendingSortKey(item: Pick<PendingAlert, 'createdAt' | 'id'>): st
   return `${item.createdAt}#${item.id}`;
 }
 
-/** The outbox operations the deliverer needs (implemented by `AlertOutboxRepository`). */
+/** The outbox operations the notifier needs (implemented by `AlertOutboxRepository`). */
 export interface AlertOutbox {
   /** Oldest first; after the pending sort key `after` when given (see `pendingSortKey`). */
   listPending(limit: number, now?: Date, after?: string): Promise<PendingAlert[]>;

@@ -32,13 +32,13 @@ export interface ThreadChange {
   readonly openedAt?: string;
 }
 
-/** Renders the deliverer's messages (the Slack adapter's createSlackMessageRenderer uses `templates/*.liquid`). */
+/** Renders the notifier's messages (the Slack adapter's createSlackMessageRenderer uses `templates/*.liquid`). */
 export interface MessageRenderer {
   /** One alert, with what was looked up for it at delivery (see domain/alert-context.ts). */
   alert(alert: Alert, context: AlertContext): SlackMessage;
   /**
    * A digest, with the contexts of its alerts by event id. `droppedBlocks > 0` means groups did not
-   * fit; the deliverer then splits the digest.
+   * fit; the notifier then splits the digest.
    */
   digest(
     digest: Digest,

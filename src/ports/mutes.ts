@@ -1,5 +1,5 @@
 /**
- * The mute store, as the use cases need it (src/use-cases/mutes.ts, the alert deliverer, the API,
+ * The mute store, as the use cases need it (src/use-cases/mutes.ts, the alert notifier, the API,
  * the CLI and the report). DynamoDB: `MuteRepository` (src/adapters/dynamodb/mute.repository.ts).
  */
 import type { Alert, StateKey } from '../domain/compliance-state.js';

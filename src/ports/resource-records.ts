@@ -1,6 +1,6 @@
 /**
  * The hot store's record of each resource (tags of its newest configuration item, its last few
- * changes): written by the consumer from configuration item changes, read by the deliverer to route
+ * changes): written by the consumer from configuration item changes, read by the notifier to route
  * by tag and to say which change caused a violation. DynamoDB: `ResourceRecordRepository`
  * (src/adapters/dynamodb/resource-record.repository.ts), in the events table.
  */

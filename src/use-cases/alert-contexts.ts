@@ -1,12 +1,12 @@
 /**
- * The deliverer's lookups for a round of pending alerts: each alert's AlertContext
+ * The notifier's lookups for a round of pending alerts: each alert's AlertContext
  * (src/domain/alert-context.ts) from the routing configuration, the account's OUs and the resource's
  * record in the hot store, built by the pure alertContextOf (src/domain/routing.ts).
  *
  * Only what the configuration needs is looked up: OUs only when a route matches on OUs (one lookup
  * per account of the round, cached by the adapter), resource records for violations (the change
  * that caused them) and, when a route matches on tags, for resolutions too (one batch read per
- * round). A failed lookup rejects, and the deliverer keeps the alerts pending.
+ * round). A failed lookup rejects, and the notifier keeps the alerts pending.
  */
 import type { AlertContext } from '../domain/alert-context.js';
 import type { Alert } from '../domain/compliance-state.js';

@@ -1,6 +1,6 @@
 /**
  * The thread lifecycle of bot mode (src/use-cases/deliver-alerts.ts drains through it): a
- * destination with a `channel` and a sink that can `update`, and the deliverer's `threads`. A
+ * destination with a `channel` and a sink that can `update`, and the notifier's `threads`. A
  * violation posted as its own message keeps the pair's thread (the channel and `ts`
  * chat.postMessage answered, in the outbox table: src/adapters/dynamodb/alert-thread.repository.ts
  * says why there).

@@ -2,7 +2,7 @@
  * Drains the alert outbox to Slack (or the outbox folder): paced, storm-aware, and never losing an
  * alert.
  *
- * - Pacing: at most one post per `minIntervalMs` (about 1 s for a webhook) from this deliverer; in
+ * - Pacing: at most one post per `minIntervalMs` (about 1 s for a webhook) from this notifier; in
  *   AWS only the holder of the webhook's drain lease posts (see "One drain at a time" below), so
  *   this is the rate per webhook.
  * - Storms: when more than `digestThreshold` alerts arrive within a minute (pending now plus
@@ -75,7 +75,7 @@ export type { MessageRenderer, ThreadChange } from '../ports/message-renderer.js
 export type { DestinationResult, DestinationSink } from './delivery-lanes.js';
 export type { AlertContextSource, DrainResult } from './drain-alerts.js';
 
-/** The levels the deliverer logs at (Powertools' Logger fits). Never given the webhook URL. */
+/** The levels the notifier logs at (Powertools' Logger fits). Never given the webhook URL. */
 export type DeliveryLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 import { createThreadLifecycle } from './alert-threads.js';
@@ -84,7 +84,7 @@ import { createDestinationLanes, type DestinationSink } from './delivery-lanes.j
 import { type AlertContextSource, createAlertDrain, type DrainResult } from './drain-alerts.js';
 import type { DeliveryMutes } from './mutes.js';
 
-export interface AlertDelivererDeps {
+export interface NotifierDeps {
   readonly outbox: AlertOutbox;
   /** The default destination's sink. Required unless `destinations` is given. */
   readonly sink?: MessageSink;
@@ -139,13 +139,13 @@ export interface DrainOptions {
   readonly holder?: string;
 }
 
-export interface AlertDeliverer {
+export interface Notifier {
   /** Delivers what is pending until the queue is empty, the webhook fails, or the time budget is spent. */
   drain(options?: DrainOptions): Promise<DrainResult>;
 }
 
 /** Builds the notifier's use case; see the module comment for the delivery guarantees. */
-export function createAlertDeliverer(deps: AlertDelivererDeps): AlertDeliverer {
+export function createNotifier(deps: NotifierDeps): Notifier {
   const clock = deps.clock ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const threshold = deps.digestThreshold ?? DIGEST_DEFAULTS.threshold;

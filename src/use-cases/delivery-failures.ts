@@ -1,5 +1,5 @@
 /**
- * What the deliverer does when a post fails (src/use-cases/deliver-alerts.ts drains; this decides
+ * What the notifier does when a post fails (src/use-cases/deliver-alerts.ts drains; this decides
  * the backoffs and when alerts are parked). An item is marked delivered only after a successful
  * post. A failed post leaves its alerts pending (`attempts + 1`), so alerts are delayed, never lost;
  * the consumer only enqueues, so the Kinesis stream is never blocked by Slack.
@@ -87,7 +87,7 @@ export interface FailurePolicy {
   ): Promise<void>;
 }
 
-/** The failure policy of one deliverer; its deferrals live across drains. */
+/** The failure policy of one notifier; its deferrals live across drains. */
 export function createFailurePolicy(deps: FailurePolicyDeps): FailurePolicy {
   const { clock, logger, maxMessageAttempts } = deps;
   /**

@@ -1,5 +1,5 @@
 /**
- * The deliverer's per-destination lanes (src/use-cases/deliver-alerts.ts drains through them).
+ * The notifier's per-destination lanes (src/use-cases/deliver-alerts.ts drains through them).
  * Each destination has its own sink, its own route gate (`ROUTE#<destination>`: a Slack outage or a
  * broken webhook pauses that destination only; its alerts stay pending while the others go on),
  * its own pacing (`minIntervalMs` between two of its posts; posts to different destinations
@@ -17,10 +17,10 @@ import type { MessageSink, SlackMessage } from '../ports/message-sink.js';
 /** Where the alerts of one destination go, and how fast. */
 export interface DestinationSink {
   readonly sink: MessageSink;
-  /** Minimum time between two posts to this destination. @default - the deliverer's `minIntervalMs` */
+  /** Minimum time between two posts to this destination. @default - the notifier's `minIntervalMs` */
   readonly minIntervalMs?: number;
   /**
-   * A bot destination's channel id: with a sink that can `update` and the deliverer's `threads`, its
+   * A bot destination's channel id: with a sink that can `update` and the notifier's `threads`, its
    * single alerts follow the thread lifecycle (src/use-cases/alert-threads.ts). A thread kept for
    * another channel is not used. @default - none: every message is a new post (webhook mode)
    */

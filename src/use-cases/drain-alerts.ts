@@ -126,7 +126,7 @@ export interface AlertDrainDeps {
 /** One drain, given its time budget and a check that the lease is still held (renewing it). */
 export type AlertDrain = (timeBudgetMs: number, keepLease: () => Promise<boolean>) => Promise<DrainResult>;
 
-/** The drain of one deliverer; what it remembers of recent deliveries lives across drains. */
+/** The drain of one notifier; what it remembers of recent deliveries lives across drains. */
 export function createAlertDrain(deps: AlertDrainDeps): AlertDrain {
   const { contexts, destinations, defaultDestination, lanes, renderer, threshold, batchSize, clock, logger } =
     deps;

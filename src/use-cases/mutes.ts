@@ -1,8 +1,8 @@
 /**
- * Mutes as the CLI, the API and the alert deliverer use them (the rules are in src/domain/mute.ts).
+ * Mutes as the CLI, the API and the alert notifier use them (the rules are in src/domain/mute.ts).
  *
  * - add / remove / list: validated, stored with an audit entry naming who, when and why.
- * - {@link createDeliveryMutes}: what the deliverer needs once per drain: the mutes in force (a
+ * - {@link createDeliveryMutes}: what the notifier needs once per drain: the mutes in force (a
  *   pending alert of a pair one covers is held back: recorded in the outbox as delivered-as-muted,
  *   never posted), a record of what each mute held back, and the end of each mute that has expired
  *   or been removed since the last drain.
@@ -86,7 +86,7 @@ export function muteEndOf(alert: Alert): MuteEndNote | null {
   return note && typeof note.id === 'string' ? note : null;
 }
 
-/** What the deliverer needs of mutes (see the module comment). */
+/** What the notifier needs of mutes (see the module comment). */
 export interface DeliveryMutes {
   /**
    * Once per drain, before anything is listed: reads the mutes, queues the re-alerts of those that

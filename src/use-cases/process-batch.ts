@@ -63,7 +63,7 @@ export interface ProcessBatchDeps {
   readonly quarantine: Quarantine;
   /**
    * The resource records that configuration item changes update (tags, last changes), read by the
-   * deliverer for routing and "what changed". @default - none: item changes are only stored
+   * notifier for routing and "what changed". @default - none: item changes are only stored
    */
   readonly resources?: ResourceStore;
   /**

@@ -1,7 +1,7 @@
 /**
  * An in-memory alert outbox with the semantics of `AlertOutboxRepository` (enqueue once per event
  * id, oldest pending first, retry times, unconfirmed posts, parking, route gate), for tests whose subject is the
- * deliverer at volumes dynalite is too slow for (20,000 conditional puts take ~40 s there). The
+ * notifier at volumes dynalite is too slow for (20,000 conditional puts take ~40 s there). The
  * DynamoDB behaviour itself is covered by test/integration/alert-outbox.test.ts.
  */
 
@@ -24,7 +24,7 @@ interface Item {
 
 /**
  * The one in-memory outbox of the tests: the consumer's port (src/ports/hot-store.ts, `enqueue`)
- * and the deliverer's (src/ports/alert-outbox.ts).
+ * and the notifier's (src/ports/alert-outbox.ts).
  */
 export class InMemoryOutbox implements AlertOutbox, HotStoreOutbox {
   readonly items = new Map<string, Item>();

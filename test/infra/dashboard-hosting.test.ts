@@ -361,14 +361,14 @@ describe('dashboard API', () => {
 
 describe('stack wiring', () => {
   it('links Slack messages to the CloudFront URL when dashboardUrl is not set', () => {
-    for (const fn of [synth.master.alertDelivery.function, synth.master.reporting.function]) {
+    for (const fn of [synth.master.notifier.function, synth.master.reporting.function]) {
       expect(text(environmentOf(synth, fn).DASHBOARD_URL)).toBe(cloudFrontUrl);
     }
   });
 
   it('keeps a configured dashboardUrl for the Slack links', () => {
     const linked = synthesize(testConfigInput());
-    for (const fn of [linked.master.alertDelivery.function, linked.master.reporting.function]) {
+    for (const fn of [linked.master.notifier.function, linked.master.reporting.function]) {
       expect(environmentOf(linked, fn).DASHBOARD_URL).toBe('https://dashboard.example.com');
     }
     expect(nagFindings(linked.app)).toEqual([]);
@@ -421,7 +421,7 @@ describe('dashboard.enabled: false', () => {
 
   it('leaves the API function without CORS origins and Slack messages without a dashboard link', () => {
     expect(environmentOf(off, off.master.api.function)[DASHBOARD_ORIGINS_ENV]).toBeUndefined();
-    expect(environmentOf(off, off.master.alertDelivery.function).DASHBOARD_URL).toBeUndefined();
+    expect(environmentOf(off, off.master.notifier.function).DASHBOARD_URL).toBeUndefined();
     expect(environmentOf(off, off.master.reporting.function).DASHBOARD_URL).toBeUndefined();
   });
 
@@ -467,7 +467,7 @@ describe('custom domain, SAML federation, optional MFA and threat protection', (
     expect(text(environmentOf(custom, custom.master.api.function)[DASHBOARD_ORIGINS_ENV])).toBe(
       `https://monitor.example.com,https://{${distributionOf}.DomainName}`,
     );
-    expect(environmentOf(custom, custom.master.alertDelivery.function).DASHBOARD_URL).toBe(
+    expect(environmentOf(custom, custom.master.notifier.function).DASHBOARD_URL).toBe(
       'https://monitor.example.com/',
     );
   });

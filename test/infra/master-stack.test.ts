@@ -295,14 +295,14 @@ describe('hot store', () => {
 
 describe('alert delivery', () => {
   it('reserves no concurrency anywhere: it fails to deploy where the Lambda quota is under 101', () => {
-    expect(propsOf(synth.master.alertDelivery.function).ReservedConcurrentExecutions).toBeUndefined();
+    expect(propsOf(synth.master.notifier.function).ReservedConcurrentExecutions).toBeUndefined();
     const functions = ofType('AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThan(0);
     for (const [, fn] of functions) expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('gives the notifier the webhook secret ARN, never the URL', () => {
-    const props = propsOf(synth.master.alertDelivery.function);
+    const props = propsOf(synth.master.notifier.function);
     expect(props.Environment.Variables).toMatchObject({
       OUTBOX_TABLE_NAME: expect.anything(),
       SLACK_WEBHOOK_SECRET_ARN: { Ref: expect.stringMatching(/^AlertsWebhookSecret/) },
@@ -642,7 +642,7 @@ describe('API', () => {
     expect(propsOf(synth.master.api.function).Environment.Variables.MUTES_TABLE_NAME).toEqual({
       Ref: expect.stringMatching(/^HotStoreMutes/),
     }); // The notifier holds muted alerts back and finds the pairs still open at a mute's end.
-    expect(propsOf(synth.master.alertDelivery.function).Environment.Variables).toMatchObject({
+    expect(propsOf(synth.master.notifier.function).Environment.Variables).toMatchObject({
       MUTES_TABLE_NAME: { Ref: expect.stringMatching(/^HotStoreMutes/) },
       STATE_TABLE_NAME: { Ref: expect.stringMatching(/^HotStoreState/) },
     });
@@ -840,7 +840,7 @@ describe('Lambda functions', () => {
 
   it.each([
     ['consumer', () => synth.master.consumer.function, loadConsumerConfig],
-    ['notifier', () => synth.master.alertDelivery.function, loadNotifierConfig],
+    ['notifier', () => synth.master.notifier.function, loadNotifierConfig],
     ['api', () => synth.master.api.function, loadApiConfig],
     ['report', () => synth.master.reporting.function, loadReportConfig],
     ['reconcile', () => synth.master.reconciler.function, loadReconcilerConfig],

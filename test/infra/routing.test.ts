@@ -67,7 +67,7 @@ describe('routing in the master stack', () => {
     const env = notifierEnv();
 
     // Act: the section is a file bundled next to the code, named by the variable
-    const bundled = synth.master.alertDelivery.function.bundledFiles;
+    const bundled = synth.master.notifier.function.bundledFiles;
     const routing = parseRoutingJson(String(bundled[ROUTING_FILE_NAME]), ROUTING_FILE_NAME);
     const arns = env[NOTIFIER_ROUTING_ENV.destinationSecrets] as unknown;
     expect(env[NOTIFIER_ROUTING_ENV.routing]).toBe(`/var/task/${ROUTING_FILE_NAME}`);
@@ -104,7 +104,7 @@ describe('routing in the master stack', () => {
       ]),
     );
     const big = synthesize(testConfigInput({ routing: { ...ROUTING, accounts } }));
-    const fn = big.master.alertDelivery.function;
+    const fn = big.master.notifier.function;
     const content = String(fn.bundledFiles[ROUTING_FILE_NAME]);
     const variables = Object.values(big.masterTemplate.toJSON().Resources as Record<string, any>).find(
       (r) =>
@@ -143,7 +143,7 @@ describe('routing in the master stack', () => {
   it('bundles the same section with the API (account names) and the archive transformation (severity overrides)', () => {
     for (const fn of [synth.master.api.function, synth.master.archive.transformFunction]) {
       expect(JSON.parse(String(fn.bundledFiles[ROUTING_FILE_NAME]))).toEqual(
-        JSON.parse(String(synth.master.alertDelivery.function.bundledFiles[ROUTING_FILE_NAME])),
+        JSON.parse(String(synth.master.notifier.function.bundledFiles[ROUTING_FILE_NAME])),
       );
       expect(propsOfFunction(fn).Environment.Variables[ROUTING_FILE_ENV]).toBe(
         `/var/task/${ROUTING_FILE_NAME}`,

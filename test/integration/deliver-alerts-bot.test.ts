@@ -1,5 +1,5 @@
 /**
- * Bot mode end to end (issue 11, item 4): the real deliverer, the real outbox and thread store on
+ * Bot mode end to end (issue 11, item 4): the real notifier, the real outbox and thread store on
  * dynalite, the real bot client and renderer, against the local Web API stand-in
  * (test/helpers/slack-api-server.ts, which keeps each channel's messages, threads and edits). What a
  * person in the channel sees is read back from the stand-in.
@@ -17,7 +17,7 @@ import type { Alert } from '../../src/domain/compliance-state.js';
 import type { SlackMessage } from '../../src/ports/message-sink.js';
 import {
   type AlertThreadStore,
-  createAlertDeliverer,
+  createNotifier,
   type DeliveryLogger,
 } from '../../src/use-cases/deliver-alerts.js';
 import { HOSTILE, makeAlert } from '../helpers/alerts.js';
@@ -74,7 +74,7 @@ async function setup(
     sleep: async () => {},
     logger,
   });
-  const deliverer = createAlertDeliverer({
+  const notifier = createNotifier({
     renderer: createSlackMessageRenderer(),
     outbox,
     destinations: { default: { sink: bot, channel, minIntervalMs: 1000 } },
@@ -91,7 +91,7 @@ async function setup(
     time.now += 5 * 60_000;
     await outbox.enqueue(alerts, new Date(time.now));
   };
-  return { outbox, threads: realThreads, table, deliverer, time, logs, enqueue };
+  return { outbox, threads: realThreads, table, notifier, time, logs, enqueue };
 }
 
 const text = (m: Pick<ApiMessage, 'blocks' | 'text'>) => allTexts(m as unknown as SlackMessage).join('\n');
@@ -121,15 +121,15 @@ function pair(resourceId = 'orders-exports', suffix = '1'): { violation: Alert; 
 describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
   it('a violation then its resolution: the same ts is updated ("Resolved after 3 h 12 min") and the resolution replies in its thread', async () => {
     // Prepare
-    const { deliverer, enqueue, threads, table, time } = await setup();
+    const { notifier, enqueue, threads, table, time } = await setup();
     const { violation, resolution } = pair();
 
     // Act
     await enqueue([violation]);
-    const first = await deliverer.drain();
+    const first = await notifier.drain();
     const kept = await threads.getMany([violation], new Date(time.now));
     await enqueue([resolution]);
-    const second = await deliverer.drain();
+    const second = await notifier.drain();
 
     // Assess: one top-level message, rewritten once, with the resolution in its thread
     expect(first).toMatchObject({ messages: 1, violations: 1, pending: 0 });
@@ -167,7 +167,7 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
 
   it('a re-opened violation replies in the same thread (no new message) and marks the original open again', async () => {
     // Prepare
-    const { deliverer, enqueue } = await setup();
+    const { notifier, enqueue } = await setup();
     const first = pair('db-1', '1');
     const again = makeAlert({
       eventId: 'v2-db-1',
@@ -178,11 +178,11 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
 
     // Act
     await enqueue([first.violation]);
-    await deliverer.drain();
+    await notifier.drain();
     await enqueue([first.resolution]);
-    await deliverer.drain();
+    await notifier.drain();
     await enqueue([again]);
-    const reopened = await deliverer.drain();
+    const reopened = await notifier.drain();
 
     // Assess
     expect(reopened).toMatchObject({ messages: 1, violations: 1, threadUpdates: 1 });
@@ -199,7 +199,7 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
 
   it('a resolution without openedAt is timed from its thread: the last violation posted or replied there', async () => {
     // Prepare: V1 10:00, R1 11:00, V2 12:00 (re-open), R2 12:45 — none carrying openedAt
-    const { deliverer, enqueue } = await setup();
+    const { notifier, enqueue } = await setup();
     const at = (kind: 'violation' | 'resolution', id: string, time: string) =>
       makeAlert({ kind, eventId: id, resourceId: 'untimed', eventTime: time, orderingTimestamp: time });
 
@@ -211,7 +211,7 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
       at('resolution', 'r2', '2024-05-01T12:45:00.000Z'),
     ]) {
       await enqueue([alert]);
-      await deliverer.drain();
+      await notifier.drain();
     }
 
     // Assess
@@ -227,7 +227,7 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
 
   it('a violation and its resolution queued together are threaded in decision order', async () => {
     // Prepare: the same enqueue time, event ids that sort the resolution first
-    const { deliverer, enqueue } = await setup();
+    const { notifier, enqueue } = await setup();
     const violation = makeAlert({ eventId: 'z-violation', resourceId: 'same-batch' });
     const resolution = makeAlert({
       kind: 'resolution',
@@ -240,7 +240,7 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
 
     // Act
     await enqueue([violation, resolution]);
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     expect(result).toMatchObject({ messages: 2, threadUpdates: 1 });
@@ -251,15 +251,15 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
 
   it('message_not_found on the update: the resolution is posted as a new message and the thread forgotten', async () => {
     // Prepare
-    const { deliverer, enqueue, threads, logs, time } = await setup();
+    const { notifier, enqueue, threads, logs, time } = await setup();
     const { violation, resolution } = pair('gone-1');
     await enqueue([violation]);
-    await deliverer.drain();
+    await notifier.drain();
 
     // Act
     slack.script(apiReply.error('message_not_found'));
     await enqueue([resolution]);
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess: delivered once, as a new top-level message; nothing lost
     expect(result).toMatchObject({ messages: 1, resolutions: 1, failed: 0, pending: 0 });
@@ -276,15 +276,15 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
     '%s on the update also falls back to a new message',
     async (code) => {
       // Prepare
-      const { deliverer, enqueue } = await setup();
+      const { notifier, enqueue } = await setup();
       const { violation, resolution } = pair(`frozen-${code}`);
       await enqueue([violation]);
-      await deliverer.drain();
+      await notifier.drain();
 
       // Act
       slack.script(apiReply.error(code));
       await enqueue([resolution]);
-      const result = await deliverer.drain();
+      const result = await notifier.drain();
 
       // Assess
       expect(result).toMatchObject({ messages: 1, resolutions: 1, failed: 0, pending: 0 });
@@ -294,17 +294,17 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
 
   it('an update left unanswered is retried later with the same content, and the reply is posted once', async () => {
     // Prepare
-    const { deliverer, enqueue, time } = await setup();
+    const { notifier, enqueue, time } = await setup();
     const { violation, resolution } = pair('slow-1');
     await enqueue([violation]);
-    await deliverer.drain();
+    await notifier.drain();
 
     // Act: chat.update applied but never answered
     slack.script(apiReply.doneNoAnswer);
     await enqueue([resolution]);
-    const during = await deliverer.drain();
+    const during = await notifier.drain();
     time.now += 10 * 60_000;
-    const after = await deliverer.drain();
+    const after = await notifier.drain();
 
     // Assess: a safe retry (not an unconfirmed post), the same rewrite twice, one reply
     expect(during).toMatchObject({ messages: 0, failed: 1, unconfirmed: 0, pending: 1 });
@@ -320,7 +320,7 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
   it('a thread that was not kept (a crash between the post and the thread write): the resolution is a new message', async () => {
     // Prepare: the thread write fails once
     let failPut = true;
-    const { deliverer, enqueue, logs } = await setup({
+    const { notifier, enqueue, logs } = await setup({
       threads: (real) => ({
         getMany: (keys, now) => real.getMany(keys, now),
         put: async (key, thread, now) => {
@@ -335,10 +335,10 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
 
     // Act
     await enqueue([violation]);
-    const first = await deliverer.drain();
+    const first = await notifier.drain();
     failPut = false;
     await enqueue([resolution]);
-    const second = await deliverer.drain();
+    const second = await notifier.drain();
 
     // Assess: the violation was delivered all the same; its resolution is posted anew
     expect(first).toMatchObject({ messages: 1, pending: 0 });
@@ -350,15 +350,15 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
 
   it('a thread past its 90-day TTL (not yet deleted by DynamoDB) is not used: the resolution is a new message', async () => {
     // Prepare
-    const { deliverer, enqueue, time } = await setup();
+    const { notifier, enqueue, time } = await setup();
     const { violation, resolution } = pair('old-1');
     await enqueue([violation]);
-    await deliverer.drain();
+    await notifier.drain();
 
     // Act
     time.now += 91 * 86_400_000;
     await enqueue([resolution]);
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     expect(result).toMatchObject({ messages: 1, resolutions: 1 });
@@ -371,7 +371,7 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
     const first = await setup();
     const { violation, resolution } = pair('moved-1');
     await first.enqueue([violation]);
-    await first.deliverer.drain();
+    await first.notifier.drain();
     const thread = (await first.threads.getMany([violation], new Date(first.time.now))).values().next().value;
     expect(thread).toBeDefined();
     const moved = await setup({ channel: CHANNEL });
@@ -380,7 +380,7 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
 
     // Act
     await moved.enqueue([resolution]);
-    await moved.deliverer.drain();
+    await moved.notifier.drain();
 
     // Assess
     expect(calls('chat.update')).toHaveLength(0);
@@ -391,18 +391,18 @@ describe('bot mode: the lifecycle of a violation in one Slack thread', () => {
 describe('bot mode: rate limits and error codes, as in webhook mode', () => {
   it('a long Retry-After (429) pauses the destination for it; the alert is delivered once after', async () => {
     // Prepare
-    const { deliverer, enqueue, time, outbox } = await setup();
+    const { notifier, enqueue, time, outbox } = await setup();
     const alert = makeAlert({ resourceId: 'limited' });
     slack.script(apiReply.rateLimited(120));
 
     // Act
     await enqueue([alert]);
-    const during = await deliverer.drain();
+    const during = await notifier.drain();
     const gate = await outbox.getRouteGate('default');
     time.now += 60_000;
-    const stillPaused = await deliverer.drain();
+    const stillPaused = await notifier.drain();
     time.now += 90_000;
-    const after = await deliverer.drain();
+    const after = await notifier.drain();
 
     // Assess
     expect(during).toMatchObject({ messages: 0, failed: 1, pending: 1 });
@@ -414,12 +414,12 @@ describe('bot mode: rate limits and error codes, as in webhook mode', () => {
 
   it('a short Retry-After is waited by the client and the post succeeds in the same drain', async () => {
     // Prepare
-    const { deliverer, enqueue } = await setup();
+    const { notifier, enqueue } = await setup();
     slack.script(apiReply.rateLimited(1));
 
     // Act
     await enqueue([makeAlert({ resourceId: 'brief' })]);
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     expect(result).toMatchObject({ messages: 1, failed: 0, pending: 0 });
@@ -428,12 +428,12 @@ describe('bot mode: rate limits and error codes, as in webhook mode', () => {
 
   it('channel_not_found closes the destination’s gate; the alerts wait for the fix', async () => {
     // Prepare: a channel the bot cannot see
-    const { deliverer, enqueue, outbox, logs, time } = await setup({ channel: 'C0MISSING01' });
+    const { notifier, enqueue, outbox, logs, time } = await setup({ channel: 'C0MISSING01' });
     const alerts = [makeAlert(), makeAlert()];
 
     // Act
     await enqueue(alerts);
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
     const gate = await outbox.getRouteGate('default');
 
     // Assess
@@ -448,15 +448,15 @@ describe('bot mode: rate limits and error codes, as in webhook mode', () => {
 
   it('channel_not_found on an update closes the gate too, and the resolution waits (nothing posted anew)', async () => {
     // Prepare
-    const { deliverer, enqueue, outbox } = await setup();
+    const { notifier, enqueue, outbox } = await setup();
     const { violation, resolution } = pair('archived-1');
     await enqueue([violation]);
-    await deliverer.drain();
+    await notifier.drain();
 
     // Act
     slack.script(apiReply.error('channel_not_found'));
     await enqueue([resolution]);
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     expect(result).toMatchObject({ messages: 0, failed: 1, pending: 1 });
@@ -466,17 +466,17 @@ describe('bot mode: rate limits and error codes, as in webhook mode', () => {
 
   it('a reply left unanswered follows the unconfirmed path: re-posted once by the next drain', async () => {
     // Prepare
-    const { deliverer, enqueue, time } = await setup();
+    const { notifier, enqueue, time } = await setup();
     const { violation, resolution } = pair('unanswered-1');
     await enqueue([violation]);
-    await deliverer.drain();
+    await notifier.drain();
 
     // Act: the update is answered, the reply is posted but never answered
     slack.script(apiReply.normal, apiReply.doneNoAnswer);
     await enqueue([resolution]);
-    const during = await deliverer.drain();
+    const during = await notifier.drain();
     time.now += 10 * 60_000;
-    const after = await deliverer.drain();
+    const after = await notifier.drain();
 
     // Assess: at most twice in the thread, as docs/slack.md promises
     expect(during).toMatchObject({ messages: 0, unconfirmed: 1, pending: 1 });
@@ -488,14 +488,14 @@ describe('bot mode: rate limits and error codes, as in webhook mode', () => {
 describe('bot mode: digests and hostile data', () => {
   it('a storm is digested as in webhook mode, outside threads; a digested pair’s resolution is a new message', async () => {
     // Prepare
-    const { deliverer, enqueue, threads, time } = await setup();
+    const { notifier, enqueue, threads, time } = await setup();
     const storm = Array.from({ length: 15 }, (_, i) =>
       makeAlert({ eventId: `s-${i}`, resourceId: `storm-${i}` }),
     );
 
     // Act
     await enqueue(storm);
-    const digested = await deliverer.drain();
+    const digested = await notifier.drain();
     const kept = await threads.getMany(storm, new Date(time.now));
     await enqueue([
       makeAlert({
@@ -505,7 +505,7 @@ describe('bot mode: digests and hostile data', () => {
         openedAt: storm[0]?.eventTime,
       }),
     ]);
-    const resolved = await deliverer.drain();
+    const resolved = await notifier.drain();
 
     // Assess
     expect(digested).toMatchObject({ violations: 15, pending: 0 });
@@ -520,7 +520,7 @@ describe('bot mode: digests and hostile data', () => {
 
   it('hostile event data stays escaped in the rewrite of the original', async () => {
     // Prepare
-    const { deliverer, enqueue } = await setup();
+    const { notifier, enqueue } = await setup();
     const violation = makeAlert({ eventId: 'v-hostile', resourceId: HOSTILE, annotation: HOSTILE });
     const resolution = makeAlert({
       kind: 'resolution',
@@ -531,9 +531,9 @@ describe('bot mode: digests and hostile data', () => {
 
     // Act
     await enqueue([violation]);
-    await deliverer.drain();
+    await notifier.drain();
     await enqueue([resolution]);
-    await deliverer.drain();
+    await notifier.drain();
 
     // Assess
     const original = top()[0] as ApiMessage;

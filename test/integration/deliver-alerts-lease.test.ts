@@ -5,7 +5,7 @@ import { OUTBOX_TABLE, tableName } from '../../src/adapters/dynamodb/table-defin
 import { allTexts } from '../../src/adapters/slack/block-kit.js';
 import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messages.js';
 import { createSlackWebhookClient } from '../../src/adapters/slack/slack-webhook.client.js';
-import { createAlertDeliverer } from '../../src/use-cases/deliver-alerts.js';
+import { createNotifier } from '../../src/use-cases/deliver-alerts.js';
 import { makeAlert } from '../helpers/alerts.js';
 import { type LocalDynamo, startLocalDynamo } from '../helpers/local-aws.js';
 import { type SlackServer, startSlackServer } from '../helpers/slack-server.js';
@@ -20,13 +20,13 @@ afterAll(async () => {
   await Promise.all([dynamo?.close(), slack?.close()]);
 });
 
-/** Two deliverers, as two Lambda instances would be: separate processes' state, one outbox table. */
+/** Two notifiers, as two Lambda instances would be: separate processes' state, one outbox table. */
 async function setup() {
   slack.requests.length = 0;
   const table = tableName(await dynamo.newPrefix(), OUTBOX_TABLE);
   const instance = () => {
     const outbox = new AlertOutboxRepository(dynamo.doc, table);
-    return createAlertDeliverer({
+    return createNotifier({
       renderer: createSlackMessageRenderer(),
       outbox,
       lease: outbox,

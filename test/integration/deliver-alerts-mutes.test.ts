@@ -24,7 +24,7 @@ import type { ComplianceType } from '../../src/domain/config-event.js';
 import type { RawMuteRequest } from '../../src/domain/mute.js';
 import type { SlackMessage } from '../../src/ports/message-sink.js';
 import type { OpenPairSource } from '../../src/ports/mutes.js';
-import { createAlertDeliverer } from '../../src/use-cases/deliver-alerts.js';
+import { createNotifier } from '../../src/use-cases/deliver-alerts.js';
 import { addMute, createDeliveryMutes, removeMute } from '../../src/use-cases/mutes.js';
 import { makeAlert } from '../helpers/alerts.js';
 import { type LocalDynamo, startLocalDynamo } from '../helpers/local-aws.js';
@@ -55,7 +55,7 @@ async function setup(options: { open?: (real: OpenPairSource) => OpenPairSource 
   const outbox = new AlertOutboxRepository(dynamo.doc, tableName(prefix, OUTBOX_TABLE));
   const mutes = new MuteRepository(dynamo.doc, tableName(prefix, MUTES_TABLE));
   const states = new ComplianceStateRepository(dynamo.doc, tableName(prefix, STATE_TABLE));
-  const deliverer = createAlertDeliverer({
+  const notifier = createNotifier({
     renderer: createSlackMessageRenderer(),
     outbox,
     sink: createSlackWebhookClient({
@@ -93,7 +93,7 @@ async function setup(options: { open?: (real: OpenPairSource) => OpenPairSource 
       'local:alice',
       clock(),
     );
-  return { time, clock, outbox, mutes, states, deliverer, decide, mute };
+  return { time, clock, outbox, mutes, states, notifier, decide, mute };
 }
 
 let order = 0;
@@ -121,7 +121,7 @@ const textOf = (message: SlackMessage) => allTexts(message).join('\n');
 describe('muting at delivery', () => {
   it('holds back a muted violation (recorded as delivered-as-muted, counted) and posts the others', async () => {
     // Prepare: the violation is queued first, the mute added after it (before the drain).
-    const { deliverer, decide, mute, outbox } = await setup();
+    const { notifier, decide, mute, outbox } = await setup();
     const muted = makeAlert({
       account: ACCOUNT,
       ruleName: 's3-bucket-versioning-enabled-conformance-pack-a1',
@@ -132,8 +132,8 @@ describe('muting at delivery', () => {
     const m = await mute({ rule: 's3-bucket-versioning-enabled' });
 
     // Act
-    const first = await deliverer.drain();
-    const second = await deliverer.drain();
+    const first = await notifier.drain();
+    const second = await notifier.drain();
 
     // Assess
     expect(first).toMatchObject({ messages: 1, violations: 1, muted: 1, realerts: 0, pending: 0 });
@@ -150,16 +150,16 @@ describe('muting at delivery', () => {
 
   it('when the mute expires on a pair still non-compliant it alerts again, once; its resolution after that is posted', async () => {
     // Prepare
-    const { deliverer, decide, mute, mutes, time } = await setup();
+    const { notifier, decide, mute, mutes, time } = await setup();
     const m = await mute({ region: 'eu-west-1' });
     const violation = makeAlert({ account: ACCOUNT });
     await decide(violation);
-    expect(await deliverer.drain()).toMatchObject({ messages: 0, muted: 1 });
+    expect(await notifier.drain()).toMatchObject({ messages: 0, muted: 1 });
 
     // Act: the mute expires; three drains.
     time.now = Date.parse(m.until) + 1;
-    const atEnd = await deliverer.drain();
-    const again = await deliverer.drain();
+    const atEnd = await notifier.drain();
+    const again = await notifier.drain();
     const resolution = makeAlert({
       ...violation,
       kind: 'resolution',
@@ -168,7 +168,7 @@ describe('muting at delivery', () => {
       oldStatus: 'NON_COMPLIANT',
     });
     await decide(resolution);
-    const resolved = await deliverer.drain();
+    const resolved = await notifier.drain();
 
     // Assess
     expect(atEnd).toMatchObject({ messages: 1, violations: 1, realerts: 1, muted: 0 });
@@ -193,7 +193,7 @@ describe('muting at delivery', () => {
 
   it('a pair resolved while muted does not alert at the end (its resolution was held back too)', async () => {
     // Prepare
-    const { deliverer, decide, mute, time } = await setup();
+    const { notifier, decide, mute, time } = await setup();
     const m = await mute();
     const violation = makeAlert({ account: ACCOUNT });
     await decide(violation);
@@ -208,9 +208,9 @@ describe('muting at delivery', () => {
     );
 
     // Act
-    const during = await deliverer.drain();
+    const during = await notifier.drain();
     time.now = Date.parse(m.until);
-    const atEnd = await deliverer.drain();
+    const atEnd = await notifier.drain();
 
     // Assess
     expect(during).toMatchObject({ messages: 0, muted: 2 });
@@ -220,19 +220,19 @@ describe('muting at delivery', () => {
 
   it('a violation posted before the mute alerts again at its end; one that aged out of the hot state is re-posted from what the mute held', async () => {
     // Prepare: `before` was posted, then muted; `aged` was held back and its state is gone.
-    const { deliverer, decide, mute, outbox, time } = await setup();
+    const { notifier, decide, mute, outbox, time } = await setup();
     const before = makeAlert({ account: ACCOUNT, resourceId: 'bucket-before' });
     await decide(before);
-    expect(await deliverer.drain()).toMatchObject({ messages: 1 });
+    expect(await notifier.drain()).toMatchObject({ messages: 1 });
     const m = await mute();
     const aged = makeAlert({ account: ACCOUNT, resourceId: 'bucket-aged' });
     await outbox.enqueue([aged], new Date(time.now)); // no state written: as after the 90-day TTL
-    expect(await deliverer.drain()).toMatchObject({ messages: 0, muted: 1 });
+    expect(await notifier.drain()).toMatchObject({ messages: 0, muted: 1 });
     slack.requests.length = 0;
 
     // Act
     time.now = Date.parse(m.until) + HOUR;
-    const atEnd = await deliverer.drain();
+    const atEnd = await notifier.drain();
 
     // Assess
     expect(atEnd).toMatchObject({ messages: 2, violations: 2, realerts: 2 });
@@ -243,17 +243,17 @@ describe('muting at delivery', () => {
 
   it('a removed mute lets the next violation through and alerts its pairs still open again', async () => {
     // Prepare
-    const { deliverer, decide, mute, mutes, time } = await setup();
+    const { notifier, decide, mute, mutes, time } = await setup();
     const m = await mute({ resource: 'bucket-x' });
     await decide(makeAlert({ account: ACCOUNT, resourceId: 'bucket-x' }));
-    expect(await deliverer.drain()).toMatchObject({ muted: 1, messages: 0 });
+    expect(await notifier.drain()).toMatchObject({ muted: 1, messages: 0 });
 
     // Act
     time.now += HOUR;
     await removeMute(mutes, m.id, 'local:bob', 'fixed elsewhere', new Date(time.now));
     const next = makeAlert({ account: ACCOUNT, resourceId: 'bucket-x', eventId: 'evt-next' });
     await decide(next);
-    const after = await deliverer.drain();
+    const after = await notifier.drain();
 
     // Assess: the end's re-alert of the pair and the new violation both go out.
     expect(after).toMatchObject({ muted: 0, realerts: 1, violations: 2 });
@@ -265,7 +265,7 @@ describe('muting at delivery', () => {
   it('an end that fails (the state unreadable) does not stop delivery and is retried by the next drain', async () => {
     // Prepare
     let failures = 1;
-    const { deliverer, decide, mute, time } = await setup({
+    const { notifier, decide, mute, time } = await setup({
       open: (real) => ({
         openPairs: (account, region) => {
           if (failures-- > 0) return Promise.reject(new Error('ProvisionedThroughputExceededException'));
@@ -276,13 +276,13 @@ describe('muting at delivery', () => {
     });
     const m = await mute({ untilMs: time.now + HOUR });
     await decide(makeAlert({ account: ACCOUNT, resourceId: 'bucket-open' }));
-    expect(await deliverer.drain()).toMatchObject({ muted: 1 });
+    expect(await notifier.drain()).toMatchObject({ muted: 1 });
     time.now = Date.parse(m.until);
     await decide(makeAlert({ account: '210987654321', eventId: 'evt-unrelated' }));
 
     // Act
-    const failing = await deliverer.drain();
-    const retried = await deliverer.drain();
+    const failing = await notifier.drain();
+    const retried = await notifier.drain();
 
     // Assess
     expect(failing).toMatchObject({ messages: 1, realerts: 0 });
@@ -294,17 +294,17 @@ describe('muting at delivery', () => {
 
   it('a re-alert of a pair another mute still covers is held back by that one', async () => {
     // Prepare
-    const { deliverer, decide, mute, time } = await setup();
+    const { notifier, decide, mute, time } = await setup();
     const short = await mute({ untilMs: time.now + HOUR });
     const long = await mute({ region: 'eu-west-1', untilMs: time.now + 48 * HOUR });
     await decide(makeAlert({ account: ACCOUNT }));
-    expect(await deliverer.drain()).toMatchObject({ muted: 1 });
+    expect(await notifier.drain()).toMatchObject({ muted: 1 });
 
     // Act
     time.now = Date.parse(short.until);
-    const afterShort = await deliverer.drain();
+    const afterShort = await notifier.drain();
     time.now = Date.parse(long.until);
-    const afterLong = await deliverer.drain();
+    const afterLong = await notifier.drain();
 
     // Assess
     expect(afterShort).toMatchObject({ realerts: 1, muted: 1, messages: 0 });

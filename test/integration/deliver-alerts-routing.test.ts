@@ -14,7 +14,7 @@ import type { Alert } from '../../src/domain/compliance-state.js';
 import { parseLocalConfigFile, type RoutingConfig } from '../../src/domain/routing-config.js';
 import type { MessageSink, SlackMessage } from '../../src/ports/message-sink.js';
 import { createAlertContexts } from '../../src/use-cases/alert-contexts.js';
-import { createAlertDeliverer, type MessageRenderer } from '../../src/use-cases/deliver-alerts.js';
+import { createNotifier, type MessageRenderer } from '../../src/use-cases/deliver-alerts.js';
 import { makeAlert } from '../helpers/alerts.js';
 import { InMemoryOutbox } from '../helpers/in-memory-outbox.js';
 import { countDigestAlerts, reply, type SlackServer, startSlackServer } from '../helpers/slack-server.js';
@@ -90,7 +90,7 @@ function setup(renderer?: MessageRenderer) {
     },
   });
   const config = routing();
-  const deliverer = createAlertDeliverer({
+  const notifier = createNotifier({
     outbox,
     destinations: {
       default: {
@@ -115,7 +115,7 @@ function setup(renderer?: MessageRenderer) {
     minIntervalMs: 1000,
     timeBudgetMs: 10 * 60_000,
   });
-  return { outbox, deliverer, time, posts };
+  return { outbox, notifier, time, posts };
 }
 
 const bodies = (server: SlackServer): SlackMessage[] =>
@@ -124,14 +124,14 @@ const bodies = (server: SlackServer): SlackMessage[] =>
 describe('routing to two destinations', () => {
   it('in one storm: each destination digested and paced on its own, counts adding up to the decisions', async () => {
     // Prepare
-    const { outbox, deliverer, time, posts } = setup();
+    const { outbox, notifier, time, posts } = setup();
     const alerts = storm(5000);
     const toSecurity = alerts.filter((a) => expectedDestination(a) === 'security').length;
     await outbox.enqueue(alerts, new Date(time.now));
     const started = time.now;
 
     // Act
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess: every alert counted once, in the channel its route names
     expect(toSecurity).toBeGreaterThan(500);
@@ -173,7 +173,7 @@ describe('routing to two destinations', () => {
       digest: (digest, threshold, contexts) => real.digest(digest, threshold, contexts),
       threadUpdate: (original, change) => real.threadUpdate(original, change),
     };
-    const { outbox, deliverer, time } = setup(spy);
+    const { outbox, notifier, time } = setup(spy);
     const alerts = [
       makeAlert({ eventId: 'critical', ruleName: 'storm-rule-1', account: '100000000001' }),
       makeAlert({ eventId: 'prod', ruleName: 'storm-rule-120', account: PROD_ACCOUNT }),
@@ -188,7 +188,7 @@ describe('routing to two destinations', () => {
     await outbox.enqueue(alerts, new Date(time.now));
 
     // Act
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     expect(result.byDestination?.security).toMatchObject({ messages: 2, violations: 2 });
@@ -208,19 +208,19 @@ describe('routing to two destinations', () => {
 
   it('one destination down: it pauses alone, the other is delivered, and it catches up after its gate reopens', async () => {
     // Prepare
-    const { outbox, deliverer, time } = setup();
+    const { outbox, notifier, time } = setup();
     const alerts = storm(2000);
     const toSecurity = alerts.filter((a) => expectedDestination(a) === 'security').length;
     await outbox.enqueue(alerts, new Date(time.now));
     security.setDefault(reply.serverError(503));
 
     // Act
-    const during = await deliverer.drain();
+    const during = await notifier.drain();
     const gates = { security: outbox.gates.get('security'), default: outbox.gates.get('default') };
     security.setDefault(reply.ok);
-    const stillPaused = await deliverer.drain();
+    const stillPaused = await notifier.drain();
     time.now += 10 * 60_000;
-    const after = await deliverer.drain();
+    const after = await notifier.drain();
 
     // Assess
     expect(during.byDestination?.security).toMatchObject({ messages: 0, paused: true });

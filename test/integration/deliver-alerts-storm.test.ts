@@ -4,7 +4,7 @@ import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messa
 import { createSlackWebhookClient } from '../../src/adapters/slack/slack-webhook.client.js';
 import type { Alert } from '../../src/domain/compliance-state.js';
 import type { SlackMessage } from '../../src/ports/message-sink.js';
-import { createAlertDeliverer } from '../../src/use-cases/deliver-alerts.js';
+import { createNotifier } from '../../src/use-cases/deliver-alerts.js';
 import { HOSTILE, makeAlert } from '../helpers/alerts.js';
 import { InMemoryOutbox } from '../helpers/in-memory-outbox.js';
 import { countDigestAlerts, reply, type SlackServer, startSlackServer } from '../helpers/slack-server.js';
@@ -25,7 +25,7 @@ beforeEach(() => {
 function setup() {
   const outbox = new InMemoryOutbox();
   const time = { now: Date.parse('2024-05-01T10:00:00.000Z'), slept: 0 };
-  const deliverer = createAlertDeliverer({
+  const notifier = createNotifier({
     renderer: createSlackMessageRenderer(),
     outbox,
     sink: createSlackWebhookClient({ url: slack.url, timeoutMs: 1000, maxAttempts: 1 }),
@@ -37,7 +37,7 @@ function setup() {
     minIntervalMs: 1000,
     timeBudgetMs: 10 * 60_000,
   });
-  return { outbox, deliverer, time };
+  return { outbox, notifier, time };
 }
 
 /** A conformance-pack rollout: `n` alerts over 25 accounts × 40 rules, some with hostile text. */
@@ -62,12 +62,12 @@ const posted = (): SlackMessage[] => slack.delivered().map((body) => JSON.parse(
 describe('alert storms', () => {
   it('delivers 20,000 pending violations in at most 60 messages, counting every alert once', async () => {
     // Prepare
-    const { outbox, deliverer, time } = setup();
+    const { outbox, notifier, time } = setup();
     await outbox.enqueue(storm(20_000), new Date(time.now));
     const started = time.now;
 
     // Act
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     const messages = posted();
@@ -99,11 +99,11 @@ describe('alert storms', () => {
 
   it('digests a mass remediation (resolutions) the same way', async () => {
     // Prepare
-    const { outbox, deliverer, time } = setup();
+    const { outbox, notifier, time } = setup();
     await outbox.enqueue(storm(5000, 'resolution'), new Date(time.now));
 
     // Act
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     expect(result).toMatchObject({ resolutions: 5000, violations: 0, pending: 0 });
@@ -113,16 +113,16 @@ describe('alert storms', () => {
 
   it('loses nothing when Slack fails in the middle of a storm, and sends nothing twice after it recovers', async () => {
     // Prepare
-    const { outbox, deliverer, time } = setup();
+    const { outbox, notifier, time } = setup();
     await outbox.enqueue(storm(20_000), new Date(time.now));
     slack.script(reply.ok, reply.ok, reply.ok);
     slack.setDefault(reply.serverError(503));
 
     // Act
-    const during = await deliverer.drain();
+    const during = await notifier.drain();
     slack.setDefault(reply.ok);
     time.now += 10 * 60_000;
-    const after = await deliverer.drain();
+    const after = await notifier.drain();
 
     // Assess
     expect(during.messages).toBe(3);
@@ -137,7 +137,7 @@ describe('alert storms', () => {
     // Prepare: the client allows 3 attempts, as the one that turned 1,000 alerts into 3,000
     const outbox = new InMemoryOutbox();
     const time = { now: Date.parse('2024-05-01T10:00:00.000Z') };
-    const deliverer = createAlertDeliverer({
+    const notifier = createNotifier({
       renderer: createSlackMessageRenderer(),
       outbox,
       sink: createSlackWebhookClient({
@@ -160,7 +160,7 @@ describe('alert storms', () => {
     const results = [];
     const requests: number[] = [];
     for (let minute = 0; minute < 10; minute++) {
-      results.push(await deliverer.drain());
+      results.push(await notifier.drain());
       requests.push(slack.requests.length);
       time.now += 60_000;
     }
@@ -176,18 +176,18 @@ describe('alert storms', () => {
 
   it('keeps grouping while alerts keep arriving within the minute, then returns to single messages', async () => {
     // Prepare
-    const { outbox, deliverer, time } = setup();
+    const { outbox, notifier, time } = setup();
     await outbox.enqueue(storm(500), new Date(time.now));
-    await deliverer.drain();
+    await notifier.drain();
     const afterStorm = slack.requests.length;
 
     // Act: 3 more violations 10 s later (still within the storm's minute), then 3 after a quiet period
     time.now += 10_000;
     await outbox.enqueue([makeAlert(), makeAlert(), makeAlert()], new Date(time.now));
-    const tail = await deliverer.drain();
+    const tail = await notifier.drain();
     time.now += 2 * 60_000;
     await outbox.enqueue([makeAlert(), makeAlert(), makeAlert()], new Date(time.now));
-    const quiet = await deliverer.drain();
+    const quiet = await notifier.drain();
 
     // Assess
     expect(afterStorm).toBeLessThanOrEqual(3);
@@ -199,7 +199,7 @@ describe('alert storms', () => {
   it('stops starting posts when the time budget is spent and leaves the rest pending', async () => {
     // Prepare: 10 single alerts (at the threshold), a 3.5 s budget at one post a second
     const { outbox, time } = setup();
-    const deliverer = createAlertDeliverer({
+    const notifier = createNotifier({
       renderer: createSlackMessageRenderer(),
       outbox,
       sink: createSlackWebhookClient({ url: slack.url }),
@@ -215,8 +215,8 @@ describe('alert storms', () => {
     );
 
     // Act
-    const first = await deliverer.drain();
-    const second = await deliverer.drain({ timeBudgetMs: 60_000 });
+    const first = await notifier.drain();
+    const second = await notifier.drain({ timeBudgetMs: 60_000 });
 
     // Assess
     expect(first).toMatchObject({ messages: 4, pending: 6 });

@@ -7,7 +7,7 @@ import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messa
 import { createSlackWebhookClient } from '../../src/adapters/slack/slack-webhook.client.js';
 import type { Alert } from '../../src/domain/compliance-state.js';
 import type { SlackMessage } from '../../src/ports/message-sink.js';
-import { createAlertDeliverer, type DeliveryLogger } from '../../src/use-cases/deliver-alerts.js';
+import { createNotifier, type DeliveryLogger } from '../../src/use-cases/deliver-alerts.js';
 import { HOSTILE, makeAlert } from '../helpers/alerts.js';
 import { type LocalDynamo, startLocalDynamo } from '../helpers/local-aws.js';
 import { countDigestAlerts, reply, type SlackServer, startSlackServer } from '../helpers/slack-server.js';
@@ -38,7 +38,7 @@ beforeEach(() => {
   slack.setDefault(reply.ok);
 });
 
-/** A deliverer on a fresh outbox, a fake clock that sleeps instantly, and a log capture. */
+/** A notifier on a fresh outbox, a fake clock that sleeps instantly, and a log capture. */
 async function setup(options: { timeoutMs?: number; maxMessageAttempts?: number } = {}) {
   const prefix = await dynamo.newPrefix();
   const outbox = new AlertOutboxRepository(dynamo.doc, tableName(prefix, OUTBOX_TABLE));
@@ -56,7 +56,7 @@ async function setup(options: { timeoutMs?: number; maxMessageAttempts?: number 
     sleep: async () => {},
     logger,
   });
-  const deliverer = createAlertDeliverer({
+  const notifier = createNotifier({
     renderer: createSlackMessageRenderer(),
     outbox,
     sink,
@@ -71,7 +71,7 @@ async function setup(options: { timeoutMs?: number; maxMessageAttempts?: number 
     logger,
   });
   const enqueue = (alerts: Alert[]) => outbox.enqueue(alerts, new Date(time.now));
-  return { outbox, deliverer, time, logs, enqueue };
+  return { outbox, notifier, time, logs, enqueue };
 }
 
 const posted = (): SlackMessage[] => slack.delivered().map((body) => JSON.parse(body) as SlackMessage);
@@ -85,13 +85,13 @@ function deliveriesOf(ids: readonly string[]): number[] {
 describe('deliver alerts from the outbox to a local Slack webhook', () => {
   it('posts one message per alert, paced one a second, and marks them delivered once', async () => {
     // Prepare
-    const { deliverer, time, enqueue, outbox } = await setup();
+    const { notifier, time, enqueue, outbox } = await setup();
     const alerts = [makeAlert(), makeAlert({ kind: 'resolution' }), makeAlert()];
     await enqueue(alerts);
 
     // Act
-    const first = await deliverer.drain();
-    const second = await deliverer.drain();
+    const first = await notifier.drain();
+    const second = await notifier.drain();
 
     // Assess
     expect(first).toEqual({ ...NOTHING, messages: 3, violations: 2, resolutions: 1 });
@@ -106,21 +106,21 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
 
   it('survives a Slack outage (500): alerts stay pending, the webhook pauses, then each is delivered exactly once', async () => {
     // Prepare
-    const { deliverer, time, enqueue, outbox, logs } = await setup();
+    const { notifier, time, enqueue, outbox, logs } = await setup();
     const alerts = [makeAlert(), makeAlert(), makeAlert()];
     await enqueue(alerts);
     slack.setDefault(reply.serverError(500));
 
     // Act: the outage
-    const during = await deliverer.drain();
+    const during = await notifier.drain();
     const requestsDuringOutage = slack.requests.length;
     time.now += 10_000;
-    const paused = await deliverer.drain();
+    const paused = await notifier.drain();
     const requestsAfterPause = slack.requests.length;
     // Act: Slack recovers; the next scheduled drain after the pause delivers
     slack.setDefault(reply.ok);
     time.now += 60_000;
-    const after = await deliverer.drain();
+    const after = await notifier.drain();
 
     // Assess
     expect(during).toEqual({ ...NOTHING, pending: 3, failed: 1 });
@@ -139,17 +139,17 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
 
   it('honours a long 429 Retry-After across drains', async () => {
     // Prepare
-    const { deliverer, time, enqueue } = await setup();
+    const { notifier, time, enqueue } = await setup();
     const [alert] = [makeAlert()];
     await enqueue([alert!]);
     slack.script(reply.rateLimited(120));
 
     // Act
-    const limited = await deliverer.drain();
+    const limited = await notifier.drain();
     time.now += 60_000;
-    const tooEarly = await deliverer.drain();
+    const tooEarly = await notifier.drain();
     time.now += 61_000;
-    const later = await deliverer.drain();
+    const later = await notifier.drain();
 
     // Assess
     expect(limited).toMatchObject({ messages: 0, pending: 1, failed: 1 });
@@ -160,17 +160,17 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
 
   it('treats a webhook that hangs past the timeout as an outage, does not re-post within the drain, and loses nothing', async () => {
     // Prepare
-    const { deliverer, time, enqueue, logs } = await setup({ timeoutMs: 150 });
+    const { notifier, time, enqueue, logs } = await setup({ timeoutMs: 150 });
     const alerts = [makeAlert(), makeAlert()];
     await enqueue(alerts);
     slack.setDefault(reply.hang);
 
     // Act
-    const hung = await deliverer.drain();
+    const hung = await notifier.drain();
     const requestsWhileHung = slack.requests.length;
     slack.setDefault(reply.ok);
     time.now += 5 * 60_000;
-    const recovered = await deliverer.drain();
+    const recovered = await notifier.drain();
 
     // Assess
     expect(hung).toMatchObject({ messages: 0, unconfirmed: 1, pending: 2, failed: 0 });
@@ -182,7 +182,7 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
 
   it('posts each message at most twice when Slack accepts posts but answers after the timeout: once in a drain, at most once more in the next', async () => {
     // Prepare: Slack posts every message but answers after the client has given up
-    const { deliverer, time, enqueue, outbox, logs } = await setup({ timeoutMs: 150 });
+    const { notifier, time, enqueue, outbox, logs } = await setup({ timeoutMs: 150 });
     const alerts = [makeAlert(), makeAlert(), makeAlert()];
     await enqueue(alerts);
     slack.setDefault(reply.lateOk(400));
@@ -190,7 +190,7 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
     // Act: a drain every minute for 10 minutes
     const results = [];
     for (let minute = 0; minute < 10; minute++) {
-      results.push(await deliverer.drain());
+      results.push(await notifier.drain());
       time.now += 60_000;
     }
     await new Promise((r) => setTimeout(r, 500)); // let the last late answer arrive
@@ -217,17 +217,17 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
 
   it('re-posts a message Slack answered late exactly once when Slack recovers, logged as a possible duplicate', async () => {
     // Prepare
-    const { deliverer, time, enqueue, logs } = await setup({ timeoutMs: 150 });
+    const { notifier, time, enqueue, logs } = await setup({ timeoutMs: 150 });
     const alerts = [makeAlert(), makeAlert(), makeAlert()];
     await enqueue(alerts);
     slack.script(reply.lateOk(300));
 
     // Act
-    const late = await deliverer.drain();
+    const late = await notifier.drain();
     time.now += 60_000;
-    const next = await deliverer.drain();
+    const next = await notifier.drain();
     time.now += 60_000;
-    const idle = await deliverer.drain();
+    const idle = await notifier.drain();
 
     // Assess
     expect(late).toMatchObject({ messages: 0, unconfirmed: 1, pending: 3, failed: 0 });
@@ -241,13 +241,13 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
 
   it('does not mark alerts delivered on an HTTP 200 whose body is invalid_blocks, and reports the error without the URL', async () => {
     // Prepare
-    const { deliverer, enqueue, outbox, logs } = await setup();
+    const { notifier, enqueue, outbox, logs } = await setup();
     const [bad, good] = [makeAlert(), makeAlert()];
     await enqueue([bad!, good!]);
     slack.script(reply.okStatusError('invalid_blocks'));
 
     // Act
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     expect(result).toMatchObject({ messages: 1, violations: 1, failed: 1, pending: 1 });
@@ -269,23 +269,23 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
 
   it('reports 404 channel_not_found clearly, does not retry in a loop, and delivers after the fix', async () => {
     // Prepare
-    const { deliverer, time, enqueue, logs, outbox } = await setup();
+    const { notifier, time, enqueue, logs, outbox } = await setup();
     const alerts = [makeAlert(), makeAlert()];
     await enqueue(alerts);
     slack.setDefault(reply.channelNotFound);
 
     // Act: the broken webhook, then stream/schedule triggers within the pause
-    const broken = await deliverer.drain();
+    const broken = await notifier.drain();
     for (let i = 0; i < 4; i++) {
       time.now += 60_000;
-      await deliverer.drain();
+      await notifier.drain();
     }
     const requestsWhileBroken = slack.requests.length;
     const gate = await outbox.getRouteGate();
     // Act: the channel is fixed; the pause (5 min after the first failure) ends
     slack.setDefault(reply.ok);
     time.now += 60_000;
-    const fixed = await deliverer.drain();
+    const fixed = await notifier.drain();
 
     // Assess
     expect(broken).toMatchObject({ messages: 0, pending: 2, failed: 1 });
@@ -305,7 +305,7 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
 
   it('backs off a still-broken webhook: 5, 10, 20 minutes between attempts', async () => {
     // Prepare
-    const { deliverer, time, enqueue } = await setup();
+    const { notifier, time, enqueue } = await setup();
     await enqueue([makeAlert()]);
     slack.setDefault(reply.noService);
     const attemptsAt: number[] = [];
@@ -313,7 +313,7 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
     // Act: a drain every minute for 40 minutes
     for (let minute = 0; minute <= 40; minute++) {
       const before = slack.requests.length;
-      await deliverer.drain();
+      await notifier.drain();
       if (slack.requests.length > before) attemptsAt.push(minute);
       time.now += 60_000;
     }
@@ -324,16 +324,16 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
 
   it('retries a message Slack refuses (400 invalid_payload) later without blocking the others, then parks it', async () => {
     // Prepare
-    const { deliverer, time, enqueue, outbox } = await setup({ maxMessageAttempts: 2 });
+    const { notifier, time, enqueue, outbox } = await setup({ maxMessageAttempts: 2 });
     const [bad, good] = [makeAlert(), makeAlert()];
     await enqueue([bad!, good!]);
     slack.script(reply.invalidPayload);
 
     // Act
-    const first = await deliverer.drain();
+    const first = await notifier.drain();
     slack.script(reply.invalidPayload);
     time.now += 61_000;
-    const second = await deliverer.drain();
+    const second = await notifier.drain();
 
     // Assess
     expect(first).toMatchObject({ messages: 1, failed: 1, pending: 1 });
@@ -351,7 +351,7 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
 
   it('posts hostile alerts as valid JSON, within limits, mentioning nobody', async () => {
     // Prepare
-    const { deliverer, enqueue } = await setup();
+    const { notifier, enqueue } = await setup();
     const long = HOSTILE.repeat(80).slice(0, 10_000);
     const alerts = [
       makeAlert({ annotation: '<!channel> <@U123> <!here|x> "q" \\ \n \u202E' }),
@@ -361,7 +361,7 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
     await enqueue(alerts);
 
     // Act
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     expect(result).toMatchObject({ messages: 3, failed: 0 });
@@ -375,7 +375,7 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
 
   it('turns a storm in the real outbox into a few digests that count every alert, each delivered once', async () => {
     // Prepare: 400 violations (the 20,000 case is deliver-alerts-storm.test.ts: dynalite takes ~2 ms a write)
-    const { deliverer, enqueue, outbox } = await setup();
+    const { notifier, enqueue, outbox } = await setup();
     const alerts = Array.from({ length: 400 }, (_, i) =>
       makeAlert({
         account: (100000000000 + (i % 10)).toString(),
@@ -386,7 +386,7 @@ describe('deliver alerts from the outbox to a local Slack webhook', () => {
     await enqueue(alerts);
 
     // Act
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     const messages = posted();

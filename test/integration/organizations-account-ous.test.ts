@@ -1,7 +1,7 @@
 /**
  * The OU lookup of the notifier with the real OrganizationsClient against a local stand-in of
  * ListParents (JSON 1.1): the chain up to the root, the cache and its TTL, an account outside the
- * organization, and errors that must reach the deliverer (so it keeps the alerts pending).
+ * organization, and errors that must reach the notifier (so it keeps the alerts pending).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {

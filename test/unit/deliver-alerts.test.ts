@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messages.js';
 import type { Alert } from '../../src/domain/compliance-state.js';
 import type { MessageSink, PostResult, SlackMessage } from '../../src/ports/message-sink.js';
-import { createAlertDeliverer, type MessageRenderer } from '../../src/use-cases/deliver-alerts.js';
+import { createNotifier, type MessageRenderer } from '../../src/use-cases/deliver-alerts.js';
 import { makeAlert } from '../helpers/alerts.js';
 import { InMemoryOutbox } from '../helpers/in-memory-outbox.js';
 
@@ -42,14 +42,14 @@ class LaggingFailureOutbox extends InMemoryOutbox {
 
 const fixedClock = () => new Date('2024-05-01T10:00:00.000Z');
 
-describe('alert deliverer', () => {
+describe('alert notifier', () => {
   it('never re-posts an alert that the lagging pending index still lists', async () => {
     // Prepare
     const outbox = new LaggingOutbox();
     const alerts = [makeAlert(), makeAlert()];
     await outbox.enqueue(alerts, fixedClock());
     const sink = recordingSink();
-    const deliverer = createAlertDeliverer({
+    const notifier = createNotifier({
       renderer: createSlackMessageRenderer(),
       outbox,
       sink,
@@ -58,8 +58,8 @@ describe('alert deliverer', () => {
     });
 
     // Act
-    const first = await deliverer.drain();
-    const second = await deliverer.drain();
+    const first = await notifier.drain();
+    const second = await notifier.drain();
 
     // Assess
     expect(first.messages).toBe(2);
@@ -79,7 +79,7 @@ describe('alert deliverer', () => {
       },
       digest: () => ({ message: { text: 'd', blocks: [] }, droppedBlocks: 0 }),
     };
-    const deliverer = createAlertDeliverer({
+    const notifier = createNotifier({
       outbox,
       sink: recordingSink(),
       renderer,
@@ -88,7 +88,7 @@ describe('alert deliverer', () => {
     });
 
     // Act
-    await deliverer.drain();
+    await notifier.drain();
 
     // Assess: retried later with backoff, not re-refused (and parked) within the same drain
     const item = outbox.items.get(broken.eventId)!;
@@ -101,7 +101,7 @@ describe('alert deliverer', () => {
     const outbox = new InMemoryOutbox();
     await outbox.enqueue([makeAlert(), makeAlert(), makeAlert()], fixedClock());
     const sink = recordingSink();
-    const deliverer = createAlertDeliverer({
+    const notifier = createNotifier({
       renderer: createSlackMessageRenderer(),
       outbox,
       sink,
@@ -109,7 +109,7 @@ describe('alert deliverer', () => {
     });
 
     // Act
-    const results = await Promise.all([deliverer.drain(), deliverer.drain(), deliverer.drain()]);
+    const results = await Promise.all([notifier.drain(), notifier.drain(), notifier.drain()]);
 
     // Assess
     expect(results.map((r) => r.messages)).toEqual([3, 0, 0]);
@@ -130,10 +130,10 @@ describe('alert deliverer', () => {
       digest: () => ({ message: { text: 'd', blocks: [] }, droppedBlocks: 0 }),
     };
     const sink = recordingSink();
-    const deliverer = createAlertDeliverer({ outbox, sink, renderer, minIntervalMs: 0, clock: fixedClock });
+    const notifier = createNotifier({ outbox, sink, renderer, minIntervalMs: 0, clock: fixedClock });
 
     // Act
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     expect(result).toEqual({
@@ -172,10 +172,10 @@ describe('alert deliverer', () => {
       },
     };
     const sink = recordingSink();
-    const deliverer = createAlertDeliverer({ outbox, sink, renderer, minIntervalMs: 0, clock: fixedClock });
+    const notifier = createNotifier({ outbox, sink, renderer, minIntervalMs: 0, clock: fixedClock });
 
     // Act
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     expect(result).toMatchObject({ violations: 40, pending: 0 });
@@ -193,7 +193,7 @@ describe('alert deliverer', () => {
     const sink = recordingSink();
     const errors: string[] = [];
     const logger = { info: () => {}, warn: () => {}, error: (m: string) => errors.push(m) };
-    const deliverer = createAlertDeliverer({
+    const notifier = createNotifier({
       renderer: createSlackMessageRenderer(),
       outbox,
       sink,
@@ -203,7 +203,7 @@ describe('alert deliverer', () => {
     });
 
     // Act
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     expect(result).toMatchObject({ messages: 1, pending: 0 });
@@ -221,7 +221,7 @@ describe('alert deliverer', () => {
     const alerts = [makeAlert(), makeAlert(), makeAlert()];
     await outbox.enqueue(alerts, fixedClock());
     const sink = recordingSink([{ ok: false, retryable: true, ambiguous: true, reason: 'no answer' }]);
-    const deliverer = createAlertDeliverer({
+    const notifier = createNotifier({
       renderer: createSlackMessageRenderer(),
       outbox,
       sink,
@@ -230,7 +230,7 @@ describe('alert deliverer', () => {
     });
 
     // Act
-    const result = await deliverer.drain();
+    const result = await notifier.drain();
 
     // Assess
     expect(result).toMatchObject({ messages: 0, unconfirmed: 1, failed: 0, pending: 3 });

@@ -1,5 +1,5 @@
 /**
- * The flapping message (templates/flapping.liquid) with hostile data, and how the deliverer plans
+ * The flapping message (templates/flapping.liquid) with hostile data, and how the notifier plans
  * it: its own message, also in a storm.
  */
 import { describe, expect, it } from 'vitest';

@@ -88,7 +88,7 @@ async function consume(evaluations: readonly Evaluation[], size: number, deps = 
   return deps;
 }
 
-/** The outbox as `<id> <kind>` lines, sorted: what the deliverer would post. */
+/** The outbox as `<id> <kind>` lines, sorted: what the notifier would post. */
 function posted(alerts: ReadonlyMap<string, Alert>): string[] {
   return [...alerts.values()]
     .map((a) => `${a.eventId} ${a.kind}${a.wasFlapping ? ' (was flapping)' : ''}`)

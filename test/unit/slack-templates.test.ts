@@ -50,7 +50,7 @@ function assertSafe(message: SlackMessage): void {
   }
 }
 
-/** An alert with the context the deliverer gives when it knows nothing more (as renderer arguments). */
+/** An alert with the context the notifier gives when it knows nothing more (as renderer arguments). */
 function withContext(alert: Alert): [Alert, ReturnType<typeof defaultAlertContext>] {
   return [alert, defaultAlertContext(alert)];
 }

@@ -30,7 +30,7 @@ const USAGE = `Usage:
   config-monitor mute audit [--id MUTE_ID] [--limit N] [--json] [--data-dir DIR]
 
 Mutes an accepted risk until a date. A muted violation is decided and recorded as usual but not
-posted to Slack: the alert deliverer holds back, when it delivers, every alert of a pair a mute in
+posted to Slack: the alert notifier holds back, when it delivers, every alert of a pair a mute in
 force covers (marked delivered-as-muted in the outbox, counted). When the mute expires or is
 removed, each pair it covers that is still non-compliant alerts again, once. The report and the
 dashboard show the muted pairs apart, and the score with and without them.

@@ -24,14 +24,14 @@
  *   released with conditional writes (see {@link AlertOutboxRepository.acquireDrainLease}), so at
  *   most one drain posts to a webhook at a time without reserved concurrency. No GSI keys, no TTL.
  * - `unconfirmed_posts` on an alert item: how many of its posts were sent but never answered
- *   (Slack may have posted them); the deliverer re-posts such an alert once at most, then parks it.
+ *   (Slack may have posted them); the notifier re-posts such an alert once at most, then parks it.
  * - `muted_by` on an alert item: the mute that held it back (src/domain/mute.ts). It is marked
  *   delivered (`delivered_at`, `message_ref = muted:<mute id>`) without being posted.
  * - `expired_at` (epoch seconds, 90 days after enqueue) — DynamoDB TTL; it also bounds how long an
  *   alert can stay undeliverable (a webhook broken for 90 days).
  *
  * Why one file: one table; its item kinds (alerts, route gates, the lease) share the key layout,
- * the conditional-write helpers and the TTL above, and the deliverer's guarantees rest on how they
+ * the conditional-write helpers and the TTL above, and the notifier's guarantees rest on how they
  * are written together.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';

@@ -2,13 +2,13 @@
  * The Slack thread of each (resource, rule) pair in bot mode: the channel and `ts` of the message a
  * violation was posted as, so its resolution can update that message and reply in its thread, and a
  * re-opened violation can reply there instead of posting anew (docs/slack.md "Bot mode"). Written
- * and read by the deliverer only (src/use-cases/deliver-alerts.ts).
+ * and read by the notifier only (src/use-cases/deliver-alerts.ts).
  *
  * Why the outbox table and not the state item. The issue asks to "keep each violation's channel and
  * ts in the state", but the state item is the consumer's: compliance-state.repository.ts writes it
  * with a whole-item PutCommand (conditional on the evaluation order), so every newer evaluation of
  * the pair — the resolution itself, typically, and often before its alert is delivered — would
- * replace the item and erase a `ts` the deliverer had added. Making the consumer carry the ts over
+ * replace the item and erase a `ts` the notifier had added. Making the consumer carry the ts over
  * would need a read-modify-write under the order condition on the hot path of every evaluation, for
  * a value only the notifier uses; and the notifier may write the outbox table, not the state table.
  * So the thread is an item of its own in the outbox table, written by the one writer that needs it:

@@ -9,7 +9,7 @@
  * and once per OU above it, not once per alert, and an account moved to another OU is routed by its
  * new OU within the TTL. Concurrent lookups of one id share one request. An account that is not in
  * the organization (`ChildNotFoundException`) has no OUs (cached too); any other error rejects, so
- * the deliverer keeps the alerts pending rather than send them to the default destination.
+ * the notifier keeps the alerts pending rather than send them to the default destination.
  */
 import {
   ChildNotFoundException,

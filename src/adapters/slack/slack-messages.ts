@@ -85,7 +85,7 @@ export function renderTemplate(
 }
 
 /**
- * The message for one violation (`templates/violation.liquid`). `context` is what the deliverer
+ * The message for one violation (`templates/violation.liquid`). `context` is what the notifier
  * looked up for it (severity, catalog entry, account name, route, the change that caused it);
  * `defaultAlertContext(alert)` when nothing more is known.
  */

@@ -75,7 +75,7 @@ export class SlackBotTokenSecret extends SlackSecret {
   }
 }
 
-export interface AlertDeliveryProps {
+export interface NotifierProps {
   /** The alert outbox; its stream (new images) wakes the notifier when alerts are enqueued. */
   readonly outboxTable: dynamodb.ITable;
   readonly webhookSecret: secretsmanager.ISecret;
@@ -130,11 +130,11 @@ export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
  * the others return at once. Two triggers share the work: the outbox stream for latency, a
  * one-minute schedule for retries, digests and taking over a lease left by a crashed drain.
  */
-export class AlertDelivery extends Construct {
+export class Notifier extends Construct {
   readonly function: MonitorFunction;
   readonly scheduleRule: events.Rule;
 
-  constructor(scope: Construct, id: string, props: AlertDeliveryProps) {
+  constructor(scope: Construct, id: string, props: NotifierProps) {
     super(scope, id);
     this.function = new MonitorFunction(this, 'Function', {
       handler: 'notifier',

@@ -1,5 +1,5 @@
 /**
- * Alert delivery in the embedded stack: the deliverer the notifier Lambda runs, wired to the local
+ * Alert delivery in the embedded stack: the notifier the notifier Lambda runs, wired to the local
  * outbox, sink and mutes; the loop that drains it until done (`ingest`); and the background
  * drains of `up`, as the outbox stream trigger and the 1-minute schedule do in AWS.
  */
@@ -14,10 +14,10 @@ import { createSlackMessageRenderer } from '../../src/adapters/slack/slack-messa
 import type { RoutingConfig } from '../../src/domain/routing-config.js';
 import { createAlertContexts } from '../../src/use-cases/alert-contexts.js';
 import {
-  type AlertDeliverer,
-  createAlertDeliverer,
+  createNotifier,
   type DestinationSink,
   type DrainResult,
+  type Notifier,
 } from '../../src/use-cases/deliver-alerts.js';
 import { createDeliveryMutes } from '../../src/use-cases/mutes.js';
 import type { StackLogger } from './stack-logger.js';
@@ -29,7 +29,7 @@ const SOON_MS = 1000;
 /** A drain this often, for the alerts waiting for a retry. */
 const SCHEDULE_MS = 60_000;
 
-export interface DelivererOptions {
+export interface NotifierOptions {
   readonly doc: DynamoDBDocumentClient;
   readonly tables: { readonly state: string; readonly mutes: string; readonly events: string };
   readonly outbox: AlertOutboxRepository;
@@ -42,9 +42,9 @@ export interface DelivererOptions {
   readonly logger: StackLogger;
 }
 
-export function createStackDeliverer(options: DelivererOptions): AlertDeliverer {
+export function createStackNotifier(options: NotifierOptions): Notifier {
   const { doc, tables, outbox, logger } = options;
-  return createAlertDeliverer({
+  return createNotifier({
     outbox,
     destinations: options.destinations,
     defaultDestination: options.routing.defaultDestination,
@@ -77,7 +77,7 @@ export interface DeliverOptions {
 
 /** Drains the alert outbox until empty, the sink fails, or the time is up. Sums the drains. */
 export async function deliverAlerts(
-  deliverer: AlertDeliverer,
+  notifier: Notifier,
   deliverOptions: DeliverOptions = {},
 ): Promise<DrainResult> {
   const deadline = Date.now() + (deliverOptions.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS);
@@ -93,7 +93,7 @@ export async function deliverAlerts(
   for (;;) {
     const budget = deadline - Date.now();
     if (budget <= 0) break;
-    const result = await deliverer.drain({ timeBudgetMs: budget });
+    const result = await notifier.drain({ timeBudgetMs: budget });
     total.messages += result.messages;
     total.violations += result.violations;
     total.resolutions += result.resolutions;
@@ -124,18 +124,18 @@ export interface BackgroundDelivery {
  * drain starts while `paused()` (an ingest drains at its end and reports the messages).
  */
 export function createBackgroundDelivery(options: {
-  readonly deliverer: AlertDeliverer;
+  readonly notifier: Notifier;
   readonly logger: StackLogger;
   readonly paused: () => boolean;
 }): BackgroundDelivery {
-  const { deliverer, logger, paused } = options;
+  const { notifier, logger, paused } = options;
   let started = false;
   let deliveryTimer: NodeJS.Timeout | undefined;
   let scheduleTimer: NodeJS.Timeout | undefined;
   const backgroundDrain = () => {
     deliveryTimer = undefined;
     if (paused()) return;
-    deliverer.drain().catch((err: unknown) => logger.error('alert delivery failed', { error: String(err) }));
+    notifier.drain().catch((err: unknown) => logger.error('alert delivery failed', { error: String(err) }));
   };
   return {
     start() {
