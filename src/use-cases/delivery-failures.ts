@@ -4,8 +4,9 @@
  * post. A failed post leaves its alerts pending (`attempts + 1`), so alerts are delayed, never lost;
  * the consumer only enqueues, so the Kinesis stream is never blocked by Slack.
  * - Slack down (5xx, 429, a network error before the message was sent — after the client's own
- *   bounded retries): the webhook's route gate closes for max(Retry-After, 30 s · 2^(n-1))
- *   capped at 5 min (Retry-After capped at 15 min), and the drain stops. Stream and schedule
+ *   bounded retries): the webhook's route gate closes for max(Retry-After, the backoff of
+ *   TRANSIENT_BASE_MS up to TRANSIENT_CAP_MS; Retry-After capped at RETRY_AFTER_CAP_MS), and the
+ *   drain stops. Stream and schedule
  *   triggers inside that window only read the gate.
  * - No answer to a message that was sent (a timeout or a reset after the request went out —
  *   Slack may have posted it and answered late, or never): ambiguous, so it is not re-posted in
@@ -15,19 +16,23 @@
  *   post goes unanswered too, they are parked instead of being posted a third time.
  * - Webhook broken (`no_service`, `channel_not_found`, 403/404/410): logged at error level with
  *   Slack's error text (never the URL) and counted in `failed`; the alerts stay pending and the
- *   gate closes for 5 min · 2^(n-1), capped at 1 h — a bounded retry cadence until someone fixes
+ *   gate closes for the backoff of WEBHOOK_BASE_MS up to WEBHOOK_CAP_MS — a bounded retry cadence until someone fixes
  *   the secret or the channel, after which the backlog goes out (as digests if large). Nothing is
- *   dropped except by the outbox TTL (90 days).
+ *   dropped except by the outbox TTL.
  * - One message refused (`invalid_payload`, `invalid_blocks`…, with HTTP 400 or 200 — any
  *   answer but `ok` is an error — or a render error): only its
- *   alerts are retried later (1 min · 2^(attempts-1), capped at 1 h) so they never block the
+ *   alerts are retried later (the backoff of MESSAGE_BASE_MS up to MESSAGE_CAP_MS) so they never block the
  *   ones behind them; after `maxMessageAttempts` they are parked (out of the pending index, kept
  *   in the table, logged at error level).
+ *
+ * The numbers live in the constants below (each backoff doubles per consecutive failure, from its
+ * base to its cap: src/domain/backoff.ts); docs/slack.md's failure table gives them for operators.
  *
  * Alerts refused or parked by this process are deferred in memory until their retry time: the
  * lagging pending index can still list them without it, and re-trying them at once would use up
  * their attempts within one drain.
  */
+import { backoffDelay } from '../domain/backoff.js';
 import type { AlertOutbox, PendingAlert } from '../ports/alert-outbox.js';
 import type { Logger } from '../ports/logger.js';
 import type { PostResult } from '../ports/message-sink.js';
@@ -131,7 +136,11 @@ export function createFailurePolicy(deps: FailurePolicyDeps): FailurePolicy {
         for (const id of ids) deferredUntil.set(id, now.getTime() + RECENTLY_DELIVERED_MS);
         return;
       }
-      const delay = Math.min(MESSAGE_BASE_MS * 2 ** (attempts - 1), MESSAGE_CAP_MS);
+      const delay = backoffDelay(attempts, {
+        baseMs: MESSAGE_BASE_MS,
+        capMs: MESSAGE_CAP_MS,
+        jitter: 'none',
+      });
       logger?.error('Slack refused a message; its alerts will be retried', {
         reason,
         alerts: ids.length,
@@ -164,9 +173,9 @@ export function createFailurePolicy(deps: FailurePolicyDeps): FailurePolicy {
       const delay = posted.retryable
         ? Math.max(
             Math.min(posted.retryAfterMs ?? 0, RETRY_AFTER_CAP_MS),
-            Math.min(TRANSIENT_BASE_MS * 2 ** (failures - 1), TRANSIENT_CAP_MS),
+            backoffDelay(failures, { baseMs: TRANSIENT_BASE_MS, capMs: TRANSIENT_CAP_MS, jitter: 'none' }),
           )
-        : Math.min(WEBHOOK_BASE_MS * 2 ** (failures - 1), WEBHOOK_CAP_MS);
+        : backoffDelay(failures, { baseMs: WEBHOOK_BASE_MS, capMs: WEBHOOK_CAP_MS, jitter: 'none' });
       const extra = {
         destination,
         reason: posted.reason,
