@@ -9,6 +9,7 @@
  * Why one file: it is a data catalog (the rules, the resource types and the regions of the
  * synthetic organization), read as one table.
  */
+import type { ChangedPropertyValue, ChangeType, Status } from './events.js';
 import type { Random } from './random.js';
 
 export interface ResourceTypeSpec {
@@ -561,3 +562,23 @@ export const RESOURCE_TEAMS = [
   'mobile',
   'analytics',
 ] as const;
+
+/**
+ * The change AWS Config reports before a change-triggered evaluation of `ruleName` to `status`: the
+ * rule's property moving to the value the status implies (RULE_PROPERTIES; `Configuration` for the
+ * others). A null side is a property created or deleted.
+ */
+export function ruleChange(ruleName: string, status: Status): Record<string, ChangedPropertyValue> {
+  const property = RULE_PROPERTIES[ruleName] ?? {
+    path: 'Configuration',
+    compliant: { compliant: true },
+    nonCompliant: { compliant: false },
+  };
+  const [previousValue, updatedValue] =
+    status === 'NON_COMPLIANT'
+      ? [property.compliant, property.nonCompliant]
+      : [property.nonCompliant, property.compliant];
+  const changeType: ChangeType =
+    previousValue === null ? 'CREATE' : updatedValue === null ? 'DELETE' : 'UPDATE';
+  return { [property.path]: { previousValue, updatedValue, changeType } };
+}

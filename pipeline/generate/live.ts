@@ -5,7 +5,7 @@
  * event) and evaluated NON_COMPLIANT on that change — so `npm start` shows single messages with
  * the change that caused them. Deterministic for a given `now`.
  */
-import { RESOURCE_TEAMS, RULE_PROPERTIES } from './catalog.js';
+import { RESOURCE_TEAMS, ruleChange } from './catalog.js';
 import {
   complianceChangeEvent,
   configurationItemEvent,
@@ -14,6 +14,7 @@ import {
   type ResourceRef,
 } from './events.js';
 import type { OrganizationProfile } from './organization.js';
+import { uuidOf } from './random.js';
 
 interface LiveCase {
   readonly rule: string;
@@ -51,17 +52,8 @@ const CASES: readonly LiveCase[] = [
   },
 ];
 
-/** A UUID from a label and `now`: the same live tail for the same start. */
-function uuidOf(label: string, now: number): string {
-  let h = 2166136261;
-  const parts: string[] = [];
-  for (let round = 0; round < 4; round++) {
-    for (const ch of `${label}:${now}:${round}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
-    parts.push(h.toString(16).padStart(8, '0'));
-  }
-  const hex = parts.join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+/** An id of the tail, from its role and `now`: the same tail for the same start. */
+const idOf = (label: string, now: number): string => uuidOf(`demo-live:${label}:${now}`);
 
 /**
  * The live tail's events, in delivery order, dated just before `now`: per case, the resource's
@@ -90,7 +82,6 @@ export function demoLiveEvents(
       ruleName: c.rule,
       ruleArn: `arn:aws:config:${region}:${account}:config-rule/config-rule-live${i}`,
     };
-    const property = RULE_PROPERTIES[c.rule];
     const createdAt = now - 5 * 60_000 + i * 7_000;
     const changedAt = createdAt + 60_000;
     const first: Evaluation = {
@@ -109,30 +100,20 @@ export function demoLiveEvents(
       annotation: c.annotation,
       recordedAt: changedAt + 4_000,
     };
-    const createId = uuidOf(`create-${i}`, now);
-    const changeId = uuidOf(`change-${i}`, now);
+    const createId = idOf(`create-${i}`, now);
+    const changeId = idOf(`change-${i}`, now);
     events.push(
       configurationItemEvent(createId, ref, 'CREATE', createdAt, createdAt + 2_000, false, {
         tags: c.tags,
-        relatedEvents: [uuidOf(`trail-create-${i}`, now)],
+        relatedEvents: [idOf(`trail-create-${i}`, now)],
       }),
-      complianceChangeEvent(uuidOf(`first-${i}`, now), rule, ref, first, undefined, first.at + 500),
+      complianceChangeEvent(idOf(`first-${i}`, now), rule, ref, first, undefined, first.at + 500),
       configurationItemEvent(changeId, ref, 'UPDATE', changedAt, changedAt + 2_000, false, {
         tags: c.tags,
-        relatedEvents: [uuidOf(`trail-change-${i}`, now)],
-        ...(property
-          ? {
-              changedProperties: {
-                [property.path]: {
-                  previousValue: property.compliant,
-                  updatedValue: property.nonCompliant,
-                  changeType: property.compliant === null ? 'CREATE' : 'UPDATE',
-                },
-              },
-            }
-          : {}),
+        relatedEvents: [idOf(`trail-change-${i}`, now)],
+        changedProperties: ruleChange(c.rule, 'NON_COMPLIANT'),
       }),
-      complianceChangeEvent(uuidOf(`violation-${i}`, now), rule, ref, violation, first, violation.at + 500),
+      complianceChangeEvent(idOf(`violation-${i}`, now), rule, ref, violation, first, violation.at + 500),
     );
   });
   return events;

@@ -21,7 +21,6 @@
  * and window come from the same pass over each pair's history (`simulate`, on the pair's own random
  * stream), which split would have to agree on from two files.
  */
-import { createHash } from 'node:crypto';
 import { yesterdayUtc } from '../../src/domain/archive-schema.js';
 import type { StandInResult, StandInSource } from '../embedded/config-aggregator-stand-in.js';
 import {
@@ -29,14 +28,13 @@ import {
   RESOURCE_TEAMS,
   RESOURCE_TYPES,
   type ResourceTypeSpec,
-  RULE_PROPERTIES,
   RULES,
   type RuleSpec,
+  ruleChange,
   STORM_FILL_RULE,
 } from './catalog.js';
 import { GenerateOptionError } from './errors.js';
 import {
-  type ChangedPropertyValue,
   type ChangeType,
   complianceChangeEvent,
   configurationItemEvent,
@@ -47,7 +45,7 @@ import {
   type RuleDeployment,
   type Status,
 } from './events.js';
-import { Random } from './random.js';
+import { Random, uuidOf } from './random.js';
 
 export type { EventBridgeEvent } from './events.js';
 
@@ -385,7 +383,7 @@ function* organization(o: Normalized, split: Split | null): Generator<EventBridg
       emit(notifiedAt + random.int(0, 1500), () =>
         configurationItemEvent(id, resource.ref, changeType, capturedAt, notifiedAt, oversized, {
           tags: resourceTags(resource.ref),
-          relatedEvents: [cloudTrailEventId(id)],
+          relatedEvents: [uuidOf(`cloudtrail:${id}`)],
         }),
       );
     };
@@ -432,8 +430,8 @@ function* organization(o: Normalized, split: Split | null): Generator<EventBridg
           const itemNotified = evaluation.at + pair.random.int(2 * SECOND, 60 * SECOND);
           emit(itemNotified, () =>
             configurationItemEvent(itemId, pair.resource.ref, 'UPDATE', evaluation.at, itemNotified, false, {
-              changedProperties: changedPropertiesFor(pair.rule, evaluation.status),
-              relatedEvents: [cloudTrailEventId(itemId)],
+              changedProperties: ruleChange(pair.rule.name, evaluation.status),
+              relatedEvents: [uuidOf(`cloudtrail:${itemId}`)],
               tags: resourceTags(pair.resource.ref),
             }),
           );
@@ -716,34 +714,9 @@ function simulate(pair: Pair, start: number, end: number, stormAt: number, split
   return out;
 }
 
-/**
- * The change AWS Config reports before a change-triggered evaluation: the rule's property moving to
- * the value the new status implies (RULE_PROPERTIES; `Configuration` for the others).
- */
-function changedPropertiesFor(rule: RuleSpec, status: Status): Record<string, ChangedPropertyValue> {
-  const property = RULE_PROPERTIES[rule.name] ?? {
-    path: 'Configuration',
-    compliant: { compliant: true },
-    nonCompliant: { compliant: false },
-  };
-  const [previousValue, updatedValue] =
-    status === 'NON_COMPLIANT'
-      ? [property.compliant, property.nonCompliant]
-      : [property.nonCompliant, property.compliant];
-  const changeType: ChangeType =
-    previousValue === null ? 'CREATE' : updatedValue === null ? 'DELETE' : 'UPDATE';
-  return { [property.path]: { previousValue, updatedValue, changeType } };
-}
-
-/** A CloudTrail event id (a UUID) derived from the item change's id: no draw from the random streams. */
-function cloudTrailEventId(itemId: string): string {
-  const hex = createHash('sha256').update(`cloudtrail:${itemId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
 /** A resource's tags, stable for its id: its owning team, and `data-class: pii` on one in ten. */
 function resourceTags(ref: ResourceRef): Record<string, string> {
-  const h = createHash('sha256').update(`tags:${ref.account}:${ref.resourceId}`).digest();
-  const team = RESOURCE_TEAMS[(h[0] ?? 0) % RESOURCE_TEAMS.length] as string;
-  return (h[1] ?? 0) % 10 === 0 ? { team, 'data-class': 'pii' } : { team };
+  const random = new Random(0, `tags:${ref.account}:${ref.resourceId}`);
+  const team = random.pick(RESOURCE_TEAMS);
+  return random.chance(0.1) ? { team, 'data-class': 'pii' } : { team };
 }
