@@ -23,7 +23,10 @@
  *    BatchWriteItem of the very items the pipeline left in its three tables (25 a call, 4 calls in
  *    flight: batchWriteAll), and kinesalite PutRecords (500 a call, one in flight, as ingest) and
  *    GetRecords (every shard at once, 100 a call, as the pollers) of the very records ingest put.
- *    The ratios say how close to its parts the pipeline runs.
+ *    And as many conditional PutItems as the pipeline made (`attribute_not_exists(pk)`, of the
+ *    same items, 16 in flight), with the CPU each costs: the single-item conditional writes (the id
+ *    claim, the state, the alert) are what bounds the pipeline, since DynamoDB's BatchWriteItem
+ *    takes no condition. The ratios say how close to its parts the pipeline runs.
  *
  * The machine is shared (2 cores): the load average is printed at the start and the end; compare
  * runs only at a low load. Prints a table, then as the LAST line:
@@ -50,7 +53,7 @@ import {
   PutRecordsCommand,
   waitUntilStreamExists,
 } from '@aws-sdk/client-kinesis';
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { readIngestRecords } from '../pipeline/cli/commands/ingest.js';
 import { startServiceThread } from '../pipeline/embedded/service-threads.js';
 import {
@@ -66,7 +69,7 @@ import {
   createDynamoClient,
   createKinesisClient,
 } from '../src/adapters/aws-clients.js';
-import { batchWriteAll } from '../src/adapters/dynamodb/batch-write.js';
+import { batchWriteAll, forEachLimited } from '../src/adapters/dynamodb/batch-write.js';
 import { ensureTables } from '../src/adapters/dynamodb/create-tables.js';
 import { TABLES, type TableDefinition, tableName } from '../src/adapters/dynamodb/table-definitions.js';
 import {
@@ -296,7 +299,10 @@ async function scanTables(s: EmbeddedStack): Promise<Map<TableDefinition, Record
   return out;
 }
 
-async function dynaliteCeiling(items: Map<TableDefinition, Record<string, unknown>[]>) {
+async function dynaliteCeiling(
+  items: Map<TableDefinition, Record<string, unknown>[]>,
+  conditionalPuts: number,
+) {
   const service = await startServiceThread('dynalite', join(root, 'ceiling', 'dynamodb'));
   const client = createDynamoClient({ endpoint: service.endpoint });
   const doc: DynamoDBDocumentClient = createDocumentClient({ endpoint: service.endpoint });
@@ -313,7 +319,29 @@ async function dynaliteCeiling(items: Map<TableDefinition, Record<string, unknow
       if (unprocessed.length > 0) throw new Error(`${unprocessed.length} items left unprocessed`);
       count += list.length;
     }
-    return { items: count, ms: performance.now() - began };
+    const batchMs = performance.now() - began;
+    // The pipeline's single-item conditional writes (the id claim, the state, the alert): as many
+    // PutItems as it made, of its own items, each `attribute_not_exists(pk)` on a fresh table (a
+    // new table set per pass over the items), 16 in flight (the state and resource repositories'
+    // concurrency; claims put 32).
+    const puts: { TableName: string; Item: Record<string, unknown> }[] = [];
+    for (let pass = 0; puts.length < conditionalPuts && count > 0; pass++) {
+      await ensureTables(client, `put${pass}`);
+      for (const [definition, list] of items) {
+        for (const Item of list) {
+          if (puts.length >= conditionalPuts) break;
+          puts.push({ TableName: tableName(`put${pass}`, definition), Item });
+        }
+      }
+    }
+    const putCpu = process.cpuUsage();
+    const putBegan = performance.now();
+    await forEachLimited(puts, 16, async (put) => {
+      await doc.send(new PutCommand({ ...put, ConditionExpression: 'attribute_not_exists(pk)' }));
+    });
+    const putMs = performance.now() - putBegan;
+    const putCpuUs = ((c) => c.user + c.system)(process.cpuUsage(putCpu));
+    return { items: count, ms: batchMs, puts: puts.length, putMs, putCpuUs };
   } finally {
     client.destroy();
     doc.destroy();
@@ -384,7 +412,7 @@ async function kinesaliteCeiling(records: readonly StreamRecord[], shards: numbe
 }
 
 phase = 'measuring the dynalite ceiling';
-const dynamoCeiling = await dynaliteCeiling(scanned);
+const dynamoCeiling = await dynaliteCeiling(scanned, ddb.operations.PutItem?.attempts ?? 0);
 scanned.clear();
 const records = await streamRecords();
 phase = 'measuring the kinesalite ceiling';
@@ -412,6 +440,7 @@ const sumCalls = (counts: DynamoCounts | KinesisCounts) =>
     })
     .join(', ');
 const ceilingDdbPerS = perS(dynamoCeiling.ms);
+const ceilingPutItemPerS = perS(dynamoCeiling.putMs);
 const ceilingPutPerS = perS(kinesisCeiling.putMs);
 const ceilingGetPerS = perS(kinesisCeiling.getMs);
 const wholePerS = perS(times.whole);
@@ -477,6 +506,10 @@ const rows: [string, string][] = [
   [
     '  dynalite BatchWriteItem',
     `${dynamoCeiling.items} items (${(dynamoCeiling.items / n).toFixed(2)} per event) in ${fmtS(dynamoCeiling.ms)}: ${Math.round(dynamoCeiling.items / (dynamoCeiling.ms / 1000)).toLocaleString('en-US')} items/s = ${fmtRate(ceilingDdbPerS)}; whole ÷ ceiling ${(wholePerS / ceilingDdbPerS).toFixed(2)}, consumer ÷ ceiling ${(perS(times.consumer) / ceilingDdbPerS).toFixed(2)}`,
+  ],
+  [
+    '  dynalite PutItem, conditional',
+    `${dynamoCeiling.puts} puts (as many as the pipeline's, ${(dynamoCeiling.puts / n).toFixed(2)} per event; 16 in flight) in ${fmtS(dynamoCeiling.putMs)}: ${Math.round(dynamoCeiling.puts / (dynamoCeiling.putMs / 1000)).toLocaleString('en-US')} puts/s, ${(dynamoCeiling.putCpuUs / dynamoCeiling.puts / 1000).toFixed(2)} ms of CPU each (SDK client + dynalite) = ${fmtRate(ceilingPutItemPerS)} for the puts alone; whole ÷ it ${(wholePerS / ceilingPutItemPerS).toFixed(2)}`,
   ],
   [
     '  kinesalite PutRecords',
