@@ -148,3 +148,188 @@ export type ComplianceChangeDetail = typeof complianceChangeDetailSchema.infer;
 export type ConfigurationItemDetail = typeof configurationItemDetailSchema.infer;
 export type OversizedConfigurationItemDetail = typeof oversizedConfigurationItemDetailSchema.infer;
 export type ComplianceType = (typeof COMPLIANCE_TYPES)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Fast paths
+// ---------------------------------------------------------------------------------------------
+//
+// The schemas' checks written out for the consumer's hot path: each `…Allows` is true only when its
+// schema accepts the value, and false when it may not (the caller then runs the schema, which
+// decides and says why). They check what the schema checks, as its compiled `allows` does
+// (`key in data` for a present key, arktype's "object" domain, `Array.isArray`), without its
+// generic traversal: with arktype for every record, validation was a fifth of the consumer's CPU
+// (bench:consumer). test/unit/config-event-fast-path.test.ts holds each to its schema.
+
+/** arktype's `object` domain: functions included. */
+function isObject(value: unknown): value is Record<string, unknown> {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function';
+}
+
+function isNonEmptyString(value: unknown): boolean {
+  return typeof value === 'string' && value.length >= 1;
+}
+
+function isTimestampText(value: unknown): boolean {
+  return typeof value === 'string' && isTimestamp(value);
+}
+
+function isAccountId(value: unknown): boolean {
+  return typeof value === 'string' && ACCOUNT_ID_PATTERN.test(value);
+}
+
+function isRegionName(value: unknown): boolean {
+  return typeof value === 'string' && REGION_PATTERN.test(value);
+}
+
+function isRuleName(value: unknown): boolean {
+  return typeof value === 'string' && RULE_NAME_PATTERN.test(value);
+}
+
+function isStringOrNull(value: unknown): boolean {
+  return value === null || typeof value === 'string';
+}
+
+/** An optional key: absent, or present (`in`, as arktype checks it) with a value `valid` says. */
+function absentOr(data: object, key: string, value: unknown, valid: boolean): boolean {
+  return value === undefined ? !(key in data) : valid;
+}
+
+/** {@link envelopeSchema}'s check. */
+export function envelopeAllows(data: Record<string, unknown>): boolean {
+  const { id, source, account, time, region, detail, version, resources } = data;
+  return (
+    isAccountId(account) &&
+    isObject(detail) &&
+    typeof data['detail-type'] === 'string' &&
+    isNonEmptyString(id) &&
+    isRegionName(region) &&
+    typeof source === 'string' &&
+    isTimestampText(time) &&
+    absentOr(data, 'resources', resources, isStringArray(resources)) &&
+    absentOr(data, 'version', version, typeof version === 'string')
+  );
+}
+
+/** As arktype's `string[]`: every index below the length (a hole is `undefined`, not a string). */
+function isStringArray(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
+  return true;
+}
+
+/**
+ * `evaluationResultSchema`'s check. `ruleName` is the detail's `configRuleName`, already checked:
+ * a qualifier naming the same text needs no second pattern test.
+ */
+function evaluationResultAllows(data: unknown, ruleName: string): boolean {
+  if (!isObject(data)) return false;
+  const { evaluationResultIdentifier: identifier, complianceType, resultRecordedTime } = data;
+  if (!isObject(identifier)) return false;
+  const qualifier = identifier.evaluationResultQualifier;
+  if (!isObject(qualifier)) return false;
+  const { configRuleInvokedTime, annotation } = data;
+  return (
+    (qualifier.configRuleName === ruleName || isRuleName(qualifier.configRuleName)) &&
+    isNonEmptyString(qualifier.resourceId) &&
+    isNonEmptyString(qualifier.resourceType) &&
+    isTimestampText(identifier.orderingTimestamp) &&
+    (complianceType === 'COMPLIANT' ||
+      complianceType === 'NON_COMPLIANT' ||
+      complianceType === 'NOT_APPLICABLE' ||
+      complianceType === 'INSUFFICIENT_DATA') &&
+    isTimestampText(resultRecordedTime) &&
+    absentOr(data, 'annotation', annotation, isStringOrNull(annotation)) &&
+    absentOr(data, 'configRuleInvokedTime', configRuleInvokedTime, isTimestampText(configRuleInvokedTime))
+  );
+}
+
+/** {@link complianceChangeDetailSchema}'s check. */
+export function complianceChangeDetailAllows(detail: object): boolean {
+  const data = detail as Record<string, unknown>;
+  const { configRuleName, messageType, newEvaluationResult, resourceId, resourceType } = data;
+  if (!isRuleName(configRuleName)) return false;
+  const ruleName = configRuleName as string;
+  const { awsAccountId, awsRegion, configRuleARN, notificationCreationTime, oldEvaluationResult } = data;
+  const { reconciliation, recordVersion } = data;
+  return (
+    messageType === 'ComplianceChangeNotification' &&
+    evaluationResultAllows(newEvaluationResult, ruleName) &&
+    isNonEmptyString(resourceId) &&
+    isNonEmptyString(resourceType) &&
+    absentOr(data, 'awsAccountId', awsAccountId, isAccountId(awsAccountId)) &&
+    absentOr(data, 'awsRegion', awsRegion, isRegionName(awsRegion)) &&
+    absentOr(data, 'configRuleARN', configRuleARN, typeof configRuleARN === 'string') &&
+    absentOr(
+      data,
+      'notificationCreationTime',
+      notificationCreationTime,
+      isTimestampText(notificationCreationTime),
+    ) &&
+    absentOr(
+      data,
+      'oldEvaluationResult',
+      oldEvaluationResult,
+      oldEvaluationResult === null || evaluationResultAllows(oldEvaluationResult, ruleName),
+    ) &&
+    absentOr(data, 'reconciliation', reconciliation, reconciliationAllows(reconciliation)) &&
+    absentOr(data, 'recordVersion', recordVersion, typeof recordVersion === 'string')
+  );
+}
+
+function reconciliationAllows(data: unknown): boolean {
+  if (!isObject(data)) return false;
+  const { mode, syncId } = data;
+  return (
+    (mode === 'baseline' || mode === 'drift' || mode === 'gone') &&
+    typeof syncId === 'string' &&
+    syncId.length <= 128 &&
+    syncId.length >= 1
+  );
+}
+
+/** {@link configurationItemDetailSchema}'s check. */
+export function configurationItemDetailAllows(detail: object): boolean {
+  const data = detail as Record<string, unknown>;
+  const {
+    configurationItem: item,
+    messageType,
+    configurationItemDiff: diff,
+    notificationCreationTime,
+  } = data;
+  if (messageType !== 'ConfigurationItemChangeNotification' || !isObject(item)) return false;
+  const { tags, relatedEvents } = item;
+  return (
+    itemCoreAllows(item) &&
+    absentOr(item, 'relatedEvents', relatedEvents, relatedEvents === null || Array.isArray(relatedEvents)) &&
+    absentOr(item, 'tags', tags, tags === null || isObject(tags)) &&
+    absentOr(data, 'configurationItemDiff', diff, diff === null || isObject(diff)) &&
+    absentOr(
+      data,
+      'notificationCreationTime',
+      notificationCreationTime,
+      isTimestampText(notificationCreationTime),
+    )
+  );
+}
+
+/** The checks of `configurationItemCore`. */
+function itemCoreAllows(item: Record<string, unknown>): boolean {
+  const { resourceType, ARN, awsAccountId, awsRegion, configurationItemCaptureTime: captureTime } = item;
+  const { configurationItemStatus: status, configurationStateId: stateId, resourceId, resourceName } = item;
+  return (
+    isNonEmptyString(resourceType) &&
+    absentOr(item, 'ARN', ARN, isStringOrNull(ARN)) &&
+    absentOr(item, 'awsAccountId', awsAccountId, isAccountId(awsAccountId)) &&
+    absentOr(item, 'awsRegion', awsRegion, isRegionName(awsRegion) || awsRegion === 'global') &&
+    absentOr(item, 'configurationItemCaptureTime', captureTime, isTimestampText(captureTime)) &&
+    absentOr(item, 'configurationItemStatus', status, typeof status === 'string') &&
+    absentOr(
+      item,
+      'configurationStateId',
+      stateId,
+      typeof stateId === 'string' || (typeof stateId === 'number' && !Number.isNaN(stateId)),
+    ) &&
+    absentOr(item, 'resourceId', resourceId, typeof resourceId === 'string') &&
+    absentOr(item, 'resourceName', resourceName, isStringOrNull(resourceName))
+  );
+}
