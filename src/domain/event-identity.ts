@@ -12,24 +12,12 @@ import { hash } from 'node:crypto';
 import type { ConfigEvent } from './config-event.js';
 
 /**
- * Fingerprints already computed, by event object. The consumer needs an event's fingerprint three
- * times (the batch's repeats, the claim, the stored item): a SHA-256 of its JSON each time was a
- * quarter of the consumer's CPU (bench:consumer). An event is not changed once parsed, and the
- * map holds it weakly, so the cache neither changes an answer nor keeps an event alive.
+ * A short hash (base64url, 16 bytes) of what the event says happened. Not cached: a caller that
+ * needs it more than once for one event keeps it (the consumer computes it once per record and hands
+ * it to `EventStore.claim` and `markDone`). A WeakMap by event cost about as much as the hash, most
+ * of it in the garbage collector, which visits every entry (bench:consumer).
  */
-const computed = new WeakMap<ConfigEvent, string>();
-
-/** A short hash (base64url, 16 bytes) of what the event says happened. */
 export function eventFingerprint(event: ConfigEvent): string {
-  let fingerprint = computed.get(event);
-  if (fingerprint === undefined) {
-    fingerprint = fingerprintOf(event);
-    computed.set(event, fingerprint);
-  }
-  return fingerprint;
-}
-
-function fingerprintOf(event: ConfigEvent): string {
   // JSON of the list: two lists give the same text only if they are equal. Stored fingerprints
   // must stay comparable: the same SHA-256 (one-shot `hash`, no Hash object), its first 16 bytes.
   return firstSixteenBytes(hash('sha256', listJson(event), 'base64url'));

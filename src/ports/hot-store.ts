@@ -15,11 +15,18 @@ export interface EventStore {
    * Claims the events' ids before their effects (first received wins): `done` are stored and
    * finished (duplicates, or, for an id in `conflicts`, its kept event is finished), `conflicts`
    * were received before with other content (id → the kept event's fingerprint); the others are
-   * this batch's to process.
+   * this batch's to process. `fingerprints`, aligned with `events`, are their fingerprints
+   * (src/domain/event-identity.ts) when the caller has them (default: computed here).
    */
-  claim(events: readonly ConfigEvent[]): Promise<{ done: Set<string>; conflicts: Map<string, string> }>;
-  /** Stores the events as done; returns the ids that could not be written. */
-  markDone(events: readonly ConfigEvent[]): Promise<{ failed: Set<string> }>;
+  claim(
+    events: readonly ConfigEvent[],
+    fingerprints?: readonly string[],
+  ): Promise<{ done: Set<string>; conflicts: Map<string, string> }>;
+  /** Stores the events as done (`fingerprints` as for `claim`); returns the ids that could not be written. */
+  markDone(
+    events: readonly ConfigEvent[],
+    fingerprints?: readonly string[],
+  ): Promise<{ failed: Set<string> }>;
 }
 
 /**

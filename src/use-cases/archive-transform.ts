@@ -164,8 +164,10 @@ export async function transformBatchForArchive(
 ): Promise<ArchiveTransformOutcome[]> {
   const parsed = texts.map((text) => transformParsed(text, options));
   const outcomes = parsed.map((p) => p.outcome);
-  /** The first compliance change of each id in the batch: the one claimed. */
-  const first = new Map<string, ComplianceChange>();
+  /** The fingerprint of each record's event, computed once. */
+  const fingerprints: (string | undefined)[] = new Array(parsed.length);
+  /** The first compliance change of each id in the batch (the one claimed), by its index. */
+  const first = new Map<string, number>();
   for (let i = 0; i < parsed.length; i++) {
     const event = (parsed[i] as { event?: ComplianceChange }).event;
     if (event === undefined) continue;
@@ -176,19 +178,28 @@ export async function transformBatchForArchive(
       (parsed[i] as { event?: ComplianceChange }).event = undefined;
       continue;
     }
-    if (!first.has(event.eventId)) first.set(event.eventId, event);
+    fingerprints[i] = eventFingerprint(event);
+    if (!first.has(event.eventId)) first.set(event.eventId, i);
   }
   if (first.size === 0) return outcomes;
-  const conflicts = claims ? (await claims.claim([...first.values()])).conflicts : new Map<string, string>();
+  const firsts = [...first.values()];
+  const conflicts = claims
+    ? (
+        await claims.claim(
+          firsts.map((i) => (parsed[i] as { event: ComplianceChange }).event),
+          firsts.map((i) => fingerprints[i] as string),
+        )
+      ).conflicts
+    : new Map<string, string>();
   /** The content kept for each id: the stored one when it differs, else the batch's first. */
   const kept = new Map<string, string>();
-  for (const [id, event] of first) kept.set(id, conflicts.get(id) ?? eventFingerprint(event));
+  for (const [id, i] of first) kept.set(id, conflicts.get(id) ?? (fingerprints[i] as string));
   const archived = new Set<string>();
   for (let i = 0; i < parsed.length; i++) {
     const event = (parsed[i] as { event?: ComplianceChange }).event;
     if (event === undefined) continue;
     const id = event.eventId;
-    if (eventFingerprint(event) !== kept.get(id)) {
+    if (fingerprints[i] !== kept.get(id)) {
       outcomes[i] = { result: 'Dropped', reason: conflictingDuplicateReason(id) };
     } else if (archived.has(id)) {
       outcomes[i] = { result: 'Dropped', reason: copyInBatchReason(id) };

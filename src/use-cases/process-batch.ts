@@ -298,7 +298,10 @@ export async function processBatch(
   const finished = fresh.filter((c) => c.index < firstFailed);
   if (finished.length > 0) {
     try {
-      const { failed } = await deps.events.markDone(finished.map((c) => c.event));
+      const { failed } = await deps.events.markDone(
+        finished.map((c) => c.event),
+        finished.map((c) => c.fingerprint),
+      );
       if (failed.size > 0) {
         failures.push({
           step: 'write-events',
@@ -345,7 +348,10 @@ async function applyEvents(
     else slots.set(c.keyId, { key: c.event as ComplianceChange, stored: undefined, newest: undefined });
   }
   const [doneRead, statesRead] = await Promise.allSettled([
-    deps.events.claim(candidates.map((c) => c.event)),
+    deps.events.claim(
+      candidates.map((c) => c.event),
+      candidates.map((c) => c.fingerprint),
+    ),
     slots.size > 0 ? deps.states.getMany(Array.from(slots.values(), (s) => s.key)) : Promise.resolve([]),
   ]);
   if (doneRead.status === 'rejected') {

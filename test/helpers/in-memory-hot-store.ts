@@ -38,12 +38,14 @@ export class InMemoryEventStore implements EventStore {
 
   async claim(
     events: readonly ConfigEvent[],
+    fingerprints?: readonly string[],
   ): Promise<{ done: Set<string>; conflicts: Map<string, string> }> {
     this.faults.check('claim');
     const done = new Set<string>();
     const conflicts = new Map<string, string>();
-    for (const event of events) {
-      const fingerprint = eventFingerprint(event);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as ConfigEvent;
+      const fingerprint = fingerprints?.[i] ?? eventFingerprint(event);
       const stored = this.items.get(event.eventId) ?? this.claims.get(event.eventId);
       if (stored === undefined) this.claims.set(event.eventId, fingerprint);
       else if (stored !== fingerprint) conflicts.set(event.eventId, stored);
@@ -52,13 +54,17 @@ export class InMemoryEventStore implements EventStore {
     return { done, conflicts };
   }
 
-  async markDone(events: readonly ConfigEvent[]): Promise<{ failed: Set<string> }> {
+  async markDone(
+    events: readonly ConfigEvent[],
+    fingerprints?: readonly string[],
+  ): Promise<{ failed: Set<string> }> {
     this.faults.check('markDone');
     const failed = new Set<string>();
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as ConfigEvent;
       if (this.leaveUnprocessed.delete(event.eventId)) failed.add(event.eventId);
       else {
-        this.items.set(event.eventId, eventFingerprint(event));
+        this.items.set(event.eventId, fingerprints?.[i] ?? eventFingerprint(event));
         this.claims.delete(event.eventId);
       }
     }

@@ -1,7 +1,7 @@
 /**
  * The event fingerprint is stored with every event (the id claim): its value for a given event must
  * never change between versions, or a redelivery after an upgrade would look like a conflicting
- * duplicate. Its cache must not change an answer.
+ * duplicate.
  */
 import { hash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -54,10 +54,10 @@ describe('eventFingerprint', () => {
 
     // Act
     const first = eventFingerprint(event);
-    const cached = eventFingerprint(event);
+    const again = eventFingerprint(event);
 
     // Assess
-    expect(cached).toBe(first);
+    expect(again).toBe(first);
     expect(eventFingerprint(parsed(text))).toBe(first);
     expect(eventFingerprint(parsed(other))).not.toBe(first);
   });

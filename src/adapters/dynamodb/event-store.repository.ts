@@ -79,7 +79,11 @@ export interface EventItem {
  * Builds the item of an event received at `receivedAt`; pure, so the same event and receipt
  * always give the same item (a redelivery rewrites it with a later TTL and nothing else changed).
  */
-export function toEventItem(event: ConfigEvent, receivedAt: Date = new Date()): EventItem {
+export function toEventItem(
+  event: ConfigEvent,
+  receivedAt: Date = new Date(),
+  fingerprint: string = eventFingerprint(event),
+): EventItem {
   const publishedAt = Math.floor(Date.parse(event.eventTime) / 1000);
   const receivedAtSeconds = Math.floor(receivedAt.getTime() / 1000);
   const day = dayOf(event.eventTime);
@@ -97,7 +101,7 @@ export function toEventItem(event: ConfigEvent, receivedAt: Date = new Date()): 
     detail: event,
     kind: event.kind,
     done: true,
-    fingerprint: eventFingerprint(event),
+    fingerprint,
     day,
     gsi1pk: accountDayKey(event.account, day),
     gsi1sk: sortKey,
@@ -175,6 +179,7 @@ export class EventStoreRepository {
    */
   async claim(
     events: readonly ConfigEvent[],
+    fingerprints?: readonly string[],
   ): Promise<{ done: Set<string>; conflicts: Map<string, string> }> {
     const done = new Set<string>();
     const conflicts = new Map<string, string>();
@@ -193,8 +198,9 @@ export class EventStoreRepository {
       }
       if (item.done === true) done.add(event.eventId);
     };
-    for (const event of events) {
-      const fingerprint = eventFingerprint(event);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i] as ConfigEvent;
+      const fingerprint = fingerprints?.[i] ?? eventFingerprint(event);
       const item = byId.get(event.eventId);
       if (item) classify(event, fingerprint, item);
       else unclaimed.push({ event, fingerprint });
@@ -231,14 +237,23 @@ export class EventStoreRepository {
    * Returns the ids still unwritten after the bounded retries of `UnprocessedItems` (those
    * events are not finished and must be redelivered).
    */
-  async markDone(events: readonly ConfigEvent[]): Promise<{ failed: Set<string> }> {
+  async markDone(
+    events: readonly ConfigEvent[],
+    fingerprints?: readonly string[],
+  ): Promise<{ failed: Set<string> }> {
     if (events.length === 0) return { failed: new Set() };
     const receivedAt = this.clock();
     const { unprocessed } = await batchWriteAll(
       this.doc,
       this.tableName,
-      events.map((event) => ({
-        PutRequest: { Item: toEventItem(event, receivedAt) as unknown as Record<string, unknown> },
+      events.map((event, i) => ({
+        PutRequest: {
+          Item: toEventItem(
+            event,
+            receivedAt,
+            fingerprints?.[i] ?? eventFingerprint(event),
+          ) as unknown as Record<string, unknown>,
+        },
       })),
       this.retry,
     );
