@@ -15,6 +15,12 @@
  *   Delivery is therefore at-least-once, like Lambda: a batch whose handler finished just before a
  *   kill is delivered again, and the handlers are idempotent by event id.
  * - Expired shard iterators (5 minutes) and invalid ones are renewed from the checkpoint.
+ * - Batches are bounded in bytes as well as in records, as Lambda bounds an invocation's payload:
+ *   each read asks for as many records as fit in `batchBytes` at the size of the shard's last
+ *   batch ({@link nextReadLimit}), so that records of 25 KB are read 40 at a time, not 100. A
+ *   batch in flight (the response, its decoded records, the event built from them, the handler's
+ *   parse) costs about ten times its data: the bound keeps what the two consumers' shards hold at
+ *   once independent of the records' size.
  *
  * Why one file: one state machine, the event source mapping's loop per shard (read, call,
  * checkpoint, back off, renew the iterator); the delivery guarantees above come from the loop as a
@@ -52,6 +58,12 @@ export interface PollerOptions {
   readonly handler: KinesisBatchHandler;
   /** Records per handler call, as the event source mapping's BatchSize. @default 100 */
   readonly batchSize?: number;
+  /**
+   * Record data per handler call that the reads aim at (see {@link nextReadLimit}); a batch of
+   * records larger than expected may exceed it once. @default 262144 (256 KiB: 100 records up to
+   * 2.6 KB each, the size of ordinary Config events, fill a batch)
+   */
+  readonly batchBytes?: number;
   /** Pause after an empty read (Lambda polls each shard about once a second). @default 250 */
   readonly idleDelayMs?: number;
   /** First retry delay after a failed batch; doubles up to `retryMaxMs`. @default 100 */
@@ -153,6 +165,29 @@ export function toKinesisStreamEvent(
   };
 }
 
+/** @see PollerOptions.batchBytes */
+export const DEFAULT_BATCH_BYTES = 256 * 1024;
+
+/**
+ * The `Limit` of a shard's next GetRecords: as many records as fit in `batchBytes` at the average
+ * data size of the batch just read, between 1 and `batchSize`. Kinesis bounds a GetRecords by 10
+ * MiB and Lambda an invocation by 6 MB; kinesalite bounds it by nothing, so without this a batch
+ * of 100 records of 25 KB held 2.5 MB of data (and ten times that in copies) per shard and
+ * consumer at once.
+ */
+export function nextReadLimit(
+  batch: readonly KinesisRecord[],
+  batchSize: number,
+  batchBytes: number,
+): number {
+  if (batch.length === 0) return batchSize;
+  let bytes = 0;
+  for (const record of batch) bytes += record.Data?.byteLength ?? 0;
+  const average = bytes / batch.length;
+  if (average <= 0) return batchSize;
+  return Math.max(1, Math.min(batchSize, Math.floor(batchBytes / average)));
+}
+
 /** Sequence numbers are decimal strings of up to 128 bits: compare them as big integers. */
 export function compareSequenceNumbers(a: string, b: string): number {
   const x = BigInt(a);
@@ -203,6 +238,7 @@ function describe(err: unknown): string {
 /** Creates a poller for one consumer of a stream (call `start`). */
 export function createKinesisPoller(options: PollerOptions): KinesisPoller {
   const batchSize = options.batchSize ?? 100;
+  const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
   const idleDelayMs = options.idleDelayMs ?? 250;
   const retryBaseMs = options.retryBaseMs ?? 100;
   const retryMaxMs = options.retryMaxMs ?? 5000;
@@ -291,6 +327,8 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
   async function runShard(shard: ShardState): Promise<void> {
     let iterator: string | undefined;
     let attempt = 0;
+    /** Records the next read asks for: follows the size of the last batch (see nextReadLimit). */
+    let limit = batchSize;
     const fail = async (err: unknown) => {
       attempt++;
       shard.failures = attempt;
@@ -306,9 +344,7 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
       try {
         iterator ??= await iteratorFor(shard);
         if (!iterator) return; // a closed shard, fully read
-        output = await options.kinesis.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }),
-        );
+        output = await options.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
       } catch (err) {
         if (err instanceof ExpiredIteratorException || errorName(err) === 'ExpiredIteratorException') {
           iterator = undefined; // renewed from the checkpoint, nothing is skipped
@@ -318,6 +354,7 @@ export function createKinesisPoller(options: PollerOptions): KinesisPoller {
         continue;
       }
       const batch = output.Records ?? [];
+      if (batch.length > 0) limit = nextReadLimit(batch, batchSize, batchBytes);
       if (batch.length === 0) {
         iterator = output.NextShardIterator;
         shard.lastEmptyRead = readNumber;

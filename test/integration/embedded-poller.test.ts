@@ -61,7 +61,12 @@ function poller(
   stream: { name: string; arn: string },
   checkpointDir: string,
   handler: KinesisBatchHandler,
-  extra: { batchSize?: number; client?: KinesisClient; onWarning?: (message: string) => void } = {},
+  extra: {
+    batchSize?: number;
+    batchBytes?: number;
+    client?: KinesisClient;
+    onWarning?: (message: string) => void;
+  } = {},
 ): KinesisPoller {
   return createKinesisPoller({
     kinesis: extra.client ?? kinesis.client,
@@ -72,6 +77,7 @@ function poller(
     checkpointDir,
     handler,
     batchSize: extra.batchSize ?? 100,
+    ...(extra.batchBytes ? { batchBytes: extra.batchBytes } : {}),
     idleDelayMs: 20,
     retryBaseMs: 5,
     retryMaxMs: 20,
@@ -158,6 +164,44 @@ describe('Kinesis poller (Lambda event source mapping stand-in)', () => {
       expect(sequence).toEqual(sorted);
     }
     expect(p.status().records).toBe(700);
+  });
+
+  it('reads large records fewer at a time, within the byte budget, and small ones by the batch size again', async () => {
+    // Prepare: 20 small records, 120 of 20 KB, 200 small ones, on one shard.
+    const stream = await newStream(1);
+    const pad = 'x'.repeat(20_000);
+    const texts = Array.from({ length: 340 }, (_, i) =>
+      i >= 20 && i < 140 ? `{"n":${i},"pad":"${pad}"}` : `{"n":${i}}`,
+    );
+    await put(stream.name, texts);
+    const batches: Array<{ size: number; bytes: number }> = [];
+    const seen: number[] = [];
+    const p = poller(
+      stream,
+      mkdtempSync(join(tmpdir(), 'cp-')),
+      async (event) => {
+        const decoded = decode(event);
+        batches.push({ size: decoded.length, bytes: decoded.reduce((sum, text) => sum + text.length, 0) });
+        for (const text of decoded) seen.push((JSON.parse(text) as { n: number }).n);
+        return { batchItemFailures: [] };
+      },
+      { batchSize: 50, batchBytes: 100_000 },
+    );
+    // Act
+    await p.start();
+    await until(() => seen.length >= 340);
+    await p.caughtUp();
+    await p.stop();
+    // Assess: every record once and in order; once the reads have seen the large records (the
+    // first batch mixes small and large ones, so the next read may still ask for too many), at
+    // most 100 KB (5 records) per batch; the small records after them in batches of 50 again.
+    expect(seen).toEqual(texts.map((_, i) => i));
+    const large = batches.filter((b) => b.bytes > 100_000);
+    expect(large.length).toBeLessThanOrEqual(2);
+    expect(Math.max(...batches.map((b) => b.size))).toBe(50);
+    expect(batches.filter((b) => b.size <= 5).length).toBeGreaterThanOrEqual(20);
+    expect(batches.at(-1)?.size).toBeLessThanOrEqual(50);
+    expect(batches.filter((b) => b.size === 50).length).toBeGreaterThanOrEqual(3);
   });
 
   it('honours batchItemFailures: checkpoints before the first failure and retries from it', async () => {
