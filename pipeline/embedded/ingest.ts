@@ -11,7 +11,12 @@ import type { WaitOptions } from './consumer-waits.js';
 import { admit } from './local-bus.js';
 import type { DeliverOptions } from './notifier.js';
 import type { StackLogger } from './stack-logger.js';
-import { PUT_RECORDS_MAX, type PublishResult, type StreamRecord } from './stream-producer.js';
+import {
+  PUT_CALL_MAX_BYTES,
+  PUT_RECORDS_MAX,
+  type PublishResult,
+  type StreamRecord,
+} from './stream-producer.js';
 
 /** Counts of one `ingest`, as `config-monitor ingest --json` prints them. */
 export interface IngestSummary {
@@ -157,12 +162,16 @@ export function createIngester(deps: IngestDeps): Ingester {
     try {
       const rejected: QuarantinedRecord[] = [];
       let pending: StreamRecord[] = [];
+      let pendingChars = 0;
       let inFlight: Promise<unknown> = Promise.resolve();
       // One PutRecords in flight at a time: records of one resource keep their order, as they do
-      // from one EventBridge rule target.
+      // from one EventBridge rule target. The records read meanwhile wait in `pending`, at most one
+      // call's worth (500 records or PUT_CALL_MAX_BYTES of data, whichever comes first): what the
+      // ingest holds does not grow with the records' size.
       const flush = async () => {
         const chunk = pending;
         pending = [];
+        pendingChars = 0;
         await inFlight;
         const put = putRecords(chunk).then((r) => {
           publishedCount += r.published;
@@ -178,7 +187,10 @@ export function createIngester(deps: IngestDeps): Ingester {
         summary.received++;
         const outcome = admit(record);
         if (outcome.status === 'publish') {
+          const size = outcome.record.data.length + outcome.record.partitionKey.length;
+          if (pending.length > 0 && pendingChars + size > PUT_CALL_MAX_BYTES) await flush();
           pending.push(outcome.record);
+          pendingChars += size;
           if (pending.length >= PUT_RECORDS_MAX) await flush();
         } else if (outcome.status === 'skipped') {
           summary.skipped++;

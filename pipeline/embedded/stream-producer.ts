@@ -1,7 +1,7 @@
 /**
  * The local stream from the writer's side, as the EventBridge rule target writes the cloud one:
  * the stream created with a week's retention, and PutRecords in calls of at most 500 records and
- * 5 MiB, with the entries Kinesis refused retried, remembering the highest sequence number
+ * 1 MiB (Kinesis allows 5 MiB; see PUT_CALL_MAX_BYTES), with the entries Kinesis refused retried, remembering the highest sequence number
  * written per shard so that a wait knows what the consumers must reach.
  */
 import {
@@ -23,7 +23,17 @@ import { compareSequenceNumbers } from './poller.js';
 const RETENTION_HOURS = 168;
 /** Kinesis PutRecords limits: 500 records and 5 MiB per call (partition keys: see partitionKeyFor). */
 export const PUT_RECORDS_MAX = 500;
-const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
+/**
+ * The bytes of one call to the embedded stream: 1 MiB, not Kinesis' 5 MiB. kinesalite holds a
+ * call several times over at once (the body, its text, the parsed records, the values it encodes,
+ * the LevelDB batch), and gathers the body by copying what it has so far onto each chunk that
+ * arrives, so a call's transient copies grow with the square of its size; this side holds the data
+ * and the request body. Records of ordinary events (about 1.3 KB) fill 500 in less than 1 MiB, so
+ * their calls are unchanged; 25 KB item changes go 40 a call instead of 200 (issue 10, item 3:
+ * with the poller's byte budget, kinesalite's Buffers peaked at 32 MB instead of 66 during a 1 GB
+ * ingest, the main thread's at 56 instead of 91).
+ */
+export const PUT_CALL_MAX_BYTES = 1024 * 1024;
 const PUBLISH_ATTEMPTS = 8;
 
 export interface PublishResult {
@@ -97,13 +107,13 @@ export function createStreamProducer(options: StreamProducerOptions): StreamProd
     let count = 0;
     let start = 0;
     while (start < records.length) {
-      // One call: ≤ 500 records and ≤ 5 MiB of data + keys.
+      // One call: ≤ 500 records and ≤ 1 MiB of data + keys (see PUT_CALL_MAX_BYTES).
       let end = start;
       let bytes = 0;
       while (end < records.length && end - start < PUT_RECORDS_MAX) {
         const record = records[end]!;
         const size = Buffer.byteLength(record.data) + Buffer.byteLength(record.partitionKey);
-        if (end > start && bytes + size > PUT_RECORDS_MAX_BYTES) break;
+        if (end > start && bytes + size > PUT_CALL_MAX_BYTES) break;
         bytes += size;
         end++;
       }
