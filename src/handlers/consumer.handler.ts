@@ -124,10 +124,25 @@ export function createBatchHandler(
 /** Decodes Kinesis records (base64 `data`) into the use case's records, keeping order. */
 export function toIncomingRecords(records: readonly KinesisStreamRecord[]): IncomingRecord[] {
   return records.map((record) => ({
-    text: Buffer.from(record.kinesis.data, 'base64').toString('utf8'),
+    text: decodeBase64Utf8(record.kinesis.data),
     sequenceNumber: record.kinesis.sequenceNumber,
     partitionKey: record.kinesis.partitionKey,
   }));
+}
+
+/**
+ * The bytes of the last records decoded: one buffer, grown to the largest record seen, rather than
+ * a Buffer per record (about a third of the decode's CPU, bench:consumer).
+ */
+let decoded = Buffer.allocUnsafe(64 * 1024);
+
+/** `Buffer.from(data, 'base64').toString('utf8')`: the same decoders, into {@link decoded}. */
+function decodeBase64Utf8(data: string): string {
+  // At most 3 bytes per 4 characters (what Buffer.from allocates before it writes).
+  const bound = Math.ceil((data.length * 3) / 4);
+  if (bound > decoded.length) decoded = Buffer.allocUnsafe(bound);
+  const length = decoded.write(data, 'base64');
+  return decoded.toString('utf8', 0, length);
 }
 
 /** The structured fields of an event's log lines (docs/hot-store.md, "Logs"). */
