@@ -28,12 +28,30 @@ const LAST_FOUR_DIGIT_YEAR_MS = Date.parse('9999-12-31T23:59:59.999Z');
 export const MAX_AHEAD_MS = 86_400_000;
 
 /**
- * A UTC timestamp that is already canonical (or lacks only the milliseconds) and whose day cannot
- * be one the month lacks (days 01–28): what AWS sends. Such a string is valid once its instant is
- * in range, which for it is a text comparison.
+ * A UTC timestamp that is already canonical (or lacks only the milliseconds): what AWS sends. With
+ * a day the month has ({@link isCanonicalUtc}), such a string is valid once its instant is in
+ * range, which for it is a text comparison.
  */
 const CANONICAL_UTC =
-  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{3})?Z$/;
+  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{3})?Z$/;
+
+/** The number of two ASCII digits of `text` at `at`. */
+function twoDigits(text: string, at: number): number {
+  return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+}
+
+/**
+ * Whether `text` is {@link CANONICAL_UTC} from the year 2000 on, on a day its month has. Days 29–31
+ * (a tenth of all) are checked here rather than by the general reading (a regex match, `Date.UTC`
+ * and, to normalize, a `Date` back to text).
+ */
+function isCanonicalUtc(text: string): boolean {
+  if (!CANONICAL_UTC.test(text) || text < '2000') return false;
+  const day = twoDigits(text, 8);
+  if (day <= 28) return true;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  return day <= daysInMonth(year, twoDigits(text, 5));
+}
 
 const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
@@ -137,7 +155,7 @@ function inRangeByText(text: string): boolean {
  * canonical UTC timestamp in the past is checked by its text alone.
  */
 export function isTimestamp(text: string): boolean {
-  if (CANONICAL_UTC.test(text) && text >= '2000' && inRangeByText(text)) return true;
+  if (isCanonicalUtc(text) && inRangeByText(text)) return true;
   return timestampProblem(text) === null;
 }
 
@@ -147,7 +165,7 @@ export function isTimestamp(text: string): boolean {
  */
 export function normalizeTimestamp(text: string): string {
   // Fast path for what AWS sends: no Date round trip.
-  if (CANONICAL_UTC.test(text) && text >= '2000') {
+  if (isCanonicalUtc(text)) {
     return text.length === 24 ? text : `${text.slice(0, 19)}.000Z`;
   }
   const reading = readInstant(text);
