@@ -2,9 +2,11 @@
  * The LevelDB stores under dynalite keep only what they use (issue 10, item 3): every iterator a
  * Query or Scan opens is closed when it ends or stops early, so none pins its memtable, version
  * and tables until the store closes (before: a 40 s drain of a large outbox left 600 open and
- * 330 tables mapped).
+ * 330 tables mapped). The stream's store (kinesalite) writes small tables, so the 64 it keeps
+ * open (and mapped) are a few tens of MB whatever the stream holds.
  */
-import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +17,11 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalService, startDynalite } from '../../pipeline/embedded/local-services.js';
-import { createDynamoClient } from '../../src/adapters/aws-clients.js';
+import { STREAM_LEVELDB_OPEN_OPTIONS } from '../../pipeline/embedded/leveldb-bounds.mjs';
+import { type LocalService, startDynalite, startKinesalite } from '../../pipeline/embedded/local-services.js';
+import { createDynamoClient, createKinesisClient } from '../../src/adapters/aws-clients.js';
 
 interface Closable {
   _close(...args: unknown[]): Promise<void>;
@@ -110,5 +114,44 @@ describe.each([
     const opened = counts.opened - before.opened;
     expect(opened).toBeGreaterThanOrEqual(13);
     expect(counts.closed - before.closed).toBe(opened);
+  });
+});
+
+describe('kinesalite on disk (leveldown)', () => {
+  it('writes tables of at most the 1 MiB write buffer (level 0) or 512 KiB (compacted)', async () => {
+    // Prepare
+    const path = mkdtempSync(join(tmpdir(), 'leveldb-bounds-stream-'));
+    const service = await startKinesalite({ path });
+    const client = createKinesisClient({ endpoint: service.endpoint });
+    try {
+      await client.send(new CreateStreamCommand({ StreamName: 's', ShardCount: 1 }));
+      await waitUntilStreamExists(
+        { client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 },
+        { StreamName: 's' },
+      );
+      // Act: 6 MiB of incompressible records, 100 KB a call.
+      for (let call = 0; call < 60; call++) {
+        await client.send(
+          new PutRecordsCommand({
+            StreamName: 's',
+            Records: Array.from({ length: 10 }, (_, i) => ({
+              Data: randomBytes(10_000),
+              PartitionKey: `k${i}`,
+            })),
+          }),
+        );
+      }
+    } finally {
+      client.destroy();
+      await service.close();
+    }
+    // Assess: LevelDB's defaults (4 MiB buffer, 2 MiB tables) would have written one table or none.
+    const tables = readdirSync(path)
+      .filter((f) => f.endsWith('.ldb'))
+      .map((f) => statSync(join(path, f)).size);
+    expect(tables.length).toBeGreaterThanOrEqual(3);
+    const slack = 200 * 1024; // the last write batch, block and index overhead
+    for (const size of tables)
+      expect(size).toBeLessThanOrEqual(STREAM_LEVELDB_OPEN_OPTIONS.writeBufferSize + slack);
   });
 });
