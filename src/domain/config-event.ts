@@ -8,14 +8,9 @@
 import { type } from 'arktype';
 import type { ResourceChange } from './alert-context.js';
 import {
-  type ComplianceChangeDetail,
   type ComplianceType,
-  type ConfigurationItemDetail,
-  complianceChangeDetailAllows,
   complianceChangeDetailSchema,
-  configurationItemDetailAllows,
   configurationItemDetailSchema,
-  envelopeAllows,
   envelopeSchema,
   oversizedConfigurationItemDetailSchema,
   type RECONCILIATION_MODES,
@@ -164,8 +159,7 @@ export function parseConfigEvent(input: string | unknown): ParseOutcome {
       };
     }
   }
-  // The schemas only validate (no morphs): what they accept is the value itself.
-  const envelope = envelopeAllows(raw) ? (raw as Env) : envelopeSchema(raw);
+  const envelope = envelopeSchema(raw);
   if (envelope instanceof type.errors) {
     return { status: 'rejected', reason: envelope.map(messageOf).join('\n') };
   }
@@ -175,9 +169,7 @@ export function parseConfigEvent(input: string | unknown): ParseOutcome {
   const detailType = envelope['detail-type'] as AcceptedDetailType;
   switch (detailType) {
     case COMPLIANCE_CHANGE: {
-      const detail = complianceChangeDetailAllows(envelope.detail)
-        ? (envelope.detail as ComplianceChangeDetail)
-        : complianceChangeDetailSchema(envelope.detail);
+      const detail = complianceChangeDetailSchema(envelope.detail);
       if (detail instanceof type.errors) return { status: 'rejected', reason: prefixDetail(detail) };
       return { status: 'accepted', event: normalizeComplianceChange(envelope, detail) };
     }
@@ -209,9 +201,7 @@ function parseConfigurationItemChange(envelope: Env): ParseOutcome {
       }),
     };
   }
-  const detail = configurationItemDetailAllows(envelope.detail)
-    ? (envelope.detail as ConfigurationItemDetail)
-    : configurationItemDetailSchema(envelope.detail);
+  const detail = configurationItemDetailSchema(envelope.detail);
   if (detail instanceof type.errors) return { status: 'rejected', reason: prefixDetail(detail) };
   return {
     status: 'accepted',
